@@ -1,0 +1,47 @@
+/**
+ * 网络编程入门 — the first client and server: one message each way, then the server accepts the
+ * next client.
+ *
+ * @module
+ */
+
+import type { Lesson } from "../harness/case.ts";
+
+/** The introduction lesson. */
+export const basic: Lesson = {
+  id: "basic",
+  title: "网络编程入门",
+  titleEn: "Getting started: one message each way",
+  seed: { file: "003_5d88270f3bd9af2f.txt", section: "1 网络编程入门" },
+  transport: "tcp",
+  host: "127.0.0.1",
+  port: 8001,
+  scripts: ["basic_server.ts", "basic_client.ts"],
+  cases: [
+    {
+      id: "basic",
+      title: "two clients in turn; the server answers each and goes on accepting",
+      server: { peer: { program: "basic_server.ts" } },
+      clients: [
+        { peer: { program: "basic_client.ts" } },
+        { role: "client", peer: { program: "basic_client.ts" } },
+      ],
+      // "Hello,I am client" is 17 bytes, "Hello World" 11, twice each.
+      bytes: { c2s: 34, s2c: 22 },
+      mutations: [
+        {
+          program: "basic_server.ts",
+          from: `"Hello World"`,
+          to: `"Hello Word"`,
+          shows: "+Hello Word",
+        },
+        {
+          program: "basic_client.ts",
+          from: `"Hello,I am client"`,
+          to: `"Hello,I am a client"`,
+          shows: "+Hello,I am a client",
+        },
+      ],
+    },
+  ],
+};

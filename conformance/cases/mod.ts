@@ -1,0 +1,13 @@
+/**
+ * Every lesson with its cases, in the order of the README's lesson index.
+ *
+ * @module
+ */
+
+import type { Lesson } from "../harness/case.ts";
+import { basic } from "./basic.ts";
+import { chat } from "./chat.ts";
+import { upper } from "./upper.ts";
+
+/** All lessons. */
+export const lessons: Lesson[] = [chat, upper, basic];

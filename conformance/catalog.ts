@@ -1,0 +1,279 @@
+/**
+ * The catalog of programs, built from the conformance cases, and the README's lesson index
+ * rendered from it (`deno task index` writes it; a test keeps README and catalog equal). Lessons
+ * not built yet are listed with the issue that will build them, so the index covers every seed.
+ *
+ * @module
+ */
+
+import { lessons } from "./cases/mod.ts";
+import type { Lesson } from "./harness/case.ts";
+
+/** One built lesson as the catalog shows it. */
+export interface CatalogEntry {
+  /** Short id, e.g. `chat`. */
+  id: string;
+  /** Title as in the seed. */
+  title: string;
+  /** English title. */
+  titleEn: string;
+  /** Seed file and section. */
+  seed: { file: string; section: string };
+  /** Transport of its programs. */
+  transport: "tcp" | "udp";
+  /** Default host, as in the seed. */
+  host: string;
+  /** Default port, as in the seed. */
+  port: number;
+  /** Script names in `programs/`. */
+  scripts: string[];
+  /** Ids of its conformance cases. */
+  cases: string[];
+}
+
+/** Turns a lesson into its catalog entry. */
+export function catalogEntry(lesson: Lesson): CatalogEntry {
+  const { cases, ...entry } = lesson;
+  return { ...entry, cases: cases.map((c) => c.id) };
+}
+
+/** Every built lesson, in index order. */
+export const catalog: CatalogEntry[] = lessons.map(catalogEntry);
+
+/** A lesson of the seeds that has no scripts yet. */
+export interface PlannedLesson {
+  /** Title as in the seed. */
+  title: string;
+  /** English title. */
+  titleEn: string;
+  /** Seed file and section. */
+  seed: { file: string; section: string };
+  /** The scripts it will have. */
+  scripts: string[];
+  /** The issue that builds it. */
+  issue: number;
+}
+
+const S000 = "000_84409504fdc3648b.txt";
+const S002 = "002_74a0ec6df0a817ca.txt";
+const S003 = "003_5d88270f3bd9af2f.txt";
+
+function plan(
+  title: string,
+  titleEn: string,
+  file: string,
+  section: string,
+  scripts: string,
+  issue: number,
+): PlannedLesson {
+  return { title, titleEn, seed: { file, section }, scripts: scripts.split(" "), issue };
+}
+
+/** Lessons still to build, with their issue. */
+export const planned: PlannedLesson[] = [
+  plan(
+    "使用Socket实现FTP-上传功能(MD5)",
+    "FTP upload with MD5",
+    S000,
+    "使用Socket实现FTP-上传功能(MD5)",
+    "ftp_upload_server.ts ftp_upload_client.ts",
+    3,
+  ),
+  plan(
+    "使用socket实现FTP-下载功能(增加MD5验证功能)",
+    "FTP download with MD5",
+    S000,
+    "使用socket实现FTP-下载功能(增加MD5验证功能)",
+    "ftp_download_server.ts ftp_download_client.ts",
+    3,
+  ),
+  plan(
+    "FTP系统",
+    "The FTP tool: get, put, ls, resume",
+    S000,
+    "FTP 上传 + 下载",
+    "ftp_server.ts ftp_client.ts",
+    3,
+  ),
+  plan(
+    "使用socket实现简单的SSH工具",
+    "A tiny SSH",
+    S000,
+    "使用socket实现简单的SSH工具",
+    "ssh_server.ts ssh_client.ts",
+    5,
+  ),
+  plan(
+    "socketserver",
+    "socketserver: many clients at once",
+    S000,
+    "socketserver",
+    "threaded_chat_server.ts threaded_chat_client.ts",
+    4,
+  ),
+  plan(
+    "IO多路复用",
+    "select over three ports",
+    S000,
+    "IO多路复用",
+    "select_multiport_server.ts select_hello_client.ts",
+    4,
+  ),
+  plan(
+    "使用(IO多路复用)select实现多客户端连接",
+    "select: many clients",
+    S000,
+    "使用(IO多路复用)select实现多客户端连接",
+    "select_echo_server.ts select_echo_client.ts",
+    4,
+  ),
+  plan(
+    "select 第二个参数(w_list) 读写分离",
+    "select's w_list",
+    S000,
+    "socket中第二个参数(w_list)详解",
+    "select_rw_server.ts",
+    4,
+  ),
+  plan(
+    "MD5实现 / 中文的长度问题 / send和sendall区别 / 断言",
+    "Small demos",
+    S000,
+    "MD5实现, send和sendall区别, 断言",
+    "md5_demo.ts send_vs_sendall.ts assert_demo.ts",
+    4,
+  ),
+  plan(
+    "样例程序的问题",
+    "The kudingcha welcome server",
+    S002,
+    "4. 样例程序的问题",
+    "welcome_server.ts welcome_client.ts",
+    4,
+  ),
+  plan(
+    "selectors",
+    "Several connections from one client",
+    S002,
+    "5. selectors",
+    "multiconn_server.ts multiconn_client.ts",
+    4,
+  ),
+  plan(
+    "修改内网版notebook",
+    "The LAN notebook",
+    S002,
+    "6. 修改内网版notebook",
+    "notebook_server.ts notebook_client.ts",
+    4,
+  ),
+  plan(
+    "2.1 TCP代码示例",
+    "TCP: hello → hello world",
+    S003,
+    "2.1 TCP代码示例",
+    "tcp_hello_server.ts tcp_hello_client.ts",
+    4,
+  ),
+  plan(
+    "2.2 UDP代码示例",
+    "UDP with retry",
+    S003,
+    "2.2 UDP代码示例",
+    "udp_server.ts udp_client.ts",
+    4,
+  ),
+  plan(
+    "案例1：马冬梅大爷模拟器",
+    "The 马冬梅 simulator",
+    S003,
+    "案例1：马冬梅大爷模拟器",
+    "madongmei_server.ts madongmei_client.ts",
+    4,
+  ),
+  plan(
+    "4 阻塞与非阻塞",
+    "Blocking and non-blocking",
+    S003,
+    "4 阻塞与非阻塞",
+    "blocking_server.ts blocking_client.ts",
+    4,
+  ),
+  plan(
+    "5.1 TCP的服务端同时处理多个客户端",
+    "One server, many clients",
+    S003,
+    "5.1 TCP的服务端同时处理多个客户端",
+    "multiplex_server.ts",
+    4,
+  ),
+  plan(
+    "5.2 IO复用完成客户端基础伪并发请求",
+    "Four requests in flight",
+    S003,
+    "5.2 IO复用完成客户端基础伪并发请求",
+    "delay_server.ts pseudo_concurrent_client.ts",
+    4,
+  ),
+  plan("3 粘包", "Sticky packets", S003, "3 粘包", "sticky_server.ts sticky_client.ts", 5),
+  plan(
+    "3.1 解决粘包问题的思路",
+    "Length as text",
+    S003,
+    "3.1 解决粘包问题的思路",
+    "sticky_len_server.ts sticky_len_client.ts",
+    5,
+  ),
+  plan(
+    "3.2 使用struct解决数字转字节",
+    "4-byte length headers",
+    S003,
+    "3.2 使用struct解决数字转字节",
+    "framed_server.ts framed_client.ts",
+    5,
+  ),
+  plan(
+    "3.3 案例：发送消息和文件上传",
+    "Messages and files",
+    S003,
+    "3.3 案例：发送消息和文件上传",
+    "msg_file_server.ts msg_file_client.ts",
+    5,
+  ),
+  plan(
+    "案例2：文件上传",
+    "Upload with progress",
+    S003,
+    "案例2：文件上传",
+    "upload_progress_server.ts upload_progress_client.ts",
+    5,
+  ),
+  plan(
+    "案例3：远程登陆系统",
+    "Remote login",
+    S003,
+    "案例3：远程登陆系统",
+    "login_server.ts login_client.ts",
+    5,
+  ),
+];
+
+const scriptLinks = (scripts: string[]) =>
+  scripts.map((s) => `[\`${s}\`](programs/${s})`).join(" ");
+
+/** The README's lesson index: a Markdown table of every built and planned lesson. */
+export function lessonIndex(): string {
+  const rows = [
+    "| Lesson | Seed, section | Scripts | Conformance cases | Status |",
+    "| --- | --- | --- | --- | --- |",
+    ...catalog.map((entry) =>
+      `| ${entry.title}<br>${entry.titleEn} | \`${entry.seed.file}\`<br>${entry.seed.section} | ` +
+      `${scriptLinks(entry.scripts)} | ${entry.cases.map((c) => `\`${c}\``).join(" ")} | done |`
+    ),
+    ...planned.map((entry) =>
+      `| ${entry.title}<br>${entry.titleEn} | \`${entry.seed.file}\`<br>${entry.seed.section} | ` +
+      `${entry.scripts.map((s) => `\`${s}\``).join(" ")} | | planned (#${entry.issue}) |`
+    ),
+  ];
+  return rows.join("\n") + "\n";
+}

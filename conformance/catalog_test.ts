@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { catalog, lessonIndex } from "./catalog.ts";
+import { lessons } from "./cases/mod.ts";
+import { formatMarkdown, withIndex } from "./index.ts";
+import { shebangFlags } from "./harness/standalone.ts";
+
+const root = new URL("../", import.meta.url).pathname;
+const programNames = [...Deno.readDirSync(`${root}programs`)]
+  .filter((e) => e.isFile && e.name.endsWith(".ts"))
+  .map((e) => e.name)
+  .sort();
+const sources = new Map(
+  programNames.map((name) => [name, Deno.readTextFileSync(`${root}programs/${name}`)]),
+);
+
+Deno.test("the README's lesson index is the catalog's (run `deno task index` to refresh)", async () => {
+  const readme = Deno.readTextFileSync(`${root}README.md`);
+  assert.equal(await formatMarkdown(withIndex(readme, lessonIndex())), readme);
+});
+
+Deno.test("every program belongs to a lesson, and every lesson's scripts exist", () => {
+  const listed = catalog.flatMap((entry) => entry.scripts).sort();
+  assert.deepEqual(listed, programNames);
+});
+
+Deno.test("case ids are unique and every case must catch at least one mutation", () => {
+  const cases = lessons.flatMap((lesson) => lesson.cases);
+  assert.equal(new Set(cases.map((c) => c.id)).size, cases.length);
+  for (const c of cases) assert.ok((c.mutations ?? []).length > 0, `${c.id} has no mutation`);
+});
+
+Deno.test("every golden is used by a case", () => {
+  const used = new Set<string>();
+  for (const c of lessons.flatMap((lesson) => lesson.cases)) {
+    const ours = "program" in c.server.peer;
+    const server = c.server.golden ?? ours;
+    if (server !== false) used.add(server === true ? `${c.id}.server` : server);
+    for (const client of c.clients.flat()) {
+      if (client.raw || client.golden === false) continue;
+      used.add(client.golden ?? `${c.id}.${client.role ?? "client"}`);
+    }
+  }
+  const files = [...Deno.readDirSync(`${root}fixtures/transcripts`)]
+    .map((e) => e.name.replace(/\.txt$/, ""));
+  assert.deepEqual(files.filter((name) => !used.has(name)), []);
+  assert.deepEqual([...used].filter((name) => !files.includes(name)), []);
+});
+
+Deno.test("every program is standalone: shebang, header, only Deno and node: imports", () => {
+  for (const [name, source] of sources) {
+    const flags = shebangFlags(source);
+    assert.ok(flags.includes("-A"), `${name}: shebang should run with -A`);
+    for (const tag of ["@title", "@seed", "@run", "@module"]) {
+      assert.ok(source.includes(` * ${tag}`), `${name}: header lacks ${tag}`);
+    }
+    assert.ok(source.includes(`const NAME = "${name}";`), `${name}: NAME should be its file name`);
+    const imports = [...source.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1]);
+    for (const specifier of imports) {
+      assert.match(specifier, /^node:/, `${name} imports ${specifier}`);
+    }
+    assert.doesNotMatch(source, /\bimport\(/, `${name} has a dynamic import`);
+  }
+});
+
+/** The helpers scripts repeat for copyability; each must read the same everywhere. */
+const SHARED_HELPERS = [
+  "usageError",
+  "parsePort",
+  "formatAddress",
+  "describeConn",
+  "writeAll",
+  "readMessage",
+  "listenOn",
+  "connectTo",
+  "onShutdown",
+  "stdinLines",
+  "input",
+];
+
+/** The text of top-level function `name` with its doc comment, or undefined. */
+function helperText(source: string, name: string): string | undefined {
+  const at = source.search(new RegExp(`^(async )?function\\*? ?${name}\\(`, "m"));
+  if (at < 0) return undefined;
+  const start = source.lastIndexOf("/**", at);
+  const end = source.indexOf("\n}\n", at);
+  return source.slice(start, end + 3);
+}
+
+Deno.test("shared helpers have the same name and shape in every script", () => {
+  for (const helper of SHARED_HELPERS) {
+    const versions = new Map<string, string[]>();
+    for (const [name, source] of sources) {
+      const text = helperText(source, helper);
+      if (text !== undefined) versions.set(text, [...(versions.get(text) ?? []), name]);
+    }
+    assert.ok(
+      versions.size <= 1,
+      `${helper} differs between ${[...versions.values()].map((v) => v.join(", ")).join(" | ")}`,
+    );
+  }
+});

@@ -1,0 +1,102 @@
+/**
+ * The declarative shape of a lesson and its conformance cases. A case names a server, the
+ * clients that talk to it through the recording proxy (one after another, or several at once),
+ * the dialogue each client has, and what crossed the wire. Goldens are found by name:
+ * `fixtures/transcripts/<case id>.<role>.txt`.
+ *
+ * @module
+ */
+
+import type { ByteCounts } from "./chunk_log.ts";
+import type { Step } from "./expect.ts";
+import type { Mask } from "./mask.ts";
+import type { RawStep } from "./raw_peer.ts";
+import type { Mutation } from "./standalone.ts";
+
+/** Something that runs as a peer: one of our scripts, or a foreign program. */
+export type Peer =
+  /**
+   * A script from `programs/`, staged alone in an empty folder. The harness adds
+   * `--host 127.0.0.1 --port 0` for a server and `--host 127.0.0.1 --port <proxy>` for a client.
+   */
+  | { program: string; args?: string[] }
+  /**
+   * Any other command. `{host}` and `{port}` in its words are replaced as above, `{fixtures}`
+   * by the fixtures folder. `requires` names a tool that must be on PATH, else the case is
+   * skipped with a notice.
+   */
+  | { command: string[]; requires?: string };
+
+/** The server of a case. */
+export interface ServerRole {
+  /** What runs. */
+  peer: Peer;
+  /**
+   * Compare its stdout with `<case>.server.txt` (default: true for our programs), or with the
+   * named golden instead, or not at all (false).
+   */
+  golden?: string | boolean;
+  /** Exit status after SIGTERM or on its own (default 0; not checked for foreign servers). */
+  exitCode?: number;
+}
+
+/** One client of a case. */
+export interface ClientRole {
+  /** Names the golden `<case>.<role>.txt` and appears in messages (default `client`). */
+  role?: string;
+  /** What runs; absent for a raw peer. */
+  peer?: Peer;
+  /** Prompts and typed lines, in order; stdin is closed after the last. */
+  dialogue?: Step[];
+  /** Instead of a process: a raw byte script played by the harness. */
+  raw?: RawStep[];
+  /** Use another golden, e.g. `chat.client` to prove a foreign client sees the same; false: none. */
+  golden?: string | false;
+  /** Expected exit status (default 0). */
+  exitCode?: number;
+}
+
+/** One conformance case. */
+export interface ConformanceCase {
+  /** Unique id, also the goldens' prefix, e.g. `chat-disconnect`. */
+  id: string;
+  /** What it shows, one line. */
+  title: string;
+  /** The server. */
+  server: ServerRole;
+  /** Clients in order; an inner array runs its clients at the same time. */
+  clients: (ClientRole | ClientRole[])[];
+  /** Bytes per direction through the proxy, summed over all connections. */
+  bytes?: ByteCounts;
+  /** Masks beyond the ports the harness masks itself, e.g. timestamps. */
+  masks?: Mask[];
+  /**
+   * Deliberate breakages this case must catch, each run as its own check: the case has to fail
+   * and its report has to contain `shows` (e.g. the changed line of a diff, `+我了`).
+   */
+  mutations?: (Mutation & { shows: string })[];
+  /** Bound for the whole case (default 30 s). */
+  timeoutMs?: number;
+}
+
+/** A lesson of the seeds: its catalog entry and its cases. */
+export interface Lesson {
+  /** Short id, e.g. `chat`. */
+  id: string;
+  /** Title as in the seed, e.g. `使用Socket实现聊天机器人`. */
+  title: string;
+  /** English title. */
+  titleEn: string;
+  /** Seed file and section the lesson comes from. */
+  seed: { file: string; section: string };
+  /** Transport of the lesson's programs. */
+  transport: "tcp" | "udp";
+  /** Default host, as in the seed. */
+  host: string;
+  /** Default port, as in the seed. */
+  port: number;
+  /** Script names in `programs/`. */
+  scripts: string[];
+  /** Its conformance cases. */
+  cases: ConformanceCase[];
+}

@@ -1,0 +1,89 @@
+/**
+ * Drives an interactive client the way a person at a terminal would: wait until the output ends
+ * with the prompt, type a line, and record `prompt + line` as the terminal shows it (the typed
+ * text and its newline are echoed by a terminal, not printed by the program, so the driver puts
+ * them into the transcript itself).
+ *
+ * @module
+ */
+
+import type { Child } from "./children.ts";
+
+/** One exchange: wait for `wait` at the end of the output, then type `type` and Enter. */
+export interface Step {
+  /** The prompt the client must have printed last. */
+  wait: string;
+  /** The line to type (without the newline). */
+  type: string;
+}
+
+/** Raised when a prompt does not come; the message carries the transcript so far. */
+export class ExpectFailure extends Error {
+  /** Always `ExpectFailure`. */
+  override name = "ExpectFailure";
+}
+
+/** The terminal view of one interactive session. */
+export class ExpectSession {
+  #child: Child;
+  #echoes: { at: number; text: string }[] = [];
+  #consumed = 0;
+
+  /** Starts a session on `child`, a client spawned with piped stdin. */
+  constructor(child: Child) {
+    this.#child = child;
+  }
+
+  /**
+   * The session as a terminal shows it so far: the client's stdout with each typed line (and
+   * its newline) inserted where it was typed.
+   */
+  get transcript(): string {
+    const out = this.#child.stdout.text;
+    let view = "";
+    let from = 0;
+    for (const echo of this.#echoes) {
+      view += out.slice(from, echo.at) + echo.text;
+      from = echo.at;
+    }
+    return view + out.slice(from);
+  }
+
+  /**
+   * Waits until the output printed since the last typed line ends with `prompt`. Fails within
+   * `timeoutMs`, or as soon as the client exits, showing the transcript and what it waited for.
+   */
+  async expect(prompt: string, timeoutMs: number): Promise<void> {
+    try {
+      this.#consumed = await this.#child.stdout.waitFor(
+        (text) =>
+          text.length - prompt.length >= this.#consumed && text.endsWith(prompt)
+            ? text.length
+            : undefined,
+        timeoutMs,
+        `prompt ${JSON.stringify(prompt)}`,
+      );
+    } catch (error) {
+      const stderr = this.#child.stderr.text.trim();
+      throw new ExpectFailure(
+        `${this.#child.label}: ${(error as Error).message}\n` +
+          `--- transcript so far ---\n${this.transcript}\n--- end ---` +
+          (stderr ? `\nstderr:\n${stderr}` : ""),
+      );
+    }
+  }
+
+  /** Types `line` and Enter. */
+  async type(line: string): Promise<void> {
+    this.#echoes.push({ at: this.#child.stdout.text.length, text: `${line}\n` });
+    await this.#child.write(`${line}\n`);
+  }
+
+  /** Runs every step in order: expect the prompt, type the line. */
+  async run(steps: readonly Step[], timeoutMs: number): Promise<void> {
+    for (const step of steps) {
+      await this.expect(step.wait, timeoutMs);
+      await this.type(step.type);
+    }
+  }
+}

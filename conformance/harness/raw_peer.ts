@@ -1,0 +1,63 @@
+/**
+ * A hand-driven TCP peer that follows a script of bytes: send these, expect exactly those, then
+ * close. It plays the misbehaving or minimal client a real program would not be, e.g. one that
+ * disconnects in the middle of a protocol.
+ *
+ * @module
+ */
+
+/** One action of a raw peer. */
+export type RawStep =
+  /** Write these bytes (text is sent as UTF-8). */
+  | { send: string | Uint8Array }
+  /** Read until exactly these bytes have arrived; anything else fails. */
+  | { recv: string | Uint8Array }
+  /** Close the connection here, whatever the protocol expects next. */
+  | { close: true };
+
+const encoder = new TextEncoder();
+const bytesOf = (data: string | Uint8Array) =>
+  typeof data === "string" ? encoder.encode(data) : data;
+
+/** Reads exactly `n` bytes, or fewer if the peer closes first. */
+async function readUpTo(conn: Deno.Conn, n: number): Promise<Uint8Array> {
+  const data = new Uint8Array(n);
+  let got = 0;
+  while (got < n) {
+    const read = await conn.read(data.subarray(got));
+    if (read === null) break;
+    got += read;
+  }
+  return data.subarray(0, got);
+}
+
+/** Connects to `port` on `hostname` and plays `steps`; throws on the first mismatch or timeout. */
+export async function runRawPeer(
+  hostname: string,
+  port: number,
+  steps: readonly RawStep[],
+  timeoutMs: number,
+): Promise<void> {
+  const conn = await Deno.connect({ hostname, port });
+  const timer = setTimeout(() => conn.close(), timeoutMs);
+  try {
+    for (const step of steps) {
+      if ("send" in step) {
+        const data = bytesOf(step.send);
+        for (let sent = 0; sent < data.length;) sent += await conn.write(data.subarray(sent));
+      } else if ("recv" in step) {
+        const want = bytesOf(step.recv);
+        const got = await readUpTo(conn, want.length).catch(() => new Uint8Array());
+        if (got.length !== want.length || !got.every((b, i) => b === want[i])) {
+          const show = (b: Uint8Array) => JSON.stringify(new TextDecoder().decode(b));
+          throw new Error(`raw peer expected ${show(want)}, got ${show(got)}`);
+        }
+      } else break;
+    }
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch { /* closed by the timeout */ }
+  }
+}

@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { runRawPeer } from "./raw_peer.ts";
+import { echoServer } from "./_test_util.ts";
+
+Deno.test("a raw peer sends, checks what comes back, and closes", async () => {
+  const server = echoServer();
+  try {
+    await runRawPeer("127.0.0.1", server.port, [
+      { send: "我" },
+      { recv: "我" },
+      { send: Uint8Array.of(0, 255) },
+      { recv: Uint8Array.of(0, 255) },
+      { close: true },
+    ], 5000);
+  } finally {
+    server.close();
+  }
+});
+
+Deno.test("a raw peer fails on bytes it did not expect", async () => {
+  const server = echoServer();
+  try {
+    await assert.rejects(
+      runRawPeer("127.0.0.1", server.port, [{ send: "ab" }, { recv: "ax" }], 5000),
+      /expected "ax", got "ab"/,
+    );
+  } finally {
+    server.close();
+  }
+});
+
+Deno.test("a raw peer fails within its bound when nothing arrives", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const silent = listener.accept();
+  try {
+    await assert.rejects(
+      runRawPeer("127.0.0.1", listener.addr.port, [{ recv: "hello" }], 100),
+      /expected "hello", got ""/,
+    );
+  } finally {
+    (await silent).close();
+    listener.close();
+  }
+});

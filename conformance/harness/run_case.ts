@@ -1,0 +1,223 @@
+/**
+ * Runs one conformance case end to end: stage the programs alone in empty folders, start the
+ * server on a free port and read its readiness line, put the recording proxy in front of it,
+ * drive each client expect-style, stop the server, then compare transcripts with goldens
+ * (ports masked) and byte counts with the proxy's log. Every child is killed when the case
+ * ends, whether it passed, failed or ran out of time.
+ *
+ * @module
+ */
+
+import type { ClientRole, ConformanceCase, Peer } from "./case.ts";
+import { Child, ChildScope, type Command } from "./children.ts";
+import { countBytes, describeLog } from "./chunk_log.ts";
+import { ExpectSession } from "./expect.ts";
+import { compareGolden } from "./golden.ts";
+import { applyMasks, portMasks } from "./mask.ts";
+import { runRawPeer } from "./raw_peer.ts";
+import { awaitReadiness, readinessLines } from "./readiness.ts";
+import { type Mutation, stagedCommand, stageProgram } from "./standalone.ts";
+import { startTcpProxy, type TcpProxy } from "./tcp_proxy.ts";
+
+/** Where things are and how to run. */
+export interface RunOptions {
+  /** Folder holding the scripts that `{ program }` peers name. */
+  programsDir: string;
+  /** Folder holding `transcripts/` and the inputs foreign peers use. */
+  fixturesDir: string;
+  /** Rewrite goldens that differ or are missing instead of failing. */
+  update?: boolean;
+  /** Run with this deliberate breakage applied to one program's copy. */
+  mutation?: Mutation;
+  /** Tag given to every child (see `RUN_TAG_VARIABLE`). */
+  tag?: string;
+  /** Called after each spawn. */
+  onSpawn?: (child: Child, command: Command) => void;
+  /** Bound for each prompt, readiness line and exit (default 10 s). */
+  stepTimeoutMs?: number;
+}
+
+/** What happened in one case. */
+export interface CaseResult {
+  /** `passed`, `failed`, or `skipped` (a required tool is missing). */
+  status: "passed" | "failed" | "skipped";
+  /** One paragraph per problem found, with diffs and transcripts. */
+  failures: string[];
+  /** Remarks that are not failures: goldens written, why it was skipped. */
+  notes: string[];
+  /** Wall time in milliseconds. */
+  ms: number;
+}
+
+/** The host every case runs on. */
+const HOST = "127.0.0.1";
+
+/** A client's output, kept until every port is known and goldens can be compared. */
+interface ClientOutcome {
+  name: string;
+  golden: string | false;
+  transcript: string;
+}
+
+/** True if `tool` is an executable file in a PATH folder. */
+async function onPath(tool: string): Promise<boolean> {
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    try {
+      const info = await Deno.stat(`${dir}/${tool}`);
+      if (info.isFile && (info.mode ?? 0o111) & 0o111) return true;
+    } catch { /* not here */ }
+  }
+  return false;
+}
+
+/** Tools the case's foreign peers require that are not on PATH. */
+async function missingTools(testCase: ConformanceCase): Promise<string[]> {
+  const peers = [testCase.server.peer, ...testCase.clients.flat().map((c) => c.peer)];
+  const tools = peers.flatMap((peer) => peer && "requires" in peer && peer.requires || []);
+  const missing = [];
+  for (const tool of new Set(tools)) if (!(await onPath(tool))) missing.push(tool);
+  return missing;
+}
+
+/** Runs `testCase` and reports what it found; never throws for a failing program. */
+export async function runCase(
+  testCase: ConformanceCase,
+  options: RunOptions,
+): Promise<CaseResult> {
+  const started = performance.now();
+  const result = (status: CaseResult["status"], failures: string[], notes: string[]) => ({
+    status,
+    failures,
+    notes,
+    ms: performance.now() - started,
+  });
+  const missing = await missingTools(testCase);
+  if (missing.length) return result("skipped", [], [`skipped: ${missing.join(", ")} not found`]);
+
+  const failures: string[] = [];
+  const notes: string[] = [];
+  const stepMs = options.stepTimeoutMs ?? 10_000;
+  const work = await Deno.makeTempDir({ prefix: "socket-lessons-" });
+  const scope = new ChildScope(options.tag ?? crypto.randomUUID(), options.onSpawn);
+  let proxy: TcpProxy | undefined;
+  const caseMs = testCase.timeoutMs ?? 30_000;
+  let timedOut = false;
+  const caseTimer = setTimeout(() => {
+    // Ending every process and socket makes every pending wait fail at once.
+    timedOut = true;
+    proxy?.close();
+    scope.killAll();
+  }, caseMs);
+
+  const launch = async (peer: Peer, label: string, port: number): Promise<Child> => {
+    if ("program" in peer) {
+      const staged = await stageProgram(options.programsDir, peer.program, work, options.mutation);
+      const args = ["--host", HOST, "--port", String(port), ...(peer.args ?? [])];
+      return scope.spawn(label, stagedCommand(staged, args));
+    }
+    const words = peer.command.map((word) =>
+      word.replaceAll("{host}", HOST).replaceAll("{port}", String(port))
+        .replaceAll("{fixtures}", options.fixturesDir)
+    );
+    return scope.spawn(label, { cmd: words[0], args: words.slice(1), cwd: work });
+  };
+
+  const runClient = async (role: ClientRole, proxyPort: number): Promise<ClientOutcome[]> => {
+    const name = role.role ?? "client";
+    if (role.raw) {
+      await runRawPeer(HOST, proxyPort, role.raw, stepMs).catch((error) => {
+        throw new Error(`${name}: ${(error as Error).message}`);
+      });
+      return [];
+    }
+    const child = await launch(role.peer!, name, proxyPort);
+    const session = new ExpectSession(child);
+    await session.run(role.dialogue ?? [], stepMs);
+    await child.closeInput();
+    const status = await child.waitExit(stepMs).catch((error) => {
+      throw new Error(`${(error as Error).message}\n--- transcript ---\n${session.transcript}`);
+    });
+    const stderr = child.stderr.text.trim();
+    if (status.code !== (role.exitCode ?? 0)) {
+      failures.push(
+        `${name} exited with ${status.code}, expected ${role.exitCode ?? 0}` +
+          (stderr ? `; stderr:\n${stderr}` : ""),
+      );
+    } else if (stderr) failures.push(`${name} wrote to stderr:\n${stderr}`);
+    const golden = role.golden ?? `${testCase.id}.${name}`;
+    return [{ name, golden, transcript: session.transcript }];
+  };
+
+  try {
+    const server = await launch(testCase.server.peer, "server", 0);
+    const [listening] = await awaitReadiness(server, 1, stepMs);
+    proxy = startTcpProxy({ upstream: listening });
+    const outcomes: ClientOutcome[] = [];
+    for (const phase of testCase.clients) {
+      const group = Array.isArray(phase) ? phase : [phase];
+      const done = await Promise.all(group.map((role) => runClient(role, proxy!.addr.port)));
+      outcomes.push(...done.flat());
+    }
+    // Our servers close a finished conversation after logging it, so waiting for every
+    // connection to close orders their last line before the stop; foreign servers may never
+    // close (the seed's chat server keeps `conn` open), so for them the clients' end suffices.
+    const ours = "program" in testCase.server.peer;
+    await proxy.settled(stepMs, !ours);
+    const serverStatus = await server.stop("SIGTERM");
+
+    // Compare only now: every port the proxy saw is known, so all of them can be masked.
+    const masks = [...portMasks(proxy.ports()), ...(testCase.masks ?? [])];
+    const transcriptsDir = `${options.fixturesDir}/transcripts`;
+    const check = async (golden: string, text: string) => {
+      const outcome = await compareGolden(
+        `${transcriptsDir}/${golden}.txt`,
+        applyMasks(text, masks),
+        options.update ?? false,
+      );
+      if (outcome.status === "mismatch") failures.push(`transcript differs:\n${outcome.diff}`);
+      if (outcome.status === "missing") {
+        failures.push(`no golden ${outcome.path} (run with --update to write it)`);
+      }
+      if (outcome.status === "updated") notes.push(`wrote ${golden}.txt`);
+    };
+    for (const outcome of outcomes) {
+      if (outcome.golden !== false) await check(outcome.golden, outcome.transcript);
+    }
+
+    const serverGolden = testCase.server.golden ?? ours;
+    if (serverGolden !== false) {
+      const name = serverGolden === true ? `${testCase.id}.server` : serverGolden;
+      await check(name, server.stdout.text);
+    }
+    if (ours) {
+      const expected = testCase.server.exitCode ?? 0;
+      if (serverStatus.code !== expected) {
+        failures.push(`server exited with ${serverStatus.code}, expected ${expected}`);
+      }
+      const extra = server.stderr.text.split("\n").filter((line) =>
+        line.trim() && readinessLines(`${line}\n`).length === 0
+      );
+      if (extra.length) failures.push(`server wrote to stderr:\n${extra.join("\n")}`);
+    }
+
+    if (testCase.bytes) {
+      const counted = countBytes(proxy.log);
+      const { c2s, s2c } = testCase.bytes;
+      if (counted.c2s !== c2s || counted.s2c !== s2c) {
+        failures.push(
+          `bytes through the proxy: c2s ${counted.c2s}, s2c ${counted.s2c}; ` +
+            `expected c2s ${c2s}, s2c ${s2c}\n${describeLog(proxy.log)}`,
+        );
+      }
+    }
+  } catch (error) {
+    const message = (error as Error).message;
+    failures.push(timedOut ? `case ran past its ${caseMs} ms bound: ${message}` : message);
+  } finally {
+    clearTimeout(caseTimer);
+    proxy?.close();
+    await scope.killAll();
+    await Deno.remove(work, { recursive: true }).catch(() => {});
+  }
+  return result(failures.length ? "failed" : "passed", failures, notes);
+}

@@ -1,0 +1,75 @@
+/**
+ * Runs programs the way a user who copied one script would: the script alone in an empty
+ * folder, no deno.json, no import map, with exactly the flags of its own shebang line. Every
+ * conformance exchange goes through here, so every case is also a proof that its programs are
+ * standalone. A mutation (one text replacement in the copy) lets the suite prove that a case
+ * fails when the program is broken.
+ *
+ * @module
+ */
+
+import type { Command } from "./children.ts";
+
+/** One deliberate change to a program's copy, to show that a case notices it. */
+export interface Mutation {
+  /** File name in `programs/`, e.g. `chat_server.ts`. */
+  program: string;
+  /** Text to find in the program (every occurrence is replaced). */
+  from: string;
+  /** Replacement text; a caught mutation shows it in the failure's diff. */
+  to: string;
+}
+
+/**
+ * The deno flags of a `#!/usr/bin/env -S deno run …` shebang, e.g. `["-A", "--unstable-net"]`.
+ * Throws if the first line is not such a shebang.
+ */
+export function shebangFlags(source: string): string[] {
+  const first = source.slice(0, source.indexOf("\n"));
+  const match = /^#!\/usr\/bin\/env -S deno run((?: +\S+)*) *$/.exec(first);
+  if (!match) throw new Error(`first line is not "#!/usr/bin/env -S deno run …": ${first}`);
+  return match[1].trim().split(/ +/).filter(Boolean);
+}
+
+/** A program copied into its own empty folder, ready to run. */
+export interface StagedProgram {
+  /** The folder holding only the copy; also the program's working directory. */
+  dir: string;
+  /** Path of the copy. */
+  path: string;
+  /** Flags from its shebang. */
+  flags: string[];
+}
+
+/**
+ * Copies `programsDir/name` alone into a new empty folder under `parent`, applying `mutation`
+ * if it names this program. Throws if the mutation's text is not in the program, so a mutation
+ * that changes nothing can never pass as "caught".
+ */
+export async function stageProgram(
+  programsDir: string,
+  name: string,
+  parent: string,
+  mutation?: Mutation,
+): Promise<StagedProgram> {
+  let source = await Deno.readTextFile(`${programsDir}/${name}`);
+  if (mutation?.program === name) {
+    if (!source.includes(mutation.from)) {
+      throw new Error(`mutation: ${JSON.stringify(mutation.from)} is not in ${name}`);
+    }
+    source = source.replaceAll(mutation.from, mutation.to);
+  }
+  const dir = await Deno.makeTempDir({ dir: parent, prefix: `${name.replace(/\.ts$/, "")}-` });
+  const path = `${dir}/${name}`;
+  await Deno.writeTextFile(path, source);
+  return { dir, path, flags: shebangFlags(source) };
+}
+
+/** The command that runs a staged program with `args`, in its own folder, ignoring any config. */
+export function stagedCommand(program: StagedProgram, args: string[]): Command {
+  return {
+    cmd: Deno.execPath(),
+    args: ["run", "--no-config", ...program.flags, program.path, ...args],
+    cwd: program.dir,
+  };
+}

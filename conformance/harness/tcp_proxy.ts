@@ -1,0 +1,224 @@
+/**
+ * A recording TCP proxy: accepts clients on a free loopback port, opens one upstream connection
+ * per client to the server, forwards both directions and logs every chunk it reads. Byte counts
+ * in the conformance suite come from here, never from what the programs claim.
+ *
+ * Each direction runs through a {@linkcode Shaper}, an async-iterable transform from the chunks
+ * read to the chunks written. Recording is the identity; fault modes (1-byte writes, random
+ * splits, coalescing, delays, a cut after N bytes) are further shapers, not a new proxy.
+ *
+ * @module
+ */
+
+import { type ChunkRecord, type Direction, KEPT_BYTES } from "./chunk_log.ts";
+
+/**
+ * Transforms the chunks read from one side into the chunks written to the other: yield what
+ * to write, in order; returning early cuts that direction (its peer then sees end of stream).
+ */
+export type Shaper = (
+  chunks: AsyncIterable<Uint8Array>,
+  dir: Direction,
+) => AsyncIterable<Uint8Array>;
+
+/** Forwards every chunk as it was read. */
+export const passThrough: Shaper = (chunks): AsyncIterable<Uint8Array> => chunks;
+
+/** Where the proxy forwards to. */
+export interface Upstream {
+  /** Server host. */
+  hostname: string;
+  /** Server port. */
+  port: number;
+}
+
+/** Options for {@linkcode startTcpProxy}. */
+export interface TcpProxyOptions {
+  /** The server to forward to. */
+  upstream: Upstream;
+  /** Address to listen on; defaults to the upstream's host. */
+  listenHost?: string;
+  /** How chunks are re-shaped on the way; defaults to {@linkcode passThrough}. */
+  shaper?: Shaper;
+}
+
+/** One client connection through the proxy. */
+export interface ProxiedConnection {
+  /** Index in accept order. */
+  index: number;
+  /** The client's own port (its side of the client-proxy connection). */
+  clientPort: number;
+  /** The proxy's port on the proxy-server connection, which the server sees as the client. */
+  upstreamPort: number;
+  /** Resolves when the client has finished sending (or the connection is gone). */
+  clientDone: Promise<void>;
+  /** Resolves when both directions have ended and both sockets are closed. */
+  closed: Promise<void>;
+}
+
+/** A running proxy. */
+export interface TcpProxy {
+  /** The address clients connect to. */
+  readonly addr: Deno.NetAddr;
+  /** Every chunk read so far, in order. */
+  readonly log: readonly ChunkRecord[];
+  /** Every connection accepted so far. */
+  readonly connections: readonly ProxiedConnection[];
+  /** Every port number involved (listen, client, upstream), for masking transcripts. */
+  ports(): Set<number>;
+  /**
+   * Resolves once every connection accepted so far has closed, or with `clientSideOnly` once
+   * every client has finished sending (for servers that never close a connection themselves);
+   * rejects after `timeoutMs`.
+   */
+  settled(timeoutMs: number, clientSideOnly?: boolean): Promise<void>;
+  /** Stops accepting and tears down every connection. */
+  close(): void;
+}
+
+const BUFFER_SIZE = 64 * 1024;
+
+async function* readChunks(conn: Deno.Conn): AsyncIterable<Uint8Array> {
+  const buffer = new Uint8Array(BUFFER_SIZE);
+  while (true) {
+    let n: number | null;
+    try {
+      n = await conn.read(buffer);
+    } catch {
+      return; // reset or closed by the other pump: the stream simply ends here
+    }
+    if (n === null) return;
+    yield buffer.slice(0, n);
+  }
+}
+
+async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
+  let written = 0;
+  while (written < data.length) written += await conn.write(data.subarray(written));
+}
+
+/** Starts a proxy in this process and returns once it listens. */
+export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
+  const shaper = options.shaper ?? passThrough;
+  const listener = Deno.listen({
+    hostname: options.listenHost ?? options.upstream.hostname,
+    port: 0,
+  });
+  const started = performance.now();
+  const log: ChunkRecord[] = [];
+  const connections: ProxiedConnection[] = [];
+  const sockets = new Set<Deno.Conn>();
+  let closing = false;
+
+  const pump = async (
+    index: number,
+    from: Deno.Conn,
+    to: Deno.Conn,
+    dir: Direction,
+  ): Promise<void> => {
+    const recorded = (async function* () {
+      for await (const chunk of readChunks(from)) {
+        log.push({
+          conn: index,
+          dir,
+          size: chunk.length,
+          t: performance.now() - started,
+          head: chunk.slice(0, KEPT_BYTES),
+        });
+        yield chunk;
+      }
+    })();
+    try {
+      for await (const piece of shaper(recorded, dir)) await writeAll(to, piece);
+      // The sender finished cleanly: pass its FIN on, so a half-close reaches the peer.
+      await to.closeWrite();
+    } catch {
+      // The receiver went away; the other pump will end when its read fails.
+      try {
+        from.close();
+      } catch { /* already closed */ }
+    }
+  };
+
+  const serve = async (connection: ProxiedConnection, client: Deno.TcpConn) => {
+    let server: Deno.TcpConn;
+    try {
+      server = await Deno.connect(options.upstream);
+    } catch {
+      client.close();
+      return;
+    }
+    sockets.add(server);
+    connection.upstreamPort = server.localAddr.port;
+    const clientToServer = pump(connection.index, client, server, "c2s");
+    connection.clientDone = clientToServer;
+    await Promise.all([clientToServer, pump(connection.index, server, client, "s2c")]);
+    for (const conn of [client, server]) {
+      sockets.delete(conn);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }
+  };
+
+  (async () => {
+    try {
+      for await (const client of listener) {
+        if (closing) break;
+        sockets.add(client);
+        const connection: ProxiedConnection = {
+          index: connections.length,
+          clientPort: (client.remoteAddr as Deno.NetAddr).port,
+          upstreamPort: 0,
+          clientDone: Promise.resolve(),
+          closed: Promise.resolve(),
+        };
+        connections.push(connection);
+        connection.closed = serve(connection, client);
+        // Until the upstream connection exists, the client side is done when all is closed.
+        connection.clientDone = connection.closed;
+      }
+    } catch {
+      // The listener was closed.
+    }
+  })();
+
+  return {
+    addr: listener.addr,
+    log,
+    connections,
+    ports() {
+      const ports = new Set<number>([listener.addr.port, options.upstream.port]);
+      for (const c of connections) ports.add(c.clientPort).add(c.upstreamPort);
+      ports.delete(0);
+      return ports;
+    },
+    async settled(timeoutMs, clientSideOnly = false) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`proxied connections still open after ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      });
+      try {
+        const ends = connections.map((c) => clientSideOnly ? c.clientDone : c.closed);
+        await Promise.race([Promise.all(ends), late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    close() {
+      closing = true;
+      try {
+        listener.close();
+      } catch { /* already closed */ }
+      for (const conn of sockets) {
+        try {
+          conn.close();
+        } catch { /* already closed */ }
+      }
+      sockets.clear();
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { countBytes } from "./chunk_log.ts";
+import { type Shaper, startTcpProxy } from "./tcp_proxy.ts";
+import { echoServer, readBytes } from "./_test_util.ts";
+
+const encoder = new TextEncoder();
+
+Deno.test("bytes are forwarded both ways and counted per direction", async () => {
+  const server = echoServer();
+  const proxy = startTcpProxy({ upstream: { hostname: "127.0.0.1", port: server.port } });
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.addr.port });
+    await conn.write(encoder.encode("我好"));
+    assert.equal(new TextDecoder().decode(await readBytes(conn, 6)), "我好");
+    await conn.write(encoder.encode("q"));
+    await readBytes(conn, 1);
+    // A half-close travels through: the echo server sees EOF, closes, and so does the proxy.
+    await conn.closeWrite();
+    assert.equal((await readBytes(conn, 1)).length, 0);
+    conn.close();
+    await proxy.settled(5000);
+    assert.deepEqual(countBytes(proxy.log), { c2s: 7, s2c: 7 });
+    assert.deepEqual(proxy.log.map((r) => r.dir), ["c2s", "s2c", "c2s", "s2c"]);
+    assert.equal(new TextDecoder().decode(proxy.log[0].head), "我好");
+    const [connection] = proxy.connections;
+    assert.ok(proxy.ports().has(connection.clientPort));
+    assert.ok(proxy.ports().has(connection.upstreamPort));
+    assert.ok(proxy.ports().has(server.port));
+  } finally {
+    proxy.close();
+    server.close();
+  }
+});
+
+Deno.test("connections are numbered in accept order and counted apart", async () => {
+  const server = echoServer();
+  const proxy = startTcpProxy({ upstream: { hostname: "127.0.0.1", port: server.port } });
+  try {
+    for (const text of ["a", "bcd"]) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.addr.port });
+      await conn.write(encoder.encode(text));
+      await readBytes(conn, text.length);
+      conn.close();
+    }
+    await proxy.settled(5000);
+    assert.deepEqual(countBytes(proxy.log, 0), { c2s: 1, s2c: 1 });
+    assert.deepEqual(countBytes(proxy.log, 1), { c2s: 3, s2c: 3 });
+  } finally {
+    proxy.close();
+    server.close();
+  }
+});
+
+Deno.test("a shaper re-chunks without changing the bytes (1-byte writes)", async () => {
+  let writes = 0;
+  const oneByte: Shaper = async function* (chunks) {
+    for await (const chunk of chunks) {
+      for (const byte of chunk) {
+        writes++;
+        yield Uint8Array.of(byte);
+      }
+    }
+  };
+  const server = echoServer();
+  const proxy = startTcpProxy({
+    upstream: { hostname: "127.0.0.1", port: server.port },
+    shaper: oneByte,
+  });
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.addr.port });
+    const message = encoder.encode("欢迎致电babyshen");
+    await conn.write(message);
+    assert.deepEqual(await readBytes(conn, message.length), message);
+    conn.close();
+    await proxy.settled(5000);
+    assert.equal(writes, 2 * message.length);
+  } finally {
+    proxy.close();
+    server.close();
+  }
+});
+
+Deno.test("a shaper can cut the stream after N bytes", async () => {
+  const cutAfter = (limit: number): Shaper =>
+    async function* (chunks, dir) {
+      let sent = 0;
+      for await (const chunk of chunks) {
+        if (dir === "s2c") {
+          yield chunk;
+          continue;
+        }
+        yield chunk.subarray(0, Math.max(0, limit - sent));
+        sent += chunk.length;
+        if (sent >= limit) return;
+      }
+    };
+  const server = echoServer();
+  const proxy = startTcpProxy({
+    upstream: { hostname: "127.0.0.1", port: server.port },
+    shaper: cutAfter(3),
+  });
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.addr.port });
+    await conn.write(encoder.encode("abcdef"));
+    // The server got 3 bytes, then end of stream; it echoed them and closed.
+    assert.equal(new TextDecoder().decode(await readBytes(conn, 6)), "abc");
+    conn.close();
+    await proxy.settled(5000);
+  } finally {
+    proxy.close();
+    server.close();
+  }
+});
+
+Deno.test("settled rejects while a connection stays open", async () => {
+  const server = echoServer();
+  const proxy = startTcpProxy({ upstream: { hostname: "127.0.0.1", port: server.port } });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.addr.port });
+  try {
+    await conn.write(encoder.encode("x"));
+    await readBytes(conn, 1);
+    await assert.rejects(proxy.settled(50), /still open after 50 ms/);
+  } finally {
+    conn.close();
+    proxy.close();
+    server.close();
+  }
+});

@@ -1,0 +1,189 @@
+#!/usr/bin/env -S deno run -A
+/**
+ * The conformance suite: `deno task conformance [options]`.
+ *
+ * Runs every check (each lesson's cases, each deliberate mutation a case must catch, and each
+ * script's command-line contract) several at a time, prints `ok` or `FAIL` with the reasons as
+ * each finishes, and ends with the line `N passed, N failed`. Exit status 0 only if nothing
+ * failed. Ctrl-C (or SIGTERM) kills every child process before exiting.
+ *
+ * This is a plain program rather than a `deno test` file because the suite needs what
+ * `deno test` cannot give: cases run in parallel within one module, a fixed closing line that
+ * CI can read, and options of its own (`--update`, `--filter`).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import type { Lesson } from "./harness/case.ts";
+import { killChildrenOnInterrupt, RUN_TAG_VARIABLE } from "./harness/children.ts";
+import { checkCli } from "./harness/cli_check.ts";
+import { type CaseResult, runCase, type RunOptions } from "./harness/run_case.ts";
+
+const USAGE = `Usage: deno task conformance [options]
+
+Options:
+  --filter TEXT   run only the checks whose name contains TEXT (may be repeated)
+  --update        rewrite goldens that differ or are missing, instead of failing
+  --jobs N        checks at a time (default 4)
+  --verbose       print every process started
+  --cases MODULE  take lessons from MODULE (exporting \`lessons\`) instead of this project's
+  --programs DIR  folder of the scripts the cases name (default: programs/)
+  --fixtures DIR  folder of transcripts/ and peers/ (default: fixtures/)
+  --help          show this help`;
+
+/** A named check and how to run it. */
+interface Check {
+  name: string;
+  run: () => Promise<CaseResult>;
+}
+
+/** Every check for `lessons`: cases, mutations they must catch, command-line contracts. */
+export function buildChecks(lessons: Lesson[], options: RunOptions): Check[] {
+  const checks: Check[] = [];
+  for (const lesson of lessons) {
+    for (const testCase of lesson.cases) {
+      checks.push({
+        name: `${testCase.id}: ${testCase.title}`,
+        run: () => runCase(testCase, options),
+      });
+      for (const mutation of testCase.mutations ?? []) {
+        checks.push({
+          name: `${testCase.id}: catches ${mutation.program} ${mutation.from} → ${mutation.to}`,
+          run: async () => {
+            // A mutant need not wait long: every bound it hits is a failure, which is the goal.
+            const result = await runCase(testCase, { ...options, mutation, stepTimeoutMs: 5000 });
+            if (result.status !== "failed") {
+              return { ...result, status: "failed", failures: ["the mutant passed the case"] };
+            }
+            const report = result.failures.join("\n");
+            if (!report.includes(mutation.shows)) {
+              return {
+                ...result,
+                status: "failed",
+                failures: [`the case failed without showing ${mutation.shows}:\n${report}`],
+              };
+            }
+            return { ...result, status: "passed", failures: [] };
+          },
+        });
+      }
+    }
+    for (const script of lesson.scripts) {
+      checks.push({
+        name: `cli: ${script}`,
+        run: async () => {
+          const started = performance.now();
+          const failures = await checkCli(options.programsDir, script, options.tag ?? "cli");
+          const status = failures.length ? "failed" : "passed";
+          return { status, failures, notes: [], ms: performance.now() - started };
+        },
+      });
+    }
+  }
+  return checks;
+}
+
+/** Runs `checks` with at most `jobs` at once, reporting each as it finishes. */
+async function runAll(
+  checks: Check[],
+  jobs: number,
+  report: (check: Check, result: CaseResult) => void,
+): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < checks.length) {
+      const check = checks[next++];
+      const result = await check.run().catch((error): CaseResult => ({
+        status: "failed",
+        failures: [`harness error: ${(error as Error).stack ?? error}`],
+        notes: [],
+        ms: 0,
+      }));
+      results.push(result);
+      report(check, result);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+  return results;
+}
+
+const indent = (text: string) => text.replace(/^/gm, "     ");
+
+async function main(args: string[]): Promise<number> {
+  let flags;
+  try {
+    flags = parseArgs({
+      args,
+      strict: true,
+      options: {
+        filter: { type: "string", multiple: true },
+        update: { type: "boolean" },
+        jobs: { type: "string" },
+        verbose: { type: "boolean" },
+        cases: { type: "string" },
+        programs: { type: "string" },
+        fixtures: { type: "string" },
+        help: { type: "boolean" },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`conformance: ${(error as Error).message} (see --help)`);
+    return 2;
+  }
+  if (flags.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const jobs = Number(flags.jobs ?? 4);
+  if (!Number.isInteger(jobs) || jobs < 1) {
+    console.error(`conformance: --jobs takes a whole number from 1 up, not ${flags.jobs}`);
+    return 2;
+  }
+
+  killChildrenOnInterrupt();
+  const here = new URL(".", import.meta.url);
+  const path = (url: URL) => decodeURIComponent(url.pathname);
+  const casesModule = flags.cases
+    ? new URL(flags.cases, `file://${Deno.cwd()}/`)
+    : new URL("cases/mod.ts", here);
+  const { lessons } = await import(casesModule.href) as { lessons: Lesson[] };
+  const options: RunOptions = {
+    programsDir: flags.programs ?? path(new URL("../programs", here)),
+    fixturesDir: flags.fixtures ?? path(new URL("../fixtures", here)),
+    update: flags.update ?? false,
+    // A tag given from outside lets a caller find this run's processes afterwards.
+    tag: Deno.env.get(RUN_TAG_VARIABLE) ?? crypto.randomUUID(),
+    onSpawn: flags.verbose
+      ? (child, command) =>
+        console.log(`  spawned pid ${child.pid} (${child.label}): ${command.args.join(" ")}`)
+      : undefined,
+  };
+
+  const filters = flags.filter ?? [];
+  const checks = buildChecks(lessons, options).filter((check) =>
+    filters.length === 0 || filters.some((text) => check.name.includes(text))
+  );
+  const started = performance.now();
+  const results = await runAll(checks, jobs, (check, result) => {
+    const seconds = (result.ms / 1000).toFixed(2);
+    const mark = { passed: "ok  ", failed: "FAIL", skipped: "skip" }[result.status];
+    console.log(`${mark} ${check.name} (${seconds} s)`);
+    for (const note of result.notes) console.log(indent(note));
+    for (const failure of result.failures) console.log(indent(failure));
+  });
+
+  const count = (status: CaseResult["status"]) => results.filter((r) => r.status === status).length;
+  const skipped = count("skipped");
+  console.log(
+    `\n${checks.length} checks in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  console.log(
+    `${count("passed")} passed, ${count("failed")} failed` +
+      (skipped ? `, ${skipped} skipped` : ""),
+  );
+  return count("failed") ? 1 : 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

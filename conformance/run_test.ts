@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { RUN_TAG_VARIABLE } from "./harness/children.ts";
+import { TextCapture } from "./harness/text_capture.ts";
+
+const runner = new URL("run.ts", import.meta.url).pathname;
+
+/** Pids of live processes whose environment carries `tag` (Linux: /proc/PID/environ). */
+async function processesTagged(tag: string): Promise<number[]> {
+  const found: number[] = [];
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const environ = await Deno.readTextFile(`/proc/${entry.name}/environ`);
+      if (environ.split("\0").includes(`${RUN_TAG_VARIABLE}=${tag}`)) {
+        found.push(Number(entry.name));
+      }
+    } catch { /* gone meanwhile, or not ours to read */ }
+  }
+  return found;
+}
+
+function startRunner(args: string[], tag: string) {
+  const process = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", runner, ...args],
+    env: { [RUN_TAG_VARIABLE]: tag },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  return {
+    process,
+    stdout: new TextCapture(process.stdout),
+    stderr: new TextCapture(process.stderr),
+  };
+}
+
+const linux = Deno.build.os === "linux";
+
+Deno.test({
+  name: "a finished run leaves no process behind and ends with the summary line",
+  ignore: !linux,
+  async fn() {
+    const tag = `finished-${crypto.randomUUID()}`;
+    const run = startRunner(["--filter", "chat: the seed"], tag);
+    const status = await run.process.status;
+    await Promise.all([run.stdout.done, run.stderr.done]);
+    assert.equal(status.code, 0, run.stdout.text + run.stderr.text);
+    assert.equal(run.stdout.text.trimEnd().split("\n").at(-1), "1 passed, 0 failed");
+    assert.deepEqual(await processesTagged(tag), []);
+  },
+});
+
+Deno.test({
+  name: "an interrupted run kills every child before it exits",
+  ignore: !linux,
+  async fn() {
+    const tag = `interrupted-${crypto.randomUUID()}`;
+    const cases = new URL("testdata/hanging_cases.ts", import.meta.url).pathname;
+    const run = startRunner(["--cases", cases, "--verbose"], tag);
+    // The client is spawned after the server is ready, so both are alive now.
+    await run.stdout.waitFor(
+      (t) => /spawned pid \d+ \(client\)/.test(t) || undefined,
+      20_000,
+      "client",
+    );
+    const pids = [...run.stdout.text.matchAll(/spawned pid (\d+)/g)].map((m) => Number(m[1]));
+    assert.equal(pids.length, 2);
+    assert.deepEqual(
+      (await processesTagged(tag)).filter((pid) => pids.includes(pid)).sort(),
+      pids.sort(),
+    );
+    run.process.kill("SIGINT");
+    const status = await run.process.status;
+    await Promise.all([run.stdout.done, run.stderr.done]);
+    assert.equal(status.code, 130);
+    assert.deepEqual(await processesTagged(tag), []);
+  },
+});
+
+Deno.test("a usage error is one line and exit status 2", async () => {
+  const run = startRunner(["--jobs", "zero"], "usage");
+  const status = await run.process.status;
+  await Promise.all([run.stdout.done, run.stderr.done]);
+  assert.equal(status.code, 2);
+  assert.equal(run.stderr.text, "conformance: --jobs takes a whole number from 1 up, not zero\n");
+});
