@@ -9,27 +9,11 @@
 import { lessons } from "./cases/mod.ts";
 import type { Lesson } from "./harness/case.ts";
 
-/** One built lesson as the catalog shows it. */
-export interface CatalogEntry {
-  /** Short id, e.g. `chat`. */
-  id: string;
-  /** Title as in the seed. */
-  title: string;
-  /** English title. */
-  titleEn: string;
-  /** Seed file and section. */
-  seed: { file: string; section: string };
-  /** Transport of its programs. */
-  transport: "tcp" | "udp";
-  /** Default host, as in the seed. */
-  host: string;
-  /** Default port, as in the seed. */
-  port: number;
-  /** Script names in `programs/`. */
-  scripts: string[];
+/** One built lesson as the catalog shows it: the lesson, with its cases named by id. */
+export type CatalogEntry = Omit<Lesson, "cases"> & {
   /** Ids of its conformance cases. */
   cases: string[];
-}
+};
 
 /** Turns a lesson into its catalog entry. */
 export function catalogEntry(lesson: Lesson): CatalogEntry {
