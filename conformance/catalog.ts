@@ -56,22 +56,6 @@ function plan(
 /** Lessons still to build, with their issue. */
 export const planned: PlannedLesson[] = [
   plan(
-    "使用Socket实现FTP-上传功能(MD5)",
-    "FTP upload with MD5",
-    S000,
-    "使用Socket实现FTP-上传功能(MD5)",
-    "ftp_upload_server.ts ftp_upload_client.ts",
-    3,
-  ),
-  plan(
-    "使用socket实现FTP-下载功能(增加MD5验证功能)",
-    "FTP download with MD5",
-    S000,
-    "使用socket实现FTP-下载功能(增加MD5验证功能)",
-    "ftp_download_server.ts ftp_download_client.ts",
-    3,
-  ),
-  plan(
     "FTP系统",
     "The FTP tool: get, put, ls, resume",
     S000,

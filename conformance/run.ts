@@ -52,7 +52,13 @@ export function buildChecks(lessons: Lesson[], options: RunOptions): Check[] {
           name: `${testCase.id}: catches ${mutation.program} ${mutation.from} → ${mutation.to}`,
           run: async () => {
             // A mutant need not wait long: every bound it hits is a failure, which is the goal.
-            const result = await runCase(testCase, { ...options, mutation, stepTimeoutMs: 5000 });
+            // And it must never write a golden: its output is wrong by construction.
+            const result = await runCase(testCase, {
+              ...options,
+              update: false,
+              mutation,
+              stepTimeoutMs: 5000,
+            });
             if (result.status !== "failed") {
               return { ...result, status: "failed", failures: ["the mutant passed the case"] };
             }

@@ -83,3 +83,32 @@ Deno.test("a usage error is one line and exit status 2", async () => {
   assert.equal(status.code, 2);
   assert.equal(run.stderr.text, "conformance: --jobs takes a whole number from 1 up, not zero\n");
 });
+
+Deno.test("with --update, mutants are still caught and never write a golden", async () => {
+  const { buildChecks } = await import("./run.ts");
+  const { chat } = await import("./cases/chat.ts");
+  const root = new URL("../", import.meta.url).pathname;
+  const fixturesDir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${fixturesDir}/transcripts`);
+    for (const name of ["chat.client.txt", "chat.server.txt"]) {
+      await Deno.copyFile(
+        `${root}fixtures/transcripts/${name}`,
+        `${fixturesDir}/transcripts/${name}`,
+      );
+    }
+    const before = await Deno.readTextFile(`${fixturesDir}/transcripts/chat.client.txt`);
+    const seedCase = chat.cases.filter((c) => c.id === "chat");
+    const checks = buildChecks([{ ...chat, cases: seedCase, scripts: [] }], {
+      programsDir: `${root}programs`,
+      fixturesDir,
+      update: true,
+    });
+    const mutant = checks.find((check) => check.name.includes(`"好" → "了"`))!;
+    const result = await mutant.run();
+    assert.equal(result.status, "passed", result.failures.join("\n"));
+    assert.equal(await Deno.readTextFile(`${fixturesDir}/transcripts/chat.client.txt`), before);
+  } finally {
+    await Deno.remove(fixturesDir, { recursive: true });
+  }
+});

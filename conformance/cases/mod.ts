@@ -7,7 +7,9 @@
 import type { Lesson } from "../harness/case.ts";
 import { basic } from "./basic.ts";
 import { chat } from "./chat.ts";
+import { ftpDownload } from "./ftp_download.ts";
+import { ftpUpload } from "./ftp_upload.ts";
 import { upper } from "./upper.ts";
 
 /** All lessons. */
-export const lessons: Lesson[] = [chat, upper, basic];
+export const lessons: Lesson[] = [chat, ftpUpload, ftpDownload, upper, basic];

@@ -7,7 +7,8 @@
  * @module
  */
 
-import type { ByteCounts } from "./chunk_log.ts";
+import type { ByteCounts, Direction } from "./chunk_log.ts";
+import type { FileContent } from "./files.ts";
 import type { Step } from "./expect.ts";
 import type { Mask } from "./mask.ts";
 import type { RawStep } from "./raw_peer.ts";
@@ -54,7 +55,42 @@ export interface ClientRole {
   golden?: string | false;
   /** Expected exit status (default 0). */
   exitCode?: number;
+  /** What its stderr must match (default: it must be empty). */
+  stderr?: RegExp;
 }
+
+/**
+ * A place in a peer's folder. Each role has a folder of its own (`server`, or the client's
+ * role name), which is also its working directory; runs of the same role share it.
+ */
+export interface PeerPath {
+  /** `server` or a client's role. */
+  at: string;
+  /** Path inside that folder. */
+  path: string;
+}
+
+/** Something a case puts in a folder before any peer starts. */
+export type InputFile =
+  & PeerPath
+  & (
+    /** A file with this content. */
+    | { content: FileContent }
+    /** A symbolic link to `symlinkTo` (relative to the link, or absolute). */
+    | { symlinkTo: string }
+    /** An empty folder. */
+    | { folder: true }
+  );
+
+/** What must be true of a file when the case ends. */
+export type FileCheck =
+  & PeerPath
+  & (
+    /** It exists with exactly this size and MD5. */
+    | { content: FileContent }
+    /** Nothing is there. */
+    | { absent: true }
+  );
 
 /** One conformance case. */
 export interface ConformanceCase {
@@ -68,6 +104,14 @@ export interface ConformanceCase {
   clients: (ClientRole | ClientRole[])[];
   /** Bytes per direction through the proxy, summed over all connections. */
   bytes?: ByteCounts;
+  /** Bytes per direction of each connection, in accept order (for clients run in turn). */
+  connectionBytes?: ByteCounts[];
+  /** Files to put in place before the server starts. */
+  files?: InputFile[];
+  /** Files to check when the case ends. */
+  expectFiles?: FileCheck[];
+  /** Cut connection `conn` (accept order) after `after` bytes in direction `dir`. */
+  cut?: { conn: number; dir: Direction; after: number };
   /** Masks beyond the ports the harness masks itself, e.g. timestamps. */
   masks?: Mask[];
   /**

@@ -15,7 +15,7 @@ export async function checkCli(programsDir: string, name: string, tag: string): 
   const work = await Deno.makeTempDir({ prefix: "socket-lessons-cli-" });
   const scope = new ChildScope(tag);
   try {
-    const staged = await stageProgram(programsDir, name, work);
+    const staged = await stageProgram(programsDir, name, `${work}/empty`);
     const run = async (args: string[]) => {
       const child = scope.spawn(name, stagedCommand(staged, args));
       await child.closeInput();

@@ -11,11 +11,14 @@
 import type { ClientRole, ConformanceCase, Peer } from "./case.ts";
 import { Child, ChildScope, type Command } from "./children.ts";
 import { countBytes, describeLog } from "./chunk_log.ts";
+import { fileDigest } from "./file_digest.ts";
+import { contentDigest, writeContent } from "./files.ts";
 import { ExpectSession } from "./expect.ts";
 import { compareGolden } from "./golden.ts";
 import { applyMasks, portMasks } from "./mask.ts";
 import { runRawPeer } from "./raw_peer.ts";
 import { awaitReadiness, readinessLines } from "./readiness.ts";
+import { cutAfter } from "./shapers.ts";
 import { type Mutation, stagedCommand, stageProgram } from "./standalone.ts";
 import { startTcpProxy, type TcpProxy } from "./tcp_proxy.ts";
 
@@ -109,17 +112,27 @@ export async function runCase(
     scope.killAll();
   }, caseMs);
 
+  // Each role has a folder of its own, which is also its working directory.
+  const folderOf = (role: string) => `${work}/${role}`;
+
   const launch = async (peer: Peer, label: string, port: number): Promise<Child> => {
+    const folder = folderOf(label);
     if ("program" in peer) {
-      const staged = await stageProgram(options.programsDir, peer.program, work, options.mutation);
+      const staged = await stageProgram(
+        options.programsDir,
+        peer.program,
+        folder,
+        options.mutation,
+      );
       const args = ["--host", HOST, "--port", String(port), ...(peer.args ?? [])];
       return scope.spawn(label, stagedCommand(staged, args));
     }
+    await Deno.mkdir(folder, { recursive: true });
     const words = peer.command.map((word) =>
       word.replaceAll("{host}", HOST).replaceAll("{port}", String(port))
         .replaceAll("{fixtures}", options.fixturesDir)
     );
-    return scope.spawn(label, { cmd: words[0], args: words.slice(1), cwd: work });
+    return scope.spawn(label, { cmd: words[0], args: words.slice(1), cwd: folder });
   };
 
   const runClient = async (role: ClientRole, proxyPort: number): Promise<ClientOutcome[]> => {
@@ -143,15 +156,30 @@ export async function runCase(
         `${name} exited with ${status.code}, expected ${role.exitCode ?? 0}` +
           (stderr ? `; stderr:\n${stderr}` : ""),
       );
-    } else if (stderr) failures.push(`${name} wrote to stderr:\n${stderr}`);
+    } else if (role.stderr ? !role.stderr.test(stderr) : stderr) {
+      failures.push(
+        `${name} wrote to stderr${role.stderr ? `, expected ${role.stderr}` : ""}:\n${stderr}`,
+      );
+    }
     const golden = role.golden ?? `${testCase.id}.${name}`;
     return [{ name, golden, transcript: session.transcript }];
   };
 
   try {
+    for (const input of testCase.files ?? []) {
+      const path = `${folderOf(input.at)}/${input.path}`;
+      await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+      if ("content" in input) await writeContent(input.content, path, options.fixturesDir);
+      else if ("symlinkTo" in input) await Deno.symlink(input.symlinkTo, path);
+      else await Deno.mkdir(path, { recursive: true });
+    }
     const server = await launch(testCase.server.peer, "server", 0);
     const [listening] = await awaitReadiness(server, 1, stepMs);
-    proxy = startTcpProxy({ upstream: listening });
+    const cut = testCase.cut;
+    proxy = startTcpProxy({
+      upstream: listening,
+      shaperFor: (conn) => cut?.conn === conn ? cutAfter(cut.dir, cut.after) : undefined,
+    });
     const outcomes: ClientOutcome[] = [];
     for (const phase of testCase.clients) {
       const group = Array.isArray(phase) ? phase : [phase];
@@ -198,6 +226,42 @@ export async function runCase(
         line.trim() && readinessLines(`${line}\n`).length === 0
       );
       if (extra.length) failures.push(`server wrote to stderr:\n${extra.join("\n")}`);
+    }
+
+    for (const [index, expected] of (testCase.connectionBytes ?? []).entries()) {
+      const counted = countBytes(proxy.log, index);
+      if (counted.c2s !== expected.c2s || counted.s2c !== expected.s2c) {
+        failures.push(
+          `bytes of connection #${index}: c2s ${counted.c2s}, s2c ${counted.s2c}; ` +
+            `expected c2s ${expected.c2s}, s2c ${expected.s2c}`,
+        );
+      }
+    }
+    if ((testCase.connectionBytes?.length ?? 0) > proxy.connections.length) {
+      failures.push(
+        `expected ${testCase.connectionBytes!.length} connections, saw ${proxy.connections.length}`,
+      );
+    }
+
+    for (const check of testCase.expectFiles ?? []) {
+      const path = `${folderOf(check.at)}/${check.path}`;
+      const where = `${check.at}: ${check.path}`;
+      const found = await fileDigest(path).catch((error) => {
+        if (error instanceof Deno.errors.NotFound) return undefined;
+        throw error;
+      });
+      if ("absent" in check) {
+        if (found) failures.push(`${where} should not exist, but holds ${found.size} bytes`);
+        continue;
+      }
+      const want = await contentDigest(check.content, options.fixturesDir);
+      if (!found) {
+        failures.push(`${where} is missing (expected ${want.size} bytes, md5 ${want.md5})`);
+      } else if (found.size !== want.size || found.md5 !== want.md5) {
+        failures.push(
+          `${where}: ${found.size} bytes, md5 ${found.md5}; expected ${want.size} bytes, md5 ${want.md5}`,
+        );
+      }
     }
 
     if (testCase.bytes) {

@@ -33,7 +33,7 @@ export function shebangFlags(source: string): string[] {
 
 /** A program copied into its own empty folder, ready to run. */
 export interface StagedProgram {
-  /** The folder holding only the copy; also the program's working directory. */
+  /** The peer's folder holding the copy; also the program's working directory. */
   dir: string;
   /** Path of the copy. */
   path: string;
@@ -42,14 +42,15 @@ export interface StagedProgram {
 }
 
 /**
- * Copies `programsDir/name` alone into a new empty folder under `parent`, applying `mutation`
- * if it names this program. Throws if the mutation's text is not in the program, so a mutation
- * that changes nothing can never pass as "caught".
+ * Copies `programsDir/name` into `dir` (created if needed; a case gives each peer a folder of
+ * its own, holding nothing but the script and the files the case puts there), applying
+ * `mutation` if it names this program. Throws if the mutation's text is not in the program,
+ * so a mutation that changes nothing can never pass as "caught".
  */
 export async function stageProgram(
   programsDir: string,
   name: string,
-  parent: string,
+  dir: string,
   mutation?: Mutation,
 ): Promise<StagedProgram> {
   let source = await Deno.readTextFile(`${programsDir}/${name}`);
@@ -59,7 +60,7 @@ export async function stageProgram(
     }
     source = source.replaceAll(mutation.from, mutation.to);
   }
-  const dir = await Deno.makeTempDir({ dir: parent, prefix: `${name.replace(/\.ts$/, "")}-` });
+  await Deno.mkdir(dir, { recursive: true });
   const path = `${dir}/${name}`;
   await Deno.writeTextFile(path, source);
   return { dir, path, flags: shebangFlags(source) };

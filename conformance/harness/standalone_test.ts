@@ -17,7 +17,7 @@ Deno.test("a staged program is alone in its folder and runs there without config
       `${parent}/hello.ts`,
       `#!/usr/bin/env -S deno run -A\nconsole.log([...Deno.readDirSync(".")].map((e) => e.name).join(","), "好");\n`,
     );
-    const staged = await stageProgram(parent, "hello.ts", parent, {
+    const staged = await stageProgram(parent, "hello.ts", `${parent}/alone`, {
       program: "hello.ts",
       from: `"好"`,
       to: `"了"`,
@@ -38,7 +38,7 @@ Deno.test("a mutation whose text is absent is an error, never a silent no-op", a
   try {
     await Deno.writeTextFile(`${parent}/p.ts`, "#!/usr/bin/env -S deno run -A\n");
     await assert.rejects(
-      stageProgram(parent, "p.ts", parent, { program: "p.ts", from: "absent", to: "x" }),
+      stageProgram(parent, "p.ts", `${parent}/alone`, { program: "p.ts", from: "absent", to: "x" }),
       /"absent" is not in p.ts/,
     );
   } finally {

@@ -40,6 +40,8 @@ export interface TcpProxyOptions {
   listenHost?: string;
   /** How chunks are re-shaped on the way; defaults to {@linkcode passThrough}. */
   shaper?: Shaper;
+  /** A shaper per connection (by accept index); `undefined` falls back to `shaper`. */
+  shaperFor?: (conn: number) => Shaper | undefined;
 }
 
 /** One client connection through the proxy. */
@@ -99,7 +101,7 @@ async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
 
 /** Starts a proxy in this process and returns once it listens. */
 export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
-  const shaper = options.shaper ?? passThrough;
+  const shaperOf = (conn: number) => options.shaperFor?.(conn) ?? options.shaper ?? passThrough;
   const listener = Deno.listen({
     hostname: options.listenHost ?? options.upstream.hostname,
     port: 0,
@@ -129,14 +131,17 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
       }
     })();
     try {
-      for await (const piece of shaper(recorded, dir)) await writeAll(to, piece);
+      for await (const piece of shaperOf(index)(recorded, dir)) await writeAll(to, piece);
       // The sender finished cleanly: pass its FIN on, so a half-close reaches the peer.
       await to.closeWrite();
     } catch {
-      // The receiver went away; the other pump will end when its read fails.
-      try {
-        from.close();
-      } catch { /* already closed */ }
+      // The receiver went away, or the shaper cut the connection: end both sides, so the
+      // other pump's read fails and both peers see the connection drop.
+      for (const conn of [from, to]) {
+        try {
+          conn.close();
+        } catch { /* already closed */ }
+      }
     }
   };
 

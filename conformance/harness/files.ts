@@ -1,0 +1,85 @@
+/**
+ * File contents a case puts in a peer's folder before it starts, and the digests the harness
+ * expects of files afterwards. A content is a fixture file, literal text or bytes, or bytes
+ * generated at test time (so large inputs are never committed); its digest is computed here,
+ * independently of the programs under test.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { type FileDigest, fileDigest } from "./file_digest.ts";
+
+/** What a file holds. */
+export type FileContent =
+  /** A file under the fixtures folder, e.g. `files/every_byte.bin`. */
+  | { fixture: string }
+  /** This text, as UTF-8. */
+  | { text: string }
+  /** These bytes. */
+  | { bytes: number[] }
+  /** `size` bytes of a fixed pseudo-random sequence (the same on every run). */
+  | { generated: number };
+
+const BLOCK = 1 << 20;
+
+/** The pseudo-random bytes of a `{ generated }` content, one block at a time. */
+function* generatedBlocks(size: number): Generator<Uint8Array> {
+  // xorshift32: cheap, fixed, and varied enough that no window of the file repeats a chunk.
+  let state = 0x9e3779b9 ^ size;
+  const block = new Uint8Array(BLOCK);
+  const words = new Uint32Array(block.buffer);
+  for (let done = 0; done < size; done += BLOCK) {
+    for (let i = 0; i < words.length; i++) {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      words[i] = state >>> 0;
+    }
+    yield block.subarray(0, Math.min(BLOCK, size - done));
+  }
+}
+
+/** The bytes of a small content (fixture, text or bytes). */
+async function smallBytes(content: FileContent, fixturesDir: string): Promise<Uint8Array> {
+  if ("fixture" in content) return await Deno.readFile(`${fixturesDir}/${content.fixture}`);
+  if ("text" in content) return new TextEncoder().encode(content.text);
+  if ("bytes" in content) return Uint8Array.from(content.bytes);
+  throw new Error("generated content has no small form");
+}
+
+/** Writes `content` to `path` (creating its folder) and returns its size and MD5. */
+export async function writeContent(
+  content: FileContent,
+  path: string,
+  fixturesDir: string,
+): Promise<FileDigest> {
+  await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+  if (!("generated" in content)) {
+    const data = await smallBytes(content, fixturesDir);
+    await Deno.writeFile(path, data);
+    return { size: data.length, md5: createHash("md5").update(data).digest("hex") };
+  }
+  const hash = createHash("md5");
+  using file = await Deno.open(path, { write: true, create: true, truncate: true });
+  for (const block of generatedBlocks(content.generated)) {
+    hash.update(block);
+    for (let w = 0; w < block.length;) w += await file.write(block.subarray(w));
+  }
+  return { size: content.generated, md5: hash.digest("hex") };
+}
+
+/** Size and MD5 of `content`, computed without writing it. */
+export async function contentDigest(
+  content: FileContent,
+  fixturesDir: string,
+): Promise<FileDigest> {
+  if ("fixture" in content) return await fileDigest(`${fixturesDir}/${content.fixture}`);
+  if (!("generated" in content)) {
+    const data = await smallBytes(content, fixturesDir);
+    return { size: data.length, md5: createHash("md5").update(data).digest("hex") };
+  }
+  const hash = createHash("md5");
+  for (const block of generatedBlocks(content.generated)) hash.update(block);
+  return { size: content.generated, md5: hash.digest("hex") };
+}
