@@ -56,14 +56,6 @@ function plan(
 /** Lessons still to build, with their issue. */
 export const planned: PlannedLesson[] = [
   plan(
-    "FTP系统",
-    "The FTP tool: get, put, ls, resume",
-    S000,
-    "FTP 上传 + 下载",
-    "ftp_server.ts ftp_client.ts",
-    3,
-  ),
-  plan(
     "使用socket实现简单的SSH工具",
     "A tiny SSH",
     S000,

@@ -75,11 +75,21 @@ const SHARED_HELPERS = [
   "onShutdown",
   "stdinLines",
   "input",
+  "readExactly",
+  "nameProblem",
+  "isInside",
+  "resolveExisting",
+  "resolveForWrite",
+  "FramedConn",
+  "receiveToFile",
+  "sendFromFile",
+  "hashPrefix",
+  "byteCount",
 ];
 
-/** The text of top-level function `name` with its doc comment, or undefined. */
+/** The text of top-level function or class `name` with its doc comment, or undefined. */
 function helperText(source: string, name: string): string | undefined {
-  const at = source.search(new RegExp(`^(async )?function\\*? ?${name}\\(`, "m"));
+  const at = source.search(new RegExp(`^((async )?function\\*? ?${name}\\(|class ${name} )`, "m"));
   if (at < 0) return undefined;
   const start = source.lastIndexOf("/**", at);
   const end = source.indexOf("\n}\n", at);

@@ -38,6 +38,9 @@ interface Check {
   run: () => Promise<CaseResult>;
 }
 
+/** Text on one line, for a check's name. */
+const oneLine = (text: string) => text.replaceAll("\n", "⏎");
+
 /** Every check for `lessons`: cases, mutations they must catch, command-line contracts. */
 export function buildChecks(lessons: Lesson[], options: RunOptions): Check[] {
   const checks: Check[] = [];
@@ -49,7 +52,9 @@ export function buildChecks(lessons: Lesson[], options: RunOptions): Check[] {
       });
       for (const mutation of testCase.mutations ?? []) {
         checks.push({
-          name: `${testCase.id}: catches ${mutation.program} ${mutation.from} → ${mutation.to}`,
+          name: `${testCase.id}: catches ${mutation.program} ${oneLine(mutation.from)} → ${
+            oneLine(mutation.to)
+          }`,
           run: async () => {
             // A mutant need not wait long: every bound it hits is a failure, which is the goal.
             // And it must never write a golden: its output is wrong by construction.

@@ -7,9 +7,10 @@
 import type { Lesson } from "../harness/case.ts";
 import { basic } from "./basic.ts";
 import { chat } from "./chat.ts";
+import { ftp } from "./ftp.ts";
 import { ftpDownload } from "./ftp_download.ts";
 import { ftpUpload } from "./ftp_upload.ts";
 import { upper } from "./upper.ts";
 
 /** All lessons. */
-export const lessons: Lesson[] = [chat, ftpUpload, ftpDownload, upper, basic];
+export const lessons: Lesson[] = [chat, ftp, ftpUpload, ftpDownload, upper, basic];

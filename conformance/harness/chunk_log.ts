@@ -1,6 +1,6 @@
 /**
- * The chunk log a recording proxy keeps: one record per piece of data it read from one side,
- * in order. Byte counts, diagnostics and (later) sequence diagrams are all derived from it, so
+ * The chunk log a recording proxy keeps: one record per piece of data it delivered to one
+ * side, in order. Byte counts, diagnostics and (later) sequence diagrams are all derived from it, so
  * TCP and UDP relays share this shape.
  *
  * @module
@@ -12,7 +12,7 @@ export type Direction = "c2s" | "s2c";
 /** How many leading bytes of each chunk are kept for diagnostics and diagrams. */
 export const KEPT_BYTES = 64;
 
-/** One piece of data as the proxy read it from the sending side. */
+/** One piece of data as the proxy delivered it to the receiving side. */
 export interface ChunkRecord {
   /** Index of the proxied connection (TCP) or client address (UDP), from 0 in accept order. */
   conn: number;

@@ -19,24 +19,29 @@ export type FileContent =
   /** These bytes. */
   | { bytes: number[] }
   /** `size` bytes of a fixed pseudo-random sequence (the same on every run). */
-  | { generated: number };
+  | { generated: number }
+  /** The first `[1]` bytes of `{ generated: [0] }`: what a cut-off transfer of it holds. */
+  | { generatedPrefix: [number, number] };
 
 const BLOCK = 1 << 20;
 
-/** The pseudo-random bytes of a `{ generated }` content, one block at a time. */
-function* generatedBlocks(size: number): Generator<Uint8Array> {
+/**
+ * The pseudo-random bytes of a `{ generated: size }` content, one block at a time, stopping
+ * after `limit` bytes (for a prefix).
+ */
+function* generatedBlocks(size: number, limit = size): Generator<Uint8Array> {
   // xorshift32: cheap, fixed, and varied enough that no window of the file repeats a chunk.
   let state = 0x9e3779b9 ^ size;
   const block = new Uint8Array(BLOCK);
   const words = new Uint32Array(block.buffer);
-  for (let done = 0; done < size; done += BLOCK) {
+  for (let done = 0; done < limit; done += BLOCK) {
     for (let i = 0; i < words.length; i++) {
       state ^= state << 13;
       state ^= state >>> 17;
       state ^= state << 5;
       words[i] = state >>> 0;
     }
-    yield block.subarray(0, Math.min(BLOCK, size - done));
+    yield block.subarray(0, Math.min(BLOCK, limit - done));
   }
 }
 
@@ -55,18 +60,28 @@ export async function writeContent(
   fixturesDir: string,
 ): Promise<FileDigest> {
   await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
-  if (!("generated" in content)) {
+  const blocks = generated(content);
+  if (!blocks) {
     const data = await smallBytes(content, fixturesDir);
     await Deno.writeFile(path, data);
     return { size: data.length, md5: createHash("md5").update(data).digest("hex") };
   }
   const hash = createHash("md5");
+  let size = 0;
   using file = await Deno.open(path, { write: true, create: true, truncate: true });
-  for (const block of generatedBlocks(content.generated)) {
+  for (const block of blocks) {
     hash.update(block);
+    size += block.length;
     for (let w = 0; w < block.length;) w += await file.write(block.subarray(w));
   }
-  return { size: content.generated, md5: hash.digest("hex") };
+  return { size, md5: hash.digest("hex") };
+}
+
+/** The blocks of a generated content, or undefined for the small kinds. */
+function generated(content: FileContent): Iterable<Uint8Array> | undefined {
+  if ("generated" in content) return generatedBlocks(content.generated);
+  if ("generatedPrefix" in content) return generatedBlocks(...content.generatedPrefix);
+  return undefined;
 }
 
 /** Size and MD5 of `content`, computed without writing it. */
@@ -75,11 +90,16 @@ export async function contentDigest(
   fixturesDir: string,
 ): Promise<FileDigest> {
   if ("fixture" in content) return await fileDigest(`${fixturesDir}/${content.fixture}`);
-  if (!("generated" in content)) {
+  const blocks = generated(content);
+  if (!blocks) {
     const data = await smallBytes(content, fixturesDir);
     return { size: data.length, md5: createHash("md5").update(data).digest("hex") };
   }
   const hash = createHash("md5");
-  for (const block of generatedBlocks(content.generated)) hash.update(block);
-  return { size: content.generated, md5: hash.digest("hex") };
+  let size = 0;
+  for (const block of blocks) {
+    hash.update(block);
+    size += block.length;
+  }
+  return { size, md5: hash.digest("hex") };
 }

@@ -13,7 +13,9 @@ export type RawStep =
   /** Read until exactly these bytes have arrived; anything else fails. */
   | { recv: string | Uint8Array }
   /** Close the connection here, whatever the protocol expects next. */
-  | { close: true };
+  | { close: true }
+  /** Stop here but stay connected, silent, until the case ends (a stalled client). */
+  | { leaveOpen: true };
 
 const encoder = new TextEncoder();
 const bytesOf = (data: string | Uint8Array) =>
@@ -31,15 +33,19 @@ async function readUpTo(conn: Deno.Conn, n: number): Promise<Uint8Array> {
   return data.subarray(0, got);
 }
 
-/** Connects to `port` on `hostname` and plays `steps`; throws on the first mismatch or timeout. */
+/**
+ * Connects to `port` on `hostname` and plays `steps`; throws on the first mismatch or timeout.
+ * After a `leaveOpen` step it returns the still-open connection, for the caller to close.
+ */
 export async function runRawPeer(
   hostname: string,
   port: number,
   steps: readonly RawStep[],
   timeoutMs: number,
-): Promise<void> {
+): Promise<Deno.Conn | undefined> {
   const conn = await Deno.connect({ hostname, port });
   const timer = setTimeout(() => conn.close(), timeoutMs);
+  let leftOpen = false;
   try {
     for (const step of steps) {
       if ("send" in step) {
@@ -52,12 +58,18 @@ export async function runRawPeer(
           const show = (b: Uint8Array) => JSON.stringify(new TextDecoder().decode(b));
           throw new Error(`raw peer expected ${show(want)}, got ${show(got)}`);
         }
-      } else break;
+      } else {
+        leftOpen = "leaveOpen" in step;
+        break;
+      }
     }
   } finally {
     clearTimeout(timer);
-    try {
-      conn.close();
-    } catch { /* closed by the timeout */ }
+    if (!leftOpen) {
+      try {
+        conn.close();
+      } catch { /* closed by the timeout */ }
+    }
   }
+  return leftOpen ? conn : undefined;
 }

@@ -42,3 +42,21 @@ Deno.test("a raw peer fails within its bound when nothing arrives", async () => 
     listener.close();
   }
 });
+
+Deno.test("leaveOpen hands back the connection, still open", async () => {
+  const server = echoServer();
+  try {
+    const conn = await runRawPeer("127.0.0.1", server.port, [
+      { send: "a" },
+      { recv: "a" },
+      { leaveOpen: true },
+    ], 5000);
+    assert.ok(conn);
+    await conn.write(new TextEncoder().encode("b"));
+    const buffer = new Uint8Array(1);
+    assert.equal(await conn.read(buffer), 1);
+    conn.close();
+  } finally {
+    server.close();
+  }
+});

@@ -135,12 +135,16 @@ export async function runCase(
     return scope.spawn(label, { cmd: words[0], args: words.slice(1), cwd: folder });
   };
 
+  // Raw peers that stay connected (stalled clients) until every other client is done.
+  const heldOpen: Deno.Conn[] = [];
+
   const runClient = async (role: ClientRole, proxyPort: number): Promise<ClientOutcome[]> => {
     const name = role.role ?? "client";
     if (role.raw) {
-      await runRawPeer(HOST, proxyPort, role.raw, stepMs).catch((error) => {
+      const open = await runRawPeer(HOST, proxyPort, role.raw, stepMs).catch((error) => {
         throw new Error(`${name}: ${(error as Error).message}`);
       });
+      if (open) heldOpen.push(open);
       return [];
     }
     const child = await launch(role.peer!, name, proxyPort);
@@ -189,6 +193,7 @@ export async function runCase(
     // Our servers close a finished conversation after logging it, so waiting for every
     // connection to close orders their last line before the stop; foreign servers may never
     // close (the seed's chat server keeps `conn` open), so for them the clients' end suffices.
+    for (const conn of heldOpen.splice(0)) conn.close();
     const ours = "program" in testCase.server.peer;
     await proxy.settled(stepMs, !ours);
     const serverStatus = await server.stop("SIGTERM");
@@ -279,6 +284,7 @@ export async function runCase(
     failures.push(timedOut ? `case ran past its ${caseMs} ms bound: ${message}` : message);
   } finally {
     clearTimeout(caseTimer);
+    for (const conn of heldOpen) conn.close();
     proxy?.close();
     await scope.killAll();
     await Deno.remove(work, { recursive: true }).catch(() => {});

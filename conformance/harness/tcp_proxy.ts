@@ -118,20 +118,18 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
     to: Deno.Conn,
     dir: Direction,
   ): Promise<void> => {
-    const recorded = (async function* () {
-      for await (const chunk of readChunks(from)) {
+    try {
+      for await (const piece of shaperOf(index)(readChunks(from), dir)) {
+        await writeAll(to, piece);
+        // Logged once delivered: what a fault mode holds back or cuts off never counts.
         log.push({
           conn: index,
           dir,
-          size: chunk.length,
+          size: piece.length,
           t: performance.now() - started,
-          head: chunk.slice(0, KEPT_BYTES),
+          head: piece.slice(0, KEPT_BYTES),
         });
-        yield chunk;
       }
-    })();
-    try {
-      for await (const piece of shaperOf(index)(recorded, dir)) await writeAll(to, piece);
       // The sender finished cleanly: pass its FIN on, so a half-close reaches the peer.
       await to.closeWrite();
     } catch {

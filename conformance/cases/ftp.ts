@@ -1,0 +1,376 @@
+/**
+ * The FTP tool (`ftp_server.ts` + `ftp_client.ts`): every size both ways with byte counts and
+ * MD5s checked independently, the interactive session, the jail, interrupted and resumed
+ * transfers in both directions, and concurrency with a stalled client.
+ *
+ * @module
+ */
+
+import type { ClientRole, ConformanceCase, Lesson } from "../harness/case.ts";
+import type { ByteCounts } from "../harness/chunk_log.ts";
+import type { Step } from "../harness/expect.ts";
+import type { FileContent } from "../harness/files.ts";
+
+const utf8 = (text: string) => new TextEncoder().encode(text).length;
+const F_PNG: FileContent = { fixture: "files/f.png" }; // 1795 bytes
+const F_PNG_MD5 = "8538a2876ec718b52850d4abfa89b651";
+const WELCOME_LINE = utf8("欢迎登陆FTP系统\n");
+const MD5_LINE = 33;
+const QUIT_LINE = utf8("quit\n");
+const PUT_REPLY_LINE = utf8(`file MD5(after send):${F_PNG_MD5}\n`);
+const PROMPT = ">>:";
+
+/** Wire bytes of `ftp_client.ts put NAME` for a file of `size`, resuming at `offset`. */
+function putBytes(name: string, size: number, offset = 0): ByteCounts {
+  return {
+    c2s: utf8(`put ${name} ${size}\n`) + (size - offset) + MD5_LINE + QUIT_LINE,
+    s2c: WELCOME_LINE + utf8(`${offset}\n`) + PUT_REPLY_LINE,
+  };
+}
+
+/** Wire bytes of `ftp_client.ts get NAME` for a file of `size`, resuming at `offset`. */
+function getBytes(name: string, size: number, offset = 0): ByteCounts {
+  return {
+    c2s: utf8(`get ${name}\n`) + utf8(`ready to recv file ${offset}\n`) + QUIT_LINE,
+    s2c: WELCOME_LINE + utf8(`${size}\n`) + (size - offset) + MD5_LINE,
+  };
+}
+
+const client = (role: string, ...args: string[]): ClientRole => ({
+  role,
+  peer: { program: "ftp_client.ts", args },
+});
+
+/** Upload `name` from one client, download it with another; check bytes and both copies. */
+function roundTrip(id: string, title: string, name: string, content: FileContent, size: number) {
+  const testCase: ConformanceCase = {
+    id,
+    title,
+    files: [{ at: "uploader", path: name, content }],
+    server: { peer: { program: "ftp_server.ts" }, golden: false },
+    clients: [client("uploader", "put", name), client("downloader", "get", name)],
+    connectionBytes: [putBytes(name, size), getBytes(name, size)],
+    expectFiles: [
+      { at: "server", path: `ftp_root/${name}`, content },
+      { at: "downloader", path: name, content },
+      { at: "downloader", path: `${name}.ftp-part`, absent: true },
+    ],
+    mutations: [{
+      program: "ftp_client.ts",
+      from: "await Deno.rename(partial, out);",
+      to: "",
+      shows: `downloader: ${name} is missing`,
+    }],
+  };
+  if (size > 0) {
+    // The server hashes what it received but stores one byte less: only an independent
+    // check of the stored file can tell.
+    testCase.mutations!.push({
+      program: "ftp_server.ts",
+      from: "writing = writeAll(file, piece);",
+      to: "writing = writeAll(file, piece.subarray(1));",
+      shows: `server: ftp_root/${name}: `,
+    });
+  }
+  return testCase;
+}
+
+const typed = (line: string): Step => ({ wait: PROMPT, type: line });
+
+/** The FTP tool. */
+export const ftp: Lesson = {
+  id: "ftp",
+  title: "FTP系统 (上传 + 下载, MD5)",
+  titleEn: "The FTP tool: get, put, ls, resume",
+  seed: {
+    file: "000_84409504fdc3648b.txt",
+    section: "使用Socket实现FTP-上传功能(MD5) + 使用socket实现FTP-下载功能(增加MD5验证功能)",
+  },
+  transport: "tcp",
+  host: "127.0.0.1",
+  port: 9999,
+  scripts: ["ftp_server.ts", "ftp_client.ts"],
+  cases: [
+    {
+      id: "ftp",
+      title: "interactive: put under a Chinese name with a space, ls, get, quit",
+      files: [{ at: "client", path: "f.png", content: F_PNG }],
+      server: { peer: { program: "ftp_server.ts" } },
+      clients: [{
+        peer: { program: "ftp_client.ts" },
+        dialogue: [
+          typed(`put "f.png" "备份 f.png"`),
+          typed("ls"),
+          typed("get 备份 f.png"),
+          typed("quit"),
+        ],
+      }],
+      bytes: {
+        c2s: utf8("put 备份 f.png 1795\n") + 1795 + MD5_LINE + utf8("ls\n") +
+          utf8("get 备份 f.png\n") + utf8("ready to recv file 0\n") + QUIT_LINE,
+        s2c: WELCOME_LINE + utf8("0\n") + PUT_REPLY_LINE +
+          utf8(`${utf8("1795\t备份 f.png\n")}\n`) + utf8("1795\t备份 f.png\n") +
+          utf8("1795\n") + 1795 + MD5_LINE,
+      },
+      expectFiles: [
+        { at: "server", path: "ftp_root/备份 f.png", content: F_PNG },
+        { at: "client", path: "备份 f.png", content: F_PNG },
+      ],
+      mutations: [
+        {
+          program: "ftp_server.ts",
+          from: `const WELCOME = "欢迎登陆FTP系统";`,
+          to: `const WELCOME = "欢迎登录FTP系统";`,
+          shows: `not an FTP server: it said "欢迎登录FTP系统"`,
+        },
+        {
+          program: "ftp_client.ts",
+          from: "bytes.padStart(12)",
+          to: "bytes.padStart(10)",
+          shows: "+      1795  备份 f.png",
+        },
+      ],
+    },
+    roundTrip("ftp-0B", "an empty file, both ways", "empty.bin", { bytes: [] }, 0),
+    roundTrip("ftp-1B", "a 1-byte file, both ways", "one.bin", { bytes: [42] }, 1),
+    roundTrip("ftp-1023B", "1023 bytes, both ways", "g1023.bin", { generated: 1023 }, 1023),
+    roundTrip("ftp-1024B", "1024 bytes, both ways", "g1024.bin", { generated: 1024 }, 1024),
+    roundTrip("ftp-1025B", "1025 bytes, both ways", "g1025.bin", { generated: 1025 }, 1025),
+    roundTrip("ftp-every-byte", "every byte value, both ways", "every_byte.bin", {
+      fixture: "files/every_byte.bin",
+    }, 1024),
+    roundTrip(
+      "ftp-chinese-name",
+      "a name with Chinese characters and a space, both ways",
+      "测试 文件.png",
+      F_PNG,
+      1795,
+    ),
+    roundTrip("ftp-64MiB", "64 MiB made at test time, both ways", "big.bin", {
+      generated: 64 << 20,
+    }, 64 << 20),
+    {
+      id: "ftp-jail",
+      title: "names that leave the root are refused; nothing outside is read or written",
+      files: [
+        { at: "server", path: "secret.txt", content: { text: "outside the root\n" } },
+        { at: "server", path: "outside", folder: true },
+        { at: "server", path: "ftp_root/f.png", content: F_PNG },
+        { at: "server", path: "ftp_root/link.txt", symlinkTo: "../secret.txt" },
+        { at: "server", path: "ftp_root/outdir", symlinkTo: "../outside" },
+        { at: "client", path: "f.png", content: F_PNG },
+      ],
+      server: { peer: { program: "ftp_server.ts" } },
+      clients: [{
+        peer: { program: "ftp_client.ts" },
+        dialogue: [
+          typed("get ../secret.txt"),
+          typed("get /etc/passwd"),
+          typed("get a/../../b"),
+          typed("get ..\\secret.txt"),
+          typed("get a\u0000b"),
+          typed("get link.txt"),
+          typed(`put "f.png" "link.txt"`),
+          typed(`put "f.png" "outdir/x.png"`),
+          typed(`put "f.png" "../x.png"`),
+          typed(`put "f.png" ".ftp-partial/x"`),
+          typed("get nope.png"),
+          typed("get f.png"),
+          typed("quit"),
+        ],
+        exitCode: 1,
+      }],
+      expectFiles: [
+        { at: "server", path: "secret.txt", content: { text: "outside the root\n" } },
+        { at: "server", path: "outside/x.png", absent: true },
+        { at: "server", path: "x.png", absent: true },
+        { at: "client", path: "secret.txt", absent: true },
+        { at: "client", path: "link.txt", absent: true },
+        { at: "client", path: "nope.png", absent: true },
+        { at: "client", path: "nope.png.ftp-part", absent: true },
+        { at: "client", path: "f.png", content: F_PNG },
+      ],
+      mutations: [
+        {
+          program: "ftp_server.ts",
+          from: `if (!isInside(root, real)) {`,
+          to: `if (false) {`,
+          shows: `-error: refused "link.txt": it leads outside the served folder`,
+        },
+        {
+          program: "ftp_server.ts",
+          from: `if (!isInside(root, real)) throw refuse("it leads outside the served folder");`,
+          to: "",
+          shows: "server: outside/x.png should not exist",
+        },
+      ],
+    },
+    {
+      id: "ftp-get-interrupted",
+      title: "a download cut off halfway leaves the older file untouched and the partial kept",
+      files: [
+        { at: "server", path: "ftp_root/data.bin", content: { generated: 100_000 } },
+        { at: "client", path: "data.bin", content: { text: "older\n" } },
+      ],
+      // Whether the server finishes writing into socket buffers before the cut is a race,
+      // so its log is not pinned here; the client's side is exact.
+      server: { peer: { program: "ftp_server.ts" }, golden: false },
+      clients: [{
+        ...client("client", "get", "data.bin"),
+        golden: false,
+        exitCode: 1,
+        stderr: /closed after 50000 of 100000 bytes; data\.bin\.ftp-part is kept/,
+      }],
+      cut: { conn: 0, dir: "s2c", after: WELCOME_LINE + utf8("100000\n") + 50_000 },
+      connectionBytes: [{
+        c2s: utf8("get data.bin\n") + utf8("ready to recv file 0\n"),
+        s2c: WELCOME_LINE + utf8("100000\n") + 50_000,
+      }],
+      expectFiles: [
+        { at: "client", path: "data.bin", content: { text: "older\n" } },
+        {
+          at: "client",
+          path: "data.bin.ftp-part",
+          content: { generatedPrefix: [100_000, 50_000] },
+        },
+      ],
+      mutations: [{
+        program: "ftp_client.ts",
+        from: "if (received < count) {",
+        to: "if (false) {",
+        shows: "client wrote to stderr, expected",
+      }],
+    },
+    {
+      id: "ftp-get-resumed",
+      title: "running the same get again resumes where the cut left off",
+      files: [{ at: "server", path: "ftp_root/data.bin", content: { generated: 100_000 } }],
+      // Whether the server finishes writing into socket buffers before the cut is a race,
+      // so its log is not pinned here; the client's side is exact.
+      server: { peer: { program: "ftp_server.ts" }, golden: false },
+      clients: [
+        { ...client("client", "get", "data.bin"), golden: false, exitCode: 1, stderr: /is kept/ },
+        client("client", "get", "data.bin"),
+      ],
+      cut: { conn: 0, dir: "s2c", after: WELCOME_LINE + utf8("100000\n") + 50_000 },
+      connectionBytes: [
+        {
+          c2s: utf8("get data.bin\n") + utf8("ready to recv file 0\n"),
+          s2c: WELCOME_LINE + utf8("100000\n") + 50_000,
+        },
+        getBytes("data.bin", 100_000, 50_000),
+      ],
+      expectFiles: [
+        { at: "client", path: "data.bin", content: { generated: 100_000 } },
+        { at: "client", path: "data.bin.ftp-part", absent: true },
+      ],
+      mutations: [{
+        program: "ftp_client.ts",
+        from: "await hashPrefix(file, offset, hash);\n  const count = size - offset;",
+        to: "const count = size - offset;",
+        shows: "MD5 mismatch",
+      }],
+    },
+    {
+      id: "ftp-put-interrupted",
+      title: "an upload cut off halfway leaves the older file untouched and the partial kept",
+      files: [
+        { at: "client", path: "data.bin", content: { generated: 100_000 } },
+        { at: "server", path: "ftp_root/data.bin", content: { text: "older\n" } },
+      ],
+      server: { peer: { program: "ftp_server.ts" } },
+      clients: [{
+        ...client("client", "put", "data.bin"),
+        golden: false,
+        exitCode: 1,
+        stderr: /^ftp_client\.ts: .+$/,
+      }],
+      cut: { conn: 0, dir: "c2s", after: utf8("put data.bin 100000\n") + 40_000 },
+      expectFiles: [
+        { at: "server", path: "ftp_root/data.bin", content: { text: "older\n" } },
+        {
+          at: "server",
+          path: "ftp_root/.ftp-partial/data.bin.100000",
+          content: { generatedPrefix: [100_000, 40_000] },
+        },
+      ],
+      mutations: [{
+        program: "ftp_server.ts",
+        from: "if (claimed === null) {",
+        to: "if (claimed === null) {\n      await Deno.rename(partial, join(root, name));",
+        shows: "server: ftp_root/data.bin: 40000 bytes",
+      }],
+    },
+    {
+      id: "ftp-put-resumed",
+      title: "running the same put again resumes from what the server holds",
+      files: [
+        { at: "client", path: "data.bin", content: { generated: 100_000 } },
+        { at: "server", path: "ftp_root/data.bin", content: { text: "older\n" } },
+      ],
+      server: { peer: { program: "ftp_server.ts" } },
+      clients: [
+        {
+          ...client("client", "put", "data.bin"),
+          golden: false,
+          exitCode: 1,
+          stderr: /^ftp_client\.ts: /,
+        },
+        client("client", "put", "data.bin"),
+      ],
+      cut: { conn: 0, dir: "c2s", after: utf8("put data.bin 100000\n") + 40_000 },
+      connectionBytes: [
+        { c2s: utf8("put data.bin 100000\n") + 40_000, s2c: WELCOME_LINE + utf8("0\n") },
+        putBytes("data.bin", 100_000, 40_000),
+      ],
+      expectFiles: [
+        { at: "server", path: "ftp_root/data.bin", content: { generated: 100_000 } },
+        { at: "server", path: "ftp_root/.ftp-partial/data.bin.100000", absent: true },
+      ],
+      mutations: [{
+        program: "ftp_server.ts",
+        from: "await hashPrefix(file, offset, hash);\n    const received",
+        to: "const received",
+        shows: "the server's MD5 differs",
+      }],
+    },
+    {
+      id: "ftp-concurrent",
+      title: "a stalled client holds nobody up; an upload and a download run at once",
+      files: [
+        { at: "uploader", path: "big.bin", content: { generated: 5 << 20 } },
+        { at: "server", path: "ftp_root/f.png", content: F_PNG },
+      ],
+      server: { peer: { program: "ftp_server.ts" }, golden: false },
+      clients: [
+        {
+          role: "stalled",
+          raw: [
+            { recv: "欢迎登陆FTP系统\n" },
+            { send: "put stall.bin 1000000\n" },
+            { recv: "0\n" },
+            { leaveOpen: true },
+          ],
+        },
+        [client("uploader", "put", "big.bin"), client("downloader", "get", "f.png")],
+      ],
+      bytes: {
+        c2s: utf8("put stall.bin 1000000\n") + putBytes("big.bin", 5 << 20).c2s +
+          getBytes("f.png", 1795).c2s,
+        s2c: WELCOME_LINE + utf8("0\n") + putBytes("big.bin", 5 << 20).s2c +
+          getBytes("f.png", 1795).s2c,
+      },
+      expectFiles: [
+        { at: "server", path: "ftp_root/big.bin", content: { generated: 5 << 20 } },
+        { at: "server", path: "ftp_root/stall.bin", absent: true },
+        { at: "downloader", path: "f.png", content: F_PNG },
+      ],
+      mutations: [{
+        program: "ftp_server.ts",
+        from: "for await (const conn of listener) serveClient(conn, root);",
+        to: "for await (const conn of listener) await serveClient(conn, root);",
+        shows: "uploader",
+      }],
+    },
+  ],
+};

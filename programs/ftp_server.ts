@@ -1,0 +1,522 @@
+#!/usr/bin/env -S deno run -A
+/**
+ * @title FTP系统 — The FTP tool: the server (get, put, ls, resume)
+ * @seed 000_84409504fdc3648b.txt, "使用Socket实现FTP-上传功能(MD5)" and "使用socket实现FTP-下载功能(增加MD5验证功能)"
+ * @run deno run --allow-net=127.0.0.1 --allow-read=./ftp_root --allow-write=./ftp_root ftp_server.ts
+ *
+ * The two FTP lessons grown into one tool you can trust with your files: one server for both
+ * directions, on the lessons' own handshake (size → ack → data → MD5), serving `./ftp_root`
+ * (created if missing; `--root DIR`) on 127.0.0.1:9999. Use it with `ftp_client.ts`.
+ *
+ * The protocol: every control message is one line of UTF-8 ending in `\n`; file data is raw
+ * bytes, exactly as many as announced, so message boundaries never depend on how TCP splits
+ * or joins the bytes (粘包 cannot happen).
+ *
+ * ```
+ * server → 欢迎登陆FTP系统
+ * client → get NAME                 server → SIZE            (or: error: REASON)
+ * client → ready to recv file OFFSET
+ * server → <bytes OFFSET..SIZE of the file> MD5
+ *
+ * client → put NAME SIZE            server → OFFSET          (or: error: REASON)
+ * client → <bytes OFFSET..SIZE of the file> MD5
+ * server → file MD5(after send):MD5 (the file is saved only if the two MD5s agree)
+ *
+ * client → ls                       server → SIZE, then SIZE bytes of "BYTES<TAB>NAME" lines
+ * client → quit                     (the server closes the connection)
+ * ```
+ *
+ * OFFSET is where an interrupted transfer resumes: the bytes the receiving side already holds
+ * (0 for a fresh one). The MD5 always covers the whole file, so a stale partial file is caught.
+ *
+ * What it guarantees:
+ * - **Streams**: files are read and written 1 MiB at a time, memory stays flat for any size.
+ * - **Verifies**: an upload is written under `.ftp-partial/` and moved to its name only when its
+ *   size and MD5 match the client's; a failed or interrupted upload never appears under its
+ *   name, and an older file of that name is untouched. The partial file is kept for resuming.
+ * - **Jail**: names with `..`, absolute paths, backslashes, control characters (NUL among
+ *   them), or links leading outside the root are refused with a one-line `error:`; nothing
+ *   outside the root is read or written. The narrow `--allow-read`/`--allow-write` of the run
+ *   line above make the runtime enforce the same.
+ * - **Concurrency**: each connection has its own async task; a slow or stalled client never
+ *   holds up another. Two uploads of the same name at once are refused, not interleaved.
+ * - It announces `listening on tcp://HOST:PORT` on stderr, logs one line per transfer on
+ *   stdout, and on Ctrl-C or SIGTERM closes the listener and exits 0.
+ *
+ * @module
+ */
+
+import { createHash, type Hash } from "node:crypto";
+import { isAbsolute, join, relative, sep as SEP } from "node:path";
+import { parseArgs } from "node:util";
+
+const NAME = "ftp_server.ts";
+const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_PORT = 9999;
+const DEFAULT_ROOT = "./ftp_root";
+const WELCOME = "欢迎登陆FTP系统";
+const ACK = "ready to recv file";
+const REPLY_PREFIX = "file MD5(after send):";
+const PARTIAL_FOLDER = ".ftp-partial";
+const COMMANDS = "get NAME, put NAME SIZE, ls, quit";
+const MAX_LINE = 8192;
+const CHUNK_SIZE = 1 << 20;
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--root DIR]
+
+FTP server for ftp_client.ts: get, put (both resumable, checked with MD5) and ls,
+confined to DIR.
+
+Options:
+  --host HOST   address to listen on (default ${DEFAULT_HOST})
+  --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --root DIR    folder to serve, created if missing (default ${DEFAULT_ROOT})
+  --help        show this help`;
+
+// --- small helpers (same name and shape in every script) ---
+
+/** Prints a one-line usage error and exits with status 2. */
+function usageError(message: string): never {
+  console.error(`${NAME}: ${message} (see --help)`);
+  Deno.exit(2);
+}
+
+/** Parses a port number from 0 to 65535, or exits with a usage error. */
+function parsePort(text: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** `host:port`, with IPv6 hosts in brackets. */
+function formatAddress(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
+}
+
+/** Writes every byte: `conn.write` may write only part, like Python's `send`. */
+async function writeAll(
+  writer: { write(p: Uint8Array): Promise<number> },
+  data: Uint8Array,
+): Promise<void> {
+  for (let written = 0; written < data.length;) {
+    written += await writer.write(data.subarray(written));
+  }
+}
+
+/** Listens on host:port, or fails with a one-line reason. */
+function listenOn(hostname: string, port: number): Deno.TcpListener {
+  try {
+    return Deno.listen({ hostname, port });
+  } catch (error) {
+    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
+  }
+}
+
+/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
+function onShutdown(stop: () => void): void {
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, stop);
+}
+
+/** Why `name` cannot name a file inside the served folder, or null if its form is fine. */
+function nameProblem(name: string): string | null {
+  if (name === "") return "the name is empty";
+  if ([...name].some((c) => c < " " || c === "\u007f")) return "it contains control characters";
+  if (name.includes("\\")) return "it contains a backslash";
+  if (isAbsolute(name) || /^[A-Za-z]:/.test(name)) return "it is an absolute path";
+  const segments = name.split("/");
+  if (segments.includes("..")) return "it contains ..";
+  if (segments.some((segment) => segment === "" || segment === ".")) {
+    return "it has an empty or . part";
+  }
+  return null;
+}
+
+/** True if `path` lies strictly inside the folder `root` (both real, absolute paths). */
+function isInside(root: string, path: string): boolean {
+  const rest = relative(root, path);
+  return rest !== "" && rest !== ".." && !rest.startsWith(`..${SEP}`) && !isAbsolute(rest);
+}
+
+/**
+ * The real path of the regular file `name` inside `root` (itself a real path). Links are
+ * followed, and refused when they lead outside `root`; the error's message is for the client.
+ */
+async function resolveExisting(root: string, name: string): Promise<string> {
+  const problem = nameProblem(name);
+  if (problem) throw new Error(`refused ${JSON.stringify(name)}: ${problem}`);
+  let real: string;
+  try {
+    real = await Deno.realPath(join(root, name));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) throw new Error(`no such file: ${name}`);
+    throw new Error(`cannot read ${name}: ${(error as Error).message}`);
+  }
+  if (!isInside(root, real)) {
+    throw new Error(`refused ${JSON.stringify(name)}: it leads outside the served folder`);
+  }
+  if (!(await Deno.stat(real)).isFile) throw new Error(`not a file: ${name}`);
+  return real;
+}
+
+/**
+ * The path where an upload of `name` will be placed inside `root` (a real path). Every folder
+ * on the way that exists must really be inside `root` (links are followed and checked); with
+ * `create`, missing folders are made, and only below a folder already checked. The target
+ * itself may not be a link or a folder.
+ */
+async function resolveForWrite(root: string, name: string, create: boolean): Promise<string> {
+  const refuse = (why: string) => new Error(`refused ${JSON.stringify(name)}: ${why}`);
+  const problem = nameProblem(name);
+  if (problem) throw refuse(problem);
+  const segments = name.split("/");
+  if (segments[0] === PARTIAL_FOLDER) throw refuse("that folder is the server's own");
+  let folder = root;
+  for (const segment of segments.slice(0, -1)) {
+    const next = join(folder, segment);
+    let real: string;
+    try {
+      real = await Deno.realPath(next);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      if (create) await Deno.mkdir(next);
+      folder = next;
+      continue;
+    }
+    if (!isInside(root, real)) throw refuse("it leads outside the served folder");
+    if (!(await Deno.stat(real)).isDirectory) throw refuse(`${segment} is not a folder`);
+    folder = real;
+  }
+  const target = join(folder, segments.at(-1)!);
+  const existing = await Deno.lstat(target).catch(() => null);
+  if (existing?.isSymlink) throw refuse("it is a link");
+  if (existing?.isDirectory) throw refuse("it is a folder");
+  return target;
+}
+
+/**
+ * A connection that carries lines (commands, sizes, MD5s) and raw file data in between.
+ * Bytes read past a line stay buffered and are handed to the next read, so nothing is lost
+ * however the network groups them.
+ */
+class FramedConn {
+  readonly conn: Deno.Conn;
+  #buffer = new Uint8Array(MAX_LINE);
+  #start = 0;
+  #end = 0;
+
+  constructor(conn: Deno.Conn) {
+    this.conn = conn;
+  }
+
+  /** The next line without its `\n`; null if the peer closed between lines. */
+  async readLine(): Promise<string | null> {
+    while (true) {
+      const newline = this.#buffer.subarray(this.#start, this.#end).indexOf(0x0a);
+      if (newline >= 0) {
+        const line = this.#buffer.subarray(this.#start, this.#start + newline);
+        this.#start += newline + 1;
+        return new TextDecoder().decode(line);
+      }
+      if (this.#end - this.#start === this.#buffer.length) throw new Error("line too long");
+      // Move what is left to the front, then read more after it.
+      this.#buffer.copyWithin(0, this.#start, this.#end);
+      this.#end -= this.#start;
+      this.#start = 0;
+      const n = await this.conn.read(this.#buffer.subarray(this.#end));
+      if (n === null) {
+        if (this.#end > 0) throw new Error("the connection closed in the middle of a line");
+        return null;
+      }
+      this.#end += n;
+    }
+  }
+
+  /** Reads into `into`: buffered bytes first, else straight from the connection. */
+  async read(into: Uint8Array): Promise<number | null> {
+    if (this.#end > this.#start) {
+      const n = Math.min(into.length, this.#end - this.#start);
+      into.set(this.#buffer.subarray(this.#start, this.#start + n));
+      this.#start += n;
+      return n;
+    }
+    return await this.conn.read(into);
+  }
+
+  /** Sends one line; `\n` is added. */
+  async writeLine(line: string): Promise<void> {
+    await writeAll(this.conn, new TextEncoder().encode(`${line}\n`));
+  }
+}
+
+/**
+ * Receives exactly `count` bytes into `file`, hashing them in order. Two buffers alternate, so
+ * the next piece is read from the network while the last one is written to disk; each read
+ * asks for no more than the bytes still due. Returns how many bytes came (less if the peer
+ * closed early).
+ */
+async function receiveToFile(
+  from: FramedConn,
+  file: Deno.FsFile,
+  count: number,
+  hash: Hash,
+  progress: (done: number) => void,
+): Promise<number> {
+  const buffers = [new Uint8Array(CHUNK_SIZE), new Uint8Array(CHUNK_SIZE)];
+  let writing = Promise.resolve();
+  let received = 0;
+  for (let turn = 0; received < count; turn ^= 1) {
+    const buffer = buffers[turn];
+    const n = await from.read(buffer.subarray(0, Math.min(buffer.length, count - received)));
+    if (n === null) break;
+    const piece = buffer.subarray(0, n);
+    hash.update(piece);
+    // The other buffer's write must be done before that buffer is read into again.
+    await writing;
+    writing = writeAll(file, piece);
+    received += n;
+    progress(received);
+  }
+  await writing;
+  return received;
+}
+
+/**
+ * Sends exactly `count` bytes of `file` from its current position, hashing them in order. Two
+ * buffers alternate, so the next piece is read from disk while the last one is being sent.
+ */
+async function sendFromFile(
+  file: Deno.FsFile,
+  to: Deno.Conn,
+  count: number,
+  hash: Hash,
+  progress: (done: number) => void,
+): Promise<void> {
+  const buffers = [new Uint8Array(CHUNK_SIZE), new Uint8Array(CHUNK_SIZE)];
+  let sending = Promise.resolve();
+  let sent = 0;
+  for (let turn = 0; sent < count; turn ^= 1) {
+    const buffer = buffers[turn];
+    const n = await file.read(buffer.subarray(0, Math.min(buffer.length, count - sent)));
+    if (n === null) throw new Error("the file shrank while it was being sent");
+    const piece = buffer.subarray(0, n);
+    hash.update(piece);
+    await sending;
+    sending = writeAll(to, piece);
+    sent += n;
+    progress(sent);
+  }
+  await sending;
+}
+
+/** Feeds the first `count` bytes of `file` to `hash` (the part a resumed transfer skips). */
+async function hashPrefix(file: Deno.FsFile, count: number, hash: Hash): Promise<void> {
+  const buffer = new Uint8Array(CHUNK_SIZE);
+  for (let done = 0; done < count;) {
+    const n = await file.read(buffer.subarray(0, Math.min(buffer.length, count - done)));
+    if (n === null) throw new Error("the file is shorter than the part already transferred");
+    hash.update(buffer.subarray(0, n));
+    done += n;
+  }
+}
+// --- the server ---
+
+/** `1 byte`, `2 bytes`. */
+function byteCount(n: number): string {
+  return `${n} ${n === 1 ? "byte" : "bytes"}`;
+}
+
+/** A size or offset from the wire: a whole number of bytes, or null. */
+function parseCount(text: string): number | null {
+  return /^\d{1,15}$/.test(text) ? Number(text) : null;
+}
+
+/** Uploads in progress, by partial file: a second upload of the same file is refused. */
+const uploading = new Set<string>();
+
+/** `get NAME`: size, the client's ack with its offset, the data from there, the MD5. */
+async function handleGet(session: FramedConn, root: string, name: string): Promise<string> {
+  const path = await resolveExisting(root, name);
+  using file = await Deno.open(path);
+  const size = (await file.stat()).size;
+  await session.writeLine(String(size));
+
+  const ack = await session.readLine();
+  const match = ack === null ? null : /^ready to recv file(?: (\d{1,15}))?$/.exec(ack);
+  const offset = match ? Number(match[1] ?? 0) : NaN;
+  if (!(offset <= size)) throw new Error(`expected "${ACK} OFFSET" with OFFSET ≤ ${size}`);
+
+  // The MD5 covers the whole file, also the part the client already has.
+  const hash = createHash("md5");
+  await hashPrefix(file, offset, hash);
+  await sendFromFile(file, session.conn, size - offset, hash, () => {});
+  const md5 = hash.digest("hex");
+  await session.writeLine(md5);
+  return `get ${name}: ${byteCount(size - offset)} sent${offset ? ` (resumed at ${offset})` : ""}`;
+}
+
+/** `put NAME SIZE`: the offset to resume at, the data from there, the MD5, the verdict. */
+async function handlePut(
+  session: FramedConn,
+  root: string,
+  name: string,
+  size: number,
+): Promise<string> {
+  // Refuse a bad name before any byte is sent; folders are made only once the file is verified.
+  await resolveForWrite(root, name, false);
+  // One partial file per name and size, so an interrupted upload can resume.
+  const partialFolder = join(root, PARTIAL_FOLDER);
+  const partial = join(partialFolder, `${encodeURIComponent(name)}.${size}`);
+  if (uploading.has(partial)) throw new Error(`${name} is being uploaded by another client`);
+  uploading.add(partial);
+  try {
+    await Deno.mkdir(partialFolder, { recursive: true });
+    using file = await Deno.open(partial, { read: true, write: true, create: true });
+    let offset = (await file.stat()).size;
+    if (offset > size) {
+      await file.truncate(0);
+      offset = 0;
+    }
+    await session.writeLine(String(offset));
+
+    const hash = createHash("md5");
+    await hashPrefix(file, offset, hash);
+    const received = offset + await receiveToFile(session, file, size - offset, hash, () => {});
+    const claimed = received === size ? await session.readLine() : null;
+    if (claimed === null) {
+      return `put ${name}: interrupted at ${received} of ${size} bytes; kept for resuming`;
+    }
+    const md5 = hash.digest("hex");
+    await session.writeLine(REPLY_PREFIX + md5);
+    if (claimed !== md5) {
+      await Deno.remove(partial);
+      return `put ${name}: MD5 mismatch (client ${claimed}, received ${md5}); not saved`;
+    }
+    // Verified: only now does the file appear under its name.
+    await Deno.rename(partial, await resolveForWrite(root, name, true));
+    return `put ${name}: ${byteCount(size)}${
+      offset ? ` (resumed at ${offset})` : ""
+    }, md5 ${md5}, saved`;
+  } finally {
+    uploading.delete(partial);
+  }
+}
+
+/** `ls`: every file under the root (not the partial uploads), as "BYTES<TAB>NAME" lines. */
+async function handleLs(session: FramedConn, root: string): Promise<string> {
+  const lines: string[] = [];
+  const walk = async (folder: string, prefix: string) => {
+    for await (const entry of Deno.readDir(folder)) {
+      if (prefix === "" && entry.name === PARTIAL_FOLDER) continue;
+      const path = join(folder, entry.name);
+      if (entry.isDirectory) await walk(path, `${prefix}${entry.name}/`);
+      else if (entry.isFile) lines.push(`${(await Deno.stat(path)).size}\t${prefix}${entry.name}`);
+    }
+  };
+  await walk(root, "");
+  lines.sort((a, b) => a.slice(a.indexOf("\t")).localeCompare(b.slice(b.indexOf("\t"))));
+  const listing = new TextEncoder().encode(lines.map((line) => `${line}\n`).join(""));
+  await session.writeLine(String(listing.length));
+  await writeAll(session.conn, listing);
+  return `ls: ${lines.length} ${lines.length === 1 ? "file" : "files"}`;
+}
+
+/** One client: the welcome, then commands until `quit` or a disconnect. */
+async function serveClient(conn: Deno.TcpConn, root: string): Promise<void> {
+  const client = formatAddress(conn.remoteAddr);
+  const session = new FramedConn(conn);
+  console.log("new conn:", client);
+  try {
+    await session.writeLine(WELCOME);
+    while (true) {
+      const line = await session.readLine();
+      if (line === null || line === "quit") break;
+      const [command, ...rest] = line.split(" ");
+      try {
+        let done: string;
+        if (command === "get" && rest.length > 0) {
+          done = await handleGet(session, root, rest.join(" "));
+        } else if (command === "put" && rest.length > 1 && parseCount(rest.at(-1)!) !== null) {
+          done = await handlePut(
+            session,
+            root,
+            rest.slice(0, -1).join(" "),
+            parseCount(rest.at(-1)!)!,
+          );
+        } else if (line === "ls") {
+          done = await handleLs(session, root);
+        } else {
+          throw new Error(
+            `unknown command ${JSON.stringify(line.slice(0, 100))}; commands: ${COMMANDS}`,
+          );
+        }
+        console.log(`${client} ${done}`);
+      } catch (error) {
+        // A refusal is one line to the client; the conversation goes on.
+        const message = (error as Error).message;
+        console.log(`${client} ${command}: ${message}`);
+        await session.writeLine(`error: ${message}`);
+      }
+    }
+  } catch (error) {
+    // A dropped connection was already reported by the command it cut short.
+    const dropped = error instanceof Deno.errors.BrokenPipe ||
+      error instanceof Deno.errors.ConnectionReset;
+    if (!dropped) console.log(`${client}: ${(error as Error).message}`);
+  } finally {
+    console.log("客户端已经断开", client);
+    conn.close();
+  }
+}
+
+async function main(args: string[]): Promise<void> {
+  let flags;
+  try {
+    flags = parseArgs({
+      args,
+      strict: true,
+      options: {
+        host: { type: "string", default: DEFAULT_HOST },
+        port: { type: "string", default: String(DEFAULT_PORT) },
+        root: { type: "string", default: DEFAULT_ROOT },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  if (flags.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = parsePort(flags.port);
+  let root: string;
+  try {
+    await Deno.mkdir(flags.root, { recursive: true });
+    root = await Deno.realPath(flags.root);
+  } catch (error) {
+    throw new Error(`cannot serve ${flags.root}: ${(error as Error).message}`);
+  }
+
+  const listener = listenOn(flags.host, port);
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
+  onShutdown(() => {
+    // Partial uploads live under .ftp-partial, never under a final name: nothing to undo.
+    listener.close();
+    Deno.exit(0);
+  });
+
+  for await (const conn of listener) serveClient(conn, root);
+}
+
+if (import.meta.main) {
+  main(Deno.args).then(() => Deno.exit(0), (error) => {
+    console.error(`${NAME}: ${(error as Error).message}`);
+    Deno.exit(1);
+  });
+}
