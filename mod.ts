@@ -38,10 +38,15 @@ export { lessons } from "./conformance/cases/mod.ts";
 export type {
   ClientRole,
   ConformanceCase,
+  FileCheck,
+  InputFile,
   Lesson,
   Peer,
+  PeerPath,
   ServerRole,
 } from "./conformance/harness/case.ts";
+export { contentDigest, type FileContent, writeContent } from "./conformance/harness/files.ts";
+export { ConnectionCut, cutAfter } from "./conformance/harness/shapers.ts";
 export { type CaseResult, runCase, type RunOptions } from "./conformance/harness/run_case.ts";
 export {
   Child,
