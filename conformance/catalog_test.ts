@@ -85,6 +85,7 @@ const SHARED_HELPERS = [
   "sendFromFile",
   "hashPrefix",
   "byteCount",
+  "borrowBuffer",
 ];
 
 /** The text of top-level function or class `name` with its doc comment, or undefined. */

@@ -177,11 +177,19 @@ class FramedConn {
   }
 }
 
+/** Spare 1 MiB buffers: transfers borrow and return them, so memory stays flat across transfers. */
+const spareBuffers: Uint8Array[] = [];
+
+/** A 1 MiB buffer from the spares, or a new one. */
+function borrowBuffer(): Uint8Array {
+  return spareBuffers.pop() ?? new Uint8Array(CHUNK_SIZE);
+}
+
 /**
- * Receives exactly `count` bytes into `file`, hashing them in order. Two buffers alternate, so
- * the next piece is read from the network while the last one is written to disk; each read
- * asks for no more than the bytes still due. Returns how many bytes came (less if the peer
- * closed early).
+ * Receives exactly `count` bytes into `file`, hashing them in order. Each 1 MiB buffer is
+ * filled (several reads, none asking for more than is still due) before it is hashed and
+ * handed to the disk; two buffers alternate, so the next one fills from the network while the
+ * last one is written. Returns how many bytes came (less if the peer closed early).
  */
 async function receiveToFile(
   from: FramedConn,
@@ -190,28 +198,40 @@ async function receiveToFile(
   hash: Hash,
   progress: (done: number) => void,
 ): Promise<number> {
-  const buffers = [new Uint8Array(CHUNK_SIZE), new Uint8Array(CHUNK_SIZE)];
+  const buffers = [borrowBuffer(), borrowBuffer()];
   let writing = Promise.resolve();
   let received = 0;
-  for (let turn = 0; received < count; turn ^= 1) {
-    const buffer = buffers[turn];
-    const n = await from.read(buffer.subarray(0, Math.min(buffer.length, count - received)));
-    if (n === null) break;
-    const piece = buffer.subarray(0, n);
-    hash.update(piece);
-    // The other buffer's write must be done before that buffer is read into again.
+  try {
+    for (let turn = 0; received < count; turn ^= 1) {
+      const buffer = buffers[turn];
+      const due = Math.min(buffer.length, count - received);
+      let filled = 0;
+      while (filled < due) {
+        const n = await from.read(buffer.subarray(filled, due));
+        if (n === null) break;
+        filled += n;
+      }
+      const piece = buffer.subarray(0, filled);
+      hash.update(piece);
+      // The other buffer's write must be done before that buffer is filled again.
+      await writing;
+      writing = writeAll(file, piece);
+      received += filled;
+      progress(received);
+      if (filled < due) break;
+    }
     await writing;
-    writing = writeAll(file, piece);
-    received += n;
-    progress(received);
+  } finally {
+    await writing.catch(() => {});
+    spareBuffers.push(...buffers);
   }
-  await writing;
   return received;
 }
 
 /**
- * Sends exactly `count` bytes of `file` from its current position, hashing them in order. Two
- * buffers alternate, so the next piece is read from disk while the last one is being sent.
+ * Sends exactly `count` bytes of `file` from its current position, hashing them in order.
+ * Three buffers rotate: while one piece is hashed, the next is read from disk and the one
+ * before is still being sent.
  */
 async function sendFromFile(
   file: Deno.FsFile,
@@ -220,31 +240,57 @@ async function sendFromFile(
   hash: Hash,
   progress: (done: number) => void,
 ): Promise<void> {
-  const buffers = [new Uint8Array(CHUNK_SIZE), new Uint8Array(CHUNK_SIZE)];
+  const buffers = [borrowBuffer(), borrowBuffer(), borrowBuffer()];
+  let scheduled = 0;
+  let turn = 0;
+  // Reads the next piece into the next buffer; null when everything is scheduled.
+  const readNext = (): Promise<Uint8Array> | null => {
+    const due = Math.min(CHUNK_SIZE, count - scheduled);
+    if (due === 0) return null;
+    scheduled += due;
+    const buffer = buffers[turn++ % buffers.length];
+    return (async () => {
+      for (let filled = 0; filled < due;) {
+        const n = await file.read(buffer.subarray(filled, due));
+        if (n === null) throw new Error("the file shrank while it was being sent");
+        filled += n;
+      }
+      return buffer.subarray(0, due);
+    })();
+  };
+  let reading = readNext();
   let sending = Promise.resolve();
-  let sent = 0;
-  for (let turn = 0; sent < count; turn ^= 1) {
-    const buffer = buffers[turn];
-    const n = await file.read(buffer.subarray(0, Math.min(buffer.length, count - sent)));
-    if (n === null) throw new Error("the file shrank while it was being sent");
-    const piece = buffer.subarray(0, n);
-    hash.update(piece);
+  try {
+    for (let sent = 0; reading;) {
+      const piece = await reading;
+      // The buffer read into next was sent two pieces ago, and that send has been awaited.
+      reading = readNext();
+      hash.update(piece);
+      await sending;
+      sending = writeAll(to, piece);
+      sent += piece.length;
+      progress(sent);
+    }
     await sending;
-    sending = writeAll(to, piece);
-    sent += n;
-    progress(sent);
+  } finally {
+    await Promise.allSettled([reading, sending]);
+    spareBuffers.push(...buffers);
   }
-  await sending;
 }
 
 /** Feeds the first `count` bytes of `file` to `hash` (the part a resumed transfer skips). */
 async function hashPrefix(file: Deno.FsFile, count: number, hash: Hash): Promise<void> {
-  const buffer = new Uint8Array(CHUNK_SIZE);
-  for (let done = 0; done < count;) {
-    const n = await file.read(buffer.subarray(0, Math.min(buffer.length, count - done)));
-    if (n === null) throw new Error("the file is shorter than the part already transferred");
-    hash.update(buffer.subarray(0, n));
-    done += n;
+  if (count === 0) return;
+  const buffer = borrowBuffer();
+  try {
+    for (let done = 0; done < count;) {
+      const n = await file.read(buffer.subarray(0, Math.min(buffer.length, count - done)));
+      if (n === null) throw new Error("the file is shorter than the part already transferred");
+      hash.update(buffer.subarray(0, n));
+      done += n;
+    }
+  } finally {
+    spareBuffers.push(buffer);
   }
 }
 // --- the client ---
