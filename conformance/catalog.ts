@@ -64,14 +64,6 @@ export const planned: PlannedLesson[] = [
     5,
   ),
   plan(
-    "socketserver",
-    "socketserver: many clients at once",
-    S000,
-    "socketserver",
-    "threaded_chat_server.ts threaded_chat_client.ts",
-    4,
-  ),
-  plan(
     "IO多路复用",
     "select over three ports",
     S000,
@@ -104,14 +96,6 @@ export const planned: PlannedLesson[] = [
     4,
   ),
   plan(
-    "样例程序的问题",
-    "The kudingcha welcome server",
-    S002,
-    "4. 样例程序的问题",
-    "welcome_server.ts welcome_client.ts",
-    4,
-  ),
-  plan(
     "selectors",
     "Several connections from one client",
     S002,
@@ -128,27 +112,11 @@ export const planned: PlannedLesson[] = [
     4,
   ),
   plan(
-    "2.1 TCP代码示例",
-    "TCP: hello → hello world",
-    S003,
-    "2.1 TCP代码示例",
-    "tcp_hello_server.ts tcp_hello_client.ts",
-    4,
-  ),
-  plan(
     "2.2 UDP代码示例",
     "UDP with retry",
     S003,
     "2.2 UDP代码示例",
     "udp_server.ts udp_client.ts",
-    4,
-  ),
-  plan(
-    "案例1：马冬梅大爷模拟器",
-    "The 马冬梅 simulator",
-    S003,
-    "案例1：马冬梅大爷模拟器",
-    "madongmei_server.ts madongmei_client.ts",
     4,
   ),
   plan(

@@ -10,7 +10,19 @@ import { chat } from "./chat.ts";
 import { ftp } from "./ftp.ts";
 import { ftpDownload } from "./ftp_download.ts";
 import { ftpUpload } from "./ftp_upload.ts";
+import { madongmei, tcpHello, threadedChat, welcome } from "./lessons_part1.ts";
 import { upper } from "./upper.ts";
 
 /** All lessons. */
-export const lessons: Lesson[] = [chat, ftp, ftpUpload, ftpDownload, upper, basic];
+export const lessons: Lesson[] = [
+  chat,
+  ftp,
+  ftpUpload,
+  ftpDownload,
+  upper,
+  basic,
+  tcpHello,
+  welcome,
+  madongmei,
+  threadedChat,
+];

@@ -20,7 +20,7 @@ export const upper: Lesson = {
     {
       id: "upper",
       title: "the seed's 服务端输出 and 客户端输出; the server takes one call and exits",
-      server: { peer: { program: "upper_server.ts" } },
+      server: { peer: { program: "upper_server.ts" }, exitsByItself: true },
       clients: [{ peer: { program: "upper_client.ts" } }],
       bytes: { c2s: 11, s2c: 11 },
       mutations: [

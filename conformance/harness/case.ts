@@ -39,6 +39,8 @@ export interface ServerRole {
   golden?: string | boolean;
   /** Exit status after SIGTERM or on its own (default 0; not checked for foreign servers). */
   exitCode?: number;
+  /** It must end by itself once the clients are done (it is not sent SIGTERM). */
+  exitsByItself?: boolean;
 }
 
 /** One client of a case. */

@@ -15,6 +15,12 @@ export interface Step {
   wait: string;
   /** The line to type (without the newline). */
   type: string;
+  /**
+   * A barrier: before typing, wait until every client running at the same time has reached
+   * its step with this name (proves they are served at once: a server that takes one client
+   * at a time never lets the others get here).
+   */
+  together?: string;
 }
 
 /** Raised when a prompt does not come; the message carries the transcript so far. */
@@ -79,10 +85,18 @@ export class ExpectSession {
     await this.#child.write(`${line}\n`);
   }
 
-  /** Runs every step in order: expect the prompt, type the line. */
-  async run(steps: readonly Step[], timeoutMs: number): Promise<void> {
+  /**
+   * Runs every step in order: expect the prompt, meet at the step's barrier (through
+   * `meet`), type the line.
+   */
+  async run(
+    steps: readonly Step[],
+    timeoutMs: number,
+    meet: (barrier: string) => Promise<void> = () => Promise.resolve(),
+  ): Promise<void> {
     for (const step of steps) {
       await this.expect(step.wait, timeoutMs);
+      if (step.together) await meet(step.together);
       await this.type(step.type);
     }
   }

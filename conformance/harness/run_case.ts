@@ -138,6 +138,31 @@ export async function runCase(
   // Raw peers that stay connected (stalled clients) until every other client is done.
   const heldOpen: Deno.Conn[] = [];
 
+  // Barriers of the phase running now: how many clients must meet, and who has arrived.
+  let barriers = new Map<
+    string,
+    { needed: number; arrived: number; all: PromiseWithResolvers<void> }
+  >();
+  const meet = async (barrier: string) => {
+    const state = barriers.get(barrier)!;
+    if (++state.arrived === state.needed) state.all.resolve();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() =>
+        reject(
+          new Error(
+            `only ${state.arrived} of ${state.needed} clients reached "${barrier}" within ${stepMs} ms ` +
+              "(are they served at the same time?)",
+          ),
+        ), stepMs);
+    });
+    try {
+      await Promise.race([state.all.promise, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
   const runClient = async (role: ClientRole, proxyPort: number): Promise<ClientOutcome[]> => {
     const name = role.role ?? "client";
     if (role.raw) {
@@ -149,7 +174,7 @@ export async function runCase(
     }
     const child = await launch(role.peer!, name, proxyPort);
     const session = new ExpectSession(child);
-    await session.run(role.dialogue ?? [], stepMs);
+    await session.run(role.dialogue ?? [], stepMs, meet);
     await child.closeInput();
     const status = await child.waitExit(stepMs).catch((error) => {
       throw new Error(`${(error as Error).message}\n--- transcript ---\n${session.transcript}`);
@@ -187,6 +212,14 @@ export async function runCase(
     const outcomes: ClientOutcome[] = [];
     for (const phase of testCase.clients) {
       const group = Array.isArray(phase) ? phase : [phase];
+      barriers = new Map();
+      for (const step of group.flatMap((role) => role.dialogue ?? [])) {
+        if (!step.together) continue;
+        const state = barriers.get(step.together) ??
+          { needed: 0, arrived: 0, all: Promise.withResolvers<void>() };
+        state.needed++;
+        barriers.set(step.together, state);
+      }
       const done = await Promise.all(group.map((role) => runClient(role, proxy!.addr.port)));
       outcomes.push(...done.flat());
     }
@@ -196,7 +229,9 @@ export async function runCase(
     for (const conn of heldOpen.splice(0)) conn.close();
     const ours = "program" in testCase.server.peer;
     await proxy.settled(stepMs, !ours);
-    const serverStatus = await server.stop("SIGTERM");
+    const serverStatus = testCase.server.exitsByItself
+      ? await server.waitExit(stepMs)
+      : await server.stop("SIGTERM");
 
     // Compare only now: every port the proxy saw is known, so all of them can be masked.
     const masks = [...portMasks(proxy.ports()), ...(testCase.masks ?? [])];

@@ -1,0 +1,116 @@
+#!/usr/bin/env -S deno run -A
+/**
+ * @title 2.1 TCP代码示例 — TCP example: the client (hello → hello world)
+ * @seed 003_5d88270f3bd9af2f.txt, "2.1 TCP代码示例", 客户端
+ * @run deno run --allow-net=127.0.0.1 tcp_hello_client.ts [--host 127.0.0.1] [--port 8001]
+ *
+ * Asks to connect, sends `hello`, waits for the answer (blocks), prints it, closes.
+ *
+ * Only `--allow-net` for the server's address is needed. Same bytes as the Python original;
+ * Python's `print(reply)` shows `b'hello world'`, this prints the text, `hello world`.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+const NAME = "tcp_hello_client.ts";
+const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_PORT = 8001;
+const MESSAGE = "hello";
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Sends "${MESSAGE}" and prints the server's answer.
+
+Options:
+  --host HOST   server address (default ${DEFAULT_HOST})
+  --port PORT   server port (default ${DEFAULT_PORT})
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+// --- small helpers (same name and shape in every script) ---
+
+/** Prints a one-line usage error and exits with status 2. */
+function usageError(message: string): never {
+  console.error(`${NAME}: ${message} (see --help)`);
+  Deno.exit(2);
+}
+
+/** Parses a port number from 0 to 65535, or exits with a usage error. */
+function parsePort(text: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Writes every byte: `conn.write` may write only part, like Python's `send`. */
+async function writeAll(
+  writer: { write(p: Uint8Array): Promise<number> },
+  data: Uint8Array,
+): Promise<void> {
+  for (let written = 0; written < data.length;) {
+    written += await writer.write(data.subarray(written));
+  }
+}
+
+/**
+ * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
+ */
+async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
+  const buffer = new Uint8Array(1024);
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    if (text !== "") return text;
+  }
+}
+
+/** Connects to host:port, or fails with a one-line reason. */
+async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
+  try {
+    return await Deno.connect({ hostname, port });
+  } catch (error) {
+    throw new Error(`cannot connect to ${hostname}:${port}: ${(error as Error).message}`);
+  }
+}
+// --- the lesson ---
+
+async function main(args: string[]): Promise<void> {
+  let flags;
+  try {
+    flags = parseArgs({
+      args,
+      strict: true,
+      options: {
+        host: { type: "string", default: DEFAULT_HOST },
+        port: { type: "string", default: String(DEFAULT_PORT) },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  if (flags.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = parsePort(flags.port);
+  // 1. Ask to connect. 2. Send the message.
+  const conn = await connectTo(flags.host, port);
+  await writeAll(conn, encoder.encode(MESSAGE));
+  // 3. Wait for the answer (one recv(1024)) and print it. 4. Close.
+  console.log(await readMessage(conn, new TextDecoder()) ?? "");
+  conn.close();
+}
+
+if (import.meta.main) {
+  main(Deno.args).then(() => Deno.exit(0), (error) => {
+    console.error(`${NAME}: ${(error as Error).message}`);
+    Deno.exit(1);
+  });
+}

@@ -1,0 +1,177 @@
+#!/usr/bin/env -S deno run -A
+/**
+ * @title socketserver — many clients at once: the server
+ * @seed 000_84409504fdc3648b.txt, "socketserver", socketserver服务端代码
+ * @run deno run --allow-net=127.0.0.1 threaded_chat_server.ts [--host 127.0.0.1] [--port 9999]
+ *
+ * The chat bot served to many clients at once: greet with `欢迎致电10086`, answer every message
+ * with the message plus `好`, end a conversation on `q`.
+ *
+ * Python's socketserver: a `BaseRequestHandler` subclass whose `handle()` runs once per
+ * connection, and `ThreadingTCPServer` which runs each `handle()` in a thread of its own, so
+ * callers do not wait for each other. Deno: an async function per connection, started by the
+ * accept loop without awaiting it (`for await (const conn of listener) handle(conn)`); one
+ * thread, many connections, each waiting on its own reads.
+ *
+ * Only `--allow-net` for the address it listens on is needed.
+ *
+ * Same bytes as the Python original. On screen, `print(self.request, self.client_address,
+ * self.server)` becomes `<Deno.TcpConn laddr=…, raddr=…> 127.0.0.1:55702
+ * <Deno.TcpListener 127.0.0.1:9999>`. A client that disconnects without `q` ends its
+ * conversation (the original answers `好` to the empty reads until the send fails). It
+ * announces `listening on tcp://HOST:PORT` on stderr and stops cleanly on Ctrl-C.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+const NAME = "threaded_chat_server.ts";
+const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_PORT = 9999;
+const WELCOME = "欢迎致电10086";
+const REPLY_SUFFIX = "好";
+const QUIT = "q";
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Chat server for many clients at once: greets with ${WELCOME}, answers message + ${REPLY_SUFFIX}.
+
+Options:
+  --host HOST   address to listen on (default ${DEFAULT_HOST})
+  --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+// --- small helpers (same name and shape in every script) ---
+
+/** Prints a one-line usage error and exits with status 2. */
+function usageError(message: string): never {
+  console.error(`${NAME}: ${message} (see --help)`);
+  Deno.exit(2);
+}
+
+/** Parses a port number from 0 to 65535, or exits with a usage error. */
+function parsePort(text: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** `host:port`, with IPv6 hosts in brackets. */
+function formatAddress(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
+}
+
+/** The readable Deno stand-in for Python's `<socket.socket fd=…, laddr=…, raddr=…>`. */
+function describeConn(conn: Deno.TcpConn): string {
+  return `<Deno.TcpConn laddr=${formatAddress(conn.localAddr)}, raddr=${
+    formatAddress(conn.remoteAddr)
+  }>`;
+}
+
+/** Writes every byte: `conn.write` may write only part, like Python's `send`. */
+async function writeAll(
+  writer: { write(p: Uint8Array): Promise<number> },
+  data: Uint8Array,
+): Promise<void> {
+  for (let written = 0; written < data.length;) {
+    written += await writer.write(data.subarray(written));
+  }
+}
+
+/**
+ * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
+ */
+async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
+  const buffer = new Uint8Array(1024);
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    if (text !== "") return text;
+  }
+}
+
+/** Listens on host:port, or fails with a one-line reason. */
+function listenOn(hostname: string, port: number): Deno.TcpListener {
+  try {
+    return Deno.listen({ hostname, port });
+  } catch (error) {
+    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
+  }
+}
+
+/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
+function onShutdown(stop: () => void): void {
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, stop);
+}
+// --- the lesson ---
+
+/** BaseRequestHandler.handle(): one connection, from welcome to q. */
+async function handle(conn: Deno.TcpConn, server: Deno.TcpListener): Promise<void> {
+  // print(self.request, self.client_address, self.server)
+  console.log(
+    describeConn(conn),
+    formatAddress(conn.remoteAddr),
+    `<Deno.TcpListener ${formatAddress(server.addr)}>`,
+  );
+  const decoder = new TextDecoder();
+  try {
+    await writeAll(conn, encoder.encode(WELCOME));
+    while (true) {
+      const message = await readMessage(conn, decoder);
+      if (message === null || message === QUIT) break;
+      await writeAll(conn, encoder.encode(message + REPLY_SUFFIX));
+    }
+  } catch {
+    // Reset by the client: its conversation is over, the others go on.
+  } finally {
+    conn.close();
+  }
+}
+
+async function main(args: string[]): Promise<void> {
+  let flags;
+  try {
+    flags = parseArgs({
+      args,
+      strict: true,
+      options: {
+        host: { type: "string", default: DEFAULT_HOST },
+        port: { type: "string", default: String(DEFAULT_PORT) },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  if (flags.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = parsePort(flags.port);
+  const server = listenOn(flags.host, port);
+  console.error(`listening on tcp://${formatAddress(server.addr)}`);
+  onShutdown(() => {
+    server.close();
+    Deno.exit(0);
+  });
+  // serve_forever(): each connection gets its own handle(), not awaited here.
+  for await (const conn of server) handle(conn, server);
+}
+
+if (import.meta.main) {
+  main(Deno.args).then(() => Deno.exit(0), (error) => {
+    console.error(`${NAME}: ${(error as Error).message}`);
+    Deno.exit(1);
+  });
+}

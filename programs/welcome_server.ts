@@ -1,0 +1,151 @@
+#!/usr/bin/env -S deno run -A
+/**
+ * @title 样例程序的问题 — The kudingcha welcome server
+ * @seed 002_74a0ec6df0a817ca.txt, "4. 样例程序的问题", the first "正确可运行程序"
+ * @run deno run --allow-net=127.0.0.1 welcome_server.ts [--host 127.0.0.1] [--port 12346]
+ *
+ * The notes' journey ends in a server that greets the caller with
+ * `welcome kudingcha Tea Garden` and stops once the caller hangs up. On the way the author
+ * found out why: without waiting for the client (`if not c.recv(1024): break`), the server
+ * loops forever; waiting right after `accept`, before sending, means the greeting is never
+ * sent, since both sides wait. So: accept, print the address, greet, then wait. An empty read
+ * means the caller closed: the server ends. Anything else the caller says ends only that
+ * conversation, and the server waits for the next caller, as in the seed.
+ *
+ * Only `--allow-net` for the address it listens on is needed.
+ *
+ * Same bytes as the Python original. Python prints `Address: ('127.0.0.1', 53320)`; this
+ * prints `Address: 127.0.0.1:53320`. It announces `listening on tcp://HOST:PORT` on stderr,
+ * and Ctrl-C stops it cleanly (exit 0).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+const NAME = "welcome_server.ts";
+const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_PORT = 12346;
+const WELCOME = "welcome kudingcha Tea Garden";
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Greets each caller with "${WELCOME}"; ends when a caller hangs up.
+
+Options:
+  --host HOST   address to listen on (default ${DEFAULT_HOST})
+  --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+// --- small helpers (same name and shape in every script) ---
+
+/** Prints a one-line usage error and exits with status 2. */
+function usageError(message: string): never {
+  console.error(`${NAME}: ${message} (see --help)`);
+  Deno.exit(2);
+}
+
+/** Parses a port number from 0 to 65535, or exits with a usage error. */
+function parsePort(text: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** `host:port`, with IPv6 hosts in brackets. */
+function formatAddress(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
+}
+
+/** Writes every byte: `conn.write` may write only part, like Python's `send`. */
+async function writeAll(
+  writer: { write(p: Uint8Array): Promise<number> },
+  data: Uint8Array,
+): Promise<void> {
+  for (let written = 0; written < data.length;) {
+    written += await writer.write(data.subarray(written));
+  }
+}
+
+/**
+ * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
+ */
+async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
+  const buffer = new Uint8Array(1024);
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    if (text !== "") return text;
+  }
+}
+
+/** Listens on host:port, or fails with a one-line reason. */
+function listenOn(hostname: string, port: number): Deno.TcpListener {
+  try {
+    return Deno.listen({ hostname, port });
+  } catch (error) {
+    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
+  }
+}
+/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
+function onShutdown(stop: () => void): void {
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, stop);
+}
+
+// --- the lesson ---
+
+async function main(args: string[]): Promise<void> {
+  let flags;
+  try {
+    flags = parseArgs({
+      args,
+      strict: true,
+      options: {
+        host: { type: "string", default: DEFAULT_HOST },
+        port: { type: "string", default: String(DEFAULT_PORT) },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  if (flags.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = parsePort(flags.port);
+  const listener = listenOn(flags.host, port);
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
+  onShutdown(() => {
+    listener.close();
+    Deno.exit(0);
+  });
+  while (true) {
+    const conn = await listener.accept();
+    console.log("Address:", formatAddress(conn.remoteAddr));
+    // Greet first: waiting for the caller before this would leave both sides waiting.
+    await writeAll(conn, encoder.encode(WELCOME));
+    // `if not c.recv(1024): break` — an empty read means the caller hung up: we are done.
+    const heard = await readMessage(conn, new TextDecoder()).catch(() => null);
+    conn.close();
+    if (heard === null) break;
+  }
+  listener.close();
+}
+
+if (import.meta.main) {
+  main(Deno.args).then(() => Deno.exit(0), (error) => {
+    console.error(`${NAME}: ${(error as Error).message}`);
+    Deno.exit(1);
+  });
+}
