@@ -369,7 +369,8 @@ export const ftp: Lesson = {
         program: "ftp_server.ts",
         from: "for await (const conn of listener) serveClient(conn, root);",
         to: "for await (const conn of listener) await serveClient(conn, root);",
-        shows: "uploader",
+        // The stalled client holds the accept loop: both others hang, whichever is noticed first.
+        shows: "did not exit within",
       }],
     },
   ],
