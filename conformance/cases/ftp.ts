@@ -212,9 +212,7 @@ export const ftp: Lesson = {
         { at: "server", path: "ftp_root/data.bin", content: { generated: 100_000 } },
         { at: "client", path: "data.bin", content: { text: "older\n" } },
       ],
-      // Whether the server finishes writing into socket buffers before the cut is a race,
-      // so its log is not pinned here; the client's side is exact.
-      server: { peer: { program: "ftp_server.ts" }, golden: false },
+      server: { peer: { program: "ftp_server.ts" } },
       clients: [{
         ...client("client", "get", "data.bin"),
         golden: false,
@@ -245,9 +243,7 @@ export const ftp: Lesson = {
       id: "ftp-get-resumed",
       title: "running the same get again resumes where the cut left off",
       files: [{ at: "server", path: "ftp_root/data.bin", content: { generated: 100_000 } }],
-      // Whether the server finishes writing into socket buffers before the cut is a race,
-      // so its log is not pinned here; the client's side is exact.
-      server: { peer: { program: "ftp_server.ts" }, golden: false },
+      server: { peer: { program: "ftp_server.ts" } },
       clients: [
         { ...client("client", "get", "data.bin"), golden: false, exitCode: 1, stderr: /is kept/ },
         client("client", "get", "data.bin"),

@@ -1,6 +1,8 @@
 /**
- * Fault modes for the recording proxy, each a {@linkcode Shaper}. A shaper that throws cuts the
- * whole connection: the proxy closes both sockets, as a broken network would.
+ * Fault modes for the recording proxy, each a {@linkcode Shaper}. A shaper that throws
+ * {@linkcode ConnectionCut} cuts the connection as a vanished client would: the proxy closes
+ * the client's socket, sends the server end of stream, and drops whatever the server still
+ * sends until it closes by itself.
  *
  * @module
  */
@@ -8,7 +10,7 @@
 import type { Direction } from "./chunk_log.ts";
 import type { Shaper } from "./tcp_proxy.ts";
 
-/** Thrown by a shaper to cut the connection; the proxy closes both sides. */
+/** Thrown by a shaper to cut the connection (see the module's description). */
 export class ConnectionCut extends Error {
   /** Always `ConnectionCut`. */
   override name = "ConnectionCut";

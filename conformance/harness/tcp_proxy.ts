@@ -11,6 +11,7 @@
  */
 
 import { type ChunkRecord, type Direction, KEPT_BYTES } from "./chunk_log.ts";
+import { ConnectionCut } from "./shapers.ts";
 
 /**
  * Transforms the chunks read from one side into the chunks written to the other: yield what
@@ -112,35 +113,10 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
   const sockets = new Set<Deno.Conn>();
   let closing = false;
 
-  const pump = async (
-    index: number,
-    from: Deno.Conn,
-    to: Deno.Conn,
-    dir: Direction,
-  ): Promise<void> => {
+  const close = (conn: Deno.Conn) => {
     try {
-      for await (const piece of shaperOf(index)(readChunks(from), dir)) {
-        await writeAll(to, piece);
-        // Logged once delivered: what a fault mode holds back or cuts off never counts.
-        log.push({
-          conn: index,
-          dir,
-          size: piece.length,
-          t: performance.now() - started,
-          head: piece.slice(0, KEPT_BYTES),
-        });
-      }
-      // The sender finished cleanly: pass its FIN on, so a half-close reaches the peer.
-      await to.closeWrite();
-    } catch {
-      // The receiver went away, or the shaper cut the connection: end both sides, so the
-      // other pump's read fails and both peers see the connection drop.
-      for (const conn of [from, to]) {
-        try {
-          conn.close();
-        } catch { /* already closed */ }
-      }
-    }
+      conn.close();
+    } catch { /* already closed */ }
   };
 
   const serve = async (connection: ProxiedConnection, client: Deno.TcpConn) => {
@@ -153,14 +129,52 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
     }
     sockets.add(server);
     connection.upstreamPort = server.localAddr.port;
-    const clientToServer = pump(connection.index, client, server, "c2s");
+    const index = connection.index;
+    // After a cut the client is gone; the server is told by end of stream, and what it still
+    // sends is read and dropped (not counted), so it finishes and closes in its own time.
+    let cut = false;
+    const cutOff = async () => {
+      cut = true;
+      close(client);
+      await server.closeWrite().catch(() => {});
+    };
+
+    const pump = async (from: Deno.Conn, to: Deno.Conn, dir: Direction) => {
+      try {
+        for await (const piece of shaperOf(index)(readChunks(from), dir)) {
+          if (cut) continue;
+          await writeAll(to, piece);
+          // Logged once delivered: what a fault mode holds back or cuts off never counts.
+          log.push({
+            conn: index,
+            dir,
+            size: piece.length,
+            t: performance.now() - started,
+            head: piece.slice(0, KEPT_BYTES),
+          });
+        }
+        // The sender finished cleanly: pass its FIN on, so a half-close reaches the peer.
+        if (!cut) await to.closeWrite();
+      } catch (error) {
+        if (error instanceof ConnectionCut) {
+          await cutOff();
+          // Keep draining the server when the cut was on its way to the client.
+          if (from === server) { for await (const _ of readChunks(server)) { /* dropped */ } }
+          return;
+        }
+        if (cut) return;
+        // The receiver went away: end both sides, so both peers see the connection drop.
+        close(from);
+        close(to);
+      }
+    };
+
+    const clientToServer = pump(client, server, "c2s");
     connection.clientDone = clientToServer;
-    await Promise.all([clientToServer, pump(connection.index, server, client, "s2c")]);
+    await Promise.all([clientToServer, pump(server, client, "s2c")]);
     for (const conn of [client, server]) {
       sockets.delete(conn);
-      try {
-        conn.close();
-      } catch { /* already closed */ }
+      close(conn);
     }
   };
 
