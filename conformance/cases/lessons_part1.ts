@@ -189,3 +189,186 @@ export const threadedChat: Lesson = {
     },
   ],
 };
+
+const SEND = "请输入要发送的内容>>>：";
+
+/** 使用(IO多路复用)select实现多客户端连接. */
+export const selectEcho: Lesson = {
+  id: "select_echo",
+  title: "使用(IO多路复用)select实现多客户端连接",
+  titleEn: "select: many clients, one loop",
+  seed: { file: S000, section: "使用(IO多路复用)select实现多客户端连接" },
+  transport: "tcp",
+  host: "127.0.0.1",
+  port: 8001,
+  scripts: ["select_echo_server.ts", "select_echo_client.ts"],
+  cases: [
+    {
+      id: "select_echo",
+      title: "the watched sockets grow and shrink; 我 → 我好, 你 → 你好",
+      server: { peer: { program: "select_echo_server.ts" } },
+      clients: [{
+        peer: { program: "select_echo_client.ts" },
+        dialogue: ["我", "", "你"].map((type) => ({ wait: SEND, type })),
+      }],
+      bytes: { c2s: 6, s2c: 12 },
+      mutations: [{ program: "select_echo_server.ts", from: `"好"`, to: `"了"`, shows: "+我了" }],
+    },
+    {
+      id: "select_echo-departure",
+      title: "two clients at once; one leaves, the other is answered as before",
+      server: { peer: { program: "select_echo_server.ts" }, golden: false },
+      clients: [[
+        {
+          role: "alice",
+          peer: { program: "select_echo_client.ts" },
+          dialogue: [{ wait: SEND, type: "我", together: "both" }],
+        },
+        {
+          role: "bob",
+          peer: { program: "select_echo_client.ts" },
+          dialogue: [
+            { wait: SEND, type: "你", together: "both" },
+            { wait: SEND, type: "他", serverShows: "客户端断开之后" },
+          ],
+        },
+      ]],
+      bytes: { c2s: 9, s2c: 18 },
+      mutations: [{
+        program: "select_echo_server.ts",
+        from: "if (message === null) break;",
+        to: "if (message === null) continue;",
+        shows: `server line "客户端断开之后"`,
+      }],
+    },
+  ],
+};
+
+/** select 第二个参数(w_list) 读写分离. */
+export const selectRw: Lesson = {
+  id: "select_rw",
+  title: "select 第二个参数(w_list) 读写分离",
+  titleEn: "select's w_list: reading and writing apart",
+  seed: { file: S000, section: "socket中第二个参数(w_list)详解" },
+  transport: "tcp",
+  host: "127.0.0.1",
+  port: 8001,
+  scripts: ["select_rw_server.ts"],
+  cases: [{
+    id: "select_rw",
+    title: "each message answered once, in order (the seed answers the first one forever)",
+    server: { peer: { program: "select_rw_server.ts" } },
+    clients: [{
+      peer: { program: "select_echo_client.ts" },
+      dialogue: ["你", "他", "我们"].map((type) => ({ wait: SEND, type })),
+    }],
+    bytes: { c2s: 12, s2c: 21 },
+    mutations: [{
+      program: "select_rw_server.ts",
+      from: "queue.shift()!",
+      to: "queue[0]",
+      shows: "-他好",
+    }],
+  }],
+};
+
+/** 5.1 TCP的服务端同时处理多个客户端. */
+export const multiplex: Lesson = {
+  id: "multiplex",
+  title: "5.1 TCP的服务端同时处理多个客户端",
+  titleEn: "One server, many clients",
+  seed: { file: S003, section: "5.1 TCP的服务端同时处理多个客户端" },
+  transport: "tcp",
+  host: "127.0.0.1",
+  port: 8001,
+  scripts: ["multiplex_server.ts", "multiplex_client.ts"],
+  cases: [
+    {
+      id: "multiplex",
+      title: "有新的连接, 收到消息 for each line, 关闭连接",
+      server: { peer: { program: "multiplex_server.ts" } },
+      clients: [{
+        peer: { program: "multiplex_client.ts" },
+        dialogue: [
+          { wait: ">>>", type: "你好" },
+          { wait: ">>>", type: "我是客户端", serverShows: "收到消息: 你好" },
+          { wait: ">>>", type: "Q", serverShows: "收到消息: 我是客户端" },
+        ],
+      }],
+      bytes: { c2s: 21, s2c: 0 },
+      mutations: [{
+        program: "multiplex_server.ts",
+        from: `console.log("收到消息:", data);`,
+        to: `console.log("收到:", data);`,
+        shows: `server line "收到消息: 你好"`,
+      }],
+    },
+    {
+      id: "multiplex-two-clients",
+      title: "two clients at once: each message is printed while the other is still connected",
+      server: { peer: { program: "multiplex_server.ts" }, golden: false },
+      clients: [[
+        {
+          role: "alice",
+          peer: { program: "multiplex_client.ts" },
+          dialogue: [
+            { wait: ">>>", type: "first", together: "both" },
+            { wait: ">>>", type: "q", serverShows: "收到消息: second" },
+          ],
+        },
+        {
+          role: "bob",
+          peer: { program: "multiplex_client.ts" },
+          dialogue: [
+            { wait: ">>>", type: "second", together: "both" },
+            { wait: ">>>", type: "q", serverShows: "收到消息: first" },
+          ],
+        },
+      ]],
+      bytes: { c2s: 11, s2c: 0 },
+      mutations: [{
+        program: "multiplex_server.ts",
+        from: "    serveClient(conn);",
+        to: "    await serveClient(conn);",
+        shows: "server line",
+      }],
+    },
+  ],
+};
+
+/** IO多路复用: three listening ports. */
+export const selectMultiport: Lesson = {
+  id: "select_multiport",
+  title: "IO多路复用",
+  titleEn: "select over three listening ports",
+  seed: { file: S000, section: "IO多路复用" },
+  transport: "tcp",
+  host: "127.0.0.1",
+  port: 8001,
+  scripts: ["select_multiport_server.ts", "select_hello_client.ts"],
+  cases: [{
+    id: "select_multiport",
+    title: "the seed's client 1 on the first port, client 2 on the second: hello, hello",
+    server: { peer: { program: "select_multiport_server.ts" }, listeners: 3 },
+    clients: [
+      {
+        role: "client1",
+        peer: { program: "select_hello_client.ts" },
+        golden: "select_multiport.client",
+      },
+      {
+        role: "client2",
+        listener: 1,
+        peer: { program: "select_hello_client.ts" },
+        golden: "select_multiport.client",
+      },
+    ],
+    bytes: { c2s: 0, s2c: 10 },
+    mutations: [{
+      program: "select_multiport_server.ts",
+      from: `const GREETING = "hello";`,
+      to: `const GREETING = "hallo";`,
+      shows: "+hallo",
+    }],
+  }],
+};

@@ -10,7 +10,16 @@ import { chat } from "./chat.ts";
 import { ftp } from "./ftp.ts";
 import { ftpDownload } from "./ftp_download.ts";
 import { ftpUpload } from "./ftp_upload.ts";
-import { madongmei, tcpHello, threadedChat, welcome } from "./lessons_part1.ts";
+import {
+  madongmei,
+  multiplex,
+  selectEcho,
+  selectMultiport,
+  selectRw,
+  tcpHello,
+  threadedChat,
+  welcome,
+} from "./lessons_part1.ts";
 import { upper } from "./upper.ts";
 
 /** All lessons. */
@@ -25,4 +34,8 @@ export const lessons: Lesson[] = [
   welcome,
   madongmei,
   threadedChat,
+  selectMultiport,
+  selectEcho,
+  selectRw,
+  multiplex,
 ];

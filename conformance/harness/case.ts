@@ -41,6 +41,8 @@ export interface ServerRole {
   exitCode?: number;
   /** It must end by itself once the clients are done (it is not sent SIGTERM). */
   exitsByItself?: boolean;
+  /** How many listeners it announces (default 1); each gets a recording proxy of its own. */
+  listeners?: number;
 }
 
 /** One client of a case. */
@@ -57,6 +59,8 @@ export interface ClientRole {
   golden?: string | false;
   /** Expected exit status (default 0). */
   exitCode?: number;
+  /** Which of the server's listeners it talks to, in announcement order (default 0). */
+  listener?: number;
   /** What its stderr must match (default: it must be empty). */
   stderr?: RegExp;
 }

@@ -21,6 +21,12 @@ export interface Step {
    * at a time never lets the others get here).
    */
   together?: string;
+  /**
+   * Before typing, wait until the server has printed this (as a person watching the server's
+   * terminal would), for protocols without replies where typing on at once would let two
+   * messages arrive as one.
+   */
+  serverShows?: string;
 }
 
 /** Raised when a prompt does not come; the message carries the transcript so far. */
@@ -86,17 +92,17 @@ export class ExpectSession {
   }
 
   /**
-   * Runs every step in order: expect the prompt, meet at the step's barrier (through
-   * `meet`), type the line.
+   * Runs every step in order: expect the prompt, let `beforeTyping` wait for whatever else the
+   * step asks (a barrier, a server line), type the line.
    */
   async run(
     steps: readonly Step[],
     timeoutMs: number,
-    meet: (barrier: string) => Promise<void> = () => Promise.resolve(),
+    beforeTyping: (step: Step) => Promise<void> = () => Promise.resolve(),
   ): Promise<void> {
     for (const step of steps) {
       await this.expect(step.wait, timeoutMs);
-      if (step.together) await meet(step.together);
+      await beforeTyping(step);
       await this.type(step.type);
     }
   }

@@ -102,13 +102,14 @@ export async function runCase(
   const stepMs = options.stepTimeoutMs ?? 10_000;
   const work = await Deno.makeTempDir({ prefix: "socket-lessons-" });
   const scope = new ChildScope(options.tag ?? crypto.randomUUID(), options.onSpawn);
-  let proxy: TcpProxy | undefined;
+  // One recording proxy per listener the server announced; the first is the main one.
+  const proxies: TcpProxy[] = [];
   const caseMs = testCase.timeoutMs ?? 30_000;
   let timedOut = false;
   const caseTimer = setTimeout(() => {
     // Ending every process and socket makes every pending wait fail at once.
     timedOut = true;
-    proxy?.close();
+    for (const proxy of proxies) proxy.close();
     scope.killAll();
   }, caseMs);
 
@@ -137,6 +138,8 @@ export async function runCase(
 
   // Raw peers that stay connected (stalled clients) until every other client is done.
   const heldOpen: Deno.Conn[] = [];
+
+  let server: Child | undefined;
 
   // Barriers of the phase running now: how many clients must meet, and who has arrived.
   let barriers = new Map<
@@ -174,7 +177,22 @@ export async function runCase(
     }
     const child = await launch(role.peer!, name, proxyPort);
     const session = new ExpectSession(child);
-    await session.run(role.dialogue ?? [], stepMs, meet);
+    await session.run(role.dialogue ?? [], stepMs, async (step) => {
+      if (step.together) await meet(step.together);
+      if (step.serverShows) {
+        const text = step.serverShows;
+        await server!.stdout.waitFor(
+          (out) => out.includes(text) || undefined,
+          stepMs,
+          `server line ${JSON.stringify(text)}`,
+        )
+          .catch((error) => {
+            throw new Error(
+              `${name}: ${(error as Error).message}; server printed:\n${server!.stdout.text}`,
+            );
+          });
+      }
+    });
     await child.closeInput();
     const status = await child.waitExit(stepMs).catch((error) => {
       throw new Error(`${(error as Error).message}\n--- transcript ---\n${session.transcript}`);
@@ -202,13 +220,18 @@ export async function runCase(
       else if ("symlinkTo" in input) await Deno.symlink(input.symlinkTo, path);
       else await Deno.mkdir(path, { recursive: true });
     }
-    const server = await launch(testCase.server.peer, "server", 0);
-    const [listening] = await awaitReadiness(server, 1, stepMs);
+    server = await launch(testCase.server.peer, "server", 0);
+    const listening = await awaitReadiness(server, testCase.server.listeners ?? 1, stepMs);
     const cut = testCase.cut;
-    proxy = startTcpProxy({
-      upstream: listening,
-      shaperFor: (conn) => cut?.conn === conn ? cutAfter(cut.dir, cut.after) : undefined,
-    });
+    for (const [index, upstream] of listening.entries()) {
+      proxies.push(startTcpProxy({
+        upstream,
+        // A cut applies to the main listener's connections.
+        shaperFor: (conn) =>
+          index === 0 && cut?.conn === conn ? cutAfter(cut.dir, cut.after) : undefined,
+      }));
+    }
+    const proxy = proxies[0];
     const outcomes: ClientOutcome[] = [];
     for (const phase of testCase.clients) {
       const group = Array.isArray(phase) ? phase : [phase];
@@ -220,7 +243,9 @@ export async function runCase(
         state.needed++;
         barriers.set(step.together, state);
       }
-      const done = await Promise.all(group.map((role) => runClient(role, proxy!.addr.port)));
+      const done = await Promise.all(
+        group.map((role) => runClient(role, proxies[role.listener ?? 0].addr.port)),
+      );
       outcomes.push(...done.flat());
     }
     // Our servers close a finished conversation after logging it, so waiting for every
@@ -228,13 +253,14 @@ export async function runCase(
     // close (the seed's chat server keeps `conn` open), so for them the clients' end suffices.
     for (const conn of heldOpen.splice(0)) conn.close();
     const ours = "program" in testCase.server.peer;
-    await proxy.settled(stepMs, !ours);
+    for (const each of proxies) await each.settled(stepMs, !ours);
     const serverStatus = testCase.server.exitsByItself
       ? await server.waitExit(stepMs)
       : await server.stop("SIGTERM");
 
     // Compare only now: every port the proxy saw is known, so all of them can be masked.
-    const masks = [...portMasks(proxy.ports()), ...(testCase.masks ?? [])];
+    const ports = proxies.flatMap((each) => [...each.ports()]);
+    const masks = [...portMasks(ports), ...(testCase.masks ?? [])];
     const transcriptsDir = `${options.fixturesDir}/transcripts`;
     const check = async (golden: string, text: string) => {
       const outcome = await compareGolden(
@@ -305,12 +331,13 @@ export async function runCase(
     }
 
     if (testCase.bytes) {
-      const counted = countBytes(proxy.log);
+      const log = proxies.flatMap((each) => each.log);
+      const counted = countBytes(log);
       const { c2s, s2c } = testCase.bytes;
       if (counted.c2s !== c2s || counted.s2c !== s2c) {
         failures.push(
           `bytes through the proxy: c2s ${counted.c2s}, s2c ${counted.s2c}; ` +
-            `expected c2s ${c2s}, s2c ${s2c}\n${describeLog(proxy.log)}`,
+            `expected c2s ${c2s}, s2c ${s2c}\n${describeLog(log)}`,
         );
       }
     }
@@ -320,7 +347,7 @@ export async function runCase(
   } finally {
     clearTimeout(caseTimer);
     for (const conn of heldOpen) conn.close();
-    proxy?.close();
+    for (const proxy of proxies) proxy.close();
     await scope.killAll();
     await Deno.remove(work, { recursive: true }).catch(() => {});
   }

@@ -1,0 +1,146 @@
+#!/usr/bin/env -S deno run -A
+/**
+ * @title 5.1 TCP的服务端同时处理多个客户端 — One server, many clients (the server)
+ * @seed 003_5d88270f3bd9af2f.txt, "5.1 TCP的服务端同时处理多个客户端", server.py
+ * @run deno run --allow-net=127.0.0.1 multiplex_server.ts [--host 127.0.0.1] [--port 8001]
+ *
+ * Prints what every client says, several clients at once: `有新的连接` when one connects,
+ * `收到消息: …` for each message, `关闭连接` when one leaves. It never answers.
+ *
+ * Python → Deno: the seed makes the listening socket non-blocking, keeps `inputs` and polls
+ * `select.select(inputs, [], [], 0.05)`; here the accept loop and one read loop per client are
+ * async functions waiting at the same time, and the runtime wakes whichever is ready.
+ *
+ * Only `--allow-net` for the address it listens on is needed. Same bytes as the original; on
+ * screen, Python's `收到消息: b'…'` shows the bytes object, this shows the text. A client that
+ * resets its connection counts as leaving (the original crashes). It announces
+ * `listening on tcp://HOST:PORT` on stderr and stops cleanly on Ctrl-C.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+const NAME = "multiplex_server.ts";
+const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_PORT = 8001;
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Prints every message of every client (many at once).
+
+Options:
+  --host HOST   address to listen on (default ${DEFAULT_HOST})
+  --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --help        show this help`;
+
+// --- small helpers (same name and shape in every script) ---
+
+/** Prints a one-line usage error and exits with status 2. */
+function usageError(message: string): never {
+  console.error(`${NAME}: ${message} (see --help)`);
+  Deno.exit(2);
+}
+
+/** Parses a port number from 0 to 65535, or exits with a usage error. */
+function parsePort(text: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** `host:port`, with IPv6 hosts in brackets. */
+function formatAddress(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
+}
+
+/**
+ * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
+ */
+async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
+  const buffer = new Uint8Array(1024);
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    if (text !== "") return text;
+  }
+}
+
+/** Listens on host:port, or fails with a one-line reason. */
+function listenOn(hostname: string, port: number): Deno.TcpListener {
+  try {
+    return Deno.listen({ hostname, port });
+  } catch (error) {
+    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
+  }
+}
+
+/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
+function onShutdown(stop: () => void): void {
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, stop);
+}
+// --- the lesson ---
+
+/** One client's messages, printed until it leaves. */
+async function serveClient(conn: Deno.TcpConn): Promise<void> {
+  const decoder = new TextDecoder();
+  try {
+    while (true) {
+      const data = await readMessage(conn, decoder);
+      if (data === null) break;
+      console.log("收到消息:", data);
+    }
+  } catch {
+    // Reset by the client: it has left all the same.
+  } finally {
+    console.log("关闭连接");
+    conn.close();
+  }
+}
+
+async function main(args: string[]): Promise<void> {
+  let flags;
+  try {
+    flags = parseArgs({
+      args,
+      strict: true,
+      options: {
+        host: { type: "string", default: DEFAULT_HOST },
+        port: { type: "string", default: String(DEFAULT_PORT) },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  if (flags.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = parsePort(flags.port);
+  const listener = listenOn(flags.host, port);
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
+  onShutdown(() => {
+    listener.close();
+    Deno.exit(0);
+  });
+  for await (const conn of listener) {
+    console.log("有新的连接");
+    serveClient(conn);
+  }
+}
+
+if (import.meta.main) {
+  main(Deno.args).then(() => Deno.exit(0), (error) => {
+    console.error(`${NAME}: ${(error as Error).message}`);
+    Deno.exit(1);
+  });
+}

@@ -1,0 +1,149 @@
+#!/usr/bin/env -S deno run -A
+/**
+ * @title 使用(IO多路复用)select实现多客户端连接 — select: many clients, one loop (a client)
+ * @seed 000_84409504fdc3648b.txt, "使用(IO多路复用)select实现多客户端连接", socket客户端代码
+ * @run deno run --allow-net=127.0.0.1 select_echo_client.ts [--host 127.0.0.1] [--port 8001]
+ *
+ * Asks `请输入要发送的内容>>>：`, sends the line, prints the answer; start several to see the
+ * server answer them all. End the input (Ctrl-D) to leave.
+ *
+ * Only `--allow-net` for the server's address is needed. Same bytes and screen as the Python
+ * original; an empty line is not sent (the original sends nothing and then waits forever for
+ * an answer), and end of input ends the client (the original has no way out but Ctrl-C).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+const NAME = "select_echo_client.ts";
+const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_PORT = 8001;
+const PROMPT = "请输入要发送的内容>>>：";
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Sends each line you type and prints the answer; end the input (Ctrl-D) to leave.
+
+Options:
+  --host HOST   server address (default ${DEFAULT_HOST})
+  --port PORT   server port (default ${DEFAULT_PORT})
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+// --- small helpers (same name and shape in every script) ---
+
+/** Prints a one-line usage error and exits with status 2. */
+function usageError(message: string): never {
+  console.error(`${NAME}: ${message} (see --help)`);
+  Deno.exit(2);
+}
+
+/** Parses a port number from 0 to 65535, or exits with a usage error. */
+function parsePort(text: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Writes every byte: `conn.write` may write only part, like Python's `send`. */
+async function writeAll(
+  writer: { write(p: Uint8Array): Promise<number> },
+  data: Uint8Array,
+): Promise<void> {
+  for (let written = 0; written < data.length;) {
+    written += await writer.write(data.subarray(written));
+  }
+}
+
+/**
+ * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
+ */
+async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
+  const buffer = new Uint8Array(1024);
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    if (text !== "") return text;
+  }
+}
+
+/** Connects to host:port, or fails with a one-line reason. */
+async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
+  try {
+    return await Deno.connect({ hostname, port });
+  } catch (error) {
+    throw new Error(`cannot connect to ${hostname}:${port}: ${(error as Error).message}`);
+  }
+}
+
+/** The lines of standard input, without their line endings. */
+async function* stdinLines(): AsyncGenerator<string> {
+  let pending = "";
+  for await (const text of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
+    pending += text;
+    for (let end = pending.indexOf("\n"); end >= 0; end = pending.indexOf("\n")) {
+      yield pending.slice(0, end).replace(/\r$/, "");
+      pending = pending.slice(end + 1);
+    }
+  }
+  if (pending !== "") yield pending;
+}
+
+const lines = stdinLines();
+
+/** Python's `input(prompt)`: the prompt without a newline, then one line; null at end of input. */
+async function input(prompt: string): Promise<string | null> {
+  await writeAll(Deno.stdout, encoder.encode(prompt));
+  const next = await lines.next();
+  return next.done ? null : next.value;
+}
+// --- the lesson ---
+
+async function main(args: string[]): Promise<void> {
+  let flags;
+  try {
+    flags = parseArgs({
+      args,
+      strict: true,
+      options: {
+        host: { type: "string", default: DEFAULT_HOST },
+        port: { type: "string", default: String(DEFAULT_PORT) },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  if (flags.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = parsePort(flags.port);
+  const conn = await connectTo(flags.host, port);
+  const decoder = new TextDecoder();
+  while (true) {
+    const line = await input(PROMPT);
+    if (line === null) {
+      console.log();
+      break;
+    }
+    if (line === "") continue;
+    await writeAll(conn, encoder.encode(line));
+    const reply = await readMessage(conn, decoder);
+    if (reply === null) throw new Error("the server closed the connection");
+    console.log(reply);
+  }
+  conn.close();
+}
+
+if (import.meta.main) {
+  main(Deno.args).then(() => Deno.exit(0), (error) => {
+    console.error(`${NAME}: ${(error as Error).message}`);
+    Deno.exit(1);
+  });
+}

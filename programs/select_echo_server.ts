@@ -1,0 +1,197 @@
+#!/usr/bin/env -S deno run -A
+/**
+ * @title 使用(IO多路复用)select实现多客户端连接 — select: many clients, one loop (the server)
+ * @seed 000_84409504fdc3648b.txt, "使用(IO多路复用)select实现多客户端连接", the modified server ("看输出信息")
+ * @run deno run --allow-net=127.0.0.1 select_echo_server.ts [--host 127.0.0.1] [--port 8001]
+ *
+ * One listening socket plus one socket per client, all watched at once; every message is
+ * answered with the message plus `好`. The seed keeps them in a list, `inputs`, and asks
+ * `select.select(inputs, [], inputs, 1)` which of them can be read: the listener means a new
+ * client (accept it, add it to `inputs`), a client means a message (or its departure).
+ *
+ * Python → Deno: there is no select loop to write. The accept loop and each client's read loop
+ * are async functions that wait at the same time, and the runtime (epoll underneath) wakes
+ * whichever has something to read. `inputs` is kept only to print what the seed prints, and
+ * the lines come when something happens, not once a second: `还没有用户连接inputs的内容：` at
+ * the start, `新客户端连接之后-inputs内容：` and `sk1_or_conn内容：` on a connection,
+ * `客户端断开之后sk1_or_conn内容：` on a departure, each followed by `正在监听的socket对象N`.
+ * Sockets print as `<Deno.TcpListener 127.0.0.1:8001>` and `<Deno.TcpConn laddr=…, raddr=…>`
+ * in place of Python's `<socket.socket fd=…>`.
+ *
+ * Only `--allow-net` for the address it listens on is needed. Same bytes as the original.
+ * Fixed: a client that closes or resets its connection is removed and never disturbs the
+ * others (the first version crashes with ConnectionResetError; the second, on a clean close,
+ * answers `好` to the empty reads forever).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+const NAME = "select_echo_server.ts";
+const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_PORT = 8001;
+const REPLY_SUFFIX = "好";
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Answers every message of every client with message + ${REPLY_SUFFIX}, many clients at once.
+
+Options:
+  --host HOST   address to listen on (default ${DEFAULT_HOST})
+  --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+// --- small helpers (same name and shape in every script) ---
+
+/** Prints a one-line usage error and exits with status 2. */
+function usageError(message: string): never {
+  console.error(`${NAME}: ${message} (see --help)`);
+  Deno.exit(2);
+}
+
+/** Parses a port number from 0 to 65535, or exits with a usage error. */
+function parsePort(text: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** `host:port`, with IPv6 hosts in brackets. */
+function formatAddress(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
+}
+
+/** The readable Deno stand-in for Python's `<socket.socket fd=…, laddr=…, raddr=…>`. */
+function describeConn(conn: Deno.TcpConn): string {
+  return `<Deno.TcpConn laddr=${formatAddress(conn.localAddr)}, raddr=${
+    formatAddress(conn.remoteAddr)
+  }>`;
+}
+
+/** The readable Deno stand-in for Python's repr of a listening socket. */
+function describeListener(listener: Deno.TcpListener): string {
+  return `<Deno.TcpListener ${formatAddress(listener.addr)}>`;
+}
+
+/** Writes every byte: `conn.write` may write only part, like Python's `send`. */
+async function writeAll(
+  writer: { write(p: Uint8Array): Promise<number> },
+  data: Uint8Array,
+): Promise<void> {
+  for (let written = 0; written < data.length;) {
+    written += await writer.write(data.subarray(written));
+  }
+}
+
+/**
+ * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
+ */
+async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
+  const buffer = new Uint8Array(1024);
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    if (text !== "") return text;
+  }
+}
+
+/** Listens on host:port, or fails with a one-line reason. */
+function listenOn(hostname: string, port: number): Deno.TcpListener {
+  try {
+    return Deno.listen({ hostname, port });
+  } catch (error) {
+    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
+  }
+}
+
+/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
+function onShutdown(stop: () => void): void {
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, stop);
+}
+// --- the lesson ---
+
+/** The seed's `inputs`: the listener and every client connection, kept for printing. */
+const inputs: (Deno.TcpListener | Deno.TcpConn)[] = [];
+
+function showInputs(): string {
+  const shown = inputs.map((s) =>
+    "accept" in s ? describeListener(s) : describeConn(s as Deno.TcpConn)
+  );
+  return `[${shown.join(", ")}]`;
+}
+
+/** A client's messages, answered in turn, until it leaves; then it is taken out of `inputs`. */
+async function serveClient(conn: Deno.TcpConn): Promise<void> {
+  const decoder = new TextDecoder();
+  try {
+    while (true) {
+      const message = await readMessage(conn, decoder);
+      if (message === null) break;
+      await writeAll(conn, encoder.encode(message + REPLY_SUFFIX));
+    }
+  } catch {
+    // ConnectionResetError in the seed: the same departure, handled the same way.
+  } finally {
+    inputs.splice(inputs.indexOf(conn), 1);
+    console.log("客户端断开之后sk1_or_conn内容：", describeConn(conn));
+    console.log(`正在监听的socket对象${inputs.length}`);
+    conn.close();
+  }
+}
+
+async function main(args: string[]): Promise<void> {
+  let flags;
+  try {
+    flags = parseArgs({
+      args,
+      strict: true,
+      options: {
+        host: { type: "string", default: DEFAULT_HOST },
+        port: { type: "string", default: String(DEFAULT_PORT) },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  if (flags.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = parsePort(flags.port);
+  const listener = listenOn(flags.host, port);
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
+  onShutdown(() => {
+    listener.close();
+    Deno.exit(0);
+  });
+
+  inputs.push(listener);
+  console.log("还没有用户连接inputs的内容：", showInputs());
+  console.log(`正在监听的socket对象${inputs.length}`);
+  for await (const conn of listener) {
+    inputs.push(conn);
+    console.log("新客户端连接之后-inputs内容：", showInputs());
+    console.log("sk1_or_conn内容：", describeListener(listener));
+    console.log(`正在监听的socket对象${inputs.length}`);
+    serveClient(conn);
+  }
+}
+
+if (import.meta.main) {
+  main(Deno.args).then(() => Deno.exit(0), (error) => {
+    console.error(`${NAME}: ${(error as Error).message}`);
+    Deno.exit(1);
+  });
+}

@@ -1,0 +1,194 @@
+#!/usr/bin/env -S deno run -A
+/**
+ * @title select 第二个参数(w_list) 读写分离 — select's w_list: reading and writing apart
+ * @seed 000_84409504fdc3648b.txt, "socket中第二个参数(w_list)详解", the server with `message_dict`
+ * @run deno run --allow-net=127.0.0.1 select_rw_server.ts [--host 127.0.0.1] [--port 8001]
+ *
+ * Reading and answering apart: a message is read and put in its connection's queue, and the
+ * connection is listed in `outputs` (the seed's w_list, "who is owed an answer"); the answer,
+ * message plus `好`, is written later, when the connection can take it. Use it with
+ * `select_echo_client.ts`.
+ *
+ * Python → Deno: the seed keeps `message_dict[conn]` (a list per connection) and `outputs`,
+ * and writes when `select` reports the socket writable. Here each connection has a queue and
+ * a writer task that sends its answers in order, one per message, while the reader goes on
+ * reading; `outputs` holds the connections with answers still queued, printed as the seed
+ * prints it after each message: `outputs内容： [<Deno.TcpConn …>]`.
+ *
+ * Only `--allow-net` for the address it listens on is needed. Same bytes as the original.
+ * Fixed: the original answers `message_dict[conn][0]`, the first message, every time, and
+ * never removes it; this answers each message once, in order.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+const NAME = "select_rw_server.ts";
+const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_PORT = 8001;
+const REPLY_SUFFIX = "好";
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Queues each message and answers it (message + ${REPLY_SUFFIX}) from a writer of its own.
+
+Options:
+  --host HOST   address to listen on (default ${DEFAULT_HOST})
+  --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+// --- small helpers (same name and shape in every script) ---
+
+/** Prints a one-line usage error and exits with status 2. */
+function usageError(message: string): never {
+  console.error(`${NAME}: ${message} (see --help)`);
+  Deno.exit(2);
+}
+
+/** Parses a port number from 0 to 65535, or exits with a usage error. */
+function parsePort(text: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** `host:port`, with IPv6 hosts in brackets. */
+function formatAddress(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
+}
+
+/** The readable Deno stand-in for Python's `<socket.socket fd=…, laddr=…, raddr=…>`. */
+function describeConn(conn: Deno.TcpConn): string {
+  return `<Deno.TcpConn laddr=${formatAddress(conn.localAddr)}, raddr=${
+    formatAddress(conn.remoteAddr)
+  }>`;
+}
+
+/** Writes every byte: `conn.write` may write only part, like Python's `send`. */
+async function writeAll(
+  writer: { write(p: Uint8Array): Promise<number> },
+  data: Uint8Array,
+): Promise<void> {
+  for (let written = 0; written < data.length;) {
+    written += await writer.write(data.subarray(written));
+  }
+}
+
+/**
+ * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
+ */
+async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
+  const buffer = new Uint8Array(1024);
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    if (text !== "") return text;
+  }
+}
+
+/** Listens on host:port, or fails with a one-line reason. */
+function listenOn(hostname: string, port: number): Deno.TcpListener {
+  try {
+    return Deno.listen({ hostname, port });
+  } catch (error) {
+    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
+  }
+}
+
+/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
+function onShutdown(stop: () => void): void {
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, stop);
+}
+// --- the lesson ---
+
+/** The seed's `outputs`: connections owed an answer. */
+const outputs = new Set<Deno.TcpConn>();
+
+/** Reads messages into a queue; a writer task answers them in order. */
+async function serveClient(conn: Deno.TcpConn): Promise<void> {
+  const queue: string[] = [];
+  let reading = true;
+  let wake = () => {};
+  // The writing side: whenever the queue has something, answer it.
+  const writer = (async () => {
+    while (reading || queue.length > 0) {
+      if (queue.length === 0) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
+      await writeAll(conn, encoder.encode(queue.shift()! + REPLY_SUFFIX));
+      if (queue.length === 0) outputs.delete(conn);
+    }
+  })();
+  // The reading side: message_dict[conn].append(data); outputs.append(conn).
+  const decoder = new TextDecoder();
+  try {
+    while (true) {
+      const message = await readMessage(conn, decoder);
+      if (message === null) break;
+      queue.push(message);
+      outputs.add(conn);
+      console.log("outputs内容：", `[${[...outputs].map(describeConn).join(", ")}]`);
+      wake();
+    }
+  } catch {
+    // Reset by the client.
+  } finally {
+    reading = false;
+    wake();
+    await writer.catch(() => {});
+    outputs.delete(conn);
+    console.log("客户端断开之后sk1_or_conn内容：", describeConn(conn));
+    conn.close();
+  }
+}
+
+async function main(args: string[]): Promise<void> {
+  let flags;
+  try {
+    flags = parseArgs({
+      args,
+      strict: true,
+      options: {
+        host: { type: "string", default: DEFAULT_HOST },
+        port: { type: "string", default: String(DEFAULT_PORT) },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  if (flags.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = parsePort(flags.port);
+  const listener = listenOn(flags.host, port);
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
+  onShutdown(() => {
+    listener.close();
+    Deno.exit(0);
+  });
+  for await (const conn of listener) {
+    console.log("新客户端连接:", describeConn(conn));
+    serveClient(conn);
+  }
+}
+
+if (import.meta.main) {
+  main(Deno.args).then(() => Deno.exit(0), (error) => {
+    console.error(`${NAME}: ${(error as Error).message}`);
+    Deno.exit(1);
+  });
+}
