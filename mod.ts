@@ -47,6 +47,11 @@ export type {
 } from "./conformance/harness/case.ts";
 export { contentDigest, type FileContent, writeContent } from "./conformance/harness/files.ts";
 export { ConnectionCut, cutAfter } from "./conformance/harness/shapers.ts";
+export {
+  startUdpRelay,
+  type UdpRelay,
+  type UdpRelayOptions,
+} from "./conformance/harness/udp_relay.ts";
 export { type CaseResult, runCase, type RunOptions } from "./conformance/harness/run_case.ts";
 export {
   Child,

@@ -88,14 +88,6 @@ export const planned: PlannedLesson[] = [
     4,
   ),
   plan(
-    "2.2 UDP代码示例",
-    "UDP with retry",
-    S003,
-    "2.2 UDP代码示例",
-    "udp_server.ts udp_client.ts",
-    4,
-  ),
-  plan(
     "4 阻塞与非阻塞",
     "Blocking and non-blocking",
     S003,

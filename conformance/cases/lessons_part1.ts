@@ -372,3 +372,70 @@ export const selectMultiport: Lesson = {
     }],
   }],
 };
+
+const UDP_PROMPT = "请输入要发送的内容(Q退出):";
+
+/** 2.2 UDP代码示例. */
+export const udp: Lesson = {
+  id: "udp",
+  title: "2.2 UDP代码示例",
+  titleEn: "UDP example, with a retry when a datagram is lost",
+  seed: { file: S003, section: "2.2 UDP代码示例" },
+  transport: "udp",
+  host: "127.0.0.1",
+  port: 8001,
+  scripts: ["udp_server.ts", "udp_client.ts"],
+  cases: [
+    {
+      id: "udp",
+      title: "每个数据报: 已收到",
+      server: { peer: { program: "udp_server.ts" } },
+      clients: [{
+        peer: { program: "udp_client.ts" },
+        dialogue: ["你好", "hello", "Q"].map((type) => ({ wait: UDP_PROMPT, type })),
+      }],
+      bytes: { c2s: 11, s2c: 18 },
+      mutations: [{
+        program: "udp_server.ts",
+        from: `const REPLY = "已收到";`,
+        to: `const REPLY = "收到";`,
+        shows: "+收到",
+      }],
+    },
+    {
+      id: "udp-lost-question",
+      title:
+        "the first datagram is lost on its way: the client sends it again; the server sees it once",
+      server: { peer: { program: "udp_server.ts" } },
+      clients: [{
+        peer: { program: "udp_client.ts", args: ["--timeout", "0.5"] },
+        dialogue: ["你好", "Q"].map((type) => ({ wait: UDP_PROMPT, type })),
+      }],
+      drop: { dir: "c2s", nth: 1 },
+      bytes: { c2s: 6, s2c: 9 },
+      mutations: [{
+        program: "udp_client.ts",
+        from: "attempt <= retries && reply === null",
+        to: "attempt < 1 && reply === null",
+        shows: "+(no answer after 4 tries",
+      }],
+    },
+    {
+      id: "udp-lost-answer",
+      title: "the first answer is lost: the line is sent again and the server sees it twice",
+      server: { peer: { program: "udp_server.ts" } },
+      clients: [{
+        peer: { program: "udp_client.ts", args: ["--timeout", "0.5"] },
+        dialogue: ["你好", "Q"].map((type) => ({ wait: UDP_PROMPT, type })),
+      }],
+      drop: { dir: "s2c", nth: 1 },
+      bytes: { c2s: 12, s2c: 9 },
+      mutations: [{
+        program: "udp_client.ts",
+        from: "attempt <= retries && reply === null",
+        to: "attempt < 1 && reply === null",
+        shows: "+(no answer after 4 tries",
+      }],
+    },
+  ],
+};

@@ -18,6 +18,7 @@ import {
   selectRw,
   tcpHello,
   threadedChat,
+  udp,
   welcome,
 } from "./lessons_part1.ts";
 import { upper } from "./upper.ts";
@@ -38,4 +39,5 @@ export const lessons: Lesson[] = [
   selectEcho,
   selectRw,
   multiplex,
+  udp,
 ];

@@ -118,6 +118,8 @@ export interface ConformanceCase {
   expectFiles?: FileCheck[];
   /** Cut connection `conn` (accept order) after `after` bytes in direction `dir`. */
   cut?: { conn: number; dir: Direction; after: number };
+  /** For a UDP server: drop the `nth` datagram (from 1) travelling in `dir`. */
+  drop?: { dir: Direction; nth: number };
   /** Masks beyond the ports the harness masks itself, e.g. timestamps. */
   masks?: Mask[];
   /**

@@ -21,6 +21,7 @@ import { awaitReadiness, readinessLines } from "./readiness.ts";
 import { cutAfter } from "./shapers.ts";
 import { type Mutation, stagedCommand, stageProgram } from "./standalone.ts";
 import { startTcpProxy, type TcpProxy } from "./tcp_proxy.ts";
+import { startUdpRelay, type UdpRelay } from "./udp_relay.ts";
 
 /** Where things are and how to run. */
 export interface RunOptions {
@@ -102,8 +103,9 @@ export async function runCase(
   const stepMs = options.stepTimeoutMs ?? 10_000;
   const work = await Deno.makeTempDir({ prefix: "socket-lessons-" });
   const scope = new ChildScope(options.tag ?? crypto.randomUUID(), options.onSpawn);
-  // One recording proxy per listener the server announced; the first is the main one.
-  const proxies: TcpProxy[] = [];
+  // One recording proxy (TCP) or relay (UDP) per listener the server announced; the first is
+  // the main one.
+  const proxies: (TcpProxy | UdpRelay)[] = [];
   const caseMs = testCase.timeoutMs ?? 30_000;
   let timedOut = false;
   const caseTimer = setTimeout(() => {
@@ -224,6 +226,10 @@ export async function runCase(
     const listening = await awaitReadiness(server, testCase.server.listeners ?? 1, stepMs);
     const cut = testCase.cut;
     for (const [index, upstream] of listening.entries()) {
+      if (upstream.transport === "udp") {
+        proxies.push(startUdpRelay({ upstream, drop: index === 0 ? testCase.drop : undefined }));
+        continue;
+      }
       proxies.push(startTcpProxy({
         upstream,
         // A cut applies to the main listener's connections.
