@@ -32,8 +32,8 @@ Deno.test("case ids are unique and every case must catch at least one mutation",
 Deno.test("every golden is used by a case", () => {
   const used = new Set<string>();
   for (const c of lessons.flatMap((lesson) => lesson.cases)) {
-    const ours = "program" in c.server.peer;
-    const server = c.server.golden ?? ours;
+    const ours = c.server !== undefined && "program" in c.server.peer;
+    const server = c.server?.golden ?? ours;
     if (server !== false) used.add(server === true ? `${c.id}.server` : server);
     for (const client of c.clients.flat()) {
       if (client.raw || client.golden === false) continue;

@@ -57,6 +57,8 @@ export interface ClientRole {
   raw?: RawStep[];
   /** Use another golden, e.g. `chat.client` to prove a foreign client sees the same; false: none. */
   golden?: string | false;
+  /** Also (or, with `golden: false`, instead) the transcript must match this. */
+  transcriptMatches?: RegExp;
   /** Expected exit status (default 0). */
   exitCode?: number;
   /** Which of the server's listeners it talks to, in announcement order (default 0). */
@@ -96,6 +98,8 @@ export type FileCheck =
     | { content: FileContent }
     /** Nothing is there. */
     | { absent: true }
+    /** It exists and its text matches (for contents with timestamps). */
+    | { matches: RegExp }
   );
 
 /** One conformance case. */
@@ -104,8 +108,8 @@ export interface ConformanceCase {
   id: string;
   /** What it shows, one line. */
   title: string;
-  /** The server. */
-  server: ServerRole;
+  /** The server; absent for a program that runs alone (a demo), which gets no host or port. */
+  server?: ServerRole;
   /** Clients in order; an inner array runs its clients at the same time. */
   clients: (ClientRole | ClientRole[])[];
   /** Bytes per direction through the proxy, summed over all connections. */

@@ -63,6 +63,11 @@ interface ClientOutcome {
   transcript: string;
 }
 
+/** The arguments that point a program at the server (none for a program that runs alone). */
+function addressArgs(port: number | undefined): string[] {
+  return port === undefined ? [] : ["--host", HOST, "--port", String(port)];
+}
+
 /** True if `tool` is an executable file in a PATH folder. */
 async function onPath(tool: string): Promise<boolean> {
   for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
@@ -76,7 +81,7 @@ async function onPath(tool: string): Promise<boolean> {
 
 /** Tools the case's foreign peers require that are not on PATH. */
 async function missingTools(testCase: ConformanceCase): Promise<string[]> {
-  const peers = [testCase.server.peer, ...testCase.clients.flat().map((c) => c.peer)];
+  const peers = [testCase.server?.peer, ...testCase.clients.flat().map((c) => c.peer)];
   const tools = peers.flatMap((peer) => peer && "requires" in peer && peer.requires || []);
   const missing = [];
   for (const tool of new Set(tools)) if (!(await onPath(tool))) missing.push(tool);
@@ -118,7 +123,7 @@ export async function runCase(
   // Each role has a folder of its own, which is also its working directory.
   const folderOf = (role: string) => `${work}/${role}`;
 
-  const launch = async (peer: Peer, label: string, port: number): Promise<Child> => {
+  const launch = async (peer: Peer, label: string, port?: number): Promise<Child> => {
     const folder = folderOf(label);
     if ("program" in peer) {
       const staged = await stageProgram(
@@ -127,12 +132,12 @@ export async function runCase(
         folder,
         options.mutation,
       );
-      const args = ["--host", HOST, "--port", String(port), ...(peer.args ?? [])];
+      const args = [...addressArgs(port), ...(peer.args ?? [])];
       return scope.spawn(label, stagedCommand(staged, args));
     }
     await Deno.mkdir(folder, { recursive: true });
     const words = peer.command.map((word) =>
-      word.replaceAll("{host}", HOST).replaceAll("{port}", String(port))
+      word.replaceAll("{host}", HOST).replaceAll("{port}", String(port ?? ""))
         .replaceAll("{fixtures}", options.fixturesDir)
     );
     return scope.spawn(label, { cmd: words[0], args: words.slice(1), cwd: folder });
@@ -168,10 +173,10 @@ export async function runCase(
     }
   };
 
-  const runClient = async (role: ClientRole, proxyPort: number): Promise<ClientOutcome[]> => {
+  const runClient = async (role: ClientRole, proxyPort?: number): Promise<ClientOutcome[]> => {
     const name = role.role ?? "client";
     if (role.raw) {
-      const open = await runRawPeer(HOST, proxyPort, role.raw, stepMs).catch((error) => {
+      const open = await runRawPeer(HOST, proxyPort!, role.raw, stepMs).catch((error) => {
         throw new Error(`${name}: ${(error as Error).message}`);
       });
       if (open) heldOpen.push(open);
@@ -210,6 +215,11 @@ export async function runCase(
         `${name} wrote to stderr${role.stderr ? `, expected ${role.stderr}` : ""}:\n${stderr}`,
       );
     }
+    if (role.transcriptMatches && !role.transcriptMatches.test(session.transcript)) {
+      failures.push(
+        `${name}'s transcript does not match ${role.transcriptMatches}:\n${session.transcript}`,
+      );
+    }
     const golden = role.golden ?? `${testCase.id}.${name}`;
     return [{ name, golden, transcript: session.transcript }];
   };
@@ -222,8 +232,10 @@ export async function runCase(
       else if ("symlinkTo" in input) await Deno.symlink(input.symlinkTo, path);
       else await Deno.mkdir(path, { recursive: true });
     }
-    server = await launch(testCase.server.peer, "server", 0);
-    const listening = await awaitReadiness(server, testCase.server.listeners ?? 1, stepMs);
+    if (testCase.server) server = await launch(testCase.server.peer, "server", 0);
+    const listening = server
+      ? await awaitReadiness(server, testCase.server?.listeners ?? 1, stepMs)
+      : [];
     const cut = testCase.cut;
     for (const [index, upstream] of listening.entries()) {
       if (upstream.transport === "udp") {
@@ -237,7 +249,7 @@ export async function runCase(
           index === 0 && cut?.conn === conn ? cutAfter(cut.dir, cut.after) : undefined,
       }));
     }
-    const proxy = proxies[0];
+    const proxy = proxies[0] as TcpProxy | UdpRelay | undefined;
     const outcomes: ClientOutcome[] = [];
     for (const phase of testCase.clients) {
       const group = Array.isArray(phase) ? phase : [phase];
@@ -250,7 +262,7 @@ export async function runCase(
         barriers.set(step.together, state);
       }
       const done = await Promise.all(
-        group.map((role) => runClient(role, proxies[role.listener ?? 0].addr.port)),
+        group.map((role) => runClient(role, proxies[role.listener ?? 0]?.addr.port)),
       );
       outcomes.push(...done.flat());
     }
@@ -258,9 +270,11 @@ export async function runCase(
     // connection to close orders their last line before the stop; foreign servers may never
     // close (the seed's chat server keeps `conn` open), so for them the clients' end suffices.
     for (const conn of heldOpen.splice(0)) conn.close();
-    const ours = "program" in testCase.server.peer;
+    const ours = testCase.server !== undefined && "program" in testCase.server.peer;
     for (const each of proxies) await each.settled(stepMs, !ours);
-    const serverStatus = testCase.server.exitsByItself
+    const serverStatus = !server
+      ? undefined
+      : testCase.server?.exitsByItself
       ? await server.waitExit(stepMs)
       : await server.stop("SIGTERM");
 
@@ -284,13 +298,13 @@ export async function runCase(
       if (outcome.golden !== false) await check(outcome.golden, outcome.transcript);
     }
 
-    const serverGolden = testCase.server.golden ?? ours;
-    if (serverGolden !== false) {
+    const serverGolden = testCase.server?.golden ?? ours;
+    if (server && serverGolden !== false) {
       const name = serverGolden === true ? `${testCase.id}.server` : serverGolden;
       await check(name, server.stdout.text);
     }
-    if (ours) {
-      const expected = testCase.server.exitCode ?? 0;
+    if (ours && server && serverStatus) {
+      const expected = testCase.server?.exitCode ?? 0;
       if (serverStatus.code !== expected) {
         failures.push(`server exited with ${serverStatus.code}, expected ${expected}`);
       }
@@ -301,7 +315,7 @@ export async function runCase(
     }
 
     for (const [index, expected] of (testCase.connectionBytes ?? []).entries()) {
-      const counted = countBytes(proxy.log, index);
+      const counted = countBytes(proxy?.log ?? [], index);
       if (counted.c2s !== expected.c2s || counted.s2c !== expected.s2c) {
         failures.push(
           `bytes of connection #${index}: c2s ${counted.c2s}, s2c ${counted.s2c}; ` +
@@ -309,10 +323,9 @@ export async function runCase(
         );
       }
     }
-    if ((testCase.connectionBytes?.length ?? 0) > proxy.connections.length) {
-      failures.push(
-        `expected ${testCase.connectionBytes!.length} connections, saw ${proxy.connections.length}`,
-      );
+    const seen = proxy?.connections.length ?? 0;
+    if ((testCase.connectionBytes?.length ?? 0) > seen) {
+      failures.push(`expected ${testCase.connectionBytes!.length} connections, saw ${seen}`);
     }
 
     for (const check of testCase.expectFiles ?? []) {
@@ -324,6 +337,14 @@ export async function runCase(
       });
       if ("absent" in check) {
         if (found) failures.push(`${where} should not exist, but holds ${found.size} bytes`);
+        continue;
+      }
+      if ("matches" in check) {
+        const text = found ? await Deno.readTextFile(path) : undefined;
+        if (text === undefined) failures.push(`${where} is missing`);
+        else if (!check.matches.test(text)) {
+          failures.push(`${where} does not match ${check.matches}:\n${text}`);
+        }
         continue;
       }
       const want = await contentDigest(check.content, options.fixturesDir);
