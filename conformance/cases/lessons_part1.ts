@@ -7,6 +7,7 @@
 
 import type { Lesson } from "../harness/case.ts";
 import type { Step } from "../harness/expect.ts";
+import { TIMESTAMP_MASK } from "../harness/mask.ts";
 
 const S000 = "000_84409504fdc3648b.txt";
 const S002 = "002_74a0ec6df0a817ca.txt";
@@ -438,4 +439,123 @@ export const udp: Lesson = {
       }],
     },
   ],
+};
+
+/** 4 阻塞与非阻塞. */
+export const blocking: Lesson = {
+  id: "blocking",
+  title: "4 阻塞与非阻塞",
+  titleEn: "Blocking and non-blocking",
+  seed: { file: S003, section: "4 阻塞与非阻塞" },
+  transport: "tcp",
+  host: "127.0.0.1",
+  port: 8001,
+  scripts: ["blocking_server.ts", "blocking_client.ts", "nonblocking_demo.ts"],
+  cases: [
+    {
+      id: "blocking",
+      title: "the server waits for one client, prints ABCDEFGH and ends",
+      server: { peer: { program: "blocking_server.ts" }, exitsByItself: true },
+      clients: [{ peer: { program: "blocking_client.ts" } }],
+      bytes: { c2s: 8, s2c: 0 },
+      mutations: [{
+        program: "blocking_client.ts",
+        from: `const MESSAGE = "ABCDEFGH";`,
+        to: `const MESSAGE = "ABCDEFG";`,
+        shows: "+ABCDEFG\n",
+      }],
+    },
+    {
+      id: "nonblocking_demo",
+      title: "setblocking(False): accept() raced against a timer, before and after a caller",
+      clients: [{ peer: { program: "nonblocking_demo.ts" } }],
+      mutations: [{
+        program: "nonblocking_demo.ts",
+        from: `first === "nobody yet" ?`,
+        to: `first !== "nobody yet" ?`,
+        shows: "+accept() with nobody waiting: a caller?!",
+      }],
+    },
+  ],
+};
+
+const NOTE = "今日记录，请输入（输入quit退出程序）：";
+const STAMP = String.raw`\d{4}/\d\d/\d\d \d\d:\d\d:\d\d`;
+
+/** 修改内网版notebook. */
+export const notebook: Lesson = {
+  id: "notebook",
+  title: "修改内网版notebook",
+  titleEn: "The LAN notebook",
+  seed: { file: S002, section: "6. 修改内网版notebook" },
+  transport: "tcp",
+  host: "127.0.0.1",
+  port: 65432,
+  scripts: ["notebook_server.ts", "notebook_client.ts"],
+  cases: [{
+    id: "notebook",
+    title: "notes in Chinese come back timestamped and are appended to the notebook",
+    files: [{
+      at: "server",
+      path: "notebook.txt",
+      content: { text: "2019/05/09 15:31:43 我是一个中文\n" },
+    }],
+    server: { peer: { program: "notebook_server.ts" } },
+    clients: [{
+      peer: { program: "notebook_client.ts" },
+      dialogue: ["我还是是还是一个中文", "", "第二条", "quit"].map((type) => ({
+        wait: NOTE,
+        type,
+      })),
+    }],
+    masks: [TIMESTAMP_MASK],
+    bytes: { c2s: 30 + 9, s2c: 30 + 9 },
+    expectFiles: [{
+      at: "server",
+      path: "notebook.txt",
+      matches: new RegExp(
+        `^2019/05/09 15:31:43 我是一个中文\n${STAMP} 我还是是还是一个中文\n${STAMP} 第二条\n$`,
+      ),
+    }],
+    mutations: [
+      {
+        program: "notebook_server.ts",
+        from: "{ append: true }",
+        to: "{}",
+        shows: "notebook.txt does not match",
+      },
+      {
+        program: "notebook_client.ts",
+        from: `console.log("Data:", timestamp(), echoed);`,
+        to: `console.log("Data:", timestamp(), JSON.stringify(echoed));`,
+        shows: `+Data: <TIME> "第二条"`,
+      },
+    ],
+  }],
+};
+
+/** selectors: several connections from one client. */
+export const multiconn: Lesson = {
+  id: "multiconn",
+  title: "selectors",
+  titleEn: "selectors: several connections from one client",
+  seed: { file: S002, section: "5. selectors" },
+  transport: "tcp",
+  host: "127.0.0.1",
+  port: 65432,
+  scripts: ["multiconn_server.ts", "multiconn_client.ts"],
+  cases: [{
+    id: "multiconn",
+    title: "three connections at once from one process, every message echoed",
+    server: { peer: { program: "multiconn_server.ts" }, golden: false },
+    clients: [{ peer: { program: "multiconn_client.ts", args: ["--conns", "3"] } }],
+    bytes: { c2s: 3 * 44, s2c: 3 * 44 },
+    connectionBytes: [{ c2s: 44, s2c: 44 }, { c2s: 44, s2c: 44 }, { c2s: 44, s2c: 44 }],
+    mutations: [{
+      program: "multiconn_server.ts",
+      from: "await writeAll(conn, buffer.subarray(0, n));",
+      to: "await writeAll(conn, buffer.subarray(0, n).reverse());",
+      shows: "+received",
+    }],
+  }],
 };

@@ -11,8 +11,11 @@ import { ftp } from "./ftp.ts";
 import { ftpDownload } from "./ftp_download.ts";
 import { ftpUpload } from "./ftp_upload.ts";
 import {
+  blocking,
   madongmei,
+  multiconn,
   multiplex,
+  notebook,
   selectEcho,
   selectMultiport,
   selectRw,
@@ -40,4 +43,7 @@ export const lessons: Lesson[] = [
   selectRw,
   multiplex,
   udp,
+  blocking,
+  notebook,
+  multiconn,
 ];

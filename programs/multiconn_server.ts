@@ -1,0 +1,145 @@
+#!/usr/bin/env -S deno run -A
+/**
+ * @title selectors — several connections at once: the server
+ * @seed 002_74a0ec6df0a817ca.txt, "5. selectors" (the multi-connection program its notes are about)
+ * @run deno run --allow-net=127.0.0.1 multiconn_server.ts [--host 127.0.0.1] [--port 65432]
+ *
+ * An echo server for many connections at once, in the spirit of the seed's `selectors` notes:
+ * it prints `accepted connection from ADDR` for each connection, echoes everything back, and
+ * `closing connection to ADDR` when the peer closes. Use it with `multiconn_client.ts`.
+ *
+ * Python → Deno: with selectors, the listening socket is registered for EVENT_READ with
+ * `data=None` and each connection with a `SelectorKey` whose `data` holds its state;
+ * `sel.select()` returns the ready keys and the loop dispatches on `key.data`. In Deno each
+ * connection is an async function whose local variables are its state (the `data`), and the
+ * runtime (epoll, DefaultSelector's choice on Linux) wakes whichever is ready. The
+ * register/unregister calls have no counterpart: a connection's function ends when it closes.
+ *
+ * Only `--allow-net` for the address it listens on is needed. It announces
+ * `listening on tcp://HOST:PORT` on stderr and stops cleanly on Ctrl-C.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+const NAME = "multiconn_server.ts";
+const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_PORT = 65432;
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Echo server for many connections at once.
+
+Options:
+  --host HOST   address to listen on (default ${DEFAULT_HOST})
+  --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --help        show this help`;
+
+// --- small helpers (same name and shape in every script) ---
+
+/** Prints a one-line usage error and exits with status 2. */
+function usageError(message: string): never {
+  console.error(`${NAME}: ${message} (see --help)`);
+  Deno.exit(2);
+}
+
+/** Parses a port number from 0 to 65535, or exits with a usage error. */
+function parsePort(text: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** `host:port`, with IPv6 hosts in brackets. */
+function formatAddress(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
+}
+
+/** Writes every byte: `conn.write` may write only part, like Python's `send`. */
+async function writeAll(
+  writer: { write(p: Uint8Array): Promise<number> },
+  data: Uint8Array,
+): Promise<void> {
+  for (let written = 0; written < data.length;) {
+    written += await writer.write(data.subarray(written));
+  }
+}
+
+/** Listens on host:port, or fails with a one-line reason. */
+function listenOn(hostname: string, port: number): Deno.TcpListener {
+  try {
+    return Deno.listen({ hostname, port });
+  } catch (error) {
+    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
+  }
+}
+
+/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
+function onShutdown(stop: () => void): void {
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, stop);
+}
+// --- the lesson ---
+
+/** One connection (a registered key): echo what comes in until the peer closes. */
+async function serviceConnection(conn: Deno.TcpConn): Promise<void> {
+  const peer = formatAddress(conn.remoteAddr);
+  const buffer = new Uint8Array(1024);
+  try {
+    while (true) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      await writeAll(conn, buffer.subarray(0, n));
+    }
+  } catch {
+    // Reset by the peer: closed all the same.
+  } finally {
+    console.log("closing connection to", peer);
+    conn.close();
+  }
+}
+
+async function main(args: string[]): Promise<void> {
+  let flags;
+  try {
+    flags = parseArgs({
+      args,
+      strict: true,
+      options: {
+        host: { type: "string", default: DEFAULT_HOST },
+        port: { type: "string", default: String(DEFAULT_PORT) },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  if (flags.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = parsePort(flags.port);
+  const listener = listenOn(flags.host, port);
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
+  onShutdown(() => {
+    listener.close();
+    Deno.exit(0);
+  });
+  for await (const conn of listener) {
+    console.log("accepted connection from", formatAddress(conn.remoteAddr));
+    serviceConnection(conn);
+  }
+}
+
+if (import.meta.main) {
+  main(Deno.args).then(() => Deno.exit(0), (error) => {
+    console.error(`${NAME}: ${(error as Error).message}`);
+    Deno.exit(1);
+  });
+}

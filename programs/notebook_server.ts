@@ -1,0 +1,167 @@
+#!/usr/bin/env -S deno run -A
+/**
+ * @title 修改内网版notebook — The LAN notebook: the server
+ * @seed 002_74a0ec6df0a817ca.txt, "6. 修改内网版notebook" (the seed shows only the client)
+ * @run deno run --allow-net=127.0.0.1 --allow-read=notebook.txt --allow-write=notebook.txt notebook_server.ts
+ *
+ * The smallest server the seed's notebook client fits: it echoes every note back, and saves
+ * it, timestamped (`YYYY/MM/DD HH:MM:SS note`), as one line of `notebook.txt` (`--notebook`).
+ * The file is only ever appended to: earlier notes are never lost. It ends a conversation
+ * when the client closes, as the seed's 6.2 says a server must ("若收不到新消息就退出"):
+ * the client's `quit` is never sent, so the empty read is the only signal.
+ *
+ * It reads and writes only the notebook file, hence the narrow flags above. Notes are UTF-8
+ * throughout (6.3 中文问题解决). It prints `Connected by 127.0.0.1:PORT` for each client, as
+ * the echo server the notes start from does, announces `listening on tcp://HOST:PORT` on
+ * stderr and stops cleanly on Ctrl-C.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+
+const NAME = "notebook_server.ts";
+const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_PORT = 65432;
+const DEFAULT_NOTEBOOK = "notebook.txt";
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--notebook FILE]
+
+Echoes every note back and appends it, timestamped, to FILE.
+
+Options:
+  --host HOST       address to listen on (default ${DEFAULT_HOST})
+  --port PORT       port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --notebook FILE   where notes are saved (default ${DEFAULT_NOTEBOOK})
+  --help            show this help`;
+
+const encoder = new TextEncoder();
+
+// --- small helpers (same name and shape in every script) ---
+
+/** Prints a one-line usage error and exits with status 2. */
+function usageError(message: string): never {
+  console.error(`${NAME}: ${message} (see --help)`);
+  Deno.exit(2);
+}
+
+/** Parses a port number from 0 to 65535, or exits with a usage error. */
+function parsePort(text: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
+    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** `host:port`, with IPv6 hosts in brackets. */
+function formatAddress(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
+}
+
+/** Writes every byte: `conn.write` may write only part, like Python's `send`. */
+async function writeAll(
+  writer: { write(p: Uint8Array): Promise<number> },
+  data: Uint8Array,
+): Promise<void> {
+  for (let written = 0; written < data.length;) {
+    written += await writer.write(data.subarray(written));
+  }
+}
+
+/**
+ * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
+ */
+async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
+  const buffer = new Uint8Array(1024);
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    if (text !== "") return text;
+  }
+}
+
+/** Listens on host:port, or fails with a one-line reason. */
+function listenOn(hostname: string, port: number): Deno.TcpListener {
+  try {
+    return Deno.listen({ hostname, port });
+  } catch (error) {
+    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
+  }
+}
+
+/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
+function onShutdown(stop: () => void): void {
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, stop);
+}
+// --- the lesson ---
+
+/** Python's `time.strftime('%Y/%m/%d %H:%M:%S')`, local time. */
+function timestamp(date = new Date()): string {
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}/${two(date.getMonth() + 1)}/${two(date.getDate())} ` +
+    `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
+}
+
+/** One client: echo and save every note until it closes. */
+async function serveClient(conn: Deno.TcpConn, notebook: string): Promise<void> {
+  console.log("Connected by", formatAddress(conn.remoteAddr));
+  const decoder = new TextDecoder();
+  try {
+    while (true) {
+      const note = await readMessage(conn, decoder);
+      // 6.2: no new message means the client has gone.
+      if (note === null) break;
+      // Appended, never truncated: one line per note.
+      await Deno.writeTextFile(notebook, `${timestamp()} ${note}\n`, { append: true });
+      await writeAll(conn, encoder.encode(note));
+    }
+  } catch (error) {
+    console.log(`${formatAddress(conn.remoteAddr)}: ${(error as Error).message}`);
+  } finally {
+    conn.close();
+  }
+}
+
+async function main(args: string[]): Promise<void> {
+  let flags;
+  try {
+    flags = parseArgs({
+      args,
+      strict: true,
+      options: {
+        host: { type: "string", default: DEFAULT_HOST },
+        port: { type: "string", default: String(DEFAULT_PORT) },
+        notebook: { type: "string", default: DEFAULT_NOTEBOOK },
+        help: { type: "boolean", short: "h" },
+      },
+    }).values;
+  } catch (error) {
+    usageError((error as Error).message);
+  }
+  if (flags.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = parsePort(flags.port);
+  const listener = listenOn(flags.host, port);
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
+  onShutdown(() => {
+    listener.close();
+    Deno.exit(0);
+  });
+  for await (const conn of listener) serveClient(conn, flags.notebook);
+}
+
+if (import.meta.main) {
+  main(Deno.args).then(() => Deno.exit(0), (error) => {
+    console.error(`${NAME}: ${(error as Error).message}`);
+    Deno.exit(1);
+  });
+}
