@@ -471,8 +471,8 @@ export const blocking: Lesson = {
       clients: [{ peer: { program: "nonblocking_demo.ts" } }],
       mutations: [{
         program: "nonblocking_demo.ts",
-        from: `first === "nobody yet" ?`,
-        to: `first !== "nobody yet" ?`,
+        from: `first === "nobody yet"`,
+        to: `first !== "nobody yet"`,
         shows: "+accept() with nobody waiting: a caller?!",
       }],
     },
