@@ -64,14 +64,6 @@ export const planned: PlannedLesson[] = [
     5,
   ),
   plan(
-    "MD5实现 / 中文的长度问题 / send和sendall区别 / 断言",
-    "Small demos",
-    S000,
-    "MD5实现, send和sendall区别, 断言",
-    "md5_demo.ts send_vs_sendall.ts assert_demo.ts",
-    4,
-  ),
-  plan(
     "5.2 IO复用完成客户端基础伪并发请求",
     "Four requests in flight",
     S003,

@@ -559,3 +559,96 @@ export const multiconn: Lesson = {
     }],
   }],
 };
+
+/** MD5实现 / 中文的长度问题 / 获取文件大小. */
+export const md5Demo: Lesson = {
+  id: "md5_demo",
+  title: "MD5实现 / 中文的长度问题 / 获取文件大小",
+  titleEn: "MD5, UTF-8 lengths and file sizes",
+  seed: {
+    file: S000,
+    section: "使用Socket实现FTP-上传功能(MD5): MD5实现, 中文的长度问题, 获取文件大小",
+  },
+  transport: "none",
+  host: "-",
+  port: 0,
+  scripts: ["md5_demo.ts"],
+  cases: [{
+    id: "md5_demo",
+    title: `md5("wangzy"), "神" in characters and bytes, the size of the seed's 14-byte demo1.txt`,
+    files: [{ at: "client", path: "demo1.txt", content: { text: "abcdefghijklmn" } }],
+    clients: [{ peer: { program: "md5_demo.ts", args: ["demo1.txt"] } }],
+    mutations: [{
+      program: "md5_demo.ts",
+      from: `"wangzy"`,
+      to: `"wangz"`,
+      shows: `+md5("wangz")`,
+    }],
+  }],
+};
+
+/** send和sendall区别. */
+export const sendVsSendall: Lesson = {
+  id: "send_vs_sendall",
+  title: "send和sendall区别",
+  titleEn: "send vs sendall",
+  seed: { file: S000, section: "send和sendall区别" },
+  transport: "tcp",
+  host: "127.0.0.1",
+  port: 0,
+  scripts: ["send_vs_sendall.ts"],
+  cases: [{
+    id: "send_vs_sendall",
+    title: "one conn.write() of 64 MiB writes only part; the write-all loop sends the rest",
+    clients: [{ peer: { program: "send_vs_sendall.ts" } }],
+    mutations: [{
+      program: "send_vs_sendall.ts",
+      from: "await writeAll(sender, data.subarray(sent));",
+      to: "await sender.write(data.subarray(sent));",
+      shows: "-the receiver got 67108864 bytes of 67108864",
+    }],
+  }],
+};
+
+const PLZ = "PLZ inpuet>>: ";
+
+/** 断言. */
+export const assertDemo: Lesson = {
+  id: "assert_demo",
+  title: "断言",
+  titleEn: "assert",
+  seed: { file: S000, section: "断言" },
+  transport: "none",
+  host: "-",
+  port: 0,
+  scripts: ["assert_demo.ts"],
+  cases: [
+    {
+      id: "assert_demo",
+      title: "keyboard input is a string: True",
+      clients: [{ peer: { program: "assert_demo.ts" }, dialogue: [{ wait: PLZ, type: "123" }] }],
+      mutations: [{
+        program: "assert_demo.ts",
+        from: `console.log("True");`,
+        to: `console.log("true");`,
+        shows: "+true",
+      }],
+    },
+    {
+      id: "assert_demo-int",
+      title: "asserting a number fails, and the program stops there",
+      clients: [{
+        peer: { program: "assert_demo.ts", args: ["--int"] },
+        dialogue: [{ wait: PLZ, type: "123" }],
+        exitCode: 1,
+        stderr: /^assert_demo\.ts: AssertionError: type of "123" is string, not number$/,
+      }],
+      mutations: [{
+        program: "assert_demo.ts",
+        from: "if (flags.int)",
+        to: "if (false)",
+        shows: "exited with 0",
+      }],
+    },
+  ],
+};

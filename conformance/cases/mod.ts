@@ -11,14 +11,17 @@ import { ftp } from "./ftp.ts";
 import { ftpDownload } from "./ftp_download.ts";
 import { ftpUpload } from "./ftp_upload.ts";
 import {
+  assertDemo,
   blocking,
   madongmei,
+  md5Demo,
   multiconn,
   multiplex,
   notebook,
   selectEcho,
   selectMultiport,
   selectRw,
+  sendVsSendall,
   tcpHello,
   threadedChat,
   udp,
@@ -46,4 +49,7 @@ export const lessons: Lesson[] = [
   blocking,
   notebook,
   multiconn,
+  md5Demo,
+  sendVsSendall,
+  assertDemo,
 ];

@@ -145,8 +145,8 @@ export interface Lesson {
   titleEn: string;
   /** Seed file and section the lesson comes from. */
   seed: { file: string; section: string };
-  /** Transport of the lesson's programs. */
-  transport: "tcp" | "udp";
+  /** Transport of the lesson's programs; `none` for demos that use no network. */
+  transport: "tcp" | "udp" | "none";
   /** Default host, as in the seed. */
   host: string;
   /** Default port, as in the seed. */

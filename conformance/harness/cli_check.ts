@@ -1,7 +1,7 @@
 /**
  * The command-line contract every script keeps, checked on a copy alone in an empty folder:
- * `--help` prints usage and exits 0; a bad port or an unknown option prints one line on stderr
- * and exits 2 without starting anything.
+ * `--help` prints usage and exits 0; a bad port (for a script that uses the network) or an
+ * unknown option prints one line on stderr and exits 2 without starting anything.
  *
  * @module
  */
@@ -9,8 +9,16 @@
 import { ChildScope } from "./children.ts";
 import { stagedCommand, stageProgram } from "./standalone.ts";
 
-/** Checks `name` from `programsDir`; returns the problems found (empty when it keeps the contract). */
-export async function checkCli(programsDir: string, name: string, tag: string): Promise<string[]> {
+/**
+ * Checks `name` from `programsDir`; returns the problems found (empty when it keeps the
+ * contract). `network: false` is for demos that use no network and so take no host or port.
+ */
+export async function checkCli(
+  programsDir: string,
+  name: string,
+  tag: string,
+  network = true,
+): Promise<string[]> {
   const problems: string[] = [];
   const work = await Deno.makeTempDir({ prefix: "socket-lessons-cli-" });
   const scope = new ChildScope(tag);
@@ -24,10 +32,16 @@ export async function checkCli(programsDir: string, name: string, tag: string): 
     };
     const help = await run(["--help"]);
     if (help.code !== 0) problems.push(`--help exited with ${help.code}: ${help.stderr.trim()}`);
-    for (const word of ["Usage:", name, "--host", "--port", "--help"]) {
+    const words = network
+      ? ["Usage:", name, "--host", "--port", "--help"]
+      : ["Usage:", name, "--help"];
+    for (const word of words) {
       if (!help.stdout.includes(word)) problems.push(`--help does not mention ${word}`);
     }
-    for (const bad of [["--port", "nope"], ["--port", "70000"], ["--no-such-option"]]) {
+    const bads = network
+      ? [["--port", "nope"], ["--port", "70000"], ["--no-such-option"]]
+      : [["--no-such-option"]];
+    for (const bad of bads) {
       const out = await run(bad);
       const lines = out.stderr.trimEnd().split("\n");
       if (out.code !== 2) problems.push(`${bad.join(" ")}: exit ${out.code}, expected 2`);
