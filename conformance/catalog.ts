@@ -63,14 +63,6 @@ export const planned: PlannedLesson[] = [
     "ssh_server.ts ssh_client.ts",
     5,
   ),
-  plan(
-    "5.2 IO复用完成客户端基础伪并发请求",
-    "Four requests in flight",
-    S003,
-    "5.2 IO复用完成客户端基础伪并发请求",
-    "delay_server.ts pseudo_concurrent_client.ts",
-    4,
-  ),
   plan("3 粘包", "Sticky packets", S003, "3 粘包", "sticky_server.ts sticky_client.ts", 5),
   plan(
     "3.1 解决粘包问题的思路",

@@ -652,3 +652,94 @@ export const assertDemo: Lesson = {
     },
   ],
 };
+
+const SLOW_REPLY = "已收到延时反馈信息:sleep";
+
+/** 5.2 IO复用完成客户端基础伪并发请求. */
+export const pseudoConcurrent: Lesson = {
+  id: "pseudo_concurrent",
+  title: "5.2 IO复用完成客户端基础伪并发请求",
+  titleEn: "Four requests in flight at once",
+  seed: { file: S003, section: "5.2 IO复用完成客户端基础伪并发请求" },
+  transport: "tcp",
+  host: "127.0.0.1",
+  port: 8001,
+  scripts: ["delay_server.ts", "pseudo_concurrent_client.ts"],
+  cases: [
+    {
+      id: "pseudo_concurrent",
+      title: "four requests at once: first, second and third are answered before sleep",
+      server: { peer: { program: "delay_server.ts", args: ["--delay", "1"] }, golden: false },
+      clients: [{
+        peer: { program: "pseudo_concurrent_client.ts" },
+        golden: false,
+        transcriptMatches: new RegExp(
+          `^first\nsleep\nsecond\nthird\n(已收到普通信息：(first|second|third)\n){3}${SLOW_REPLY}\n$`,
+        ),
+      }],
+      // 已收到普通信息： is 24 bytes, 已收到延时反馈信息: 28, plus the message.
+      bytes: { c2s: 5 + 5 + 6 + 5, s2c: (24 + 5) + (24 + 6) + (24 + 5) + (28 + 5) },
+      mutations: [{
+        program: "delay_server.ts",
+        from: 'console.log("收到普通信息", data);',
+        to: 'console.log("收到普通信息", data);\n        await pause(seconds * 2, false);',
+        shows: "transcript does not match",
+      }],
+    },
+    {
+      id: "delay_server-not-held-up",
+      title: "a request sent while sleep is pending is answered first (by default)",
+      // Two clients start independently: the server log interleaves; the order that
+      // matters is checked on the wire (replyOrder).
+      server: { peer: { program: "delay_server.ts", args: ["--delay", "1"] }, golden: false },
+      clients: [[
+        {
+          role: "slow",
+          peer: { program: "select_echo_client.ts" },
+          dialogue: [{ wait: SEND, type: "sleep" }],
+        },
+        {
+          role: "quick",
+          peer: { program: "select_echo_client.ts" },
+          dialogue: [{ wait: SEND, type: "first", serverShows: "收到延时信息 sleep" }],
+        },
+      ]],
+      replyOrder: ["已收到普通信息：first", SLOW_REPLY],
+      mutations: [{
+        program: "delay_server.ts",
+        from: "if (blocking) Atomics.wait",
+        to: "if (true) Atomics.wait",
+        shows: "expected in the order",
+      }],
+    },
+    {
+      id: "delay_server-blocking",
+      title: "--blocking reproduces the seed's stall: the request sent meanwhile waits for sleep",
+      // Two clients start independently: the server log interleaves; the order that
+      // matters is checked on the wire (replyOrder).
+      server: {
+        peer: { program: "delay_server.ts", args: ["--delay", "1", "--blocking"] },
+        golden: false,
+      },
+      clients: [[
+        {
+          role: "slow",
+          peer: { program: "select_echo_client.ts" },
+          dialogue: [{ wait: SEND, type: "sleep" }],
+        },
+        {
+          role: "quick",
+          peer: { program: "select_echo_client.ts" },
+          dialogue: [{ wait: SEND, type: "first", serverShows: "收到延时信息 sleep" }],
+        },
+      ]],
+      replyOrder: [SLOW_REPLY, "已收到普通信息：first"],
+      mutations: [{
+        program: "delay_server.ts",
+        from: "if (blocking) Atomics.wait",
+        to: "if (false) Atomics.wait",
+        shows: "expected in the order",
+      }],
+    },
+  ],
+};

@@ -18,6 +18,7 @@ import {
   multiconn,
   multiplex,
   notebook,
+  pseudoConcurrent,
   selectEcho,
   selectMultiport,
   selectRw,
@@ -52,4 +53,5 @@ export const lessons: Lesson[] = [
   md5Demo,
   sendVsSendall,
   assertDemo,
+  pseudoConcurrent,
 ];

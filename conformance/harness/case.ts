@@ -122,6 +122,11 @@ export interface ConformanceCase {
   expectFiles?: FileCheck[];
   /** Cut connection `conn` (accept order) after `after` bytes in direction `dir`. */
   cut?: { conn: number; dir: Direction; after: number };
+  /**
+   * Texts the server sent that must reach the clients in this order (any connections), as the
+   * proxy delivered them: an order across clients, which no single transcript shows.
+   */
+  replyOrder?: string[];
   /** For a UDP server: drop the `nth` datagram (from 1) travelling in `dir`. */
   drop?: { dir: Direction; nth: number };
   /** Masks beyond the ports the harness masks itself, e.g. timestamps. */

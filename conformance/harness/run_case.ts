@@ -357,6 +357,22 @@ export async function runCase(
       }
     }
 
+    if (testCase.replyOrder) {
+      // Where each expected text first appears in the delivered server-to-client chunks.
+      const delivered = proxies.flatMap((each) => each.log).filter((r) => r.dir === "s2c")
+        .sort((a, b) => a.t - b.t).map((r) => new TextDecoder().decode(r.head));
+      const positions = testCase.replyOrder.map((text) =>
+        delivered.findIndex((c) => c.includes(text))
+      );
+      const inOrder = positions.every((at, i) => at >= 0 && (i === 0 || at > positions[i - 1]));
+      if (!inOrder) {
+        failures.push(
+          `server answers arrived as ${JSON.stringify(delivered)}, ` +
+            `expected in the order ${JSON.stringify(testCase.replyOrder)}`,
+        );
+      }
+    }
+
     if (testCase.bytes) {
       const log = proxies.flatMap((each) => each.log);
       const counted = countBytes(log);
