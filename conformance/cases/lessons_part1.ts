@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Lesson } from "../harness/case.ts";
+import type { Lesson, Peer } from "../harness/case.ts";
 import type { Step } from "../harness/expect.ts";
 import { TIMESTAMP_MASK } from "../harness/mask.ts";
 
@@ -743,3 +743,216 @@ export const pseudoConcurrent: Lesson = {
     },
   ],
 };
+
+// --- Foreign peers: the seed's own Python programs against ours, both ways ---
+
+/** A seed Python program from fixtures/peers, given the harness's host and port. */
+const python = (script: string): Peer => ({
+  command: ["python3", "-u", `{fixtures}/peers/${script}`, "{host}", "{port}"],
+  requires: "python3",
+});
+
+tcpHello.cases.push(
+  {
+    id: "tcp_hello-python-client",
+    title: "the seed's Python client against tcp_hello_server.ts",
+    server: { peer: { program: "tcp_hello_server.ts" }, golden: "tcp_hello.server" },
+    clients: [{ peer: python("tcp_hello_client.py") }],
+    bytes: { c2s: 5, s2c: 11 },
+    mutations: [{
+      program: "tcp_hello_server.ts",
+      from: `"hello world"`,
+      to: `"hello word"`,
+      shows: "+b'hello word'",
+    }],
+  },
+  {
+    id: "tcp_hello-python-server",
+    title: "tcp_hello_client.ts against the seed's Python server",
+    server: { peer: python("tcp_hello_server.py") },
+    clients: [{ peer: { program: "tcp_hello_client.ts" }, golden: "tcp_hello.client" }],
+    bytes: { c2s: 5, s2c: 11 },
+    mutations: [{
+      program: "tcp_hello_client.ts",
+      from: `const MESSAGE = "hello";`,
+      to: `const MESSAGE = "hi";`,
+      shows: "c2s 2",
+    }],
+  },
+);
+
+madongmei.cases.push(
+  {
+    id: "madongmei-python-client",
+    title: "the seed's Python client against madongmei_server.ts --seed 1",
+    server: {
+      peer: { program: "madongmei_server.ts", args: ["--seed", "1"] },
+      golden: "madongmei.server",
+    },
+    clients: [{
+      peer: python("madongmei_client.py"),
+      dialogue: ["马冬梅", "马冬梅", "Q"].map((type) => ({ wait: UNCLE, type })),
+    }],
+    bytes: { c2s: 18, s2c: 15 + 24 },
+    mutations: [{
+      program: "madongmei_server.ts",
+      from: `const WELCOME = "你找谁呀！";`,
+      to: `const WELCOME = "你找谁！";`,
+      shows: "+你找谁！",
+    }],
+  },
+  {
+    id: "madongmei-python-server",
+    title: "madongmei_client.ts against the seed's Python server (its randomness unseeded)",
+    server: { peer: python("madongmei_server.py") },
+    clients: [{
+      peer: { program: "madongmei_client.ts" },
+      dialogue: ["马冬梅", "Q"].map((type) => ({ wait: UNCLE, type })),
+      golden: false,
+      transcriptMatches:
+        /^你找谁呀！\n请输入\(q\/Q退出\)：马冬梅\n(什么冬梅|马什么梅|马冬什么)\n请输入\(q\/Q退出\)：Q\n$/,
+    }],
+    bytes: { c2s: 9, s2c: 15 + 12 },
+    mutations: [{
+      program: "madongmei_client.ts",
+      from: "console.log(reply);",
+      to: "console.log(`[${reply}]`);",
+      shows: "transcript does not match",
+    }],
+  },
+);
+
+udp.cases.push(
+  {
+    id: "udp-python-client",
+    title: "the seed's Python client against udp_server.ts",
+    server: { peer: { program: "udp_server.ts" }, golden: "udp.server" },
+    clients: [{
+      peer: python("udp_client.py"),
+      dialogue: ["你好", "hello", "Q"].map((type) => ({ wait: UDP_PROMPT, type })),
+      golden: "udp.client",
+    }],
+    bytes: { c2s: 11, s2c: 18 },
+    mutations: [{
+      program: "udp_server.ts",
+      from: `const REPLY = "已收到";`,
+      to: `const REPLY = "收到";`,
+      shows: "+收到",
+    }],
+  },
+  {
+    id: "udp-python-server",
+    title: "udp_client.ts against the seed's Python server",
+    server: { peer: python("udp_server.py") },
+    clients: [{
+      peer: { program: "udp_client.ts" },
+      dialogue: ["你好", "hello", "Q"].map((type) => ({ wait: UDP_PROMPT, type })),
+      golden: "udp.client",
+    }],
+    bytes: { c2s: 11, s2c: 18 },
+    mutations: [{
+      program: "udp_client.ts",
+      from: "decoder.decode(reply)",
+      to: "`${decoder.decode(reply)}!`",
+      shows: "+已收到!",
+    }],
+  },
+);
+
+threadedChat.cases.push(
+  {
+    id: "threaded_chat-python-client",
+    title: "the seed's Python client against threaded_chat_server.ts",
+    server: { peer: { program: "threaded_chat_server.ts" }, golden: "threaded_chat.server" },
+    clients: [{ peer: python("threaded_chat_client.py"), dialogue: said("你", "q") }],
+    bytes: { c2s: 4, s2c: utf8("欢迎致电10086") + 6 },
+    mutations: [{ program: "threaded_chat_server.ts", from: `"好"`, to: `"了"`, shows: "+你了" }],
+  },
+  {
+    id: "threaded_chat-python-server",
+    title: "threaded_chat_client.ts against the seed's Python socketserver",
+    server: { peer: python("threaded_chat_server.py") },
+    clients: [{
+      peer: { program: "threaded_chat_client.ts" },
+      dialogue: said("你", "q"),
+      golden: "threaded_chat-python-client.client",
+    }],
+    bytes: { c2s: 4, s2c: utf8("欢迎致电10086") + 6 },
+    mutations: [{
+      program: "threaded_chat_client.ts",
+      from: `const PROMPT = "please input:";`,
+      to: `const PROMPT = "input:";`,
+      shows: `no prompt "please input:"`,
+    }],
+  },
+);
+
+selectEcho.cases.push({
+  id: "select_echo-python-client",
+  title:
+    "the seed's Python client against select_echo_server.ts (it ends on EOFError, as in Python)",
+  server: { peer: { program: "select_echo_server.ts" }, golden: "select_echo.server" },
+  clients: [{
+    peer: python("select_echo_client.py"),
+    dialogue: ["我", "你"].map((type) => ({ wait: SEND, type })),
+    exitCode: 1,
+    stderr: /EOFError/,
+  }],
+  bytes: { c2s: 6, s2c: 12 },
+  mutations: [{ program: "select_echo_server.ts", from: `"好"`, to: `"了"`, shows: "+我了" }],
+});
+
+multiplex.cases.push({
+  id: "multiplex-python-client",
+  title: "the seed's Python client against multiplex_server.ts",
+  server: { peer: { program: "multiplex_server.ts" }, golden: "multiplex.server" },
+  clients: [{
+    peer: python("multiplex_client.py"),
+    dialogue: [
+      { wait: ">>>", type: "你好" },
+      { wait: ">>>", type: "我是客户端", serverShows: "收到消息: 你好" },
+      { wait: ">>>", type: "Q", serverShows: "收到消息: 我是客户端" },
+    ],
+    golden: "multiplex.client",
+  }],
+  bytes: { c2s: 21, s2c: 0 },
+  mutations: [{
+    program: "multiplex_server.ts",
+    from: `console.log("关闭连接");`,
+    to: `console.log("连接关闭");`,
+    shows: "+连接关闭",
+  }],
+});
+
+blocking.cases.push(
+  {
+    id: "blocking-python-client",
+    title: "the seed's Python client against blocking_server.ts",
+    server: {
+      peer: { program: "blocking_server.ts" },
+      exitsByItself: true,
+      golden: "blocking.server",
+    },
+    clients: [{ peer: python("blocking_client.py"), golden: "blocking.client" }],
+    bytes: { c2s: 8, s2c: 0 },
+    mutations: [{
+      program: "blocking_server.ts",
+      from: "console.log(data);",
+      to: "console.log(data.toLowerCase());",
+      shows: "+abcdefgh",
+    }],
+  },
+  {
+    id: "blocking-python-server",
+    title: "blocking_client.ts against the seed's Python server",
+    server: { peer: python("blocking_server.py"), exitsByItself: true },
+    clients: [{ peer: { program: "blocking_client.ts" }, golden: "blocking.client" }],
+    bytes: { c2s: 8, s2c: 0 },
+    mutations: [{
+      program: "blocking_client.ts",
+      from: `const MESSAGE = "ABCDEFGH";`,
+      to: `const MESSAGE = "ABCD";`,
+      shows: "c2s 4",
+    }],
+  },
+);
