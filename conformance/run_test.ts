@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { RUN_TAG_VARIABLE } from "./harness/children.ts";
 import { TextCapture } from "./harness/text_capture.ts";
+import { withChatFixtures } from "./harness/_test_util.ts";
 
 const runner = new URL("run.ts", import.meta.url).pathname;
 
@@ -87,20 +88,11 @@ Deno.test("a usage error is one line and exit status 2", async () => {
 Deno.test("with --update, mutants are still caught and never write a golden", async () => {
   const { buildChecks } = await import("./run.ts");
   const { chat } = await import("./cases/chat.ts");
-  const root = new URL("../", import.meta.url).pathname;
-  const fixturesDir = await Deno.makeTempDir();
-  try {
-    await Deno.mkdir(`${fixturesDir}/transcripts`);
-    for (const name of ["chat.client.txt", "chat.server.txt"]) {
-      await Deno.copyFile(
-        `${root}fixtures/transcripts/${name}`,
-        `${fixturesDir}/transcripts/${name}`,
-      );
-    }
+  await withChatFixtures(async () => {}, async ({ programsDir, fixturesDir }) => {
     const before = await Deno.readTextFile(`${fixturesDir}/transcripts/chat.client.txt`);
     const seedCase = chat.cases.filter((c) => c.id === "chat");
     const checks = buildChecks([{ ...chat, cases: seedCase, scripts: [] }], {
-      programsDir: `${root}programs`,
+      programsDir,
       fixturesDir,
       update: true,
     });
@@ -108,7 +100,5 @@ Deno.test("with --update, mutants are still caught and never write a golden", as
     const result = await mutant.run();
     assert.equal(result.status, "passed", result.failures.join("\n"));
     assert.equal(await Deno.readTextFile(`${fixturesDir}/transcripts/chat.client.txt`), before);
-  } finally {
-    await Deno.remove(fixturesDir, { recursive: true });
-  }
+  });
 });

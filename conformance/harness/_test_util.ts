@@ -31,14 +31,27 @@ export function echoServer(): { port: number; close(): void } {
   return { port: listener.addr.port, close: () => listener.close() };
 }
 
-/** Reads from `conn` until `n` bytes have arrived or it closes. */
-export async function readBytes(conn: Deno.Conn, n: number): Promise<Uint8Array> {
-  const data = new Uint8Array(n);
-  let got = 0;
-  while (got < n) {
-    const read = await conn.read(data.subarray(got));
-    if (read === null) break;
-    got += read;
+/**
+ * Runs `test` with options pointing at this project's programs and at a fixtures folder of
+ * the test's own holding copies of the chat goldens, after `edit` has had its way with them.
+ */
+export async function withChatFixtures(
+  edit: (transcripts: string) => Promise<void>,
+  test: (options: { programsDir: string; fixturesDir: string }) => Promise<void>,
+): Promise<void> {
+  const root = new URL("../../", import.meta.url).pathname;
+  const fixturesDir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${fixturesDir}/transcripts`);
+    for (const name of ["chat.client.txt", "chat.server.txt"]) {
+      await Deno.copyFile(
+        `${root}fixtures/transcripts/${name}`,
+        `${fixturesDir}/transcripts/${name}`,
+      );
+    }
+    await edit(`${fixturesDir}/transcripts`);
+    await test({ programsDir: `${root}programs`, fixturesDir });
+  } finally {
+    await Deno.remove(fixturesDir, { recursive: true });
   }
-  return data.subarray(0, got);
 }

@@ -22,7 +22,7 @@ const bytesOf = (data: string | Uint8Array) =>
   typeof data === "string" ? encoder.encode(data) : data;
 
 /** Reads exactly `n` bytes, or fewer if the peer closes first. */
-async function readUpTo(conn: Deno.Conn, n: number): Promise<Uint8Array> {
+export async function readUpTo(conn: Deno.Conn, n: number): Promise<Uint8Array> {
   const data = new Uint8Array(n);
   let got = 0;
   while (got < n) {

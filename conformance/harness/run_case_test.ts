@@ -2,34 +2,14 @@ import assert from "node:assert/strict";
 import { chat } from "../cases/chat.ts";
 import type { ConformanceCase } from "./case.ts";
 import type { Child } from "./children.ts";
-import { runCase, type RunOptions } from "./run_case.ts";
+import { runCase } from "./run_case.ts";
+import { withChatFixtures } from "./_test_util.ts";
 
 const root = new URL("../../", import.meta.url).pathname;
 const seedCase = chat.cases.find((c) => c.id === "chat")!;
 
-/** Options pointing at this project's programs and at a fixtures folder of the test's own. */
-async function withFixtures(
-  edit: (transcripts: string) => Promise<void>,
-  test: (options: RunOptions) => Promise<void>,
-) {
-  const fixturesDir = await Deno.makeTempDir();
-  try {
-    await Deno.mkdir(`${fixturesDir}/transcripts`);
-    for (const name of ["chat.client.txt", "chat.server.txt"]) {
-      await Deno.copyFile(
-        `${root}fixtures/transcripts/${name}`,
-        `${fixturesDir}/transcripts/${name}`,
-      );
-    }
-    await edit(`${fixturesDir}/transcripts`);
-    await test({ programsDir: `${root}programs`, fixturesDir });
-  } finally {
-    await Deno.remove(fixturesDir, { recursive: true });
-  }
-}
-
 Deno.test("the seed case passes against its goldens", async () => {
-  await withFixtures(async () => {}, async (options) => {
+  await withChatFixtures(async () => {}, async (options) => {
     const result = await runCase(seedCase, options);
     assert.deepEqual(result.failures, []);
     assert.equal(result.status, "passed");
@@ -37,7 +17,7 @@ Deno.test("the seed case passes against its goldens", async () => {
 });
 
 Deno.test("a wrong golden fails the case with a diff", async () => {
-  await withFixtures(async (dir) => {
+  await withChatFixtures(async (dir) => {
     const path = `${dir}/chat.client.txt`;
     await Deno.writeTextFile(path, (await Deno.readTextFile(path)).replace("我好", "我了"));
   }, async (options) => {
@@ -48,7 +28,7 @@ Deno.test("a wrong golden fails the case with a diff", async () => {
 });
 
 Deno.test("a wrong byte count fails the case and shows the chunk log", async () => {
-  await withFixtures(async () => {}, async (options) => {
+  await withChatFixtures(async () => {}, async (options) => {
     const result = await runCase({ ...seedCase, bytes: { c2s: 11, s2c: 38 } }, options);
     assert.equal(result.status, "failed");
     assert.match(result.failures.join("\n"), /c2s 10, s2c 38; expected c2s 11, s2c 38/);
@@ -57,7 +37,7 @@ Deno.test("a wrong byte count fails the case and shows the chunk log", async () 
 });
 
 Deno.test("a missing golden fails, and --update writes it", async () => {
-  await withFixtures(
+  await withChatFixtures(
     async (dir) => await Deno.remove(`${dir}/chat.server.txt`),
     async (options) => {
       const failed = await runCase(seedCase, options);
@@ -80,7 +60,7 @@ Deno.test("a case past its bound fails, and every child it started is gone", asy
     timeoutMs: 500,
     clients: [{ peer: { program: "chat_client.ts" }, dialogue: [{ wait: "never", type: "x" }] }],
   };
-  await withFixtures(async () => {}, async (options) => {
+  await withChatFixtures(async () => {}, async (options) => {
     const result = await runCase(stuck, {
       ...options,
       stepTimeoutMs: 60_000,
@@ -99,7 +79,7 @@ Deno.test("a case needing a missing tool is skipped with a notice", async () => 
     ...seedCase,
     server: { peer: { command: ["no-such-tool-xyz"], requires: "no-such-tool-xyz" } },
   };
-  await withFixtures(async () => {}, async (options) => {
+  await withChatFixtures(async () => {}, async (options) => {
     const result = await runCase(foreign, options);
     assert.equal(result.status, "skipped");
     assert.deepEqual(result.notes, ["skipped: no-such-tool-xyz not found"]);

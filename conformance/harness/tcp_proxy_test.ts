@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { countBytes } from "./chunk_log.ts";
 import { cutAfter } from "./shapers.ts";
 import { type Shaper, startTcpProxy } from "./tcp_proxy.ts";
-import { echoServer, readBytes } from "./_test_util.ts";
+import { readUpTo as readBytes } from "./raw_peer.ts";
+import { echoServer } from "./_test_util.ts";
 
 const encoder = new TextEncoder();
 
