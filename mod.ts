@@ -46,7 +46,13 @@ export type {
   ServerRole,
 } from "./conformance/harness/case.ts";
 export { contentDigest, type FileContent, writeContent } from "./conformance/harness/files.ts";
-export { ConnectionCut, cutAfter } from "./conformance/harness/shapers.ts";
+export {
+  ConnectionCut,
+  cutAfter,
+  glueUntilEnd,
+  oneByteWrites,
+  SHAPERS,
+} from "./conformance/harness/shapers.ts";
 export {
   startUdpRelay,
   type UdpRelay,

@@ -63,23 +63,6 @@ export const planned: PlannedLesson[] = [
     "ssh_server.ts ssh_client.ts",
     5,
   ),
-  plan("3 粘包", "Sticky packets", S003, "3 粘包", "sticky_server.ts sticky_client.ts", 5),
-  plan(
-    "3.1 解决粘包问题的思路",
-    "Length as text",
-    S003,
-    "3.1 解决粘包问题的思路",
-    "sticky_len_server.ts sticky_len_client.ts",
-    5,
-  ),
-  plan(
-    "3.2 使用struct解决数字转字节",
-    "4-byte length headers",
-    S003,
-    "3.2 使用struct解决数字转字节",
-    "framed_server.ts framed_client.ts",
-    5,
-  ),
   plan(
     "3.3 案例：发送消息和文件上传",
     "Messages and files",

@@ -28,6 +28,7 @@ import {
   udp,
   welcome,
 } from "./lessons_part1.ts";
+import { framed, sticky, stickyLen } from "./lessons_part2.ts";
 import { upper } from "./upper.ts";
 
 /** All lessons. */
@@ -54,4 +55,7 @@ export const lessons: Lesson[] = [
   sendVsSendall,
   assertDemo,
   pseudoConcurrent,
+  sticky,
+  stickyLen,
+  framed,
 ];

@@ -43,6 +43,8 @@ export interface ServerRole {
   exitsByItself?: boolean;
   /** How many listeners it announces (default 1); each gets a recording proxy of its own. */
   listeners?: number;
+  /** What its stderr must match besides readiness lines (default: nothing else on stderr). */
+  stderr?: RegExp;
 }
 
 /** One client of a case. */
@@ -120,6 +122,11 @@ export interface ConformanceCase {
   files?: InputFile[];
   /** Files to check when the case ends. */
   expectFiles?: FileCheck[];
+  /**
+   * Re-chunk every TCP connection's bytes on the way: `one-byte` writes, or `glued` (all of a
+   * direction in one write when its sender finishes; for one-way streams only).
+   */
+  shaping?: "one-byte" | "glued";
   /** Cut connection `conn` (accept order) after `after` bytes in direction `dir`. */
   cut?: { conn: number; dir: Direction; after: number };
   /**

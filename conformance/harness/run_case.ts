@@ -18,7 +18,7 @@ import { compareGolden } from "./golden.ts";
 import { applyMasks, portMasks } from "./mask.ts";
 import { runRawPeer } from "./raw_peer.ts";
 import { awaitReadiness, readinessLines } from "./readiness.ts";
-import { cutAfter } from "./shapers.ts";
+import { cutAfter, SHAPERS } from "./shapers.ts";
 import { type Mutation, stagedCommand, stageProgram } from "./standalone.ts";
 import { startTcpProxy, type TcpProxy } from "./tcp_proxy.ts";
 import { startUdpRelay, type UdpRelay } from "./udp_relay.ts";
@@ -244,6 +244,7 @@ export async function runCase(
       }
       proxies.push(startTcpProxy({
         upstream,
+        shaper: testCase.shaping ? SHAPERS[testCase.shaping] : undefined,
         // A cut applies to the main listener's connections.
         shaperFor: (conn) =>
           index === 0 && cut?.conn === conn ? cutAfter(cut.dir, cut.after) : undefined,
@@ -311,7 +312,14 @@ export async function runCase(
       const extra = server.stderr.text.split("\n").filter((line) =>
         line.trim() && readinessLines(`${line}\n`).length === 0
       );
-      if (extra.length) failures.push(`server wrote to stderr:\n${extra.join("\n")}`);
+      const expectation = testCase.server?.stderr;
+      if (expectation ? !expectation.test(extra.join("\n")) : extra.length) {
+        failures.push(
+          `server wrote to stderr${expectation ? `, expected ${expectation}` : ""}:\n${
+            extra.join("\n")
+          }`,
+        );
+      }
     }
 
     for (const [index, expected] of (testCase.connectionBytes ?? []).entries()) {

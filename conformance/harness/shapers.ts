@@ -35,3 +35,31 @@ export function cutAfter(dir: Direction, after: number): Shaper {
     }
   };
 }
+
+/** Splits every chunk into 1-byte writes: a reader must not care how bytes are grouped. */
+export const oneByteWrites: Shaper = async function* (chunks) {
+  for await (const chunk of chunks) {
+    for (let i = 0; i < chunk.length; i++) yield chunk.subarray(i, i + 1);
+  }
+};
+
+/**
+ * Holds everything a sender sends until it finishes, then delivers it as one write: every
+ * message glued to the next. Only for one-way streams: a sender waiting for an answer would
+ * wait forever.
+ */
+export const glueUntilEnd: Shaper = async function* (chunks) {
+  const held: Uint8Array[] = [];
+  for await (const chunk of chunks) held.push(chunk.slice());
+  const size = held.reduce((sum, chunk) => sum + chunk.length, 0);
+  const glued = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of held) {
+    glued.set(chunk, at);
+    at += chunk.length;
+  }
+  if (size > 0) yield glued;
+};
+
+/** The shapers a case can ask for by name. */
+export const SHAPERS = { "one-byte": oneByteWrites, "glued": glueUntilEnd } as const;

@@ -124,3 +124,24 @@ Deno.test("settled rejects while a connection stays open", async () => {
     server.close();
   }
 });
+
+Deno.test("glueUntilEnd delivers a direction's bytes in one piece when its sender is done", async () => {
+  const { glueUntilEnd } = await import("./shapers.ts");
+  const server = echoServer();
+  const proxy = startTcpProxy({
+    upstream: { hostname: "127.0.0.1", port: server.port },
+    shaper: glueUntilEnd,
+  });
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.addr.port });
+    for (const part of ["kinght love ", "aym"]) await conn.write(encoder.encode(part));
+    await conn.closeWrite();
+    assert.equal(new TextDecoder().decode(await readBytes(conn, 15)), "kinght love aym");
+    conn.close();
+    await proxy.settled(5000);
+    assert.deepEqual(proxy.log.filter((r) => r.dir === "c2s").map((r) => r.size), [15]);
+  } finally {
+    proxy.close();
+    server.close();
+  }
+});
