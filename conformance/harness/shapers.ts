@@ -37,7 +37,7 @@ export function cutAfter(dir: Direction, after: number): Shaper {
 }
 
 /** Splits every chunk into 1-byte writes: a reader must not care how bytes are grouped. */
-export const oneByteWrites: Shaper = async function* (chunks) {
+export const oneByteWrites: Shaper = async function* (chunks): AsyncGenerator<Uint8Array> {
   for await (const chunk of chunks) {
     for (let i = 0; i < chunk.length; i++) yield chunk.subarray(i, i + 1);
   }
@@ -48,7 +48,7 @@ export const oneByteWrites: Shaper = async function* (chunks) {
  * message glued to the next. Only for one-way streams: a sender waiting for an answer would
  * wait forever.
  */
-export const glueUntilEnd: Shaper = async function* (chunks) {
+export const glueUntilEnd: Shaper = async function* (chunks): AsyncGenerator<Uint8Array> {
   const held: Uint8Array[] = [];
   for await (const chunk of chunks) held.push(chunk.slice());
   const size = held.reduce((sum, chunk) => sum + chunk.length, 0);
