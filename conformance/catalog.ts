@@ -63,14 +63,6 @@ export const planned: PlannedLesson[] = [
     5,
   ),
   plan(
-    "3.3 案例：发送消息和文件上传",
-    "Messages and files",
-    S003,
-    "3.3 案例：发送消息和文件上传",
-    "msg_file_server.ts msg_file_client.ts",
-    5,
-  ),
-  plan(
     "案例2：文件上传",
     "Upload with progress",
     S003,

@@ -23,6 +23,13 @@ function everyChunking(base: ConformanceCase): ConformanceCase[] {
       })`,
       shaping,
       server: { ...base.server!, golden },
+      // The clients see the same too: share their goldens.
+      clients: base.clients.map((phase) =>
+        [phase].flat().map((role) => ({
+          ...role,
+          golden: role.golden ?? `${base.id}.${role.role ?? "client"}`,
+        }))
+      ),
     })),
   ];
 }
@@ -139,3 +146,145 @@ export const framed: Lesson = {
     }),
   ],
 };
+
+const MSG_PROMPT = ">>>";
+const typedAt = (...lines: string[]) => lines.map((type) => ({ wait: MSG_PROMPT, type }));
+const F_PNG = { fixture: "files/f.png" }; // 1795 bytes
+const utf8 = (text: string) => new TextEncoder().encode(text).length;
+/** Bytes of one frame holding `text`. */
+const frame = (text: string) => 4 + utf8(text);
+const MSG_TYPE = `{"msg_type": "msg"}`;
+const fileType = (escapedName: string) => `{"msg_type": "file", "file_name": "${escapedName}"}`;
+
+/** 3.3 案例：发送消息和文件上传. */
+export const msgFile: Lesson = {
+  id: "msg_file",
+  title: "3.3 案例：发送消息和文件上传",
+  titleEn: "Messages and files in one protocol",
+  seed: { file: S003, section: "3.3 案例：发送消息和文件上传" },
+  transport: "tcp",
+  host: "127.0.0.1",
+  port: 8001,
+  scripts: ["msg_file_server.ts", "msg_file_client.ts"],
+  cases: [
+    ...everyChunking({
+      id: "msg_file",
+      title: "msg|你好呀, a bad line, file|f.png, Q",
+      files: [{ at: "client", path: "f.png", content: F_PNG }],
+      server: { peer: { program: "msg_file_server.ts" } },
+      clients: [{
+        peer: { program: "msg_file_client.ts" },
+        dialogue: typedAt("msg|你好呀", "你好呀", "file|f.png", "Q"),
+      }],
+      bytes: {
+        c2s: frame(MSG_TYPE) + frame("你好呀") + frame(fileType("f.png")) + 4 + 1795 +
+          frame("close"),
+        s2c: 0,
+      },
+      expectFiles: [{ at: "server", path: "file/f.png", content: F_PNG }],
+      mutations: [
+        {
+          program: "msg_file_server.ts",
+          from: "console.log(`接收到消息:${data}`);",
+          to: "console.log(`消息:${data}`);",
+          shows: "+消息:你好呀",
+        },
+        {
+          program: "msg_file_server.ts",
+          from: "if (file) await writeAll(file, buffer.subarray(0, n));",
+          to: "if (file) await writeAll(file, buffer.subarray(0, n - 1));",
+          shows: "server: file/f.png: ",
+        },
+      ],
+    }),
+    {
+      id: "msg_file-names",
+      title: "a Chinese file name; names that leave the folder are refused, their data dropped",
+      files: [
+        { at: "client", path: "测试 文件.png", content: F_PNG },
+      ],
+      server: { peer: { program: "msg_file_server.ts" } },
+      clients: [
+        {
+          role: "client",
+          peer: { program: "msg_file_client.ts" },
+          dialogue: typedAt("file|测试 文件.png", "msg|after the file", "Q"),
+        },
+        {
+          role: "evil",
+          raw: [
+            { send: frameOf(fileType("../escape.png")) },
+            { send: frameOf("stolen") },
+            { send: frameOf(MSG_TYPE) },
+            { send: frameOf("still in step") },
+            { send: frameOf("close") },
+          ],
+        },
+      ],
+      expectFiles: [
+        { at: "server", path: "file/测试 文件.png", content: F_PNG },
+        { at: "server", path: "escape.png", absent: true },
+      ],
+      mutations: [{
+        program: "msg_file_server.ts",
+        from: "await recvFile(conn, problem ? null : `${folder}/${name}`);",
+        to: "await recvFile(conn, `${folder}/${name}`);",
+        shows: "server: escape.png should not exist",
+      }],
+    },
+    {
+      id: "msg_file-vanishing",
+      title: "a client that vanishes without close ends only its own conversation",
+      server: { peer: { program: "msg_file_server.ts" } },
+      clients: [
+        {
+          role: "vanishing",
+          raw: [{ send: frameOf(MSG_TYPE) }, { send: frameOf("half a conversation") }, {
+            close: true,
+          }],
+        },
+        { peer: { program: "msg_file_client.ts" }, dialogue: typedAt("msg|我还在", "Q") },
+      ],
+      mutations: [{
+        program: "msg_file_server.ts",
+        from: `console.log("客户端已经断开");`,
+        to: "",
+        shows: "-客户端已经断开",
+      }],
+    },
+    {
+      id: "msg_file-python-client",
+      title: "the seed's Python client against msg_file_server.ts",
+      files: [{ at: "client", path: "f.png", content: F_PNG }],
+      server: { peer: { program: "msg_file_server.ts" }, golden: "msg_file.server" },
+      clients: [{
+        peer: {
+          command: ["python3", "-u", "{fixtures}/peers/msg_file_client.py", "{host}", "{port}"],
+          requires: "python3",
+        },
+        dialogue: typedAt("msg|你好呀", "你好呀", "file|f.png", "Q"),
+      }],
+      bytes: {
+        c2s: frame(MSG_TYPE) + frame("你好呀") + frame(fileType("f.png")) + 4 + 1795 +
+          frame("close"),
+        s2c: 0,
+      },
+      expectFiles: [{ at: "server", path: "file/f.png", content: F_PNG }],
+      mutations: [{
+        program: "msg_file_server.ts",
+        from: `console.log("客户端已关闭连接");`,
+        to: "",
+        shows: "-客户端已关闭连接",
+      }],
+    },
+  ],
+};
+
+/** A frame as raw bytes: 4-byte little-endian length, then the UTF-8 text. */
+function frameOf(text: string): Uint8Array {
+  const data = new TextEncoder().encode(text);
+  const bytes = new Uint8Array(4 + data.length);
+  new DataView(bytes.buffer).setInt32(0, data.length, true);
+  bytes.set(data, 4);
+  return bytes;
+}
