@@ -70,14 +70,6 @@ export const planned: PlannedLesson[] = [
     "upload_progress_server.ts upload_progress_client.ts",
     5,
   ),
-  plan(
-    "案例3：远程登陆系统",
-    "Remote login",
-    S003,
-    "案例3：远程登陆系统",
-    "login_server.ts login_client.ts",
-    5,
-  ),
 ];
 
 const scriptLinks = (scripts: string[]) =>

@@ -86,6 +86,8 @@ const SHARED_HELPERS = [
   "hashPrefix",
   "byteCount",
   "borrowBuffer",
+  "pythonJson",
+  "frameHeader",
 ];
 
 /** The text of top-level function or class `name` with its doc comment, or undefined. */

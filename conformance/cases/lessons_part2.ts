@@ -288,3 +288,147 @@ function frameOf(text: string): Uint8Array {
   bytes.set(data, 4);
   return bytes;
 }
+
+const USERS = { at: "server", path: "user", content: { fixture: "files/user" } };
+const ACCOUNT = "请输入账号名:";
+const PASSWORD = "请输入密码:";
+const login = (name: string, password: string) => [
+  { wait: ACCOUNT, type: name },
+  { wait: PASSWORD, type: password },
+];
+/** The JSON the client sends, as Python's json.dumps writes it. */
+const loginJson = (escapedName: string, hash: string) =>
+  `{"username": "${escapedName}", "password": "${hash}"}`;
+const ALICE_HASH = "362b44f2b38b3159826c187fcbc44943"; // md5("sdasdfagfawds" + "secret")
+
+/** 案例3：远程登陆系统. */
+export const loginLesson: Lesson = {
+  id: "login",
+  title: "案例3：远程登陆系统",
+  titleEn: "Remote login",
+  seed: { file: S003, section: "案例3：远程登陆系统" },
+  transport: "tcp",
+  host: "127.0.0.1",
+  port: 8001,
+  scripts: ["login_server.ts", "login_client.ts"],
+  cases: [
+    {
+      id: "login",
+      title: "alice, the first user in the file, logs in (the seed lets only the last one in)",
+      files: [USERS],
+      server: { peer: { program: "login_server.ts" } },
+      clients: [{ peer: { program: "login_client.ts" }, dialogue: login("alice", "secret") }],
+      bytes: { c2s: utf8(loginJson("alice", ALICE_HASH)), s2c: utf8("欢迎使用XX系统登陆成功") },
+      mutations: [{
+        program: "login_server.ts",
+        from: `line.replace(/\\r$/, "")`,
+        to: `(line + "\\n")`,
+        shows: "-登陆成功",
+      }],
+    },
+    {
+      id: "login-chinese",
+      title: "a Chinese account name, sent as \\u escapes like Python's json.dumps",
+      files: [USERS],
+      server: { peer: { program: "login_server.ts" } },
+      clients: [{ peer: { program: "login_client.ts" }, dialogue: login("张三", "密码123") }],
+      bytes: {
+        c2s: utf8(loginJson("\\u5f20\\u4e09", "35336d9a5d10df25d7b6da2916b41042")),
+        s2c: utf8("欢迎使用XX系统登陆成功"),
+      },
+      mutations: [{
+        program: "login_client.ts",
+        from:
+          'return createHash("md5").update(encoder.encode(salt)).update(encoder.encode(origin))',
+        to: 'return createHash("md5").update(encoder.encode(origin)).update(encoder.encode(salt))',
+        shows: "+账号或密码错误",
+      }],
+    },
+    {
+      id: "login-crlf",
+      title: "a users file with CRLF line endings and a final newline works the same",
+      files: [{
+        at: "server",
+        path: "user",
+        content: { text: `alice|${ALICE_HASH}\r\nbob|125d1b6876ef1905a676fd35ab6b5963\r\n` },
+      }],
+      server: { peer: { program: "login_server.ts" }, golden: "login.server" },
+      clients: [{
+        peer: { program: "login_client.ts" },
+        dialogue: login("alice", "secret"),
+        golden: "login.client",
+      }],
+      mutations: [{
+        program: "login_server.ts",
+        from: `line.replace(/\\r$/, "")`,
+        to: "line",
+        shows: "-登陆成功",
+      }],
+    },
+    {
+      id: "login-wrong",
+      title: "a wrong password: 账号或密码错误, exit status 1",
+      files: [USERS],
+      server: { peer: { program: "login_server.ts", args: ["--fail-delay", "0.1"] } },
+      clients: [{
+        peer: { program: "login_client.ts" },
+        dialogue: login("bob", "654321"),
+        exitCode: 1,
+      }],
+      mutations: [{
+        program: "login_server.ts",
+        from: "if (a.length === b.length && timingSafeEqual(a, b)) found = true;",
+        to: "found = true;",
+        shows: "+登陆成功",
+      }],
+    },
+    {
+      id: "login-python-client",
+      title: "the seed's Python client against login_server.ts",
+      files: [USERS],
+      server: { peer: { program: "login_server.ts" }, golden: "login.server" },
+      clients: [{
+        peer: {
+          command: ["python3", "-u", "{fixtures}/peers/login_client.py", "{host}", "{port}"],
+          requires: "python3",
+        },
+        dialogue: login("alice", "secret"),
+        golden: "login.client",
+      }],
+      bytes: { c2s: utf8(loginJson("alice", ALICE_HASH)), s2c: utf8("欢迎使用XX系统登陆成功") },
+      mutations: [{
+        program: "login_server.ts",
+        from: `const SUCCESS = "登陆成功";`,
+        to: `const SUCCESS = "登录成功";`,
+        shows: "+登录成功",
+      }],
+    },
+    {
+      id: "login-python-server",
+      title:
+        "login_client.ts against the seed's Python server: only bob, the last user, gets in there",
+      files: [USERS],
+      server: {
+        peer: {
+          command: ["python3", "-u", "{fixtures}/peers/login_server.py", "{host}", "{port}"],
+          requires: "python3",
+        },
+      },
+      clients: [
+        {
+          role: "alice",
+          peer: { program: "login_client.ts" },
+          dialogue: login("alice", "secret"),
+          exitCode: 1,
+        },
+        { role: "bob", peer: { program: "login_client.ts" }, dialogue: login("bob", "123456") },
+      ],
+      mutations: [{
+        program: "login_client.ts",
+        from: 'const SALT = "sdasdfagfawds";',
+        to: 'const SALT = "";',
+        shows: "+账号或密码错误",
+      }],
+    },
+  ],
+};

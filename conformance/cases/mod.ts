@@ -28,7 +28,7 @@ import {
   udp,
   welcome,
 } from "./lessons_part1.ts";
-import { framed, msgFile, sticky, stickyLen } from "./lessons_part2.ts";
+import { framed, loginLesson, msgFile, sticky, stickyLen } from "./lessons_part2.ts";
 import { upper } from "./upper.ts";
 
 /** All lessons. */
@@ -59,4 +59,5 @@ export const lessons: Lesson[] = [
   stickyLen,
   framed,
   msgFile,
+  loginLesson,
 ];
