@@ -59,6 +59,9 @@ Deno.test("every program is standalone: shebang, header, only Deno and node: imp
       assert.match(specifier, /^node:/, `${name} imports ${specifier}`);
     }
     assert.doesNotMatch(source, /\bimport\(/, `${name} has a dynamic import`);
+    // The shebang is only worth something if `./name` can be run.
+    const mode = Deno.statSync(`${root}programs/${name}`).mode ?? 0o755;
+    assert.ok(Deno.build.os === "windows" || (mode & 0o111) !== 0, `${name} is not executable`);
   }
 });
 
