@@ -62,14 +62,6 @@ export const planned: PlannedLesson[] = [
     "ssh_server.ts ssh_client.ts",
     5,
   ),
-  plan(
-    "案例2：文件上传",
-    "Upload with progress",
-    S003,
-    "案例2：文件上传",
-    "upload_progress_server.ts upload_progress_client.ts",
-    5,
-  ),
 ];
 
 const scriptLinks = (scripts: string[]) =>

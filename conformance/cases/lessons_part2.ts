@@ -10,8 +10,14 @@ import type { ConformanceCase, Lesson } from "../harness/case.ts";
 
 const S003 = "003_5d88270f3bd9af2f.txt";
 
-/** The same case under each re-chunking: as sent, one byte per write, all glued together. */
-function everyChunking(base: ConformanceCase): ConformanceCase[] {
+/**
+ * The same case under each re-chunking: as sent, one byte per write, all glued together.
+ * `extra` adds mutations that only one re-chunking can catch.
+ */
+function everyChunking(
+  base: ConformanceCase,
+  extra: Partial<Record<"one-byte" | "glued", ConformanceCase["mutations"]>> = {},
+): ConformanceCase[] {
   const golden = base.server?.golden ?? `${base.id}.server`;
   return [
     base,
@@ -22,6 +28,7 @@ function everyChunking(base: ConformanceCase): ConformanceCase[] {
         shaping === "one-byte" ? "every byte on its own" : "all glued together"
       })`,
       shaping,
+      mutations: [...(base.mutations ?? []), ...(extra[shaping] ?? [])],
       server: { ...base.server!, golden },
       // The clients see the same too: share their goldens.
       clients: base.clients.map((phase) =>
@@ -428,6 +435,123 @@ export const loginLesson: Lesson = {
         from: 'const SALT = "sdasdfagfawds";',
         to: 'const SALT = "";',
         shows: "+账号或密码错误",
+      }],
+    },
+  ],
+};
+
+const UPLOAD_PROMPT = "请输入需要上传的文件:";
+
+/** 案例2：文件上传. */
+export const uploadProgress: Lesson = {
+  id: "upload_progress",
+  title: "案例2：文件上传",
+  titleEn: "File upload with progress",
+  seed: { file: S003, section: "案例2：文件上传" },
+  transport: "tcp",
+  host: "127.0.0.1",
+  port: 8001,
+  scripts: ["upload_progress_server.ts", "upload_progress_client.ts"],
+  cases: [
+    ...everyChunking({
+      id: "upload_progress",
+      title: "f.png: 用户已连接, the seed's progress line, 传输完成",
+      files: [{ at: "client", path: "f.png", content: F_PNG }],
+      server: { peer: { program: "upload_progress_server.ts" } },
+      clients: [{
+        peer: { program: "upload_progress_client.ts" },
+        dialogue: [{ wait: UPLOAD_PROMPT, type: "f.png" }],
+      }],
+      bytes: { c2s: utf8("f.png-1795") + 1795, s2c: 0 },
+      expectFiles: [{ at: "server", path: "file/f.png", content: F_PNG }],
+      mutations: [
+        {
+          program: "upload_progress_server.ts",
+          from: "return Number.isInteger(x) ? `${x}.0` : String(x);",
+          to: "return x.toFixed(2);",
+          shows: "+用户已连接,传输文件名f.png-1.75kb",
+        },
+      ],
+    }),
+    {
+      id: "upload_progress-names",
+      title: "a name with dashes and a size, and a zero-byte file",
+      files: [
+        { at: "photo", path: "my-photo-2024.png", content: F_PNG },
+        { at: "empty", path: "empty-0.txt", content: { bytes: [] } },
+      ],
+      server: { peer: { program: "upload_progress_server.ts" } },
+      clients: [
+        {
+          role: "photo",
+          peer: { program: "upload_progress_client.ts" },
+          dialogue: [{ wait: UPLOAD_PROMPT, type: "my-photo-2024.png" }],
+        },
+        {
+          role: "empty",
+          peer: { program: "upload_progress_client.ts" },
+          dialogue: [{ wait: UPLOAD_PROMPT, type: "empty-0.txt" }],
+        },
+      ],
+      expectFiles: [
+        { at: "server", path: "file/my-photo-2024.png", content: F_PNG },
+        { at: "server", path: "file/empty-0.txt", content: { bytes: [] } },
+      ],
+      mutations: [{
+        program: "upload_progress_server.ts",
+        from:
+          "for (let dash = start.lastIndexOf(0x2d); dash > 0; dash = start.lastIndexOf(0x2d, dash - 1)) {",
+        to:
+          "for (let dash = start.indexOf(0x2d); dash > 0; dash = start.indexOf(0x2d, dash + 1)) {",
+        shows: "server: file/my-photo-2024.png is missing",
+      }],
+    },
+    {
+      id: "upload_progress-refused",
+      title: "a name that leaves the folder, and a glued header the format cannot tell apart",
+      server: { peer: { program: "upload_progress_server.ts" } },
+      clients: [
+        { role: "traversal", raw: [{ send: "../escape.txt-5hello" }, { close: true }] },
+        // Size 3, data "12a": glued, the digits run on into the data, and the count disagrees.
+        { role: "ambiguous", raw: [{ send: "n.txt-312a" }, { close: true }] },
+      ],
+      expectFiles: [
+        { at: "server", path: "escape.txt", absent: true },
+        { at: "server", path: "file/n.txt", absent: true },
+      ],
+      mutations: [{
+        program: "upload_progress_server.ts",
+        from: "temporary = problem ? null :",
+        to: "temporary = false ? null :",
+        shows: "server: escape.txt should not exist",
+      }],
+    },
+    {
+      id: "upload_progress-python-client",
+      title: "the seed's Python client against upload_progress_server.ts",
+      files: [{ at: "client", path: "f.png", content: F_PNG }],
+      server: { peer: { program: "upload_progress_server.ts" }, golden: "upload_progress.server" },
+      clients: [{
+        peer: {
+          command: [
+            "python3",
+            "-u",
+            "{fixtures}/peers/upload_progress_client.py",
+            "{host}",
+            "{port}",
+          ],
+          requires: "python3",
+        },
+        dialogue: [{ wait: UPLOAD_PROMPT, type: "f.png" }],
+        golden: "upload_progress.client",
+      }],
+      bytes: { c2s: utf8("f.png-1795") + 1795, s2c: 0 },
+      expectFiles: [{ at: "server", path: "file/f.png", content: F_PNG }],
+      mutations: [{
+        program: "upload_progress_server.ts",
+        from: "传输完成",
+        to: "完成",
+        shows: "+\rf.png完成",
       }],
     },
   ],

@@ -28,7 +28,14 @@ import {
   udp,
   welcome,
 } from "./lessons_part1.ts";
-import { framed, loginLesson, msgFile, sticky, stickyLen } from "./lessons_part2.ts";
+import {
+  framed,
+  loginLesson,
+  msgFile,
+  sticky,
+  stickyLen,
+  uploadProgress,
+} from "./lessons_part2.ts";
 import { upper } from "./upper.ts";
 
 /** All lessons. */
@@ -60,4 +67,5 @@ export const lessons: Lesson[] = [
   framed,
   msgFile,
   loginLesson,
+  uploadProgress,
 ];
