@@ -39,7 +39,6 @@ export interface PlannedLesson {
 }
 
 const S000 = "000_84409504fdc3648b.txt";
-const S003 = "003_5d88270f3bd9af2f.txt";
 
 function plan(
   title: string,
