@@ -38,30 +38,8 @@ export interface PlannedLesson {
   issue: number;
 }
 
-const S000 = "000_84409504fdc3648b.txt";
-
-function plan(
-  title: string,
-  titleEn: string,
-  file: string,
-  section: string,
-  scripts: string,
-  issue: number,
-): PlannedLesson {
-  return { title, titleEn, seed: { file, section }, scripts: scripts.split(" "), issue };
-}
-
-/** Lessons still to build, with their issue. */
-export const planned: PlannedLesson[] = [
-  plan(
-    "使用socket实现简单的SSH工具",
-    "A tiny SSH",
-    S000,
-    "使用socket实现简单的SSH工具",
-    "ssh_server.ts ssh_client.ts",
-    5,
-  ),
-];
+/** Lessons still to build, with their issue: none left (every program of the seeds is built). */
+export const planned: PlannedLesson[] = [];
 
 const scriptLinks = (scripts: string[]) =>
   scripts.map((s) => `[\`${s}\`](programs/${s})`).join(" ");

@@ -556,3 +556,152 @@ export const uploadProgress: Lesson = {
     },
   ],
 };
+
+const SSH_PROMPT = ">>：";
+const SSH_ACK = utf8("准备好接受了，loser可以发了");
+const shell = (...commands: string[]) => commands.map((type) => ({ wait: SSH_PROMPT, type }));
+
+/** 使用socket实现简单的SSH工具. */
+export const ssh: Lesson = {
+  id: "ssh",
+  title: "使用socket实现简单的SSH工具",
+  titleEn: "A tiny SSH: remote commands",
+  seed: { file: "000_84409504fdc3648b.txt", section: "使用socket实现简单的SSH工具" },
+  transport: "tcp",
+  host: "localhost",
+  port: 9999,
+  scripts: ["ssh_server.ts", "ssh_client.ts"],
+  cases: [
+    {
+      id: "ssh",
+      title: "sizes in UTF-8 bytes, the ack before the output, cmd has no output...",
+      server: { peer: { program: "ssh_server.ts" } },
+      clients: [{
+        peer: { program: "ssh_client.ts" },
+        dialogue: shell("echo 你好", "true", "printf 123abc"),
+      }],
+      bytes: {
+        c2s: utf8("echo 你好") + utf8("true") + utf8("printf 123abc") + 3 * SSH_ACK,
+        s2c: utf8("7") + 7 + utf8("20") + 20 + utf8("6") + 6,
+      },
+      mutations: [
+        {
+          program: "ssh_server.ts",
+          from: "await writeAll(conn, encoder.encode(String(bytes.length)));",
+          to: "await writeAll(conn, encoder.encode(String(result.length)));",
+          shows: "命令结果大小： 3",
+        },
+        {
+          program: "ssh_server.ts",
+          from: `const NO_OUTPUT = "cmd has no output...";`,
+          to: `const NO_OUTPUT = "";`,
+          shows: "-cmd has no output...",
+        },
+      ],
+    },
+    {
+      id: "ssh-sleep-fix",
+      title: "方式1, --sleep-fix on both sides: no ack, a pause between size and output",
+      server: { peer: { program: "ssh_server.ts", args: ["--sleep-fix"] } },
+      clients: [{
+        peer: { program: "ssh_client.ts", args: ["--sleep-fix"] },
+        dialogue: shell("echo hello"),
+      }],
+      bytes: { c2s: utf8("echo hello"), s2c: 1 + 6 },
+      mutations: [{
+        program: "ssh_client.ts",
+        from: `if (!flags["sleep-fix"]) await writeAll(conn, encoder.encode(ACK));`,
+        to: "await writeAll(conn, encoder.encode(ACK));",
+        shows: "c2s 48",
+      }],
+    },
+    {
+      id: "ssh-limits",
+      title: "a command past --timeout is stopped; output past --max-output is cut",
+      server: {
+        peer: { program: "ssh_server.ts", args: ["--timeout", "0.5", "--max-output", "10"] },
+      },
+      clients: [{
+        peer: { program: "ssh_client.ts" },
+        dialogue: shell("exec sleep 5", "printf 0123456789abcdef"),
+      }],
+      mutations: [{
+        program: "ssh_server.ts",
+        from: "if (size + next.value.length > maxOutput) {",
+        to: "if (false) {",
+        shows: "-(output cut at 10 bytes)",
+      }],
+    },
+    {
+      id: "ssh-token",
+      title: "with --token, the right secret gets a shell and a wrong one is refused",
+      server: { peer: { program: "ssh_server.ts", args: ["--token", "s3cret"] } },
+      clients: [
+        {
+          role: "right",
+          peer: { program: "ssh_client.ts", args: ["--token", "s3cret"] },
+          dialogue: shell("echo in"),
+        },
+        {
+          role: "wrong",
+          peer: { program: "ssh_client.ts", args: ["--token", "guess"] },
+          exitCode: 1,
+          stderr: /^ssh_client\.ts: the server refused the token \(token refused\)$/,
+          golden: false,
+        },
+      ],
+      mutations: [{
+        program: "ssh_server.ts",
+        from: "if (offered !== options.token) {",
+        to: "if (false) {",
+        shows: "wrong exited with 0",
+      }],
+    },
+    {
+      id: "ssh-python-client",
+      title: "the seed's Python client (with 方式2's ack) against ssh_server.ts",
+      server: { peer: { program: "ssh_server.ts" }, golden: false },
+      clients: [{
+        peer: {
+          command: ["python3", "-u", "{fixtures}/peers/ssh_client.py", "{host}", "{port}"],
+          requires: "python3",
+        },
+        dialogue: shell("echo 你好", "true"),
+        exitCode: 1,
+        stderr: /EOFError/,
+      }],
+      bytes: { c2s: utf8("echo 你好") + utf8("true") + 2 * SSH_ACK, s2c: 1 + 7 + 2 + 20 },
+      mutations: [{
+        program: "ssh_server.ts",
+        from: `const NO_OUTPUT = "cmd has no output...";`,
+        to: `const NO_OUTPUT = "(none)";`,
+        shows: "+(none)",
+      }],
+    },
+    {
+      id: "ssh-python-server",
+      title: "ssh_client.ts against the seed's Python server (with 方式2's ack)",
+      server: {
+        peer: {
+          command: ["python3", "-u", "{fixtures}/peers/ssh_server.py", "{host}", "{port}"],
+          requires: "python3",
+        },
+      },
+      clients: [{
+        peer: { program: "ssh_client.ts" },
+        dialogue: shell("echo 你好", "true", "printf 123abc"),
+        golden: "ssh.client",
+      }],
+      mutations: [{
+        program: "ssh_client.ts",
+        from: `const ACK = "准备好接受了，loser可以发了";`,
+        to: `const ACK = "ok";`,
+        shows: "c2s",
+      }],
+      bytes: {
+        c2s: utf8("echo 你好") + utf8("true") + utf8("printf 123abc") + 3 * SSH_ACK,
+        s2c: utf8("7") + 7 + utf8("20") + 20 + utf8("6") + 6,
+      },
+    },
+  ],
+};

@@ -32,6 +32,7 @@ import {
   framed,
   loginLesson,
   msgFile,
+  ssh,
   sticky,
   stickyLen,
   uploadProgress,
@@ -68,4 +69,5 @@ export const lessons: Lesson[] = [
   msgFile,
   loginLesson,
   uploadProgress,
+  ssh,
 ];
