@@ -705,3 +705,72 @@ export const ssh: Lesson = {
     },
   ],
 };
+
+// --- Foreign peers for the framing lessons: the seed's own Python programs ---
+
+/** A seed Python program from fixtures/peers, given the harness's host and port. */
+const pythonPeer = (script: string) => ({
+  command: ["python3", "-u", `{fixtures}/peers/${script}`, "{host}", "{port}"],
+  requires: "python3",
+});
+
+sticky.cases.push({
+  id: "sticky-python-client",
+  title: "the seed's Python client's two sends arrive as one at sticky_server.ts",
+  server: { peer: { program: "sticky_server.ts" }, exitsByItself: true, golden: "sticky.server" },
+  clients: [{ peer: pythonPeer("sticky_client.py"), golden: false }],
+  bytes: { c2s: 15, s2c: 0 },
+  mutations: [{
+    program: "sticky_server.ts",
+    from: "console.log(data);",
+    to: 'console.log(data.replaceAll(" ", "_"));',
+    shows: "+kinght_love_aym",
+  }],
+});
+
+stickyLen.cases.push({
+  id: "sticky_len-python-client",
+  title: "the seed's Python client against sticky_len_server.ts (without --faithful)",
+  server: {
+    peer: { program: "sticky_len_server.ts" },
+    exitsByItself: true,
+    golden: "sticky_len.server",
+  },
+  clients: [{ peer: pythonPeer("sticky_len_client.py"), golden: false }],
+  bytes: { c2s: 18, s2c: 0 },
+  mutations: [{
+    program: "sticky_len_server.ts",
+    from: "console.log(decoder.decode(await readBody(conn, length, carry)));",
+    to: "console.log(JSON.stringify(decoder.decode(await readBody(conn, length, carry))));",
+    shows: `+"aym"`,
+  }],
+});
+
+framed.cases.push(
+  {
+    id: "framed-python-client",
+    title: "the seed's Python client against framed_server.ts",
+    server: { peer: { program: "framed_server.ts" }, exitsByItself: true, golden: "framed.server" },
+    clients: [{ peer: pythonPeer("framed_client.py"), golden: false }],
+    bytes: { c2s: 4 + 15 + 4 + 12, s2c: 0 },
+    mutations: [{
+      program: "framed_server.ts",
+      from: `console.log("对方断开连接");`,
+      to: "",
+      shows: "-对方断开连接",
+    }],
+  },
+  {
+    id: "framed-python-server",
+    title: "framed_client.ts against the seed's Python server",
+    server: { peer: pythonPeer("framed_server.py"), exitsByItself: true, golden: "framed.server" },
+    clients: [{ peer: { program: "framed_client.ts" }, golden: false }],
+    bytes: { c2s: 4 + 15 + 4 + 12, s2c: 0 },
+    mutations: [{
+      program: "framed_client.ts",
+      from: "setInt32(0, n, true)",
+      to: "setInt32(0, n + 1, true)",
+      shows: "-应该没有",
+    }],
+  },
+);
