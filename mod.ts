@@ -105,3 +105,4 @@ export {
 } from "./conformance/harness/standalone.ts";
 export { type RawStep, runRawPeer } from "./conformance/harness/raw_peer.ts";
 export { checkCli } from "./conformance/harness/cli_check.ts";
+export { verifyFiles, verifyTraffic } from "./conformance/harness/verify.ts";

@@ -10,9 +10,7 @@
 
 import type { ClientRole, ConformanceCase, Peer } from "./case.ts";
 import { Child, ChildScope, type Command } from "./children.ts";
-import { countBytes, describeLog } from "./chunk_log.ts";
-import { fileDigest } from "./file_digest.ts";
-import { contentDigest, writeContent } from "./files.ts";
+import { writeContent } from "./files.ts";
 import { ExpectSession } from "./expect.ts";
 import { compareGolden } from "./golden.ts";
 import { applyMasks, portMasks } from "./mask.ts";
@@ -22,6 +20,7 @@ import { cutAfter, SHAPERS } from "./shapers.ts";
 import { type Mutation, stagedCommand, stageProgram } from "./standalone.ts";
 import { startTcpProxy, type TcpProxy } from "./tcp_proxy.ts";
 import { startUdpRelay, type UdpRelay } from "./udp_relay.ts";
+import { verifyFiles, verifyTraffic } from "./verify.ts";
 
 /** Where things are and how to run. */
 export interface RunOptions {
@@ -322,76 +321,12 @@ export async function runCase(
       }
     }
 
-    for (const [index, expected] of (testCase.connectionBytes ?? []).entries()) {
-      const counted = countBytes(proxy?.log ?? [], index);
-      if (counted.c2s !== expected.c2s || counted.s2c !== expected.s2c) {
-        failures.push(
-          `bytes of connection #${index}: c2s ${counted.c2s}, s2c ${counted.s2c}; ` +
-            `expected c2s ${expected.c2s}, s2c ${expected.s2c}`,
-        );
-      }
-    }
-    const seen = proxy?.connections.length ?? 0;
-    if ((testCase.connectionBytes?.length ?? 0) > seen) {
-      failures.push(`expected ${testCase.connectionBytes!.length} connections, saw ${seen}`);
-    }
-
-    for (const check of testCase.expectFiles ?? []) {
-      const path = `${folderOf(check.at)}/${check.path}`;
-      const where = `${check.at}: ${check.path}`;
-      const found = await fileDigest(path).catch((error) => {
-        if (error instanceof Deno.errors.NotFound) return undefined;
-        throw error;
-      });
-      if ("absent" in check) {
-        if (found) failures.push(`${where} should not exist, but holds ${found.size} bytes`);
-        continue;
-      }
-      if ("matches" in check) {
-        const text = found ? await Deno.readTextFile(path) : undefined;
-        if (text === undefined) failures.push(`${where} is missing`);
-        else if (!check.matches.test(text)) {
-          failures.push(`${where} does not match ${check.matches}:\n${text}`);
-        }
-        continue;
-      }
-      const want = await contentDigest(check.content, options.fixturesDir);
-      if (!found) {
-        failures.push(`${where} is missing (expected ${want.size} bytes, md5 ${want.md5})`);
-      } else if (found.size !== want.size || found.md5 !== want.md5) {
-        failures.push(
-          `${where}: ${found.size} bytes, md5 ${found.md5}; expected ${want.size} bytes, md5 ${want.md5}`,
-        );
-      }
-    }
-
-    if (testCase.replyOrder) {
-      // Where each expected text first appears in the delivered server-to-client chunks.
-      const delivered = proxies.flatMap((each) => each.log).filter((r) => r.dir === "s2c")
-        .sort((a, b) => a.t - b.t).map((r) => new TextDecoder().decode(r.head));
-      const positions = testCase.replyOrder.map((text) =>
-        delivered.findIndex((c) => c.includes(text))
-      );
-      const inOrder = positions.every((at, i) => at >= 0 && (i === 0 || at > positions[i - 1]));
-      if (!inOrder) {
-        failures.push(
-          `server answers arrived as ${JSON.stringify(delivered)}, ` +
-            `expected in the order ${JSON.stringify(testCase.replyOrder)}`,
-        );
-      }
-    }
-
-    if (testCase.bytes) {
-      const log = proxies.flatMap((each) => each.log);
-      const counted = countBytes(log);
-      const { c2s, s2c } = testCase.bytes;
-      if (counted.c2s !== c2s || counted.s2c !== s2c) {
-        failures.push(
-          `bytes through the proxy: c2s ${counted.c2s}, s2c ${counted.s2c}; ` +
-            `expected c2s ${c2s}, s2c ${s2c}\n${describeLog(log)}`,
-        );
-      }
-    }
+    failures.push(...await verifyFiles(testCase, folderOf, options.fixturesDir));
+    failures.push(...verifyTraffic(testCase, {
+      main: proxy?.log ?? [],
+      all: proxies.flatMap((each) => each.log),
+      connections: proxy?.connections.length ?? 0,
+    }));
   } catch (error) {
     const message = (error as Error).message;
     failures.push(timedOut ? `case ran past its ${caseMs} ms bound: ${message}` : message);

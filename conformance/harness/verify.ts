@@ -1,0 +1,101 @@
+/**
+ * What a case checks once its peers are done, apart from transcripts: the bytes the proxy
+ * delivered (in total, per connection, and the order of answers across clients) and the files
+ * left in the peers' folders (size and MD5 computed here, never taken from the programs).
+ * Each function returns the problems it found, one paragraph each.
+ *
+ * @module
+ */
+
+import type { ConformanceCase } from "./case.ts";
+import { type ChunkRecord, countBytes, describeLog } from "./chunk_log.ts";
+import { fileDigest } from "./file_digest.ts";
+import { contentDigest } from "./files.ts";
+
+/** Checks `bytes`, `connectionBytes` and `replyOrder` against the chunk logs of every proxy. */
+export function verifyTraffic(
+  testCase: ConformanceCase,
+  logs: { main: readonly ChunkRecord[]; all: readonly ChunkRecord[]; connections: number },
+): string[] {
+  const problems: string[] = [];
+  for (const [index, expected] of (testCase.connectionBytes ?? []).entries()) {
+    const counted = countBytes(logs.main, index);
+    if (counted.c2s !== expected.c2s || counted.s2c !== expected.s2c) {
+      problems.push(
+        `bytes of connection #${index}: c2s ${counted.c2s}, s2c ${counted.s2c}; ` +
+          `expected c2s ${expected.c2s}, s2c ${expected.s2c}`,
+      );
+    }
+  }
+  if ((testCase.connectionBytes?.length ?? 0) > logs.connections) {
+    problems.push(
+      `expected ${testCase.connectionBytes!.length} connections, saw ${logs.connections}`,
+    );
+  }
+
+  if (testCase.replyOrder) {
+    // Where each expected text first appears in the delivered server-to-client chunks.
+    const delivered = logs.all.filter((r) => r.dir === "s2c").toSorted((a, b) => a.t - b.t)
+      .map((r) => new TextDecoder().decode(r.head));
+    const positions = testCase.replyOrder.map((text) =>
+      delivered.findIndex((c) => c.includes(text))
+    );
+    const inOrder = positions.every((at, i) => at >= 0 && (i === 0 || at > positions[i - 1]));
+    if (!inOrder) {
+      problems.push(
+        `server answers arrived as ${JSON.stringify(delivered)}, ` +
+          `expected in the order ${JSON.stringify(testCase.replyOrder)}`,
+      );
+    }
+  }
+
+  if (testCase.bytes) {
+    const counted = countBytes(logs.all);
+    const { c2s, s2c } = testCase.bytes;
+    if (counted.c2s !== c2s || counted.s2c !== s2c) {
+      problems.push(
+        `bytes through the proxy: c2s ${counted.c2s}, s2c ${counted.s2c}; ` +
+          `expected c2s ${c2s}, s2c ${s2c}\n${describeLog(logs.all)}`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Checks `expectFiles`, finding each role's folder with `folderOf`. */
+export async function verifyFiles(
+  testCase: ConformanceCase,
+  folderOf: (role: string) => string,
+  fixturesDir: string,
+): Promise<string[]> {
+  const problems: string[] = [];
+  for (const check of testCase.expectFiles ?? []) {
+    const path = `${folderOf(check.at)}/${check.path}`;
+    const where = `${check.at}: ${check.path}`;
+    const found = await fileDigest(path).catch((error) => {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw error;
+    });
+    if ("absent" in check) {
+      if (found) problems.push(`${where} should not exist, but holds ${found.size} bytes`);
+      continue;
+    }
+    if ("matches" in check) {
+      const text = found ? await Deno.readTextFile(path) : undefined;
+      if (text === undefined) problems.push(`${where} is missing`);
+      else if (!check.matches.test(text)) {
+        problems.push(`${where} does not match ${check.matches}:\n${text}`);
+      }
+      continue;
+    }
+    const want = await contentDigest(check.content, fixturesDir);
+    if (!found) {
+      problems.push(`${where} is missing (expected ${want.size} bytes, md5 ${want.md5})`);
+    } else if (found.size !== want.size || found.md5 !== want.md5) {
+      problems.push(
+        `${where}: ${found.size} bytes, md5 ${found.md5}; expected ${want.size} bytes, md5 ${want.md5}`,
+      );
+    }
+  }
+  return problems;
+}
