@@ -91,6 +91,8 @@ const SHARED_HELPERS = [
   "borrowBuffer",
   "pythonJson",
   "frameHeader",
+  "describeListener",
+  "timestamp",
 ];
 
 /** The text of top-level function or class `name` with its doc comment, or undefined. */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { seedPython } from "./_helpers.ts";
 import type { Lesson } from "../harness/case.ts";
 import type { Step } from "../harness/expect.ts";
 
@@ -82,10 +83,7 @@ export const chat: Lesson = {
       title: "the seed's Python client against chat_server.ts",
       server: { peer: { program: "chat_server.ts" }, golden: "chat.server" },
       clients: [{
-        peer: {
-          command: ["python3", "-u", "{fixtures}/peers/chat_client.py", "{host}", "{port}"],
-          requires: "python3",
-        },
+        peer: seedPython("chat_client.py"),
         dialogue: SEED_DIALOGUE,
         golden: "chat.client",
       }],
@@ -96,10 +94,7 @@ export const chat: Lesson = {
       id: "chat-python-server",
       title: "chat_client.ts against the seed's Python server",
       server: {
-        peer: {
-          command: ["python3", "-u", "{fixtures}/peers/chat_server.py", "{host}", "{port}"],
-          requires: "python3",
-        },
+        peer: seedPython("chat_server.py"),
       },
       clients: [{
         peer: { program: "chat_client.ts" },

@@ -6,12 +6,12 @@
  * @module
  */
 
+import { utf8 } from "./_helpers.ts";
 import type { ClientRole, ConformanceCase, Lesson } from "../harness/case.ts";
 import type { ByteCounts } from "../harness/chunk_log.ts";
 import type { Step } from "../harness/expect.ts";
 import type { FileContent } from "../harness/files.ts";
 
-const utf8 = (text: string) => new TextEncoder().encode(text).length;
 const F_PNG: FileContent = { fixture: "files/f.png" }; // 1795 bytes
 const F_PNG_MD5 = "8538a2876ec718b52850d4abfa89b651";
 const WELCOME_LINE = utf8("欢迎登陆FTP系统\n");

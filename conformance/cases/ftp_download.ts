@@ -4,6 +4,7 @@
  * @module
  */
 
+import { seedPython } from "./_helpers.ts";
 import type { Lesson } from "../harness/case.ts";
 import type { Step } from "../harness/expect.ts";
 
@@ -87,10 +88,7 @@ export const ftpDownload: Lesson = {
       title: "ftp_download_client.ts against the seed's Python server",
       files: [{ at: "server", path: "f.png", content: F_PNG }],
       server: {
-        peer: {
-          command: ["python3", "-u", "{fixtures}/peers/ftp_download_server.py", "{host}", "{port}"],
-          requires: "python3",
-        },
+        peer: seedPython("ftp_download_server.py"),
       },
       clients: [{
         peer: { program: "ftp_download_client.ts" },
@@ -113,10 +111,7 @@ export const ftpDownload: Lesson = {
       files: [{ at: "server", path: "hello.txt", content: { text: "hello world\n" } }],
       server: { peer: { program: "ftp_download_server.ts" }, golden: false },
       clients: [{
-        peer: {
-          command: ["python3", "-u", "{fixtures}/peers/ftp_download_client.py", "{host}", "{port}"],
-          requires: "python3",
-        },
+        peer: seedPython("ftp_download_client.py"),
         dialogue: [get("hello.txt")],
         exitCode: 1,
         stderr: /EOFError/,

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { seedPython } from "./_helpers.ts";
 import type { Lesson } from "../harness/case.ts";
 
 const F_PNG = { fixture: "files/f.png" }; // 1795 bytes, md5 8538a2876ec718b52850d4abfa89b651
@@ -94,10 +95,7 @@ export const ftpUpload: Lesson = {
       files: [{ at: "client", path: "f.png", content: F_PNG }],
       server: { peer: { program: "ftp_upload_server.ts" }, golden: "ftp_upload.server" },
       clients: [{
-        peer: {
-          command: ["python3", "-u", "{fixtures}/peers/ftp_upload_client.py", "{host}", "{port}"],
-          requires: "python3",
-        },
+        peer: seedPython("ftp_upload_client.py"),
         golden: "ftp_upload.client",
       }],
       bytes: { c2s: 4 + 1795 + 32, s2c: SERVER_BYTES },

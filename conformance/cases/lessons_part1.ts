@@ -5,14 +5,14 @@
  * @module
  */
 
-import type { Lesson, Peer } from "../harness/case.ts";
+import { seedPython, utf8 } from "./_helpers.ts";
+import type { Lesson } from "../harness/case.ts";
 import type { Step } from "../harness/expect.ts";
 import { TIMESTAMP_MASK } from "../harness/mask.ts";
 
 const S000 = "000_84409504fdc3648b.txt";
 const S002 = "002_74a0ec6df0a817ca.txt";
 const S003 = "003_5d88270f3bd9af2f.txt";
-const utf8 = (text: string) => new TextEncoder().encode(text).length;
 
 /** 2.1 TCP代码示例. */
 export const tcpHello: Lesson = {
@@ -746,18 +746,12 @@ export const pseudoConcurrent: Lesson = {
 
 // --- Foreign peers: the seed's own Python programs against ours, both ways ---
 
-/** A seed Python program from fixtures/peers, given the harness's host and port. */
-const python = (script: string): Peer => ({
-  command: ["python3", "-u", `{fixtures}/peers/${script}`, "{host}", "{port}"],
-  requires: "python3",
-});
-
 tcpHello.cases.push(
   {
     id: "tcp_hello-python-client",
     title: "the seed's Python client against tcp_hello_server.ts",
     server: { peer: { program: "tcp_hello_server.ts" }, golden: "tcp_hello.server" },
-    clients: [{ peer: python("tcp_hello_client.py") }],
+    clients: [{ peer: seedPython("tcp_hello_client.py") }],
     bytes: { c2s: 5, s2c: 11 },
     mutations: [{
       program: "tcp_hello_server.ts",
@@ -769,7 +763,7 @@ tcpHello.cases.push(
   {
     id: "tcp_hello-python-server",
     title: "tcp_hello_client.ts against the seed's Python server",
-    server: { peer: python("tcp_hello_server.py") },
+    server: { peer: seedPython("tcp_hello_server.py") },
     clients: [{ peer: { program: "tcp_hello_client.ts" }, golden: "tcp_hello.client" }],
     bytes: { c2s: 5, s2c: 11 },
     mutations: [{
@@ -790,7 +784,7 @@ madongmei.cases.push(
       golden: "madongmei.server",
     },
     clients: [{
-      peer: python("madongmei_client.py"),
+      peer: seedPython("madongmei_client.py"),
       dialogue: ["马冬梅", "马冬梅", "Q"].map((type) => ({ wait: UNCLE, type })),
     }],
     bytes: { c2s: 18, s2c: 15 + 24 },
@@ -804,7 +798,7 @@ madongmei.cases.push(
   {
     id: "madongmei-python-server",
     title: "madongmei_client.ts against the seed's Python server (its randomness unseeded)",
-    server: { peer: python("madongmei_server.py") },
+    server: { peer: seedPython("madongmei_server.py") },
     clients: [{
       peer: { program: "madongmei_client.ts" },
       dialogue: ["马冬梅", "Q"].map((type) => ({ wait: UNCLE, type })),
@@ -828,7 +822,7 @@ udp.cases.push(
     title: "the seed's Python client against udp_server.ts",
     server: { peer: { program: "udp_server.ts" }, golden: "udp.server" },
     clients: [{
-      peer: python("udp_client.py"),
+      peer: seedPython("udp_client.py"),
       dialogue: ["你好", "hello", "Q"].map((type) => ({ wait: UDP_PROMPT, type })),
       golden: "udp.client",
     }],
@@ -843,7 +837,7 @@ udp.cases.push(
   {
     id: "udp-python-server",
     title: "udp_client.ts against the seed's Python server",
-    server: { peer: python("udp_server.py") },
+    server: { peer: seedPython("udp_server.py") },
     clients: [{
       peer: { program: "udp_client.ts" },
       dialogue: ["你好", "hello", "Q"].map((type) => ({ wait: UDP_PROMPT, type })),
@@ -864,14 +858,14 @@ threadedChat.cases.push(
     id: "threaded_chat-python-client",
     title: "the seed's Python client against threaded_chat_server.ts",
     server: { peer: { program: "threaded_chat_server.ts" }, golden: "threaded_chat.server" },
-    clients: [{ peer: python("threaded_chat_client.py"), dialogue: said("你", "q") }],
+    clients: [{ peer: seedPython("threaded_chat_client.py"), dialogue: said("你", "q") }],
     bytes: { c2s: 4, s2c: utf8("欢迎致电10086") + 6 },
     mutations: [{ program: "threaded_chat_server.ts", from: `"好"`, to: `"了"`, shows: "+你了" }],
   },
   {
     id: "threaded_chat-python-server",
     title: "threaded_chat_client.ts against the seed's Python socketserver",
-    server: { peer: python("threaded_chat_server.py") },
+    server: { peer: seedPython("threaded_chat_server.py") },
     clients: [{
       peer: { program: "threaded_chat_client.ts" },
       dialogue: said("你", "q"),
@@ -893,7 +887,7 @@ selectEcho.cases.push({
     "the seed's Python client against select_echo_server.ts (it ends on EOFError, as in Python)",
   server: { peer: { program: "select_echo_server.ts" }, golden: "select_echo.server" },
   clients: [{
-    peer: python("select_echo_client.py"),
+    peer: seedPython("select_echo_client.py"),
     dialogue: ["我", "你"].map((type) => ({ wait: SEND, type })),
     exitCode: 1,
     stderr: /EOFError/,
@@ -907,7 +901,7 @@ multiplex.cases.push({
   title: "the seed's Python client against multiplex_server.ts",
   server: { peer: { program: "multiplex_server.ts" }, golden: "multiplex.server" },
   clients: [{
-    peer: python("multiplex_client.py"),
+    peer: seedPython("multiplex_client.py"),
     dialogue: [
       { wait: ">>>", type: "你好" },
       { wait: ">>>", type: "我是客户端", serverShows: "收到消息: 你好" },
@@ -933,7 +927,7 @@ blocking.cases.push(
       exitsByItself: true,
       golden: "blocking.server",
     },
-    clients: [{ peer: python("blocking_client.py"), golden: "blocking.client" }],
+    clients: [{ peer: seedPython("blocking_client.py"), golden: "blocking.client" }],
     bytes: { c2s: 8, s2c: 0 },
     mutations: [{
       program: "blocking_server.ts",
@@ -945,7 +939,7 @@ blocking.cases.push(
   {
     id: "blocking-python-server",
     title: "blocking_client.ts against the seed's Python server",
-    server: { peer: python("blocking_server.py"), exitsByItself: true },
+    server: { peer: seedPython("blocking_server.py"), exitsByItself: true },
     clients: [{ peer: { program: "blocking_client.ts" }, golden: "blocking.client" }],
     bytes: { c2s: 8, s2c: 0 },
     mutations: [{

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { seedPython, utf8 } from "./_helpers.ts";
 import type { ConformanceCase, Lesson } from "../harness/case.ts";
 
 const S003 = "003_5d88270f3bd9af2f.txt";
@@ -157,7 +158,6 @@ export const framed: Lesson = {
 const MSG_PROMPT = ">>>";
 const typedAt = (...lines: string[]) => lines.map((type) => ({ wait: MSG_PROMPT, type }));
 const F_PNG = { fixture: "files/f.png" }; // 1795 bytes
-const utf8 = (text: string) => new TextEncoder().encode(text).length;
 /** Bytes of one frame holding `text`. */
 const frame = (text: string) => 4 + utf8(text);
 const MSG_TYPE = `{"msg_type": "msg"}`;
@@ -265,10 +265,7 @@ export const msgFile: Lesson = {
       files: [{ at: "client", path: "f.png", content: F_PNG }],
       server: { peer: { program: "msg_file_server.ts" }, golden: "msg_file.server" },
       clients: [{
-        peer: {
-          command: ["python3", "-u", "{fixtures}/peers/msg_file_client.py", "{host}", "{port}"],
-          requires: "python3",
-        },
+        peer: seedPython("msg_file_client.py"),
         dialogue: typedAt("msg|你好呀", "你好呀", "file|f.png", "Q"),
       }],
       bytes: {
@@ -395,10 +392,7 @@ export const loginLesson: Lesson = {
       files: [USERS],
       server: { peer: { program: "login_server.ts" }, golden: "login.server" },
       clients: [{
-        peer: {
-          command: ["python3", "-u", "{fixtures}/peers/login_client.py", "{host}", "{port}"],
-          requires: "python3",
-        },
+        peer: seedPython("login_client.py"),
         dialogue: login("alice", "secret"),
         golden: "login.client",
       }],
@@ -416,10 +410,7 @@ export const loginLesson: Lesson = {
         "login_client.ts against the seed's Python server: only bob, the last user, gets in there",
       files: [USERS],
       server: {
-        peer: {
-          command: ["python3", "-u", "{fixtures}/peers/login_server.py", "{host}", "{port}"],
-          requires: "python3",
-        },
+        peer: seedPython("login_server.py"),
       },
       clients: [
         {
@@ -662,10 +653,7 @@ export const ssh: Lesson = {
       title: "the seed's Python client (with 方式2's ack) against ssh_server.ts",
       server: { peer: { program: "ssh_server.ts" }, golden: false },
       clients: [{
-        peer: {
-          command: ["python3", "-u", "{fixtures}/peers/ssh_client.py", "{host}", "{port}"],
-          requires: "python3",
-        },
+        peer: seedPython("ssh_client.py"),
         dialogue: shell("echo 你好", "true"),
         exitCode: 1,
         stderr: /EOFError/,
@@ -682,10 +670,7 @@ export const ssh: Lesson = {
       id: "ssh-python-server",
       title: "ssh_client.ts against the seed's Python server (with 方式2's ack)",
       server: {
-        peer: {
-          command: ["python3", "-u", "{fixtures}/peers/ssh_server.py", "{host}", "{port}"],
-          requires: "python3",
-        },
+        peer: seedPython("ssh_server.py"),
       },
       clients: [{
         peer: { program: "ssh_client.ts" },
@@ -708,17 +693,11 @@ export const ssh: Lesson = {
 
 // --- Foreign peers for the framing lessons: the seed's own Python programs ---
 
-/** A seed Python program from fixtures/peers, given the harness's host and port. */
-const pythonPeer = (script: string) => ({
-  command: ["python3", "-u", `{fixtures}/peers/${script}`, "{host}", "{port}"],
-  requires: "python3",
-});
-
 sticky.cases.push({
   id: "sticky-python-client",
   title: "the seed's Python client's two sends arrive as one at sticky_server.ts",
   server: { peer: { program: "sticky_server.ts" }, exitsByItself: true, golden: "sticky.server" },
-  clients: [{ peer: pythonPeer("sticky_client.py"), golden: false }],
+  clients: [{ peer: seedPython("sticky_client.py"), golden: false }],
   bytes: { c2s: 15, s2c: 0 },
   mutations: [{
     program: "sticky_server.ts",
@@ -736,7 +715,7 @@ stickyLen.cases.push({
     exitsByItself: true,
     golden: "sticky_len.server",
   },
-  clients: [{ peer: pythonPeer("sticky_len_client.py"), golden: false }],
+  clients: [{ peer: seedPython("sticky_len_client.py"), golden: false }],
   bytes: { c2s: 18, s2c: 0 },
   mutations: [{
     program: "sticky_len_server.ts",
@@ -751,7 +730,7 @@ framed.cases.push(
     id: "framed-python-client",
     title: "the seed's Python client against framed_server.ts",
     server: { peer: { program: "framed_server.ts" }, exitsByItself: true, golden: "framed.server" },
-    clients: [{ peer: pythonPeer("framed_client.py"), golden: false }],
+    clients: [{ peer: seedPython("framed_client.py"), golden: false }],
     bytes: { c2s: 4 + 15 + 4 + 12, s2c: 0 },
     mutations: [{
       program: "framed_server.ts",
@@ -763,7 +742,7 @@ framed.cases.push(
   {
     id: "framed-python-server",
     title: "framed_client.ts against the seed's Python server",
-    server: { peer: pythonPeer("framed_server.py"), exitsByItself: true, golden: "framed.server" },
+    server: { peer: seedPython("framed_server.py"), exitsByItself: true, golden: "framed.server" },
     clients: [{ peer: { program: "framed_client.ts" }, golden: false }],
     bytes: { c2s: 4 + 15 + 4 + 12, s2c: 0 },
     mutations: [{
