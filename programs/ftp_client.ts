@@ -229,15 +229,15 @@ async function receiveToFile(
 }
 
 /**
- * Sends exactly `count` bytes of `file` from its current position, hashing them in order.
- * Three buffers rotate: while one piece is hashed, the next is read from disk and the one
- * before is still being sent.
+ * Sends exactly `count` bytes of `file` from its current position, hashing them in order
+ * (unless `hash` is null: the MD5 is already known). Three buffers rotate: while one piece is
+ * hashed, the next is read from disk and the one before is still being sent.
  */
 async function sendFromFile(
   file: Deno.FsFile,
   to: Deno.Conn,
   count: number,
-  hash: Hash,
+  hash: Hash | null,
   progress: (done: number) => void,
 ): Promise<void> {
   const buffers = [borrowBuffer(), borrowBuffer(), borrowBuffer()];
@@ -265,7 +265,7 @@ async function sendFromFile(
       const piece = await reading;
       // The buffer read into next was sent two pieces ago, and that send has been awaited.
       reading = readNext();
-      hash.update(piece);
+      hash?.update(piece);
       await sending;
       sending = writeAll(to, piece);
       sent += piece.length;

@@ -38,6 +38,10 @@
  *   them), or links leading outside the root are refused with a one-line `error:`; nothing
  *   outside the root is read or written. The narrow `--allow-read`/`--allow-write` of the run
  *   line above make the runtime enforce the same.
+ * - **Fast repeats**: the MD5 of a file it has sent whole is remembered with the file's
+ *   identity (inode, size, times); a later `get` of the unchanged file skips hashing it again.
+ *   The client still hashes what it receives, so a stale entry could fail a download, never
+ *   pass wrong bytes; any write to the file changes its identity.
  * - **Concurrency**: each connection has its own async task; a slow or stalled client never
  *   holds up another. Two uploads of the same name at once are refused, not interleaved.
  * - It announces `listening on tcp://HOST:PORT` on stderr, logs one line per transfer on
@@ -306,15 +310,15 @@ async function receiveToFile(
 }
 
 /**
- * Sends exactly `count` bytes of `file` from its current position, hashing them in order.
- * Three buffers rotate: while one piece is hashed, the next is read from disk and the one
- * before is still being sent.
+ * Sends exactly `count` bytes of `file` from its current position, hashing them in order
+ * (unless `hash` is null: the MD5 is already known). Three buffers rotate: while one piece is
+ * hashed, the next is read from disk and the one before is still being sent.
  */
 async function sendFromFile(
   file: Deno.FsFile,
   to: Deno.Conn,
   count: number,
-  hash: Hash,
+  hash: Hash | null,
   progress: (done: number) => void,
 ): Promise<void> {
   const buffers = [borrowBuffer(), borrowBuffer(), borrowBuffer()];
@@ -342,7 +346,7 @@ async function sendFromFile(
       const piece = await reading;
       // The buffer read into next was sent two pieces ago, and that send has been awaited.
       reading = readNext();
-      hash.update(piece);
+      hash?.update(piece);
       await sending;
       sending = writeAll(to, piece);
       sent += piece.length;
@@ -385,11 +389,54 @@ function parseCount(text: string): number | null {
 /** Uploads in progress, by partial file: a second upload of the same file is refused. */
 const uploading = new Set<string>();
 
+/**
+ * MD5s of whole files this server has hashed, by path, with the file's identity when it was
+ * hashed (device, inode, size, modification and change times). A `get` of an unchanged file
+ * then sends the bytes without hashing them again, which halves the CPU a download costs; the
+ * client still hashes what it receives, so a wrong entry could only fail a download, never
+ * pass a wrong file.
+ */
+const knownMd5s = new Map<string, { identity: string; md5: string }>();
+const KNOWN_MD5_LIMIT = 10_000;
+/**
+ * A file written within this long before hashing began is not cached: a later write could get
+ * the same modification time, since the kernel stamps times from a coarse clock. 100 ms covers
+ * that clock on filesystems with sub-second times; 2 s covers those that store whole seconds.
+ */
+const SETTLE_MS = { fine: 100, coarse: 2_000 };
+
+/** What must stay equal for a file's cached MD5 to hold. */
+function fileIdentity(info: Deno.FileInfo): string | null {
+  if (info.ctime === null || info.mtime === null) return null;
+  return [info.dev, info.ino, info.size, info.mtime.getTime(), info.ctime.getTime()].join(":");
+}
+
+/**
+ * Remembers `md5` for `path` if the file's identity did not change while it was hashed and
+ * its last write was well before hashing began: any write after that moves its times.
+ */
+function rememberMd5(
+  path: string,
+  before: Deno.FileInfo,
+  after: Deno.FileInfo,
+  hashingBegan: number,
+  md5: string,
+): void {
+  const identity = fileIdentity(before);
+  if (identity === null || identity !== fileIdentity(after)) return;
+  const written = before.mtime!.getTime();
+  const settle = written % 1000 === 0 ? SETTLE_MS.coarse : SETTLE_MS.fine;
+  if (hashingBegan - written < settle) return;
+  if (knownMd5s.size >= KNOWN_MD5_LIMIT) knownMd5s.delete(knownMd5s.keys().next().value!);
+  knownMd5s.set(path, { identity, md5 });
+}
+
 /** `get NAME`: size, the client's ack with its offset, the data from there, the MD5. */
 async function handleGet(session: FramedConn, root: string, name: string): Promise<string> {
   const path = await resolveExisting(root, name);
   using file = await Deno.open(path);
-  const size = (await file.stat()).size;
+  const before = await file.stat();
+  const size = before.size;
   await session.writeLine(String(size));
 
   const ack = await session.readLine();
@@ -397,11 +444,22 @@ async function handleGet(session: FramedConn, root: string, name: string): Promi
   const offset = match ? Number(match[1] ?? 0) : NaN;
   if (!(offset <= size)) throw new Error(`expected "${ACK} OFFSET" with OFFSET ≤ ${size}`);
 
-  // The MD5 covers the whole file, also the part the client already has.
-  const hash = createHash("md5");
-  await hashPrefix(file, offset, hash);
-  await sendFromFile(file, session.conn, size - offset, hash, () => {});
-  const md5 = hash.digest("hex");
+  const known = knownMd5s.get(path);
+  let md5: string;
+  if (known !== undefined && known.identity === fileIdentity(before)) {
+    // Hashed before and unchanged since: send the bytes, then the MD5 we already know.
+    await file.seek(offset, Deno.SeekMode.Start);
+    await sendFromFile(file, session.conn, size - offset, null, () => {});
+    md5 = known.md5;
+  } else {
+    // The MD5 covers the whole file, also the part the client already has.
+    const hashingBegan = Date.now();
+    const hash = createHash("md5");
+    await hashPrefix(file, offset, hash);
+    await sendFromFile(file, session.conn, size - offset, hash, () => {});
+    md5 = hash.digest("hex");
+    rememberMd5(path, before, await file.stat(), hashingBegan, md5);
+  }
   await session.writeLine(md5);
   return `get ${name}: ${byteCount(size - offset)} sent${offset ? ` (resumed at ${offset})` : ""}`;
 }

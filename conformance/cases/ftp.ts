@@ -150,6 +150,37 @@ export const ftp: Lesson = {
       generated: 64 << 20,
     }, 64 << 20),
     {
+      id: "ftp-get-cached",
+      title: "a repeated get skips re-hashing an unchanged file, and a changed file is hashed anew",
+      files: [{ at: "server", path: "ftp_root/data.bin", content: { generated: 1024 } }],
+      server: { peer: { program: "ftp_server.ts" }, golden: false },
+      clients: [
+        // The first two downloads leave the file's MD5 in the server's cache.
+        client("first", "get", "data.bin"),
+        client("second", "get", "data.bin"),
+        // Same size, other bytes, same inode: only the file's change time tells.
+        {
+          role: "editor",
+          peer: {
+            command: ["cp", "{fixtures}/files/every_byte.bin", "../server/ftp_root/data.bin"],
+          },
+          golden: false,
+        },
+        client("third", "get", "data.bin"),
+      ],
+      expectFiles: [
+        { at: "first", path: "data.bin", content: { generated: 1024 } },
+        { at: "second", path: "data.bin", content: { generated: 1024 } },
+        { at: "third", path: "data.bin", content: { fixture: "files/every_byte.bin" } },
+      ],
+      mutations: [{
+        program: "ftp_server.ts",
+        from: "known.identity === fileIdentity(before)",
+        to: "known.identity !== null",
+        shows: "MD5 mismatch (server ae87aaa8b0597ce11798e59f27aaa954",
+      }],
+    },
+    {
       id: "ftp-jail",
       title: "names that leave the root are refused; nothing outside is read or written",
       files: [
