@@ -149,7 +149,10 @@ async function serveClient(
   try {
     await writeAll(conn, encoder.encode(WELCOME));
     const info = await readJson(conn).catch(() => undefined);
-    if (info === null) return;
+    if (info === null) {
+      console.log(`${client}: left before sending a whole login`);
+      return;
+    }
     const { username, password } = (info ?? {}) as { username?: unknown; password?: unknown };
     const ok = typeof username === "string" && typeof password === "string" &&
       await userLogin(usersFile, username, password);

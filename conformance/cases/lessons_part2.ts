@@ -6,7 +6,7 @@
  * @module
  */
 
-import { seedPython, utf8 } from "./_helpers.ts";
+import { seedPython, utf8, vanishingAtEveryPoint } from "./_helpers.ts";
 import type { ConformanceCase, Lesson } from "../harness/case.ts";
 
 const S003 = "003_5d88270f3bd9af2f.txt";
@@ -753,3 +753,143 @@ framed.cases.push(
     }],
   },
 );
+
+// --- A client that vanishes at any point: the server keeps serving the next one ---
+
+msgFile.cases.push({
+  id: "msg_file-disconnects",
+  title: "clients vanishing at every field of a message and a file: no file saved, next served",
+  server: { peer: { program: "msg_file_server.ts" } },
+  clients: [
+    ...vanishingAtEveryPoint([
+      { send: frameOf(MSG_TYPE) },
+      { send: frameOf("你好") },
+      { send: frameOf(fileType("a.txt")) },
+      // The file last: every cut leaves it unfinished, so it must never appear.
+      { send: frameOf("hello file") },
+    ], 200),
+    { peer: { program: "msg_file_client.ts" }, dialogue: typedAt("msg|我还在", "Q") },
+  ],
+  expectFiles: [{ at: "server", path: "file/a.txt", absent: true }],
+  mutations: [{
+    program: "msg_file_server.ts",
+    from: "throw new Error(`the client closed after ${received} of ${length} bytes of a file`);",
+    to: "break;",
+    shows: "server: file/a.txt",
+  }],
+});
+
+uploadProgress.cases.push({
+  id: "upload_progress-disconnects",
+  title: "clients vanishing at every byte of a header and a file: nothing saved, next served",
+  files: [{ at: "client", path: "f.png", content: F_PNG }],
+  server: { peer: { program: "upload_progress_server.ts" } },
+  clients: [
+    ...vanishingAtEveryPoint([{ send: "a.bin-4" }, { send: Uint8Array.of(0, 1, 2, 3) }]),
+    {
+      peer: { program: "upload_progress_client.ts" },
+      dialogue: [{ wait: UPLOAD_PROMPT, type: "f.png" }],
+      golden: "upload_progress.client",
+    },
+  ],
+  expectFiles: [
+    { at: "server", path: "file/a.bin", absent: true },
+    { at: "server", path: "file/f.png", content: F_PNG },
+  ],
+  mutations: [{
+    program: "upload_progress_server.ts",
+    from: "if (received !== size) {",
+    to: "if (received > size) {",
+    shows: "server: file/a.bin",
+  }],
+});
+
+loginLesson.cases.push({
+  id: "login-disconnects",
+  title: "clients vanishing at every byte of the login JSON; alice still logs in after them",
+  files: [USERS],
+  server: { peer: { program: "login_server.ts", args: ["--fail-delay", "0"] } },
+  clients: [
+    ...vanishingAtEveryPoint([
+      { recv: "欢迎使用XX系统" },
+      { send: loginJson("alice", ALICE_HASH) },
+    ]),
+    {
+      peer: { program: "login_client.ts" },
+      dialogue: login("alice", "secret"),
+      golden: "login.client",
+    },
+  ],
+  mutations: [{
+    // The seed's way: whatever has come when the client leaves is taken as the JSON.
+    program: "login_server.ts",
+    from: "if (n === null) return null;",
+    to: "if (n === null) return JSON.parse(new TextDecoder().decode(buffer.subarray(0, filled)));",
+    shows: "+127.0.0.1:<PORT> null: 账号或密码错误",
+  }],
+});
+
+ssh.cases.push({
+  id: "ssh-disconnects",
+  title: "clients vanishing at every byte of a command and of the ack; the next is served",
+  server: { peer: { program: "ssh_server.ts" } },
+  clients: [
+    ...vanishingAtEveryPoint([
+      { send: "echo hi" },
+      { recv: "3" },
+      { send: "准备好接受了，loser可以发了" },
+      { recv: "hi\n" },
+    ]),
+    { peer: { program: "ssh_client.ts" }, dialogue: shell("echo 你好") },
+  ],
+  mutations: [{
+    // A server that takes the end of the stream for an ack.
+    program: "ssh_server.ts",
+    from: "if (ack === null) {",
+    to: `if (ack === "") {`,
+    shows: "+ack from client: null",
+  }],
+});
+
+// The single-client lessons end after their one client, as the seed's do; one that leaves
+// in the middle of a message ends them with one line, not a stack trace.
+framed.cases.push({
+  id: "framed-disconnect",
+  title: "a client leaving inside a message: one line on stderr, exit status 1",
+  server: {
+    peer: { program: "framed_server.ts" },
+    exitsByItself: true,
+    exitCode: 1,
+    stderr: /^framed_server\.ts: the client closed inside a 15-byte message$/,
+  },
+  clients: [{
+    role: "vanishing",
+    raw: [{ send: frameOf("xin正在学习").subarray(0, 9) }, { vanish: true }],
+  }],
+  mutations: [{
+    program: "framed_server.ts",
+    from:
+      "if (data === null) throw new Error(`the client closed inside a ${length}-byte message`);",
+    to: "if (data === null) return;",
+    shows: "exited with 0, expected 1",
+  }],
+});
+
+stickyLen.cases.push({
+  id: "sticky_len-disconnect",
+  title: "a client leaving inside a message: one line on stderr, exit status 1",
+  server: {
+    peer: { program: "sticky_len_server.ts" },
+    exitsByItself: true,
+    exitCode: 1,
+    stderr: /^sticky_len_server\.ts: the stream ended inside a 12-byte message$/,
+  },
+  clients: [{ role: "vanishing", raw: [{ send: "12kinght" }, { vanish: true }] }],
+  mutations: [{
+    // Whatever came is printed as if it were the message.
+    program: "sticky_len_server.ts",
+    from: "if (rest === null) throw new Error(`the stream ended inside a ${n}-byte message`);",
+    to: "if (rest === null) return Uint8Array.from(first);",
+    shows: "exited with 0, expected 1",
+  }],
+});

@@ -14,6 +14,12 @@ export type RawStep =
   | { recv: string | Uint8Array }
   /** Close the connection here, whatever the protocol expects next. */
   | { close: true }
+  /**
+   * Leave here as a vanishing client does: end the stream (FIN), then discard whatever still
+   * comes until the server closes its end. Returns only once the server has let go, so a case
+   * can put the next client right behind it; a server that never lets go fails the case.
+   */
+  | { vanish: true }
   /** Stop here but stay connected, silent, until the case ends (a stalled client). */
   | { leaveOpen: true };
 
@@ -44,7 +50,11 @@ export async function runRawPeer(
   timeoutMs: number,
 ): Promise<Deno.Conn | undefined> {
   const conn = await Deno.connect({ hostname, port });
-  const timer = setTimeout(() => conn.close(), timeoutMs);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    conn.close();
+  }, timeoutMs);
   let leftOpen = false;
   try {
     for (const step of steps) {
@@ -58,6 +68,12 @@ export async function runRawPeer(
           const show = (b: Uint8Array) => JSON.stringify(new TextDecoder().decode(b));
           throw new Error(`raw peer expected ${show(want)}, got ${show(got)}`);
         }
+      } else if ("vanish" in step) {
+        await conn.closeWrite();
+        const sink = new Uint8Array(64 * 1024);
+        while (await conn.read(sink).catch(() => null) !== null) { /* discard */ }
+        if (timedOut) throw new Error("the server never closed its end after the client left");
+        break;
       } else {
         leftOpen = "leaveOpen" in step;
         break;

@@ -60,3 +60,32 @@ Deno.test("leaveOpen hands back the connection, still open", async () => {
     server.close();
   }
 });
+
+Deno.test("vanish ends the stream and returns once the server has closed its end", async () => {
+  const server = echoServer();
+  try {
+    const left = await runRawPeer(
+      "127.0.0.1",
+      server.port,
+      [{ send: "ab" }, { vanish: true }],
+      5000,
+    );
+    assert.equal(left, undefined);
+  } finally {
+    server.close();
+  }
+});
+
+Deno.test("vanish fails when the server never lets go", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const holding = listener.accept();
+  try {
+    await assert.rejects(
+      runRawPeer("127.0.0.1", listener.addr.port, [{ vanish: true }], 100),
+      /never closed its end/,
+    );
+  } finally {
+    (await holding).close();
+    listener.close();
+  }
+});

@@ -1,0 +1,187 @@
+#!/usr/bin/env node
+/**
+ * The load generator of the connection benchmark, run by Node as a process of its own:
+ * `node bench/load_gen.mjs --port PORT --connections C --seconds S [options]`.
+ *
+ * Opens C TCP connections to one server in batches (each batch connected, and greeted when the
+ * server greets, before the next starts, so the server's accept backlog is never overrun), then
+ * on every connection sends a short UTF-8 message, waits for the whole expected reply, checks
+ * it byte for byte and sends again. A warm-up comes before the measured window.
+ *
+ * The reply it expects (`--reply`): `echo`, the message itself; `chat`, the message plus `好`
+ * (the lesson servers answer each read with its text plus `好`, raw UTF-8, no framing).
+ * `--greeting TEXT` is what the server sends first on every connection, before any message.
+ *
+ * Prints one JSON object on stdout: round trips per second over the measured window, p50 and
+ * p99 latency in ms (send to last reply byte, of the round trips that ended in the window),
+ * how many connections were open and how many completed a round trip in the window, and the
+ * errors (connect failures, resets or early closes, wrong replies) with a sample of each kind.
+ *
+ * Node rather than Deno: on this 2-core machine against the Node `net` echo, the same loop in
+ * Deno (`conn.read`/`conn.write`) drove fewer round trips per second (see docs/LOAD.md).
+ *
+ * @module
+ */
+
+import net from "node:net";
+import { parseArgs } from "node:util";
+
+const flags = parseArgs({
+  strict: true,
+  options: {
+    host: { type: "string", default: "127.0.0.1" },
+    port: { type: "string" },
+    connections: { type: "string", default: "100" },
+    seconds: { type: "string", default: "5" },
+    warmup: { type: "string", default: "1" },
+    message: { type: "string", default: "我" },
+    reply: { type: "string", default: "echo" },
+    greeting: { type: "string", default: "" },
+    batch: { type: "string", default: "100" },
+  },
+}).values;
+
+if (!flags.port) throw new Error("--port is required");
+if (flags.reply !== "echo" && flags.reply !== "chat") {
+  throw new Error(`--reply takes echo or chat, not ${flags.reply}`);
+}
+const connections = Number(flags.connections);
+const batchSize = Number(flags.batch);
+const message = Buffer.from(flags.message);
+const reply = Buffer.from(flags.reply === "echo" ? flags.message : flags.message + "好");
+const greeting = Buffer.from(flags.greeting);
+
+/** Latencies in whole microseconds up to 10 s; longer ones land in the last bucket. */
+const LATENCY_BUCKETS = 10_000_000;
+const latencies = new Uint32Array(LATENCY_BUCKETS);
+
+/** The latency (ms) below which `fraction` of the recorded round trips fall. */
+function percentile(fraction, count) {
+  const rank = Math.ceil(fraction * count);
+  let seen = 0;
+  for (let us = 0; us < LATENCY_BUCKETS; us++) {
+    seen += latencies[us];
+    if (seen >= rank && seen > 0) return us / 1000;
+  }
+  return null;
+}
+
+const errors = { connect: 0, closed: 0, wrongReply: 0 };
+const errorSamples = {};
+function fail(kind, detail) {
+  errors[kind]++;
+  errorSamples[kind] ??= detail;
+}
+
+/** Set once the window starts (round trips before it are warm-up) and once the run ends. */
+let windowStart = Infinity;
+let windowEnd = Infinity;
+let stopping = false;
+let roundTrips = 0;
+
+/** One connection: greeting, then message → reply for as long as the run lasts. */
+class Pinger {
+  socket;
+  /** Bytes of `expected` matched so far. */
+  matched = 0;
+  expected = greeting;
+  sentAt = 0;
+  servedInWindow = false;
+  /** Resolves once connected and greeted (true), or failed (false). */
+  ready;
+
+  constructor() {
+    this.ready = new Promise((resolve) => {
+      this.socket = net.connect({ host: flags.host, port: Number(flags.port), noDelay: true });
+      this.socket.on("connect", () => {
+        if (greeting.length === 0) this.#greeted(resolve);
+      });
+      this.socket.on("data", (chunk) => this.#onData(chunk, resolve));
+      this.socket.on("error", (error) => {
+        if (stopping) return;
+        if (this.socket.connecting) fail("connect", error.message);
+        else fail("closed", error.message);
+        resolve(false);
+      });
+      this.socket.on("end", () => {
+        if (!stopping) fail("closed", "closed by the server");
+        resolve(false);
+      });
+    });
+  }
+
+  #greeted(resolve) {
+    this.expected = reply;
+    this.matched = 0;
+    resolve(true);
+  }
+
+  /** Sends the message; the reply is matched as it arrives. */
+  send() {
+    this.sentAt = performance.now();
+    this.socket.write(message);
+  }
+
+  #onData(chunk, resolve) {
+    const expected = this.expected;
+    const wanted = expected.length - this.matched;
+    // More than the reply, or other bytes: the conversation is off track; give up on it.
+    if (
+      chunk.length > wanted ||
+      expected.compare(chunk, 0, chunk.length, this.matched, this.matched + chunk.length) !== 0
+    ) {
+      if (!stopping) fail("wrongReply", JSON.stringify(chunk.toString()));
+      this.socket.destroy();
+      resolve(false);
+      return;
+    }
+    this.matched += chunk.length;
+    if (this.matched < expected.length) return;
+    if (expected === greeting) return this.#greeted(resolve);
+    this.matched = 0;
+    const now = performance.now();
+    if (now >= windowStart && now < windowEnd) {
+      roundTrips++;
+      latencies[Math.min(Math.floor((now - this.sentAt) * 1000), LATENCY_BUCKETS - 1)]++;
+      this.servedInWindow = true;
+    }
+    if (!stopping) this.send();
+  }
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const pingers = [];
+const rampStart = performance.now();
+for (let opened = 0; opened < connections; opened += batchSize) {
+  const batch = [];
+  for (let i = opened; i < Math.min(connections, opened + batchSize); i++) batch.push(new Pinger());
+  const ready = await Promise.all(batch.map((p) => p.ready));
+  batch.forEach((p, i) => ready[i] && pingers.push(p));
+}
+const rampSeconds = (performance.now() - rampStart) / 1000;
+
+for (const pinger of pingers) pinger.send();
+await sleep(Number(flags.warmup) * 1000);
+windowStart = performance.now();
+await sleep(Number(flags.seconds) * 1000);
+windowEnd = performance.now();
+stopping = true;
+for (const pinger of pingers) pinger.socket.destroy();
+
+const seconds = (windowEnd - windowStart) / 1000;
+console.log(JSON.stringify({
+  connections,
+  open: pingers.length,
+  served: pingers.filter((p) => p.servedInWindow).length,
+  rampSeconds: Number(rampSeconds.toFixed(3)),
+  seconds: Number(seconds.toFixed(3)),
+  roundTrips,
+  roundTripsPerSecond: Math.round(roundTrips / seconds),
+  p50Ms: percentile(0.5, roundTrips),
+  p99Ms: percentile(0.99, roundTrips),
+  errors: errors.connect + errors.closed + errors.wrongReply,
+  errorKinds: errors,
+  errorSamples,
+}));
+process.exit(0);
