@@ -893,3 +893,27 @@ stickyLen.cases.push({
     shows: "exited with 0, expected 1",
   }],
 });
+
+// The login request is JSON, which ends where its object closes: the server reads until then,
+// however the bytes come. The welcome and the verdict are bare text read with one recv, as
+// in the seed, so only the client's direction can be split (see the README's table).
+loginLesson.cases.push({
+  id: "login-one-byte-request",
+  title: "the login JSON arriving one byte at a time is read whole",
+  files: [USERS],
+  server: { peer: { program: "login_server.ts" }, golden: "login.server" },
+  clients: [{
+    peer: { program: "login_client.ts" },
+    dialogue: login("alice", "secret"),
+    golden: "login.client",
+  }],
+  shaping: "one-byte-to-server",
+  bytes: { c2s: utf8(loginJson("alice", ALICE_HASH)), s2c: utf8("欢迎使用XX系统登陆成功") },
+  mutations: [{
+    // The seed's way: one read taken as the whole request.
+    program: "login_server.ts",
+    from: "// Not complete yet: read on.",
+    to: "return undefined;",
+    shows: `-127.0.0.1:<PORT> "alice": 登陆成功`,
+  }],
+});

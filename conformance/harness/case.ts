@@ -13,6 +13,7 @@ import type { Step } from "./expect.ts";
 import type { Mask } from "./mask.ts";
 import type { RawStep } from "./raw_peer.ts";
 import type { Mutation } from "./standalone.ts";
+import type { SHAPERS } from "./shapers.ts";
 
 /** Something that runs as a peer: one of our scripts, or a foreign program. */
 export type Peer =
@@ -123,10 +124,11 @@ export interface ConformanceCase {
   /** Files to check when the case ends. */
   expectFiles?: FileCheck[];
   /**
-   * Re-chunk every TCP connection's bytes on the way: `one-byte` writes, or `glued` (all of a
-   * direction in one write when its sender finishes; for one-way streams only).
+   * Re-chunk every TCP connection's bytes on the way: `one-byte` writes, `one-byte-to-server`
+   * (only what clients send), or `glued` (all of a direction in one write when its sender
+   * finishes; for one-way streams only).
    */
-  shaping?: "one-byte" | "glued";
+  shaping?: keyof typeof SHAPERS;
   /** Cut connection `conn` (accept order) after `after` bytes in direction `dir`. */
   cut?: { conn: number; dir: Direction; after: number };
   /**

@@ -61,5 +61,17 @@ export const glueUntilEnd: Shaper = async function* (chunks): AsyncGenerator<Uin
   if (size > 0) yield glued;
 };
 
+/**
+ * Splits every chunk travelling in `dir` into 1-byte writes and leaves the other direction as
+ * sent: for a protocol framed one way only, such as a JSON request answered with bare text.
+ */
+export function oneByteWritesIn(dir: Direction): Shaper {
+  return (chunks, travelling) => travelling === dir ? oneByteWrites(chunks, travelling) : chunks;
+}
+
 /** The shapers a case can ask for by name. */
-export const SHAPERS = { "one-byte": oneByteWrites, "glued": glueUntilEnd } as const;
+export const SHAPERS = {
+  "one-byte": oneByteWrites,
+  "one-byte-to-server": oneByteWritesIn("c2s"),
+  "glued": glueUntilEnd,
+} as const;
