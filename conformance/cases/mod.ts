@@ -10,6 +10,7 @@ import { chat } from "./chat.ts";
 import { ftp } from "./ftp.ts";
 import { ftpDownload } from "./ftp_download.ts";
 import { ftpUpload } from "./ftp_upload.ts";
+import { addIpv6Twins } from "./ipv6.ts";
 import {
   assertDemo,
   blocking,
@@ -37,6 +38,7 @@ import {
   stickyLen,
   uploadProgress,
 } from "./lessons_part2.ts";
+import "./third_party.ts";
 import { upper } from "./upper.ts";
 
 /** All lessons. */
@@ -71,3 +73,5 @@ export const lessons: Lesson[] = [
   uploadProgress,
   ssh,
 ];
+
+addIpv6Twins(lessons);

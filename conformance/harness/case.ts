@@ -129,6 +129,11 @@ export interface ConformanceCase {
    * finishes; for one-way streams only).
    */
   shaping?: keyof typeof SHAPERS;
+  /**
+   * The address every peer uses (default `127.0.0.1`): the server gets `--host HOST`, the proxy
+   * listens there, and clients get `--host HOST`. `::1` runs the case over IPv6.
+   */
+  host?: string;
   /** Cut connection `conn` (accept order) after `after` bytes in direction `dir`. */
   cut?: { conn: number; dir: Direction; after: number };
   /**

@@ -9,6 +9,7 @@
  */
 
 import type { ClientRole, ConformanceCase, Peer } from "./case.ts";
+import type { ChunkRecord } from "./chunk_log.ts";
 import { Child, ChildScope, type Command } from "./children.ts";
 import { writeContent } from "./files.ts";
 import { ExpectSession } from "./expect.ts";
@@ -50,9 +51,11 @@ export interface CaseResult {
   notes: string[];
   /** Wall time in milliseconds. */
   ms: number;
+  /** Each listener's chunk log (main listener first), for sequence diagrams; absent if skipped. */
+  traffic?: (readonly ChunkRecord[])[];
 }
 
-/** The host every case runs on. */
+/** The host a case runs on unless it names another (e.g. `::1`). */
 const HOST = "127.0.0.1";
 
 /** A client's output, kept until every port is known and goldens can be compared. */
@@ -63,8 +66,8 @@ interface ClientOutcome {
 }
 
 /** The arguments that point a program at the server (none for a program that runs alone). */
-function addressArgs(port: number | undefined): string[] {
-  return port === undefined ? [] : ["--host", HOST, "--port", String(port)];
+function addressArgs(host: string, port: number | undefined): string[] {
+  return port === undefined ? [] : ["--host", host, "--port", String(port)];
 }
 
 /** True if `tool` is an executable file in a PATH folder. */
@@ -105,6 +108,7 @@ export async function runCase(
   const failures: string[] = [];
   const notes: string[] = [];
   const stepMs = options.stepTimeoutMs ?? 10_000;
+  const host = testCase.host ?? HOST;
   const work = await Deno.makeTempDir({ prefix: "socket-lessons-" });
   const scope = new ChildScope(options.tag ?? crypto.randomUUID(), options.onSpawn);
   // One recording proxy (TCP) or relay (UDP) per listener the server announced; the first is
@@ -131,12 +135,12 @@ export async function runCase(
         folder,
         options.mutation,
       );
-      const args = [...addressArgs(port), ...(peer.args ?? [])];
+      const args = [...addressArgs(host, port), ...(peer.args ?? [])];
       return scope.spawn(label, stagedCommand(staged, args));
     }
     await Deno.mkdir(folder, { recursive: true });
     const words = peer.command.map((word) =>
-      word.replaceAll("{host}", HOST).replaceAll("{port}", String(port ?? ""))
+      word.replaceAll("{host}", host).replaceAll("{port}", String(port ?? ""))
         .replaceAll("{fixtures}", options.fixturesDir)
     );
     return scope.spawn(label, { cmd: words[0], args: words.slice(1), cwd: folder });
@@ -175,7 +179,7 @@ export async function runCase(
   const runClient = async (role: ClientRole, proxyPort?: number): Promise<ClientOutcome[]> => {
     const name = role.role ?? "client";
     if (role.raw) {
-      const open = await runRawPeer(HOST, proxyPort!, role.raw, stepMs).catch((error) => {
+      const open = await runRawPeer(host, proxyPort!, role.raw, stepMs).catch((error) => {
         throw new Error(`${name}: ${(error as Error).message}`);
       });
       if (open) heldOpen.push(open);
@@ -235,6 +239,11 @@ export async function runCase(
     const listening = server
       ? await awaitReadiness(server, testCase.server?.listeners ?? 1, stepMs)
       : [];
+    // A case on another host (IPv6) must find the server there, not where it would be anyway.
+    const elsewhere = listening.filter((address) => testCase.host && address.hostname !== host);
+    if (elsewhere.length) {
+      throw new Error(`the server listens on ${elsewhere[0].hostname}, not on ${host}`);
+    }
     const cut = testCase.cut;
     for (const [index, upstream] of listening.entries()) {
       if (upstream.transport === "udp") {
@@ -337,5 +346,6 @@ export async function runCase(
     await scope.killAll();
     await Deno.remove(work, { recursive: true }).catch(() => {});
   }
-  return result(failures.length ? "failed" : "passed", failures, notes);
+  const traffic = proxies.map((each) => each.log);
+  return { ...result(failures.length ? "failed" : "passed", failures, notes), traffic };
 }

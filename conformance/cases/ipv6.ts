@@ -1,0 +1,68 @@
+/**
+ * IPv6: every networked lesson's main case once more with `--host ::1` for the server and its
+ * clients (the proxy listens on `::1` too), against the same goldens. Where a program prints an
+ * address, `[::1]` and `::1` read as `127.0.0.1` for the comparison; everything else must be
+ * byte for byte what the IPv4 run shows.
+ *
+ * @module
+ */
+
+import type { ConformanceCase, Lesson } from "../harness/case.ts";
+import type { Mask } from "../harness/mask.ts";
+
+/** A deliberate breakage and the text its failure report must show. */
+type CaseMutation = NonNullable<ConformanceCase["mutations"]>[number];
+
+/** The IPv6 loopback address in a transcript, compared as the IPv4 one the goldens show. */
+const IPV6_LOOPBACK: Mask = { pattern: /\[::1\]|::1/g, placeholder: "127.0.0.1" };
+
+/** The IPv6 twin of `base`: same peers, files, bytes and goldens, over `::1`. */
+function overIpv6(base: ConformanceCase): ConformanceCase {
+  const serverGolden = base.server?.golden;
+  return {
+    ...base,
+    id: `${base.id}-ipv6`,
+    title: `${base.title} (over IPv6, ::1)`,
+    host: "::1",
+    masks: [...(base.masks ?? []), IPV6_LOOPBACK],
+    server: base.server && {
+      ...base.server,
+      golden: serverGolden === false ? false : serverGolden ?? `${base.id}.server`,
+    },
+    clients: base.clients.map((phase) =>
+      [phase].flat().map((role) => ({
+        ...role,
+        golden: role.golden ?? `${base.id}.${role.role ?? "client"}`,
+      }))
+    ),
+    mutations: [ipv4OnlyServer(base) ?? base.mutations![0]],
+  };
+}
+
+/** The server of `base` listening on 127.0.0.1 whatever `--host` says: the twin must catch it. */
+function ipv4OnlyServer(base: ConformanceCase): CaseMutation | undefined {
+  const peer = base.server?.peer;
+  if (!peer || !("program" in peer)) return undefined;
+  const source = Deno.readTextFileSync(new URL(`../../programs/${peer.program}`, import.meta.url));
+  const listen = [
+    "Deno.listen({ hostname, port })",
+    `Deno.listenDatagram({ transport: "udp", hostname, port })`,
+  ]
+    .find((call) => source.includes(call));
+  if (listen === undefined) return undefined;
+  return {
+    program: peer.program,
+    from: listen,
+    to: listen.replace("hostname,", `hostname: "127.0.0.1",`),
+    shows: "the server listens on 127.0.0.1, not on ::1",
+  };
+}
+
+/** Adds the IPv6 twin of each networked lesson's main case (the one named like the lesson). */
+export function addIpv6Twins(lessons: readonly Lesson[]): void {
+  for (const lesson of lessons) {
+    if (lesson.transport === "none") continue;
+    const main = lesson.cases.find((testCase) => testCase.id === lesson.id) ?? lesson.cases[0];
+    lesson.cases.push(overIpv6(main));
+  }
+}
