@@ -100,27 +100,35 @@ async function chatFrom(scope: ChildScope, ns: string, host: string, port: numbe
   return { status, transcript: session.transcript };
 }
 
+/**
+ * With hosts A and B made, starts chat_server.ts on host A bound to `bind`, runs `body` with
+ * the namespaces and the server's port, and stops every process and removes the hosts after.
+ */
+async function withChatServerOnA(
+  bind: string,
+  body: (scope: ChildScope, a: string, b: string, port: number) => Promise<void>,
+): Promise<void> {
+  await withTwoHosts(async (a, b) => {
+    const scope = new ChildScope(`two-hosts-${crypto.randomUUID()}`);
+    try {
+      const server = spawnIn(scope, a, "server", "chat_server.ts", ["--host", bind, "--port", "0"]);
+      const [listening] = await awaitReadiness(server, 1, STEP_MS);
+      assert.equal(listening.hostname, bind);
+      await body(scope, a, b, listening.port);
+    } finally {
+      await scope.killAll();
+    }
+  });
+}
+
 Deno.test({
   name: "two hosts: a server bound to 0.0.0.0 on host A serves a client on host B",
   ignore: reason !== null,
   async fn() {
-    await withTwoHosts(async (a, b) => {
-      const scope = new ChildScope(`two-hosts-${crypto.randomUUID()}`);
-      try {
-        const server = spawnIn(scope, a, "server", "chat_server.ts", [
-          "--host",
-          "0.0.0.0",
-          "--port",
-          "0",
-        ]);
-        const [listening] = await awaitReadiness(server, 1, STEP_MS);
-        assert.equal(listening.hostname, "0.0.0.0");
-        const { status, transcript } = await chatFrom(scope, b, HOST_A, listening.port);
-        assert.equal(status.code, 0, transcript);
-        assert.match(transcript, /^欢迎致电babyshen\n.*我\n我好\n/);
-      } finally {
-        await scope.killAll();
-      }
+    await withChatServerOnA("0.0.0.0", async (scope, _a, b, port) => {
+      const { status, transcript } = await chatFrom(scope, b, HOST_A, port);
+      assert.equal(status.code, 0, transcript);
+      assert.match(transcript, /^欢迎致电babyshen\n.*我\n我好\n/);
     });
   },
 });
@@ -129,33 +137,21 @@ Deno.test({
   name: "two hosts: a server bound to 127.0.0.1 on host A is unreachable from host B",
   ignore: reason !== null,
   async fn() {
-    await withTwoHosts(async (a, b) => {
-      const scope = new ChildScope(`two-hosts-${crypto.randomUUID()}`);
-      try {
-        const server = spawnIn(scope, a, "server", "chat_server.ts", [
-          "--host",
-          "127.0.0.1",
-          "--port",
-          "0",
-        ]);
-        const [listening] = await awaitReadiness(server, 1, STEP_MS);
-        // From host B: nothing listens on A's address, so the connection is refused, in one line.
-        const client = spawnIn(scope, b, "client", "chat_client.ts", [
-          "--host",
-          HOST_A,
-          "--port",
-          String(listening.port),
-        ]);
-        const status = await client.waitExit(STEP_MS);
-        assert.equal(status.code, 1);
-        assert.match(client.stderr.text, /^chat_client\.ts: .*refused.*\n$/i);
-        // From host A itself the same server answers: it is alive, only bound to loopback.
-        const local = await chatFrom(scope, a, "127.0.0.1", listening.port);
-        assert.equal(local.status.code, 0, local.transcript);
-        assert.match(local.transcript, /我好/);
-      } finally {
-        await scope.killAll();
-      }
+    await withChatServerOnA("127.0.0.1", async (scope, a, b, port) => {
+      // From host B: nothing listens on A's address, so the connection is refused, in one line.
+      const client = spawnIn(scope, b, "client", "chat_client.ts", [
+        "--host",
+        HOST_A,
+        "--port",
+        String(port),
+      ]);
+      const status = await client.waitExit(STEP_MS);
+      assert.equal(status.code, 1);
+      assert.match(client.stderr.text, /^chat_client\.ts: .*refused.*\n$/i);
+      // From host A itself the same server answers: it is alive, only bound to loopback.
+      const local = await chatFrom(scope, a, "127.0.0.1", port);
+      assert.equal(local.status.code, 0, local.transcript);
+      assert.match(local.transcript, /我好/);
     });
   },
 });
