@@ -44,18 +44,23 @@ export const planned: PlannedLesson[] = [];
 const scriptLinks = (scripts: string[]) =>
   scripts.map((s) => `[\`${s}\`](programs/${s})`).join(" ");
 
+/** A link to the lesson's page (`deno task docs` writes it) with its sequence diagram. */
+const pageLink = (entry: CatalogEntry) =>
+  `[${entry.transport === "none" ? "no traffic" : "diagram"}](docs/lessons/${entry.id}.md)`;
+
 /** The README's lesson index: a Markdown table of every built and planned lesson. */
 export function lessonIndex(): string {
   const rows = [
-    "| Lesson | Seed, section | Scripts | Conformance cases | Status |",
-    "| --- | --- | --- | --- | --- |",
+    "| Lesson | Seed, section | Scripts | On the wire | Conformance cases | Status |",
+    "| --- | --- | --- | --- | --- | --- |",
     ...catalog.map((entry) =>
       `| ${entry.title}<br>${entry.titleEn} | \`${entry.seed.file}\`<br>${entry.seed.section} | ` +
-      `${scriptLinks(entry.scripts)} | ${entry.cases.map((c) => `\`${c}\``).join(" ")} | done |`
+      `${scriptLinks(entry.scripts)} | ${pageLink(entry)} | ` +
+      `${entry.cases.map((c) => `\`${c}\``).join(" ")} | done |`
     ),
     ...planned.map((entry) =>
       `| ${entry.title}<br>${entry.titleEn} | \`${entry.seed.file}\`<br>${entry.seed.section} | ` +
-      `${entry.scripts.map((s) => `\`${s}\``).join(" ")} | | planned (#${entry.issue}) |`
+      `${entry.scripts.map((s) => `\`${s}\``).join(" ")} | | | planned (#${entry.issue}) |`
     ),
   ];
   return rows.join("\n") + "\n";

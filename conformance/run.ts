@@ -5,7 +5,9 @@
  * Runs every check (each lesson's cases, each deliberate mutation a case must catch, and each
  * script's command-line contract) several at a time, prints `ok` or `FAIL` with the reasons as
  * each finishes, and ends with the line `N passed, N failed`. Exit status 0 only if nothing
- * failed. Ctrl-C (or SIGTERM) kills every child process before exiting.
+ * failed. Ctrl-C (or SIGTERM) kills every child process before exiting. A lesson's main case
+ * also fails when the sequence diagram on its page (`docs/lessons/<id>.md`) no longer matches
+ * its traffic.
  *
  * This is a plain program rather than a `deno test` file because the suite needs what
  * `deno test` cannot give: cases run in parallel within one module, a fixed closing line that
@@ -19,6 +21,8 @@ import type { Lesson } from "./harness/case.ts";
 import { killChildrenOnInterrupt, RUN_TAG_VARIABLE } from "./harness/children.ts";
 import { checkCli } from "./harness/cli_check.ts";
 import { type CaseResult, runCase, type RunOptions } from "./harness/run_case.ts";
+import { checkLessonDiagram } from "./diagram_check.ts";
+import { LESSON_PAGES_DIR, mainCase } from "./lesson_page.ts";
 
 const USAGE = `Usage: deno task conformance [options]
 
@@ -30,6 +34,8 @@ Options:
   --cases MODULE  take lessons from MODULE (exporting \`lessons\`) instead of this project's
   --programs DIR  folder of the scripts the cases name (default: programs/)
   --fixtures DIR  folder of transcripts/ and peers/ (default: fixtures/)
+  --pages DIR     folder of the lesson pages whose diagrams each main case checks
+                  (default: docs/lessons/, or none with --cases)
   --help          show this help`;
 
 /** A named check and how to run it. */
@@ -43,14 +49,35 @@ interface Check {
 /** Text on one line, for a check's name. */
 const oneLine = (text: string) => text.replaceAll("\n", "⏎");
 
-/** Every check for `lessons`: cases, mutations they must catch, command-line contracts. */
-export function buildChecks(lessons: Lesson[], options: RunOptions): Check[] {
+/**
+ * Every check for `lessons`: cases, mutations they must catch, command-line contracts. With
+ * `pagesDir`, each lesson's main case also checks the diagram on the lesson's page against its
+ * traffic (under `options.update`, rewrites the page instead).
+ */
+export function buildChecks(lessons: Lesson[], options: RunOptions, pagesDir?: string): Check[] {
   const checks: Check[] = [];
   for (const lesson of lessons) {
     for (const testCase of lesson.cases) {
+      const drawn = pagesDir !== undefined && testCase === mainCase(lesson);
       checks.push({
         name: `${testCase.id}: ${testCase.title}`,
-        run: () => runCase(testCase, options),
+        run: async () => {
+          const result = await runCase(testCase, options);
+          // Only traffic that passed the case is the lesson's to draw.
+          if (!drawn || result.status !== "passed") return result;
+          const found = await checkLessonDiagram(lesson, result.traffic ?? [], {
+            pagesDir,
+            programsDir: options.programsDir,
+            update: options.update,
+          });
+          const failures = [...result.failures, ...found.failures];
+          return {
+            ...result,
+            status: failures.length ? "failed" : "passed",
+            failures,
+            notes: [...result.notes, ...found.notes],
+          };
+        },
       });
       for (const mutation of testCase.mutations ?? []) {
         checks.push({
@@ -144,6 +171,7 @@ async function main(args: string[]): Promise<number> {
         cases: { type: "string" },
         programs: { type: "string" },
         fixtures: { type: "string" },
+        pages: { type: "string" },
         help: { type: "boolean" },
       },
     }).values;
@@ -181,7 +209,9 @@ async function main(args: string[]): Promise<number> {
   };
 
   const filters = flags.filter ?? [];
-  const checks = buildChecks(lessons, options).filter((check) =>
+  // Another project's lessons (--cases) have no pages here unless told where.
+  const pagesDir = flags.pages ?? (flags.cases ? undefined : LESSON_PAGES_DIR);
+  const checks = buildChecks(lessons, options, pagesDir).filter((check) =>
     filters.length === 0 || filters.some((text) => check.name.includes(text))
   );
   const started = performance.now();

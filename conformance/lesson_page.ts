@@ -1,0 +1,163 @@
+/**
+ * A lesson's page, `docs/lessons/<lesson id>.md`: its titles, seed, scripts and run commands,
+ * and the sequence diagram of its main conformance case. The page is generated (`deno task
+ * docs`); the suite reads the diagram back out of it to check it against each run's traffic.
+ *
+ * @module
+ */
+
+import { type DiagramCast, sequenceDiagram } from "./diagram.ts";
+import type { ConformanceCase, Lesson, Peer } from "./harness/case.ts";
+import type { ChunkRecord } from "./harness/chunk_log.ts";
+import { formatMarkdown } from "./index.ts";
+
+/** The folder of the lesson pages in this project. */
+export const LESSON_PAGES_DIR = decodeURIComponent(
+  new URL("../docs/lessons", import.meta.url).pathname,
+);
+
+/** The path of `lesson`'s page inside the repository, for links. */
+export function lessonPagePath(lesson: Pick<Lesson, "id">): string {
+  return `docs/lessons/${lesson.id}.md`;
+}
+
+/**
+ * The case a lesson's diagram is drawn from: the one whose id is the lesson's, else its first.
+ * Every lesson's main case runs its clients one after another, so its traffic has one order.
+ */
+export function mainCase(lesson: Lesson): ConformanceCase {
+  return lesson.cases.find((each) => each.id === lesson.id) ?? lesson.cases[0];
+}
+
+/** A peer's name in a diagram: its script, or the file a foreign command runs. */
+function peerName(peer: Peer): string {
+  if ("program" in peer) return peer.program;
+  const file = peer.command.findLast((word) => /\.\w+$/.test(word)) ?? peer.command[0];
+  return file.split("/").at(-1)!;
+}
+
+/** Who takes part in `testCase`: the server's name, and each listener's clients in turn. */
+export function castOf(testCase: ConformanceCase): DiagramCast {
+  const clients: string[][] = [];
+  for (const role of testCase.clients.flat()) {
+    const listener = role.listener ?? 0;
+    while (clients.length <= listener) clients.push([]);
+    clients[listener].push(role.peer ? peerName(role.peer) : role.role ?? "raw client");
+  }
+  return { server: testCase.server ? peerName(testCase.server.peer) : "server", clients };
+}
+
+/**
+ * Lessons whose client sends on a connection without waiting for the replies (the selectors
+ * client writes both its messages as soon as the socket is writable), so how the two directions
+ * interleave changes from run to run: their connections are drawn one message each way.
+ */
+export const SENDS_WITHOUT_WAITING: ReadonlySet<string> = new Set(["multiconn"]);
+
+/** The diagram of `lesson`'s main case from its traffic (one log per listener), if any. */
+export function lessonDiagram(
+  lesson: Lesson,
+  traffic: readonly (readonly ChunkRecord[])[],
+): string | undefined {
+  return sequenceDiagram(traffic, castOf(mainCase(lesson)), {
+    datagrams: lesson.transport === "udp",
+    oneMessageEachWay: SENDS_WITHOUT_WAITING.has(lesson.id),
+  });
+}
+
+/** The `@run` line of each script's header, in the lesson's order. */
+export async function runCommands(programsDir: string, scripts: string[]): Promise<string[]> {
+  const commands: string[] = [];
+  for (const script of scripts) {
+    const source = await Deno.readTextFile(`${programsDir}/${script}`);
+    const line = /^ \* @run (.+)$/m.exec(source)?.[1];
+    commands.push(line ?? `deno run -A ${script}`);
+  }
+  return commands;
+}
+
+/** The fence that opens a diagram on a page. */
+const MERMAID_FENCE = "```mermaid\n";
+
+/** What one arrow stands for, beyond the obvious. */
+function unitNote(lesson: Lesson): string {
+  if (lesson.transport === "udp") return "";
+  if (SENDS_WITHOUT_WAITING.has(lesson.id)) {
+    return " (all a connection sent, or all it got back: the client sends without waiting " +
+      "for replies, so how the two ways interleave varies from run to run)";
+  }
+  return " (the consecutive chunks of one connection in one direction)";
+}
+
+/** Why a lesson without traffic has no diagram. */
+function noDiagramReason(lesson: Lesson, testCase: ConformanceCase): string {
+  if (lesson.transport === "none") {
+    return "Its program uses no network, so there is no traffic to draw.";
+  }
+  return `The case \`${testCase.id}\` runs the program alone: it talks to itself inside one ` +
+    "process, where no recording proxy sits, so there is no traffic to draw.";
+}
+
+/**
+ * The page of `lesson` (formatted as `deno fmt` formats Markdown), with `diagram` (from
+ * {@linkcode lessonDiagram}) or, without one, a line saying why there is none.
+ */
+export async function lessonPage(
+  lesson: Lesson,
+  diagram: string | undefined,
+  commands: string[],
+): Promise<string> {
+  const testCase = mainCase(lesson);
+  const scripts = lesson.scripts.map((script) => `[\`${script}\`](../../programs/${script})`);
+  const transport = lesson.transport === "none"
+    ? "none (no network)"
+    : `${lesson.transport.toUpperCase()}, by default on ${lesson.host}:${lesson.port}`;
+  const unit = lesson.transport === "udp" ? "datagram" : "message";
+  const lines = [
+    `# ${lesson.title} · ${lesson.titleEn}`,
+    "",
+    `- Seed: \`${lesson.seed.file}\`, section ${lesson.seed.section}`,
+    `- Scripts: ${scripts.join(", ")}`,
+    `- Transport: ${transport}`,
+    "",
+    "## Run it",
+    "",
+    lesson.scripts.length > 1
+      ? "Each script runs alone, from the folder it is in (start the server first):"
+      : "The script runs alone, from the folder it is in:",
+    "",
+    "```sh",
+    ...commands,
+    "```",
+    "",
+    "## On the wire",
+    "",
+    ...(diagram
+      ? [
+        `The conformance case \`${testCase.id}\` (${testCase.title}), as the recording proxy ` +
+        `between client and server saw it. One arrow per ${unit}` + unitNote(lesson) +
+        ", with its size in bytes and the start of its text. Each client " +
+        (lesson.transport === "udp" ? "address" : "connection") + " is a participant of its " +
+        "own, drawn one after another in the order they began (connections one client opens at " +
+        "once: in the order of what they carried).",
+        "",
+        MERMAID_FENCE + diagram + "```",
+      ]
+      : [noDiagramReason(lesson, testCase)]),
+    "",
+    `Generated by \`deno task docs\` from the conformance case \`${testCase.id}\`; ` +
+    "`deno task conformance` fails when " +
+    (diagram ? "this diagram no longer matches the case's traffic" : "the case shows traffic") +
+    " (`--update` rewrites the page).",
+  ];
+  return await formatMarkdown(lines.join("\n") + "\n");
+}
+
+/** The diagram on a page (the text inside its `mermaid` fence), or `undefined` if it has none. */
+export function diagramInPage(page: string): string | undefined {
+  const start = page.indexOf(MERMAID_FENCE);
+  if (start < 0) return undefined;
+  const from = start + MERMAID_FENCE.length;
+  const end = page.indexOf("\n```", from - 1);
+  return end < 0 ? page.slice(from) : page.slice(from, end + 1);
+}
