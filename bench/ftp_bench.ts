@@ -1,6 +1,6 @@
 #!/usr/bin/env -S deno run -A
 /**
- * The FTP benchmark: `deno task bench [--size BYTES] [--rounds N] [--write-docs]`.
+ * The FTP benchmark: `deno task bench ftp [--size BYTES] [--rounds N] [--write-docs]`.
  *
  * Puts and gets one file (1 GiB by default) through `ftp_server.ts` with `ftp_client.ts` on
  * loopback, and measures in the same run the two references the figures are judged against:

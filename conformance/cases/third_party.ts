@@ -1,6 +1,9 @@
 /**
  * Software nobody here wrote: `nc` (netcat-openbsd) and `socat` as clients of the chat, welcome,
- * echo and UDP servers, sending the seeds' bytes exactly (no newline: `printf`, not `echo`).
+ * echo and UDP servers, sending the seeds' bytes exactly (no newline: `printf`, not `echo`), and
+ * as the server of the welcome client, the one client whose server needs no logic (it sends a
+ * text and closes). The chat and echo servers answer each message with a changed copy, which
+ * neither tool can do, and socat does not say which UDP port it got, so those stop there.
  *
  * Each tool reads its input from a small shell pipeline, `{ printf MSG; read _; … } | TOOL`:
  * `printf` sends one message, and `read` holds the next one back until the harness has seen
@@ -11,7 +14,7 @@
  * @module
  */
 
-import type { ClientRole, ConformanceCase } from "../harness/case.ts";
+import type { ClientRole, ConformanceCase, ServerRole } from "../harness/case.ts";
 import type { Step } from "../harness/expect.ts";
 import { utf8 } from "./_helpers.ts";
 import { chat } from "./chat.ts";
@@ -107,3 +110,39 @@ udp.cases.push(...withEachTool("udp", "a third-party client: 你好 → 已收�
     shows: "收到了",
   }],
 })));
+
+/**
+ * `tool` as a TCP server on `{host}`, any free port, that sends `text` to its one client and
+ * closes. Its log line about the port it got is turned into the readiness line the harness
+ * reads (`listening on tcp://HOST:PORT`); its other log lines are dropped.
+ */
+function toolServer(tool: Tool, text: string): ServerRole["peer"] {
+  const serve = tool === "nc"
+    ? `printf '%s' '${text}' | nc -l -N -v {host} 0`
+    : `printf '%s' '${text}' | socat -d -d -u STDIN TCP-LISTEN:0,bind={host}`;
+  const port = tool === "nc"
+    ? String.raw`^Listening on \S+ ([0-9]+)$`
+    : String.raw`.* listening on AF=2 \S*:([0-9]+)$`;
+  return {
+    command: [
+      "bash",
+      "-c",
+      `${serve} 2> >(sed -Eun 's/${port}/listening on tcp:\\/\\/{host}:\\1/p' >&2)`,
+    ],
+    requires: tool,
+  };
+}
+
+welcome.cases.push(
+  ...withEachTool("welcome-client", "welcome_client.ts against a third-party server", (tool) => ({
+    server: { peer: toolServer(tool, "welcome kudingcha Tea Garden"), exitsByItself: true },
+    clients: [{ peer: { program: "welcome_client.ts" }, golden: "welcome.client" }],
+    bytes: { c2s: 0, s2c: utf8("welcome kudingcha Tea Garden") },
+    mutations: [{
+      program: "welcome_client.ts",
+      from: `console.log("Received", data ?? "");`,
+      to: `console.log("Got", data ?? "");`,
+      shows: "+Got welcome kudingcha Tea Garden",
+    }],
+  })),
+);

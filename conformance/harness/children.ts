@@ -130,10 +130,41 @@ const live = new Set<Child>();
 /** Environment variable carried by every child, so leftovers can be found by tag. */
 export const RUN_TAG_VARIABLE = "SOCKET_LESSONS_RUN";
 
+/** Environment variable naming the scope a child (and whatever it starts) belongs to. */
+const SCOPE_VARIABLE = "SOCKET_LESSONS_SCOPE";
+
+/** Scopes with children that may still run, for cleanup on interrupt. */
+const liveScopes = new Set<string>();
+
+/**
+ * SIGKILLs every process (other than this one) whose environment carries `name=value`: the
+ * children of a scope and anything they started, such as the two ends of a shell pipeline,
+ * which a kill of the shell alone would leave running and holding the pipes. Linux only; a
+ * no-op where /proc cannot be read.
+ */
+export function killByEnvironment(name: string, value: string): void {
+  let entries: Iterable<Deno.DirEntry>;
+  try {
+    entries = Deno.readDirSync("/proc");
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry.name) || Number(entry.name) === Deno.pid) continue;
+    try {
+      const environ = Deno.readTextFileSync(`/proc/${entry.name}/environ`);
+      if (environ.split("\0").includes(`${name}=${value}`)) {
+        Deno.kill(Number(entry.name), "SIGKILL");
+      }
+    } catch { /* gone meanwhile, or not ours to read */ }
+  }
+}
+
 /** A group of children that end together. */
 export class ChildScope {
   #children: Child[] = [];
   #tag: string;
+  #id = crypto.randomUUID();
   #onSpawn?: (child: Child, command: Command) => void;
 
   /**
@@ -155,12 +186,18 @@ export class ChildScope {
     const process = new Deno.Command(command.cmd, {
       args: command.args,
       cwd: command.cwd,
-      env: { NO_COLOR: "1", ...command.env, [RUN_TAG_VARIABLE]: this.#tag },
+      env: {
+        NO_COLOR: "1",
+        ...command.env,
+        [RUN_TAG_VARIABLE]: this.#tag,
+        [SCOPE_VARIABLE]: this.#id,
+      },
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
     const child = new Child(label, process);
+    liveScopes.add(this.#id);
     this.#children.push(child);
     live.add(child);
     child.status.then(() => live.delete(child));
@@ -168,9 +205,14 @@ export class ChildScope {
     return child;
   }
 
-  /** Kills every child of this scope that is still running and waits until all are gone. */
+  /**
+   * Kills every child of this scope that is still running, and every process they started,
+   * and waits until the children are gone.
+   */
   async killAll(): Promise<void> {
+    killByEnvironment(SCOPE_VARIABLE, this.#id);
     await Promise.all(this.#children.map((child) => child.stop("SIGKILL", 0)));
+    liveScopes.delete(this.#id);
   }
 }
 
@@ -187,6 +229,7 @@ export function killChildrenOnInterrupt(): void {
   for (const [signal, code] of Object.entries(codes)) {
     Deno.addSignalListener(signal as Deno.Signal, () => {
       for (const child of live) child.signal("SIGKILL");
+      for (const scope of liveScopes) killByEnvironment(SCOPE_VARIABLE, scope);
       Deno.exit(code);
     });
   }

@@ -11,6 +11,23 @@ Deno.test("killAll ends every child still running", async () => {
   assert.equal((await b.status).signal, "SIGKILL");
 });
 
+Deno.test("killAll also ends what the children started, which hold their pipes", async () => {
+  const scope = new ChildScope("test-grandchildren");
+  // The shell starts a pipeline in the background and reports it; both ends hold stdout.
+  const shell = scope.spawn("shell", {
+    cmd: "bash",
+    args: ["-c", "sleep 60 | cat & echo started; wait"],
+  });
+  await shell.stdout.waitFor((t) => t.includes("started") || undefined, 5000, "started");
+  // stdout ends only once every process holding it is gone.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<string>((resolve) => timer = setTimeout(() => resolve("late"), 5000));
+  const killed = scope.killAll().then(() => shell.stdout.done).then(() => "ended");
+  const ended = await Promise.race([killed, late]);
+  clearTimeout(timer);
+  assert.equal(ended, "ended", "a process the shell started still holds its output");
+});
+
 Deno.test("stop escalates to SIGKILL when the child ignores SIGTERM", async () => {
   const scope = new ChildScope("test-stop");
   const stubborn = scope.spawn(

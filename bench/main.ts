@@ -1,0 +1,34 @@
+#!/usr/bin/env -S deno run -A
+/**
+ * `deno task bench [ftp|load] [OPTIONS]`: the FTP benchmark (`ftp_bench.ts`: 1 GiB put and get
+ * against an MD5 pass and a raw copy), the connection benchmark (`load_bench.ts`: the chat and
+ * echo servers at 100 to 10,000 connections against a Deno and a Node echo), or, with no name,
+ * both in turn with the same OPTIONS (e.g. `--write-docs`). Each runs as its own process, so
+ * one's memory never counts in the other's figures.
+ *
+ * @module
+ */
+
+const BENCHES = { ftp: "ftp_bench.ts", load: "load_bench.ts" } as const;
+type Bench = keyof typeof BENCHES;
+
+async function run(bench: Bench, args: string[]): Promise<number> {
+  const script = new URL(BENCHES[bench], import.meta.url).pathname;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", script, ...args],
+    stdin: "inherit",
+  }).spawn();
+  return (await child.status).code;
+}
+
+async function main(args: string[]): Promise<number> {
+  const [first, ...rest] = args;
+  if (first === "ftp" || first === "load") return await run(first, rest);
+  for (const bench of Object.keys(BENCHES) as Bench[]) {
+    const code = await run(bench, args);
+    if (code !== 0) return code;
+  }
+  return 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
