@@ -58,11 +58,37 @@ function ipv4OnlyServer(base: ConformanceCase): CaseMutation | undefined {
   };
 }
 
-/** Adds the IPv6 twin of each networked lesson's main case (the one named like the lesson). */
+/**
+ * The IPv6 twin of a case whose one program listens and connects by itself (no server role):
+ * it is told `--host ::1` directly.
+ */
+function aloneOverIpv6(base: ConformanceCase): ConformanceCase {
+  const twin = overIpv6(base);
+  return {
+    ...twin,
+    clients: twin.clients.map((phase) =>
+      [phase].flat().map((role) =>
+        role.peer && "program" in role.peer
+          ? { ...role, peer: { ...role.peer, args: [...(role.peer.args ?? []), "--host", "::1"] } }
+          : role
+      )
+    ),
+    mutations: base.mutations?.slice(0, 1),
+  };
+}
+
+/**
+ * Adds the IPv6 twin of each networked lesson's main case (the one named like the lesson), and
+ * of each case whose program runs alone yet uses the network (it listens and calls itself).
+ */
 export function addIpv6Twins(lessons: readonly Lesson[]): void {
   for (const lesson of lessons) {
     if (lesson.transport === "none") continue;
     const main = lesson.cases.find((testCase) => testCase.id === lesson.id) ?? lesson.cases[0];
-    lesson.cases.push(overIpv6(main));
+    const alone = lesson.cases.filter((testCase) => testCase !== main && !testCase.server);
+    lesson.cases.push(
+      main.server ? overIpv6(main) : aloneOverIpv6(main),
+      ...alone.map(aloneOverIpv6),
+    );
   }
 }
