@@ -24,6 +24,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { writeBetweenMarkers } from "./doc_section.ts";
 import {
   type Child,
   ChildScope,
@@ -254,15 +255,7 @@ async function main() {
     console.log(table);
 
     if (flags["write-docs"]) {
-      const doc = await Deno.readTextFile(DOC);
-      const [start, end] = MARKERS;
-      const from = doc.indexOf(start);
-      const to = doc.indexOf(end);
-      if (from < 0 || to < from) throw new Error(`${DOC} lacks the markers ${start} … ${end}`);
-      await Deno.writeTextFile(
-        DOC,
-        doc.slice(0, from + start.length) + "\n" + table + "\n" + doc.slice(to),
-      );
+      await writeBetweenMarkers(DOC, MARKERS, table);
       console.error(`wrote ${DOC}`);
     }
   } finally {

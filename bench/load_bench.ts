@@ -26,6 +26,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { writeBetweenMarkers } from "./doc_section.ts";
 import { ChildScope, killChildrenOnInterrupt } from "../conformance/harness/children.ts";
 import { awaitReadiness } from "../conformance/harness/readiness.ts";
 
@@ -348,16 +349,8 @@ async function main() {
   console.log(table);
 
   if (flags["write-docs"]) {
-    const doc = await Deno.readTextFile(DOC);
-    const [start, end] = MARKERS;
-    const from = doc.indexOf(start);
-    const to = doc.indexOf(end);
-    if (from < 0 || to < from) throw new Error(`${DOC} lacks the markers ${start} … ${end}`);
     const section = ["```sh", command, "```", "", table, "", "![Round trips/s](load.svg)"];
-    await Deno.writeTextFile(
-      DOC,
-      doc.slice(0, from + start.length) + "\n\n" + section.join("\n") + "\n\n" + doc.slice(to),
-    );
+    await writeBetweenMarkers(DOC, MARKERS, `\n${section.join("\n")}\n`);
     await Deno.writeTextFile(PLOT, plot(rows));
     console.error(`wrote ${DOC} and ${PLOT}`);
   }
