@@ -219,6 +219,7 @@ export const msgFile: Lesson = {
         },
         {
           role: "evil",
+          startsAfterServerShows: "客户端已关闭连接",
           raw: [
             { send: frameOf(fileType("../escape.png")) },
             { send: frameOf("stolen") },

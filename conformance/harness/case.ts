@@ -58,6 +58,11 @@ export interface ClientRole {
   dialogue?: Step[];
   /** Instead of a process: a raw byte script played by the harness. */
   raw?: RawStep[];
+  /**
+   * Start only once the server has printed this: the client before may have left while the
+   * server still works through what it sent, and the server's lines must come in one order.
+   */
+  startsAfterServerShows?: string;
   /** Use another golden, e.g. `chat.client` to prove a foreign client sees the same; false: none. */
   golden?: string | false;
   /** Also (or, with `golden: false`, instead) the transcript must match this. */

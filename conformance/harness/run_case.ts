@@ -176,8 +176,23 @@ export async function runCase(
     }
   };
 
+  // Waits until the server has printed `text` (counting from its first line), as a person
+  // watching its terminal would before going on.
+  const serverShows = async (name: string, text: string) => {
+    await server!.stdout.waitFor(
+      (out) => out.includes(text) || undefined,
+      stepMs,
+      `server line ${JSON.stringify(text)}`,
+    ).catch((error) => {
+      throw new Error(
+        `${name}: ${(error as Error).message}; server printed:\n${server!.stdout.text}`,
+      );
+    });
+  };
+
   const runClient = async (role: ClientRole, proxyPort?: number): Promise<ClientOutcome[]> => {
     const name = role.role ?? "client";
+    if (role.startsAfterServerShows) await serverShows(name, role.startsAfterServerShows);
     if (role.raw) {
       const open = await runRawPeer(host, proxyPort!, role.raw, stepMs).catch((error) => {
         throw new Error(`${name}: ${(error as Error).message}`);
@@ -189,19 +204,7 @@ export async function runCase(
     const session = new ExpectSession(child);
     await session.run(role.dialogue ?? [], stepMs, async (step) => {
       if (step.together) await meet(step.together);
-      if (step.serverShows) {
-        const text = step.serverShows;
-        await server!.stdout.waitFor(
-          (out) => out.includes(text) || undefined,
-          stepMs,
-          `server line ${JSON.stringify(text)}`,
-        )
-          .catch((error) => {
-            throw new Error(
-              `${name}: ${(error as Error).message}; server printed:\n${server!.stdout.text}`,
-            );
-          });
-      }
+      if (step.serverShows) await serverShows(name, step.serverShows);
     });
     await child.closeInput();
     const status = await child.waitExit(stepMs).catch((error) => {
