@@ -12,6 +12,7 @@
 
 import { parseArgs } from "node:util";
 import { lessons } from "./cases/mod.ts";
+import { forEachAtMost, parseJobs } from "./jobs.ts";
 import { writeLessonPage } from "./diagram_check.ts";
 import { killChildrenOnInterrupt, RUN_TAG_VARIABLE } from "./harness/children.ts";
 import { runCase, type RunOptions } from "./harness/run_case.ts";
@@ -44,11 +45,8 @@ async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const jobs = Number(flags.jobs ?? 4);
-  if (!Number.isInteger(jobs) || jobs < 1) {
-    console.error(`docs: --jobs takes a whole number from 1 up, not ${flags.jobs}`);
-    return 2;
-  }
+  const jobs = parseJobs(flags.jobs, "docs");
+  if (jobs === null) return 2;
   killChildrenOnInterrupt();
   const path = (url: URL) => decodeURIComponent(url.pathname);
   const options: RunOptions = {
@@ -62,29 +60,24 @@ async function main(args: string[]): Promise<number> {
   );
 
   let failed = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < chosen.length) {
-      const lesson = chosen[next++];
-      const testCase = mainCase(lesson);
-      const result = await runCase(testCase, options);
-      if (result.status !== "passed") {
-        failed++;
-        console.log(`FAIL ${lesson.id}: case ${testCase.id} ${result.status}, no page written`);
-        for (const line of [...result.failures, ...result.notes]) {
-          console.log(line.replace(/^/gm, "     "));
-        }
-        continue;
+  await forEachAtMost(chosen, jobs, async (lesson) => {
+    const testCase = mainCase(lesson);
+    const result = await runCase(testCase, options);
+    if (result.status !== "passed") {
+      failed++;
+      console.log(`FAIL ${lesson.id}: case ${testCase.id} ${result.status}, no page written`);
+      for (const line of [...result.failures, ...result.notes]) {
+        console.log(line.replace(/^/gm, "     "));
       }
-      const diagram = lessonDiagram(lesson, result.traffic ?? []);
-      await writeLessonPage(lesson, diagram, {
-        pagesDir: LESSON_PAGES_DIR,
-        programsDir: options.programsDir,
-      });
-      console.log(`wrote docs/lessons/${lesson.id}.md${diagram ? "" : " (no traffic)"}`);
+      return;
     }
-  };
-  await Promise.all(Array.from({ length: jobs }, worker));
+    const diagram = lessonDiagram(lesson, result.traffic ?? []);
+    await writeLessonPage(lesson, diagram, {
+      pagesDir: LESSON_PAGES_DIR,
+      programsDir: options.programsDir,
+    });
+    console.log(`wrote docs/lessons/${lesson.id}.md${diagram ? "" : " (no traffic)"}`);
+  });
 
   if (filters.length === 0) {
     const known = new Set(lessons.map((lesson) => `${lesson.id}.md`));

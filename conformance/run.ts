@@ -17,6 +17,7 @@
  */
 
 import { parseArgs } from "node:util";
+import { forEachAtMost, parseJobs } from "./jobs.ts";
 import type { Lesson } from "./harness/case.ts";
 import { killChildrenOnInterrupt, RUN_TAG_VARIABLE } from "./harness/children.ts";
 import { checkCli } from "./harness/cli_check.ts";
@@ -137,21 +138,16 @@ async function runAll(
   report: (check: Check, result: CaseResult) => void,
 ): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < checks.length) {
-      const check = checks[next++];
-      const result = await check.run().catch((error): CaseResult => ({
-        status: "failed",
-        failures: [`harness error: ${(error as Error).stack ?? error}`],
-        notes: [],
-        ms: 0,
-      }));
-      results.push(result);
-      report(check, result);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+  await forEachAtMost(checks, jobs, async (check) => {
+    const result = await check.run().catch((error): CaseResult => ({
+      status: "failed",
+      failures: [`harness error: ${(error as Error).stack ?? error}`],
+      notes: [],
+      ms: 0,
+    }));
+    results.push(result);
+    report(check, result);
+  });
   return results;
 }
 
@@ -183,11 +179,8 @@ async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const jobs = Number(flags.jobs ?? 4);
-  if (!Number.isInteger(jobs) || jobs < 1) {
-    console.error(`conformance: --jobs takes a whole number from 1 up, not ${flags.jobs}`);
-    return 2;
-  }
+  const jobs = parseJobs(flags.jobs, "conformance");
+  if (jobs === null) return 2;
 
   killChildrenOnInterrupt();
   const here = new URL(".", import.meta.url);

@@ -73,7 +73,6 @@ function aloneOverIpv6(base: ConformanceCase): ConformanceCase {
           : role
       )
     ),
-    mutations: base.mutations?.slice(0, 1),
   };
 }
 
