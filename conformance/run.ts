@@ -20,7 +20,7 @@ import { parseArgs } from "node:util";
 import { forEachAtMost, parseJobs } from "./jobs.ts";
 import type { Lesson } from "./harness/case.ts";
 import { killChildrenOnInterrupt, RUN_TAG_VARIABLE } from "./harness/children.ts";
-import { checkCli } from "./harness/cli_check.ts";
+import { checkCli, type CliCheckOptions } from "./harness/cli_check.ts";
 import { type CaseResult, runCase, type RunOptions } from "./harness/run_case.ts";
 import { checkLessonDiagram } from "./diagram_check.ts";
 import { LESSON_PAGES_DIR, mainCase } from "./lesson_page.ts";
@@ -116,12 +116,11 @@ export function buildChecks(lessons: Lesson[], options: RunOptions, pagesDir?: s
         name: `cli: ${script}`,
         run: async () => {
           const started = performance.now();
-          const failures = await checkCli(
-            options.programsDir,
-            script,
-            options.tag ?? "cli",
-            lesson.transport !== "none",
-          );
+          const failures = await checkCli(options.programsDir, script, options.tag ?? "cli", {
+            network: lesson.transport !== "none",
+            ...serverSetup(lesson, script),
+            fixturesDir: options.fixturesDir,
+          });
           const status = failures.length ? "failed" : "passed";
           return { status, failures, notes: [], ms: performance.now() - started };
         },
@@ -129,6 +128,24 @@ export function buildChecks(lessons: Lesson[], options: RunOptions, pagesDir?: s
     }
   }
   return checks;
+}
+
+/**
+ * For a lesson's server script: its transport, for the port-in-use check, and the files and
+ * arguments its main case starts it with, so that it gets as far as listening. Nothing for
+ * clients and demos.
+ */
+function serverSetup(lesson: Lesson, script: string): Partial<CliCheckOptions> {
+  if (lesson.transport === "none" || !script.endsWith("_server.ts")) return {};
+  const main = lesson.cases.find((each) =>
+    each.server && "program" in each.server.peer && each.server.peer.program === script
+  );
+  const peer = main?.server?.peer;
+  return {
+    listens: lesson.transport,
+    files: main?.files?.filter((file) => file.at === "server"),
+    args: peer && "program" in peer ? peer.args : undefined,
+  };
 }
 
 /** Runs `checks` with at most `jobs` at once, reporting each as it finishes. */

@@ -54,7 +54,10 @@ function ipv4OnlyServer(base: ConformanceCase): CaseMutation | undefined {
     program: peer.program,
     from: listen,
     to: listen.replace("hostname,", `hostname: "127.0.0.1",`),
-    shows: "the server listens on 127.0.0.1, not on ::1",
+    // Our servers run with `--allow-net=[::1]` (their run line, on the case's address), so the
+    // runtime refuses the listen; a program without a run line is caught by the harness's
+    // "listens on 127.0.0.1, not on ::1". Both name the wrong address.
+    shows: "127.0.0.1",
   };
 }
 

@@ -58,6 +58,8 @@ export interface ClientRole {
   dialogue?: Step[];
   /** Instead of a process: a raw byte script played by the harness. */
   raw?: RawStep[];
+  /** For a raw peer: how many copies play the script at the same time (default 1). */
+  copies?: number;
   /**
    * Start only once the server has printed this: the client before may have left while the
    * server still works through what it sent, and the server's lines must come in one order.
@@ -155,6 +157,11 @@ export interface ConformanceCase {
    * and its report has to contain `shows` (e.g. the changed line of a diff, `+我了`).
    */
   mutations?: (Mutation & { shows: string })[];
+  /**
+   * Changes applied to a program's copy in every run of this case, e.g. a jail check taken out
+   * to show that the runtime's permissions still stop the server.
+   */
+  patches?: Mutation[];
   /** Bound for the whole case (default 30 s). */
   timeoutMs?: number;
 }

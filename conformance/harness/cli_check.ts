@@ -1,24 +1,42 @@
 /**
  * The command-line contract every script keeps, checked on a copy alone in an empty folder:
  * `--help` prints usage and exits 0; a bad port (for a script that uses the network) or an
- * unknown option prints one line on stderr and exits 2 without starting anything.
+ * unknown option prints one line on stderr and exits 2 without starting anything; a server
+ * given a port already in use prints one line on stderr and exits 1 (no stack trace).
  *
  * @module
  */
 
+import type { InputFile } from "./case.ts";
 import { ChildScope } from "./children.ts";
+import { writeContent } from "./files.ts";
 import { stagedCommand, stageProgram } from "./standalone.ts";
 
-/**
- * Checks `name` from `programsDir`; returns the problems found (empty when it keeps the
- * contract). `network: false` is for demos that use no network and so take no host or port.
- */
+/** What {@linkcode checkCli} needs to know of a script beyond its name. */
+export interface CliCheckOptions {
+  /** False for demos that use no network and so take no host or port (default true). */
+  network?: boolean;
+  /** For a server: the transport it listens on, to check the port-in-use error. */
+  listens?: "tcp" | "udp";
+  /**
+   * What a server needs in its folder to get as far as listening (e.g. a users file), as its
+   * lesson's main case puts it there; `at` is ignored. Requires `fixturesDir`.
+   */
+  files?: readonly InputFile[];
+  /** Arguments a server is started with besides host and port, as in its main case. */
+  args?: readonly string[];
+  /** Folder of the fixtures that `files` may name. */
+  fixturesDir?: string;
+}
+
+/** Checks `name` from `programsDir`; returns the problems found (empty when it keeps the contract). */
 export async function checkCli(
   programsDir: string,
   name: string,
   tag: string,
-  network = true,
+  options: CliCheckOptions = {},
 ): Promise<string[]> {
+  const { network = true, listens } = options;
   const problems: string[] = [];
   const work = await Deno.makeTempDir({ prefix: "socket-lessons-cli-" });
   const scope = new ChildScope(tag);
@@ -49,6 +67,31 @@ export async function checkCli(
         problems.push(`${bad.join(" ")}: stderr should be one line, was:\n${out.stderr}`);
       }
       if (out.stdout !== "") problems.push(`${bad.join(" ")}: printed to stdout: ${out.stdout}`);
+    }
+    if (listens) {
+      // Hold a port, then ask the server for exactly that one.
+      const busy = listens === "tcp"
+        ? Deno.listen({ hostname: "127.0.0.1", port: 0 })
+        : Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+      try {
+        const port = String((busy.addr as Deno.NetAddr).port);
+        for (const input of options.files ?? []) {
+          const path = `${work}/empty/${input.path}`;
+          await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+          if ("content" in input) await writeContent(input.content, path, options.fixturesDir!);
+          else if ("folder" in input) await Deno.mkdir(path, { recursive: true });
+        }
+        const out = await run(["--host", "127.0.0.1", "--port", port, ...(options.args ?? [])]);
+        const lines = out.stderr.trimEnd().split("\n");
+        if (out.code !== 1) problems.push(`port in use: exit ${out.code}, expected 1`);
+        if (lines.length !== 1 || !lines[0].includes(port)) {
+          problems.push(
+            `port in use: stderr should be one line naming the port, was:\n${out.stderr}`,
+          );
+        }
+      } finally {
+        busy.close();
+      }
     }
   } finally {
     await scope.killAll();

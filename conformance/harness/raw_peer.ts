@@ -20,8 +20,26 @@ export type RawStep =
    * can put the next client right behind it; a server that never lets go fails the case.
    */
   | { vanish: true }
+  /**
+   * Read until the text received since the last step matches `expect` (e.g. a one-line
+   * refusal whose wording a case does not pin); the server closing first fails.
+   */
+  | { expect: RegExp }
+  /**
+   * Stay connected and silent until the server closes the connection (an idle client being
+   * let go); what arrives meanwhile is discarded. A server that never closes fails the case.
+   */
+  | { awaitClose: true }
+  /** Send the server process this signal (e.g. mid-transfer), then go on. */
+  | { signalServer: Deno.Signal }
   /** Stop here but stay connected, silent, until the case ends (a stalled client). */
   | { leaveOpen: true };
+
+/** What a raw peer may ask of the case that runs it. */
+export interface RawPeerHooks {
+  /** Sends `signal` to the server process (for `signalServer` steps). */
+  signalServer?(signal: Deno.Signal): void;
+}
 
 const encoder = new TextEncoder();
 const bytesOf = (data: string | Uint8Array) =>
@@ -48,6 +66,7 @@ export async function runRawPeer(
   port: number,
   steps: readonly RawStep[],
   timeoutMs: number,
+  hooks: RawPeerHooks = {},
 ): Promise<Deno.Conn | undefined> {
   const conn = await Deno.connect({ hostname, port });
   let timedOut = false;
@@ -68,6 +87,28 @@ export async function runRawPeer(
           const show = (b: Uint8Array) => JSON.stringify(new TextDecoder().decode(b));
           throw new Error(`raw peer expected ${show(want)}, got ${show(got)}`);
         }
+      } else if ("expect" in step) {
+        const decoder = new TextDecoder();
+        const chunk = new Uint8Array(4096);
+        let text = "";
+        while (!step.expect.test(text)) {
+          const n = await conn.read(chunk).catch(() => null);
+          if (n === null) {
+            throw new Error(
+              `raw peer expected ${step.expect}, got ${JSON.stringify(text)} before the ${
+                timedOut ? "timeout" : "server closed"
+              }`,
+            );
+          }
+          text += decoder.decode(chunk.subarray(0, n), { stream: true });
+        }
+      } else if ("awaitClose" in step) {
+        const sink = new Uint8Array(64 * 1024);
+        while (await conn.read(sink).catch(() => null) !== null) { /* discard */ }
+        if (timedOut) throw new Error("the server never closed the connection");
+      } else if ("signalServer" in step) {
+        if (!hooks.signalServer) throw new Error("this raw peer cannot signal the server");
+        hooks.signalServer(step.signalServer);
       } else if ("vanish" in step) {
         await conn.closeWrite();
         const sink = new Uint8Array(64 * 1024);

@@ -89,3 +89,54 @@ Deno.test("vanish fails when the server never lets go", async () => {
     listener.close();
   }
 });
+
+Deno.test("expect reads until the text matches, and fails when it never does", async () => {
+  const server = echoServer();
+  try {
+    await runRawPeer("127.0.0.1", server.port, [
+      { send: "error: no\n" },
+      { expect: /^error: .*\n$/ },
+      { close: true },
+    ], 5000);
+    await assert.rejects(
+      runRawPeer("127.0.0.1", server.port, [{ send: "ok" }, { expect: /never/ }], 300),
+      /raw peer expected \/never\/, got "ok" before the timeout/,
+    );
+  } finally {
+    server.close();
+  }
+});
+
+Deno.test("awaitClose returns once the server lets go, and fails if it never does", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const closer = listener.accept().then((conn) => conn.close());
+    await runRawPeer("127.0.0.1", listener.addr.port, [{ awaitClose: true }], 5000);
+    await closer;
+    const holder = listener.accept();
+    await assert.rejects(
+      runRawPeer("127.0.0.1", listener.addr.port, [{ awaitClose: true }], 100),
+      /the server never closed the connection/,
+    );
+    (await holder).close();
+  } finally {
+    listener.close();
+  }
+});
+
+Deno.test("signalServer asks the case to signal the server", async () => {
+  const server = echoServer();
+  try {
+    const sent: Deno.Signal[] = [];
+    await runRawPeer("127.0.0.1", server.port, [{ signalServer: "SIGINT" }], 5000, {
+      signalServer: (signal) => sent.push(signal),
+    });
+    assert.deepEqual(sent, ["SIGINT"]);
+    await assert.rejects(
+      runRawPeer("127.0.0.1", server.port, [{ signalServer: "SIGINT" }], 5000),
+      /cannot signal the server/,
+    );
+  } finally {
+    server.close();
+  }
+});

@@ -18,7 +18,7 @@ import { applyMasks, portMasks } from "./mask.ts";
 import { runRawPeer } from "./raw_peer.ts";
 import { awaitReadiness, readinessLines } from "./readiness.ts";
 import { cutAfter, SHAPERS } from "./shapers.ts";
-import { type Mutation, stagedCommand, stageProgram } from "./standalone.ts";
+import { type Mutation, netFlagsFor, stagedCommand, stageProgram } from "./standalone.ts";
 import { startTcpProxy, type TcpProxy } from "./tcp_proxy.ts";
 import { startUdpRelay, type UdpRelay } from "./udp_relay.ts";
 import { verifyFiles, verifyTraffic } from "./verify.ts";
@@ -129,14 +129,17 @@ export async function runCase(
   const launch = async (peer: Peer, label: string, port?: number): Promise<Child> => {
     const folder = folderOf(label);
     if ("program" in peer) {
-      const staged = await stageProgram(
-        options.programsDir,
-        peer.program,
-        folder,
-        options.mutation,
-      );
+      const staged = await stageProgram(options.programsDir, peer.program, folder, [
+        ...(testCase.patches ?? []),
+        ...(options.mutation ? [options.mutation] : []),
+      ]);
       const args = [...addressArgs(host, port), ...(peer.args ?? [])];
-      return scope.spawn(label, stagedCommand(staged, args));
+      // A server runs with exactly the permissions its header's run line names (on this
+      // case's address), so a jail bug would also meet the runtime's refusal.
+      const flags = label === "server" && staged.runLine
+        ? netFlagsFor(staged.runLine, host)
+        : staged.flags;
+      return scope.spawn(label, stagedCommand(staged, args, flags));
     }
     await Deno.mkdir(folder, { recursive: true });
     const words = peer.command.map((word) =>
@@ -194,10 +197,20 @@ export async function runCase(
     const name = role.role ?? "client";
     if (role.startsAfterServerShows) await serverShows(name, role.startsAfterServerShows);
     if (role.raw) {
-      const open = await runRawPeer(host, proxyPort!, role.raw, stepMs).catch((error) => {
-        throw new Error(`${name}: ${(error as Error).message}`);
-      });
-      if (open) heldOpen.push(open);
+      const hooks = { signalServer: (signal: Deno.Signal) => server!.signal(signal) };
+      const play = () =>
+        runRawPeer(host, proxyPort!, role.raw!, stepMs, hooks).then((open) => {
+          if (open) heldOpen.push(open);
+        });
+      const copies = Array.from({ length: role.copies ?? 1 }, play);
+      // Every copy runs to its end before the first failure is reported: none is left behind.
+      const outcomes = await Promise.allSettled(copies);
+      const failed = outcomes.filter((outcome) => outcome.status === "rejected");
+      if (failed.length) {
+        const first = (failed[0] as PromiseRejectedResult).reason as Error;
+        const of = copies.length > 1 ? ` (${failed.length} of ${copies.length} copies)` : "";
+        throw new Error(`${name}${of}: ${first.message}`);
+      }
       return [];
     }
     const child = await launch(role.peer!, name, proxyPort);

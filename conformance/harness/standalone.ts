@@ -31,6 +31,25 @@ export function shebangFlags(source: string): string[] {
   return match[1].trim().split(/ +/).filter(Boolean);
 }
 
+/**
+ * The flags of the `@run deno run …` line in a program's header comment: the narrowest
+ * permissions the program documents, e.g. `["--allow-net=127.0.0.1", "--allow-read=./ftp_root"]`.
+ * `undefined` if the header has no such line.
+ */
+export function runLineFlags(source: string): string[] | undefined {
+  const match = /^ \* @run deno run((?: +-\S+)*) +\S+\.ts\b/m.exec(source);
+  return match ? match[1].trim().split(/ +/).filter(Boolean) : undefined;
+}
+
+/**
+ * `flags` with every `--allow-net=…` narrowed to `host` alone (IPv6 in brackets): a case runs
+ * its server on one address, and the server needs the network there and nowhere else.
+ */
+export function netFlagsFor(flags: readonly string[], host: string): string[] {
+  const address = host.includes(":") ? `[${host}]` : host;
+  return flags.map((flag) => flag.startsWith("--allow-net=") ? `--allow-net=${address}` : flag);
+}
+
 /** A program copied into its own empty folder, ready to run. */
 export interface StagedProgram {
   /** The peer's folder holding the copy; also the program's working directory. */
@@ -39,22 +58,25 @@ export interface StagedProgram {
   path: string;
   /** Flags from its shebang. */
   flags: string[];
+  /** Flags from its header's `@run` line, if it has one (see {@linkcode runLineFlags}). */
+  runLine?: string[];
 }
 
 /**
  * Copies `programsDir/name` into `dir` (created if needed; a case gives each peer a folder of
- * its own, holding nothing but the script and the files the case puts there), applying
- * `mutation` if it names this program. Throws if the mutation's text is not in the program,
- * so a mutation that changes nothing can never pass as "caught".
+ * its own, holding nothing but the script and the files the case puts there), applying each of
+ * `mutations` that names this program. Throws if a mutation's text is not in the program, so a
+ * mutation that changes nothing can never pass as "caught".
  */
 export async function stageProgram(
   programsDir: string,
   name: string,
   dir: string,
-  mutation?: Mutation,
+  mutations: Mutation | readonly Mutation[] = [],
 ): Promise<StagedProgram> {
   let source = await Deno.readTextFile(`${programsDir}/${name}`);
-  if (mutation?.program === name) {
+  for (const mutation of [mutations].flat()) {
+    if (mutation.program !== name) continue;
     if (!source.includes(mutation.from)) {
       throw new Error(`mutation: ${JSON.stringify(mutation.from)} is not in ${name}`);
     }
@@ -63,14 +85,21 @@ export async function stageProgram(
   await Deno.mkdir(dir, { recursive: true });
   const path = `${dir}/${name}`;
   await Deno.writeTextFile(path, source);
-  return { dir, path, flags: shebangFlags(source) };
+  return { dir, path, flags: shebangFlags(source), runLine: runLineFlags(source) };
 }
 
-/** The command that runs a staged program with `args`, in its own folder, ignoring any config. */
-export function stagedCommand(program: StagedProgram, args: string[]): Command {
+/**
+ * The command that runs a staged program with `args`, in its own folder, ignoring any config,
+ * with `flags` (default: its shebang's).
+ */
+export function stagedCommand(
+  program: StagedProgram,
+  args: string[],
+  flags: readonly string[] = program.flags,
+): Command {
   return {
     cmd: Deno.execPath(),
-    args: ["run", "--no-config", ...program.flags, program.path, ...args],
+    args: ["run", "--no-config", ...flags, program.path, ...args],
     cwd: program.dir,
   };
 }

@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { shebangFlags, stagedCommand, stageProgram } from "./standalone.ts";
+import {
+  netFlagsFor,
+  runLineFlags,
+  shebangFlags,
+  stagedCommand,
+  stageProgram,
+} from "./standalone.ts";
 
 Deno.test("shebang flags are read from the first line", () => {
   assert.deepEqual(shebangFlags("#!/usr/bin/env -S deno run -A\nx"), ["-A"]);
@@ -44,4 +50,19 @@ Deno.test("a mutation whose text is absent is an error, never a silent no-op", a
   } finally {
     await Deno.remove(parent, { recursive: true });
   }
+});
+
+Deno.test("a header's run line gives the narrowest flags, narrowed to a case's host", () => {
+  const source = [
+    "#!/usr/bin/env -S deno run -A",
+    "/**",
+    " * @run deno run --allow-net=127.0.0.1 --allow-read=./ftp_root ftp_server.ts [--root DIR]",
+    " */",
+  ].join("\n");
+  assert.deepEqual(runLineFlags(source), ["--allow-net=127.0.0.1", "--allow-read=./ftp_root"]);
+  assert.equal(runLineFlags("#!/usr/bin/env -S deno run -A\n"), undefined);
+  assert.deepEqual(netFlagsFor(["--allow-net=0.0.0.0", "--allow-run=sh"], "::1"), [
+    "--allow-net=[::1]",
+    "--allow-run=sh",
+  ]);
 });
