@@ -191,7 +191,7 @@ export const ftp: Lesson = {
         { at: "server", path: "ftp_root/outdir", symlinkTo: "../outside" },
         { at: "client", path: "f.png", content: F_PNG },
       ],
-      server: { peer: { program: "ftp_server.ts" } },
+      server: { peer: { program: "ftp_server.ts" }, mayChange: /^ftp_root(\/|$)/ },
       clients: [{
         peer: { program: "ftp_client.ts" },
         dialogue: [

@@ -46,6 +46,12 @@ export interface ServerRole {
   listeners?: number;
   /** What its stderr must match besides readiness lines (default: nothing else on stderr). */
   stderr?: RegExp;
+  /**
+   * The paths (relative to its folder) the server may create or change, e.g. `/^ftp_root\//`.
+   * When set, any other change under the case's folder outside the clients' own folders fails
+   * the case: nothing outside the server's jail may change.
+   */
+  mayChange?: RegExp;
 }
 
 /** One client of a case. */

@@ -12,6 +12,7 @@ import type { ClientRole, ConformanceCase, Peer } from "./case.ts";
 import type { ChunkRecord } from "./chunk_log.ts";
 import { Child, ChildScope, type Command } from "./children.ts";
 import { writeContent } from "./files.ts";
+import { snapshotChanges, snapshotFolder } from "./folder_snapshot.ts";
 import { ExpectSession } from "./expect.ts";
 import { compareGolden } from "./golden.ts";
 import { applyMasks, portMasks } from "./mask.ts";
@@ -251,6 +252,18 @@ export async function runCase(
       else if ("symlinkTo" in input) await Deno.symlink(input.symlinkTo, path);
       else await Deno.mkdir(path, { recursive: true });
     }
+    // A jailed server may change its own files only: everything else is compared afterwards.
+    const mayChange = testCase.server?.mayChange;
+    const serverPeer = testCase.server?.peer;
+    const serverScript = serverPeer && "program" in serverPeer ? serverPeer.program : undefined;
+    const clientFolders = new Set(testCase.clients.flat().map((role) => role.role ?? "client"));
+    const untouchable = (path: string) => {
+      const [top, ...rest] = path.split("/");
+      if (top !== "server") return clientFolders.has(top);
+      const inside = rest.join("/");
+      return inside === serverScript || (inside !== "" && mayChange!.test(inside));
+    };
+    const outsideBefore = mayChange ? await snapshotFolder(work, untouchable) : undefined;
     if (testCase.server) server = await launch(testCase.server.peer, "server", 0);
     const listening = server
       ? await awaitReadiness(server, testCase.server?.listeners ?? 1, stepMs)
@@ -346,6 +359,14 @@ export async function runCase(
       }
     }
 
+    if (outsideBefore) {
+      const changes = snapshotChanges(outsideBefore, await snapshotFolder(work, untouchable));
+      if (changes.length) {
+        failures.push(
+          `changed outside what the server may change (${mayChange}):\n${changes.join("\n")}`,
+        );
+      }
+    }
     failures.push(...await verifyFiles(testCase, folderOf, options.fixturesDir));
     failures.push(...verifyTraffic(testCase, {
       main: proxy?.log ?? [],
