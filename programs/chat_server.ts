@@ -36,6 +36,7 @@ const DEFAULT_PORT = 9999;
 const WELCOME = "欢迎致电babyshen";
 const REPLY_SUFFIX = "好";
 const QUIT = "q";
+const DEFAULT_IDLE_SECONDS = 300;
 
 const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
 
@@ -44,6 +45,9 @@ Chat bot server: greets with ${WELCOME}, answers every message with message + ${
 Options:
   --host HOST   address to listen on (default ${DEFAULT_HOST})
   --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long, 0 = never
+                (default ${DEFAULT_IDLE_SECONDS})
   --help        show this help`;
 
 const encoder = new TextEncoder();
@@ -60,6 +64,14 @@ function usageError(message: string): never {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
@@ -102,6 +114,36 @@ async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<strin
   }
 }
 
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
+}
+
 /** Listens on host:port, or fails with a one-line reason. */
 function listenOn(hostname: string, port: number): Deno.TcpListener {
   try {
@@ -122,8 +164,9 @@ function onShutdown(stop: () => void): void {
 // --- the lesson ---
 
 /** One caller: welcome, then message → message + 好 until `q` or a disconnect. */
-async function serveCaller(conn: Deno.TcpConn): Promise<void> {
+async function serveCaller(conn: Deno.TcpConn, idleSeconds: number): Promise<void> {
   const address = formatAddress(conn.remoteAddr);
+  closeWhenIdle(conn, idleSeconds, address);
   // Python: print("conn_address内容：", conn, address)
   console.log("conn_address内容：", describeConn(conn), address);
   const decoder = new TextDecoder();
@@ -158,6 +201,7 @@ async function main(args: string[]): Promise<void> {
       options: {
         host: { type: "string", default: DEFAULT_HOST },
         port: { type: "string", default: String(DEFAULT_PORT) },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -169,6 +213,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
 
   // socket() + bind() + listen(5) are one call in Deno.
   const listener = listenOn(flags.host, port);
@@ -183,7 +228,7 @@ async function main(args: string[]): Promise<void> {
   console.log("after");
 
   // while True: conn, address = s1.accept() — each caller gets its own task.
-  for await (const conn of listener) serveCaller(conn);
+  for await (const conn of listener) serveCaller(conn, idleSeconds);
 }
 
 if (import.meta.main) {
