@@ -93,6 +93,8 @@ const SHARED_HELPERS = [
   "frameHeader",
   "describeListener",
   "timestamp",
+  "parseSeconds",
+  "closeWhenIdle",
 ];
 
 /** The text of top-level function or class `name` with its doc comment, or undefined. */

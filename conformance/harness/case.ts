@@ -170,6 +170,12 @@ export interface ConformanceCase {
   patches?: Mutation[];
   /** Bound for the whole case (default 30 s). */
   timeoutMs?: number;
+  /**
+   * For the robustness catalogue (`docs/RELIABILITY.md`, one table per server): the bad input
+   * or fault this case tries, e.g. `size: negative`, and what the server does about it, e.g.
+   * `one-line refusal, connection closed; next client served`.
+   */
+  reliability?: { fault: string; outcome: string };
 }
 
 /** A lesson of the seeds: its catalog entry and its cases. */

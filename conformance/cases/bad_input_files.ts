@@ -1,0 +1,8 @@
+/**
+ * The bad-input catalogue of issue #6 for the servers that read or write files (the FTP lessons and flagship, msg_file, upload_progress, notebook) and the login server: each case feeds one kind of bad input or
+ * fault to a server, checks that it answers with a one-line refusal (or lets go of the
+ * connection), and then that it still serves the next client in full. Each case's
+ * `reliability` entry is its row in `docs/RELIABILITY.md`.
+ *
+ * @module
+ */
