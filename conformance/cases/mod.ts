@@ -6,7 +6,8 @@
 
 import type { Lesson } from "../harness/case.ts";
 import "./bad_input_files.ts";
-import "./bad_input_others.ts";
+import "./bad_input_framing.ts";
+import "./bad_input_lockstep.ts";
 import { basic } from "./basic.ts";
 import { chat } from "./chat.ts";
 import { ftp } from "./ftp.ts";
