@@ -13,10 +13,18 @@
  * Python → Deno: `struct.unpack('i', header)[0]` is
  * `new DataView(header.buffer).getInt32(0, true)`.
  *
- * Only `--allow-net` for the address it listens on is needed. Same bytes as the original. A
- * negative length, or one over `--max-message` (default 16 MiB), ends the connection with a
- * one-line message instead of a crash; so does a stream that ends inside a message. It serves
- * one client, as the seed does, then ends.
+ * Only `--allow-net` for the address it listens on is needed. Same bytes as the original. It
+ * serves one client, as the seed does, then ends: with status 0 when the client closes between
+ * two messages, with status 1 and one line on stderr when the client breaks the protocol.
+ * Differences from the seed, all in behaviour:
+ * - A negative length, or one over `--max-message` (default 16 MiB), is refused before anything
+ *   is allocated for it (a header can claim up to 2 GiB; `ff ff ff ff` reads as -1); so is a
+ *   stream that ends inside a header or a message. The seed crashes or waits for the bytes.
+ * - A message that is not valid UTF-8 is printed with U+FFFD (�) in place of the bad bytes
+ *   (Python's `decode()` raises).
+ * - `--idle-timeout SECONDS` (default 300, 0 = never): a client whose read has waited that
+ *   long is let go with one line on stderr, and the server ends with status 1.
+ * - Ctrl-C or SIGTERM, also mid-message, closes the listener and ends with status 0.
  *
  * @module
  */
@@ -26,6 +34,7 @@ import { parseArgs } from "node:util";
 const NAME = "framed_server.ts";
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8001;
+const DEFAULT_IDLE_SECONDS = 300;
 const DEFAULT_MAX_MESSAGE = 16 << 20;
 
 const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--max-message BYTES]
@@ -36,6 +45,9 @@ Options:
   --host HOST            address to listen on (default ${DEFAULT_HOST})
   --port PORT            port to listen on, 0 for any free port (default ${DEFAULT_PORT})
   --max-message BYTES    the longest message accepted (default ${DEFAULT_MAX_MESSAGE})
+  --idle-timeout SECONDS
+                         close a connection whose read or write has waited this long,
+                         0 = never (default ${DEFAULT_IDLE_SECONDS})
   --help                 show this help`;
 
 // --- small helpers (same name and shape in every script) ---
@@ -50,6 +62,14 @@ function usageError(message: string): never {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
@@ -70,6 +90,36 @@ async function readExactly(conn: Deno.Conn, n: number): Promise<Uint8Array | nul
     got += read;
   }
   return data;
+}
+
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
 }
 
 /** Listens on host:port, or fails with a one-line reason. */
@@ -100,6 +150,7 @@ async function main(args: string[]): Promise<void> {
         host: { type: "string", default: DEFAULT_HOST },
         port: { type: "string", default: String(DEFAULT_PORT) },
         "max-message": { type: "string", default: String(DEFAULT_MAX_MESSAGE) },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -111,6 +162,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
   const maxMessage = Number(flags["max-message"]);
   if (!Number.isInteger(maxMessage) || maxMessage < 0) {
     usageError(`--max-message takes a number of bytes`);
@@ -118,20 +170,42 @@ async function main(args: string[]): Promise<void> {
   const listener = listenOn(flags.host, port);
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
-    listener.close();
+    // The listener is closed already once the one client has been accepted.
+    try {
+      listener.close();
+    } catch { /* closed */ }
     Deno.exit(0);
   });
   const conn = await listener.accept();
   listener.close();
+  closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
+  try {
+    await printMessages(conn, maxMessage);
+  } catch (error) {
+    // Only the idle timer closes the connection under a pending read, and it has said so.
+    if (error instanceof Deno.errors.Interrupted || error instanceof Deno.errors.BadResource) {
+      Deno.exit(1);
+    }
+    throw error;
+  }
+  conn.close();
+}
+
+/** Reads framed messages and prints each, until the client closes between two messages. */
+async function printMessages(conn: Deno.Conn, maxMessage: number): Promise<void> {
   const decoder = new TextDecoder();
   while (true) {
     // Exactly 4 bytes of header; none at all means the client closed.
-    const header = await readExactly(conn, 4);
-    if (header === null) {
+    const start = await readExactly(conn, 1);
+    if (start === null) {
       console.log("对方断开连接");
-      break;
+      return;
     }
+    const rest = await readExactly(conn, 3);
+    if (rest === null) throw new Error("the client closed inside a 4-byte header");
+    const header = Uint8Array.of(...start, ...rest);
     const length = new DataView(header.buffer).getInt32(0, true);
+    // Refused before anything is allocated for it: a header can claim up to 2 GiB.
     if (length < 0 || length > maxMessage) {
       throw new Error(`a message of ${length} bytes is not accepted (limit ${maxMessage})`);
     }
@@ -140,7 +214,6 @@ async function main(args: string[]): Promise<void> {
     if (data === null) throw new Error(`the client closed inside a ${length}-byte message`);
     console.log(decoder.decode(data));
   }
-  conn.close();
 }
 
 if (import.meta.main) {

@@ -21,7 +21,15 @@
  * Only `--allow-net` for the address it listens on is needed. Same bytes as the original.
  * Fixed: a client that closes or resets its connection is removed and never disturbs the
  * others (the first version crashes with ConnectionResetError; the second, on a clean close,
- * answers `好` to the empty reads forever).
+ * answers `好` to the empty reads forever). Also different, in behaviour:
+ * - A message is one read of at most 1024 bytes, as the seed's `recv(1024)`: a longer one is
+ *   answered piece by piece, so a client's message never holds more than 1 KiB here.
+ * - Bytes that are not valid UTF-8 come back as U+FFFD (�) plus `好` (Python's `decode()`
+ *   raises and the server dies); a character split across reads waits for its other bytes.
+ * - With more than 10 sockets, `inputs` prints the first 10 and `… N more`, so a thousand
+ *   clients do not cost a million lines' worth of output.
+ * - `--idle-timeout SECONDS` (default 300, 0 = never): a client whose read or write has waited
+ *   that long is let go with one line on stderr, as a departure.
  *
  * @module
  */
@@ -31,7 +39,9 @@ import { parseArgs } from "node:util";
 const NAME = "select_echo_server.ts";
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8001;
+const DEFAULT_IDLE_SECONDS = 300;
 const REPLY_SUFFIX = "好";
+const SHOWN_AT_MOST = 10;
 
 const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
 
@@ -40,6 +50,9 @@ Answers every message of every client with message + ${REPLY_SUFFIX}, many clien
 Options:
   --host HOST   address to listen on (default ${DEFAULT_HOST})
   --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long,
+                0 = never (default ${DEFAULT_IDLE_SECONDS})
   --help        show this help`;
 
 const encoder = new TextEncoder();
@@ -56,6 +69,14 @@ function usageError(message: string): never {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
@@ -103,6 +124,36 @@ async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<strin
   }
 }
 
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
+}
+
 /** Listens on host:port, or fails with a one-line reason. */
 function listenOn(hostname: string, port: number): Deno.TcpListener {
   try {
@@ -124,10 +175,12 @@ function onShutdown(stop: () => void): void {
 /** The seed's `inputs`: the listener and every client connection, kept for printing. */
 const inputs: (Deno.TcpListener | Deno.TcpConn)[] = [];
 
+/** `inputs` as the seed prints it; past SHOWN_AT_MOST sockets, the first ones and a count. */
 function showInputs(): string {
-  const shown = inputs.map((s) =>
+  const shown = inputs.slice(0, SHOWN_AT_MOST).map((s) =>
     "accept" in s ? describeListener(s) : describeConn(s as Deno.TcpConn)
   );
+  if (inputs.length > SHOWN_AT_MOST) shown.push(`… ${inputs.length - SHOWN_AT_MOST} more`);
   return `[${shown.join(", ")}]`;
 }
 
@@ -146,7 +199,9 @@ async function serveClient(conn: Deno.TcpConn): Promise<void> {
     inputs.splice(inputs.indexOf(conn), 1);
     console.log("客户端断开之后sk1_or_conn内容：", describeConn(conn));
     console.log(`正在监听的socket对象${inputs.length}`);
-    conn.close();
+    try {
+      conn.close();
+    } catch { /* closed by the idle timer */ }
   }
 }
 
@@ -159,6 +214,7 @@ async function main(args: string[]): Promise<void> {
       options: {
         host: { type: "string", default: DEFAULT_HOST },
         port: { type: "string", default: String(DEFAULT_PORT) },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -170,6 +226,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
   const listener = listenOn(flags.host, port);
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
@@ -181,6 +238,7 @@ async function main(args: string[]): Promise<void> {
   console.log("还没有用户连接inputs的内容：", showInputs());
   console.log(`正在监听的socket对象${inputs.length}`);
   for await (const conn of listener) {
+    closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
     inputs.push(conn);
     console.log("新客户端连接之后-inputs内容：", showInputs());
     console.log("sk1_or_conn内容：", describeListener(listener));

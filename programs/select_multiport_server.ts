@@ -15,7 +15,10 @@
  *
  * Only `--allow-net` for the address it listens on is needed. Same bytes as the original. It
  * announces each listener (`listening on tcp://HOST:PORT`, three lines) on stderr and stops
- * cleanly on Ctrl-C.
+ * cleanly on Ctrl-C or SIGTERM (all three listeners closed, status 0). It reads nothing from
+ * a caller, so no input can be bad; a caller that leaves before its `hello` is simply gone.
+ * `--idle-timeout SECONDS` (default 300, 0 = never) bounds the one write, the greeting, as in
+ * the other servers; a caller is hung up on at once anyway, idle or not.
  *
  * @module
  */
@@ -25,6 +28,7 @@ import { parseArgs } from "node:util";
 const NAME = "select_multiport_server.ts";
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8001;
+const DEFAULT_IDLE_SECONDS = 300;
 const LISTENERS = 3;
 const GREETING = "hello";
 
@@ -36,6 +40,9 @@ with "${GREETING}" and hangs up.
 Options:
   --host HOST   address to listen on (default ${DEFAULT_HOST})
   --port PORT   the first of the three ports, 0 for any free ports (default ${DEFAULT_PORT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long,
+                0 = never (default ${DEFAULT_IDLE_SECONDS})
   --help        show this help`;
 
 const encoder = new TextEncoder();
@@ -52,6 +59,14 @@ function usageError(message: string): never {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
@@ -78,6 +93,36 @@ async function writeAll(
   }
 }
 
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
+}
+
 /** Listens on host:port, or fails with a one-line reason. */
 function listenOn(hostname: string, port: number): Deno.TcpListener {
   try {
@@ -97,11 +142,15 @@ function onShutdown(stop: () => void): void {
 // --- the lesson ---
 
 /** One listener's loop: print it as the ready r_list, greet, hang up. */
-async function acceptLoop(listener: Deno.TcpListener): Promise<void> {
+async function acceptLoop(listener: Deno.TcpListener, idleSeconds: number): Promise<void> {
   for await (const conn of listener) {
+    closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
     console.log(`[${describeListener(listener)}]`);
+    // A caller that has already left makes this fail: it was greeted as far as it listened.
     await writeAll(conn, encoder.encode(GREETING)).catch(() => {});
-    conn.close();
+    try {
+      conn.close();
+    } catch { /* closed by the idle timer */ }
   }
 }
 
@@ -114,6 +163,7 @@ async function main(args: string[]): Promise<void> {
       options: {
         host: { type: "string", default: DEFAULT_HOST },
         port: { type: "string", default: String(DEFAULT_PORT) },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -125,6 +175,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
   if (port > 65535 - (LISTENERS - 1)) usageError(`--port ${port} leaves no room for three ports`);
   const listeners = Array.from(
     { length: LISTENERS },
@@ -138,7 +189,7 @@ async function main(args: string[]): Promise<void> {
     Deno.exit(0);
   });
   // inputs = [sk1, sk2, sk3]: all three wait at once.
-  await Promise.all(listeners.map(acceptLoop));
+  await Promise.all(listeners.map((listener) => acceptLoop(listener, idleSeconds)));
 }
 
 if (import.meta.main) {

@@ -17,7 +17,15 @@
  *
  * Only `--allow-net` for the address it listens on is needed. Same bytes as the original.
  * Fixed: the original answers `message_dict[conn][0]`, the first message, every time, and
- * never removes it; this answers each message once, in order.
+ * never removes it; this answers each message once, in order. Also different, in behaviour:
+ * - A message is one read of at most 1024 bytes, as the seed's `recv(1024)`; a connection
+ *   queues at most 64 unanswered messages, then stops reading until its client takes the
+ *   answers (the seed's `message_dict` grows without end for a client that never reads).
+ * - Bytes that are not valid UTF-8 come back as U+FFFD (�) plus `好`.
+ * - With more than 10 connections owed an answer, `outputs` prints the first 10 and
+ *   `… N more`.
+ * - `--idle-timeout SECONDS` (default 300, 0 = never): a client whose read or write has waited
+ *   that long is let go with one line on stderr, as a departure.
  *
  * @module
  */
@@ -27,7 +35,10 @@ import { parseArgs } from "node:util";
 const NAME = "select_rw_server.ts";
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8001;
+const DEFAULT_IDLE_SECONDS = 300;
 const REPLY_SUFFIX = "好";
+const SHOWN_AT_MOST = 10;
+const MAX_QUEUED = 64;
 
 const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
 
@@ -36,6 +47,9 @@ Queues each message and answers it (message + ${REPLY_SUFFIX}) from a writer of 
 Options:
   --host HOST   address to listen on (default ${DEFAULT_HOST})
   --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long,
+                0 = never (default ${DEFAULT_IDLE_SECONDS})
   --help        show this help`;
 
 const encoder = new TextEncoder();
@@ -52,6 +66,14 @@ function usageError(message: string): never {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
@@ -94,6 +116,36 @@ async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<strin
   }
 }
 
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
+}
+
 /** Listens on host:port, or fails with a one-line reason. */
 function listenOn(hostname: string, port: number): Deno.TcpListener {
   try {
@@ -115,11 +167,20 @@ function onShutdown(stop: () => void): void {
 /** The seed's `outputs`: connections owed an answer. */
 const outputs = new Set<Deno.TcpConn>();
 
+/** `outputs` as the seed prints it; past SHOWN_AT_MOST connections, the first ones and a count. */
+function showOutputs(): string {
+  const shown = [...outputs].slice(0, SHOWN_AT_MOST).map(describeConn);
+  if (outputs.size > SHOWN_AT_MOST) shown.push(`… ${outputs.size - SHOWN_AT_MOST} more`);
+  return `[${shown.join(", ")}]`;
+}
+
 /** Reads messages into a queue; a writer task answers them in order. */
 async function serveClient(conn: Deno.TcpConn): Promise<void> {
   const queue: string[] = [];
   let reading = true;
   let wake = () => {};
+  let writerDone = false;
+  let drained = () => {};
   // The writing side: whenever the queue has something, answer it.
   const writer = (async () => {
     while (reading || queue.length > 0) {
@@ -129,8 +190,12 @@ async function serveClient(conn: Deno.TcpConn): Promise<void> {
       }
       await writeAll(conn, encoder.encode(queue.shift()! + REPLY_SUFFIX));
       if (queue.length === 0) outputs.delete(conn);
+      drained();
     }
-  })();
+  })().finally(() => {
+    writerDone = true;
+    drained();
+  });
   // The reading side: message_dict[conn].append(data); outputs.append(conn).
   const decoder = new TextDecoder();
   try {
@@ -139,8 +204,13 @@ async function serveClient(conn: Deno.TcpConn): Promise<void> {
       if (message === null) break;
       queue.push(message);
       outputs.add(conn);
-      console.log("outputs内容：", `[${[...outputs].map(describeConn).join(", ")}]`);
+      console.log("outputs内容：", showOutputs());
       wake();
+      // A client that sends and never reads its answers: stop reading until it catches up.
+      while (queue.length >= MAX_QUEUED && !writerDone) {
+        await new Promise<void>((resolve) => (drained = resolve));
+      }
+      if (writerDone) break;
     }
   } catch {
     // Reset by the client.
@@ -150,7 +220,9 @@ async function serveClient(conn: Deno.TcpConn): Promise<void> {
     await writer.catch(() => {});
     outputs.delete(conn);
     console.log("客户端断开之后sk1_or_conn内容：", describeConn(conn));
-    conn.close();
+    try {
+      conn.close();
+    } catch { /* closed by the idle timer */ }
   }
 }
 
@@ -163,6 +235,7 @@ async function main(args: string[]): Promise<void> {
       options: {
         host: { type: "string", default: DEFAULT_HOST },
         port: { type: "string", default: String(DEFAULT_PORT) },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -174,6 +247,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
   const listener = listenOn(flags.host, port);
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
@@ -181,6 +255,7 @@ async function main(args: string[]): Promise<void> {
     Deno.exit(0);
   });
   for await (const conn of listener) {
+    closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
     console.log("新客户端连接:", describeConn(conn));
     serveClient(conn);
   }

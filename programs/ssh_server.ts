@@ -22,6 +22,15 @@
  * `--max-output` bytes (default 1 MiB); past either, the client gets a one-line notice. Output
  * is stdout only, as with `os.popen`. It needs `--allow-run=sh` (or `cmd` on Windows).
  *
+ * Bad input: a command longer than 1023 bytes (one `recv(1024)`, which might hold only part
+ * of it) or not valid UTF-8 is not run; the client gets one line, `command refused: …`, in
+ * place of the size, the server logs it, and the connection ends. An unknown command or a
+ * blank one runs as the shell has it (`cmd has no output...`: stderr is not returned). A
+ * client that leaves in the middle of an answer is a departure (`客户端已经断开`).
+ * `--idle-timeout SECONDS` (default 300, 0 = never) lets go of a client whose read or write
+ * has waited that long (one line on stderr); Ctrl-C or SIGTERM, even while a command runs,
+ * kills the commands still running, closes the listener and ends with status 0.
+ *
  * Same bytes as the Python original. Python prints `执行指令： b'ls'` and the ack as bytes; this
  * prints the text. `before send N` counts characters, as Python's `len(str)` does; the size
  * sent counts bytes. A client that disconnects ends only its own conversation. It announces
@@ -35,8 +44,10 @@ import { parseArgs } from "node:util";
 const NAME = "ssh_server.ts";
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 9999;
+const DEFAULT_IDLE_SECONDS = 300;
 const NO_OUTPUT = "cmd has no output...";
 const LOOPBACK = ["127.0.0.1", "localhost", "::1"];
+const MAX_COMMAND = 1023;
 
 const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--token SECRET] [--sleep-fix]
                     [--timeout SECONDS] [--max-output BYTES]
@@ -50,6 +61,9 @@ Options:
   --sleep-fix          pause 0.5 s between size and output instead of waiting for an ack
   --timeout SECONDS    the longest a command may run (default 10)
   --max-output BYTES   the most output returned per command (default 1048576)
+  --idle-timeout SECONDS
+                       close a connection whose read or write has waited this long,
+                       0 = never (default ${DEFAULT_IDLE_SECONDS})
   --help               show this help`;
 
 const encoder = new TextEncoder();
@@ -66,6 +80,14 @@ function usageError(message: string): never {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
@@ -101,6 +123,36 @@ async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<strin
   }
 }
 
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
+}
+
 /** Listens on host:port, or fails with a one-line reason. */
 function listenOn(hostname: string, port: number): Deno.TcpListener {
   try {
@@ -132,6 +184,8 @@ async function runCommand(command: string, seconds: number, maxOutput: number): 
     stdout: "piped",
     stderr: "null",
   }).spawn();
+  running.add(child);
+  child.status.finally(() => running.delete(child));
   const stop = () => {
     try {
       child.kill("SIGKILL");
@@ -171,6 +225,15 @@ async function runCommand(command: string, seconds: number, maxOutput: number): 
   return new TextDecoder().decode(all) + ending;
 }
 
+/** The shells running now, killed when the server is stopped. */
+const running = new Set<Deno.ChildProcess>();
+
+/** Tells the client, in one line, why its command is not run, and ends the conversation. */
+async function refuse(conn: Deno.TcpConn, reason: string): Promise<void> {
+  await writeAll(conn, encoder.encode(`command refused: ${reason}`)).catch(() => {});
+  console.log(`${formatAddress(conn.remoteAddr)}: command refused: ${reason}`);
+}
+
 /** One client: commands until it leaves. */
 async function serveClient(conn: Deno.TcpConn, options: {
   token?: string;
@@ -179,7 +242,8 @@ async function serveClient(conn: Deno.TcpConn, options: {
   maxOutput: number;
 }): Promise<void> {
   console.log("new conn:", formatAddress(conn.remoteAddr));
-  const decoder = new TextDecoder();
+  // Fatal: a command that is not UTF-8 is refused, not run with U+FFFD in place of its bytes.
+  const decoder = new TextDecoder("utf-8", { fatal: true });
   try {
     if (options.token !== undefined) {
       const offered = await readMessage(conn, decoder);
@@ -196,6 +260,12 @@ async function serveClient(conn: Deno.TcpConn, options: {
       if (data === null) {
         console.log("客户端已经断开");
         break;
+      }
+      // One read is one command, as the seed's recv(1024): a full buffer may hold only part
+      // of it, and the rest would run as a command of its own. The rest would also be taken
+      // for the ack, so the conversation cannot go on.
+      if (encoder.encode(data).length > MAX_COMMAND) {
+        return await refuse(conn, `longer than ${MAX_COMMAND} bytes`);
       }
       console.log("执行指令：", data);
       let result = await runCommand(data, options.seconds, options.maxOutput);
@@ -220,9 +290,25 @@ async function serveClient(conn: Deno.TcpConn, options: {
       console.log("send done");
     }
   } catch (error) {
-    console.log(`${formatAddress(conn.remoteAddr)}: ${(error as Error).message}`);
+    if (error instanceof TypeError) {
+      await refuse(conn, "not valid UTF-8");
+    } else if (
+      error instanceof Deno.errors.Interrupted || error instanceof Deno.errors.BadResource
+    ) {
+      // The idle timer closed the connection (and said so on stderr).
+      console.log(`${formatAddress(conn.remoteAddr)}: idle, let go`);
+    } else if (
+      error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe
+    ) {
+      // Gone in the middle of an answer.
+      console.log("客户端已经断开");
+    } else {
+      console.log(`${formatAddress(conn.remoteAddr)}: ${(error as Error).message}`);
+    }
   } finally {
-    conn.close();
+    try {
+      conn.close();
+    } catch { /* closed by the idle timer */ }
   }
 }
 
@@ -239,6 +325,7 @@ async function main(args: string[]): Promise<void> {
         "sleep-fix": { type: "boolean", default: false },
         timeout: { type: "string", default: "10" },
         "max-output": { type: "string", default: String(1 << 20) },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -250,6 +337,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
   const seconds = Number(flags.timeout);
   const maxOutput = Number(flags["max-output"]);
   if (!(seconds > 0)) usageError("--timeout takes a number of seconds");
@@ -265,10 +353,19 @@ async function main(args: string[]): Promise<void> {
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
     listener.close();
+    // Commands still running are stopped: nothing outlives the server.
+    for (const child of running) {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* it has exited already */ }
+    }
     Deno.exit(0);
   });
   const options = { token: flags.token, sleepFix: flags["sleep-fix"], seconds, maxOutput };
-  for await (const conn of listener) serveClient(conn, options);
+  for await (const conn of listener) {
+    closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
+    serveClient(conn, options);
+  }
 }
 
 if (import.meta.main) {

@@ -16,7 +16,18 @@
  * why the next lesson (`framed_*.ts`) sends the length in a fixed 4-byte header.
  *
  * Only `--allow-net` for the address it listens on is needed. Same bytes as the original. It
- * serves one client, reading its messages until it closes, then ends.
+ * serves one client, reading its messages until it closes, then ends: with status 0 when the
+ * stream ends between two messages, with status 1 and one line on stderr when the client
+ * breaks the format. Differences from the seed besides the length, all in behaviour:
+ * - A length that does not start with a digit (`-3`, `x`, nothing) is refused, and so is one
+ *   over `--max-message` (default 16 MiB), as soon as its digits pass the limit and before
+ *   anything is allocated (`9223372036854775808…` never gets further than `92233720`). A
+ *   stream that ends after a length or inside a message is refused too.
+ * - A length of 0 is an empty message (an empty line).
+ * - A message that is not valid UTF-8 is printed with U+FFFD (�) in place of the bad bytes.
+ * - `--idle-timeout SECONDS` (default 300, 0 = never): a client whose read has waited that
+ *   long is let go with one line on stderr, and the server ends with status 1.
+ * - Ctrl-C or SIGTERM, also mid-message, closes the listener and ends with status 0.
  *
  * @module
  */
@@ -26,8 +37,10 @@ import { parseArgs } from "node:util";
 const NAME = "sticky_len_server.ts";
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8001;
+const DEFAULT_IDLE_SECONDS = 300;
+const DEFAULT_MAX_MESSAGE = 16 << 20;
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--faithful]
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--faithful] [--max-message BYTES]
 
 Reads "<length as text><message>" messages from one client and prints each message.
 
@@ -35,6 +48,11 @@ Options:
   --host HOST   address to listen on (default ${DEFAULT_HOST})
   --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
   --faithful    read the length with the seed's recv(4), and show how it fails
+  --max-message BYTES
+                the longest message accepted (default ${DEFAULT_MAX_MESSAGE})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long,
+                0 = never (default ${DEFAULT_IDLE_SECONDS})
   --help        show this help`;
 
 const decoder = new TextDecoder();
@@ -55,6 +73,14 @@ function parsePort(text: string): number {
   return Number(text);
 }
 
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress(addr: Deno.NetAddr): string {
   return addr.hostname.includes(":")
@@ -71,6 +97,36 @@ async function readExactly(conn: Deno.Conn, n: number): Promise<Uint8Array | nul
     got += read;
   }
   return data;
+}
+
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
 }
 
 /** Listens on host:port, or fails with a one-line reason. */
@@ -107,8 +163,15 @@ async function faithful(conn: Deno.Conn): Promise<void> {
   if (data !== null) console.log(decoder.decode(data));
 }
 
-/** Reads the leading digits as the length; null at a clean end of the stream. */
-async function readLength(conn: Deno.Conn, carry: Uint8Array[]): Promise<number | null> {
+/**
+ * Reads the leading digits as the length; null at a clean end of the stream. A length over
+ * `maxMessage` is refused as soon as its digits pass it, before any more is read.
+ */
+async function readLength(
+  conn: Deno.Conn,
+  carry: Uint8Array[],
+  maxMessage: number,
+): Promise<number | null> {
   let digits = "";
   const byte = new Uint8Array(1);
   while (true) {
@@ -120,16 +183,23 @@ async function readLength(conn: Deno.Conn, carry: Uint8Array[]): Promise<number 
     const c = String.fromCharCode(byte[0]);
     if (c >= "0" && c <= "9") digits += c;
     else {
-      if (digits === "") throw new Error(`expected a length, got ${JSON.stringify(c)}`);
+      if (digits === "") {
+        const shown = byte[0] < 0x80 ? JSON.stringify(c) : `the byte 0x${byte[0].toString(16)}`;
+        throw new Error(`expected a length, got ${shown}`);
+      }
       // The first byte of the message: keep it for the message.
       carry.push(byte.slice());
       return Number(digits);
     }
+    if (Number(digits) > maxMessage) {
+      throw new Error(`a length of ${digits} or more bytes is not accepted (limit ${maxMessage})`);
+    }
   }
 }
 
-/** Reads `n` bytes, the carried byte first. */
+/** Reads `n` bytes, the carried byte first (an empty message leaves it for the next length). */
 async function readBody(conn: Deno.Conn, n: number, carry: Uint8Array[]): Promise<Uint8Array> {
+  if (n === 0) return new Uint8Array();
   const first = carry.splice(0).reduce((all, b) => [...all, ...b], [] as number[]);
   const rest = await readExactly(conn, n - first.length);
   if (rest === null) throw new Error(`the stream ended inside a ${n}-byte message`);
@@ -146,6 +216,8 @@ async function main(args: string[]): Promise<void> {
         host: { type: "string", default: DEFAULT_HOST },
         port: { type: "string", default: String(DEFAULT_PORT) },
         faithful: { type: "boolean", default: false },
+        "max-message": { type: "string", default: String(DEFAULT_MAX_MESSAGE) },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -157,22 +229,39 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
+  const maxMessage = Number(flags["max-message"]);
+  if (!Number.isInteger(maxMessage) || maxMessage < 0) {
+    usageError(`--max-message takes a number of bytes`);
+  }
   const listener = listenOn(flags.host, port);
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
-    listener.close();
+    // The listener is closed already once the one client has been accepted.
+    try {
+      listener.close();
+    } catch { /* closed */ }
     Deno.exit(0);
   });
   const conn = await listener.accept();
   listener.close();
-  if (flags.faithful) return await faithful(conn);
-  const carry: Uint8Array[] = [];
-  for (
-    let length = await readLength(conn, carry);
-    length !== null;
-    length = await readLength(conn, carry)
-  ) {
-    console.log(decoder.decode(await readBody(conn, length, carry)));
+  closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
+  try {
+    if (flags.faithful) return await faithful(conn);
+    const carry: Uint8Array[] = [];
+    for (
+      let length = await readLength(conn, carry, maxMessage);
+      length !== null;
+      length = await readLength(conn, carry, maxMessage)
+    ) {
+      console.log(decoder.decode(await readBody(conn, length, carry)));
+    }
+  } catch (error) {
+    // Only the idle timer closes the connection under a pending read, and it has said so.
+    if (error instanceof Deno.errors.Interrupted || error instanceof Deno.errors.BadResource) {
+      Deno.exit(1);
+    }
+    throw error;
   }
 }
 

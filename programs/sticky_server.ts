@@ -14,7 +14,14 @@
  * on timing: however the network groups the bytes, the stream is `kinght love aym`.
  *
  * Only `--allow-net` for the address it listens on is needed. It serves one client and ends,
- * as the seed does; it announces `listening on tcp://HOST:PORT` on stderr.
+ * as the seed does; it announces `listening on tcp://HOST:PORT` on stderr. Differences from
+ * the seed besides the reading to the end, all in behaviour:
+ * - It reads at most `--max-message` bytes (default 16 MiB); a client that sends more is
+ *   refused with one line on stderr, status 1.
+ * - Bytes that are not valid UTF-8 are printed as U+FFFD (�) (Python's `decode()` raises).
+ * - `--idle-timeout SECONDS` (default 300, 0 = never): a client whose read has waited that
+ *   long is let go with one line on stderr, and the server ends with status 1.
+ * - Ctrl-C or SIGTERM, also mid-message, closes the listener and ends with status 0.
  *
  * @module
  */
@@ -24,14 +31,21 @@ import { parseArgs } from "node:util";
 const NAME = "sticky_server.ts";
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8001;
+const DEFAULT_IDLE_SECONDS = 300;
+const DEFAULT_MAX_MESSAGE = 16 << 20;
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--max-message BYTES]
 
 Receives one client and prints everything it sent, as one piece.
 
 Options:
   --host HOST   address to listen on (default ${DEFAULT_HOST})
   --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --max-message BYTES
+                the most it reads from the client (default ${DEFAULT_MAX_MESSAGE})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long,
+                0 = never (default ${DEFAULT_IDLE_SECONDS})
   --help        show this help`;
 
 // --- small helpers (same name and shape in every script) ---
@@ -50,11 +64,49 @@ function parsePort(text: string): number {
   return Number(text);
 }
 
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress(addr: Deno.NetAddr): string {
   return addr.hostname.includes(":")
     ? `[${addr.hostname}]:${addr.port}`
     : `${addr.hostname}:${addr.port}`;
+}
+
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
 }
 
 /** Listens on host:port, or fails with a one-line reason. */
@@ -84,6 +136,8 @@ async function main(args: string[]): Promise<void> {
       options: {
         host: { type: "string", default: DEFAULT_HOST },
         port: { type: "string", default: String(DEFAULT_PORT) },
+        "max-message": { type: "string", default: String(DEFAULT_MAX_MESSAGE) },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -95,17 +149,51 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
+  const maxMessage = Number(flags["max-message"]);
+  if (!Number.isInteger(maxMessage) || maxMessage < 0) {
+    usageError(`--max-message takes a number of bytes`);
+  }
   const listener = listenOn(flags.host, port);
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
-    listener.close();
+    // The listener is closed already once the one client has been accepted.
+    try {
+      listener.close();
+    } catch { /* closed */ }
     Deno.exit(0);
   });
   const conn = await listener.accept();
-  // Everything the client sent, read after it finished: the two sends are one stream.
-  const data = await new Response(conn.readable).text();
-  console.log(data);
   listener.close();
+  closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
+  // Everything the client sent, read after it finished: the two sends are one stream.
+  let bytes;
+  try {
+    bytes = await readToEnd(conn, maxMessage);
+  } catch (error) {
+    // Only the idle timer closes the connection under a pending read, and it has said so.
+    if (error instanceof Deno.errors.Interrupted || error instanceof Deno.errors.BadResource) {
+      Deno.exit(1);
+    }
+    throw error;
+  }
+  const data = new TextDecoder().decode(bytes);
+  console.log(data);
+}
+
+/** Reads until the client ends the stream; more than `limit` bytes is refused. */
+async function readToEnd(conn: Deno.Conn, limit: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  const buffer = new Uint8Array(64 * 1024);
+  let got = 0;
+  for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
+    got += n;
+    if (got > limit) throw new Error(`more than ${limit} bytes is not accepted`);
+    chunks.push(buffer.slice(0, n));
+  }
+  const data = new Uint8Array(got);
+  chunks.reduce((at, chunk) => (data.set(chunk, at), at + chunk.length), 0);
+  return data;
 }
 
 if (import.meta.main) {
