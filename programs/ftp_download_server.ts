@@ -31,6 +31,12 @@
  * - A command that is not `get NAME` gets `error: usage: get NAME` (the original crashes).
  * - Each connection is served in its own async task; a client that leaves mid-transfer ends
  *   only its own conversation.
+ * - A command is what one read returns (at most 1024 bytes, as the seed's `recv(1024)`): a
+ *   longer one is read in pieces, each answered as a command of its own (`error: usage: get
+ *   NAME`), and the connection goes on.
+ * - `--idle-timeout SECONDS` (default 300, 0 = never): a connection whose read or write has
+ *   waited that long is closed, with one line on stderr; the other connections go on.
+
  * - Python prints the client's address as `('127.0.0.1', 53320)`; this prints `127.0.0.1:53320`.
  *   It announces `listening on tcp://HOST:PORT` on stderr and stops cleanly on Ctrl-C.
  *
@@ -43,6 +49,7 @@ import { parseArgs } from "node:util";
 
 const NAME = "ftp_download_server.ts";
 const DEFAULT_HOST = "0.0.0.0";
+const DEFAULT_IDLE_SECONDS = 300;
 const DEFAULT_PORT = 9999;
 const DEFAULT_ROOT = ".";
 const CHUNK_SIZE = 1 << 20;
@@ -56,6 +63,9 @@ Options:
   --host HOST     address to listen on (default ${DEFAULT_HOST}: every interface, as in the seed)
   --port PORT     port to listen on, 0 for any free port (default ${DEFAULT_PORT})
   --root FOLDER   folder to serve (default ${DEFAULT_ROOT}, the current folder)
+  --idle-timeout SECONDS
+                  close a connection whose read or write has waited this long, 0 = never
+                  (default ${DEFAULT_IDLE_SECONDS})
   --help          show this help`;
 
 const encoder = new TextEncoder();
@@ -72,6 +82,14 @@ function usageError(message: string): never {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
@@ -105,6 +123,43 @@ async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<strin
     const text = decoder.decode(buffer.subarray(0, n), { stream: true });
     if (text !== "") return text;
   }
+}
+
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
+}
+
+/** Closes `conn` unless it is closed already (e.g. by closeWhenIdle). */
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch { /* already closed */ }
 }
 
 /** Listens on host:port, or fails with a one-line reason. */
@@ -186,8 +241,9 @@ async function sendFile(conn: Deno.Conn, path: string, size: number): Promise<st
 }
 
 /** One client: commands until it leaves. */
-async function serveClient(conn: Deno.TcpConn, root: string): Promise<void> {
+async function serveClient(conn: Deno.TcpConn, root: string, idleSeconds: number): Promise<void> {
   const client = formatAddress(conn.remoteAddr);
+  closeWhenIdle(conn, idleSeconds, client);
   const decoder = new TextDecoder();
   console.log("new conn:", client);
   try {
@@ -230,9 +286,12 @@ async function serveClient(conn: Deno.TcpConn, root: string): Promise<void> {
       console.log("file md5", await sendFile(conn, path, size));
     }
   } catch (error) {
-    console.log(`${client}: ${(error as Error).message}`);
+    // An idle connection was reported by closeWhenIdle; anything else in one line.
+    if (!(error instanceof Deno.errors.Interrupted)) {
+      console.log(`${client}: ${(error as Error).message}`);
+    }
   } finally {
-    conn.close();
+    closeQuietly(conn);
   }
 }
 
@@ -246,6 +305,7 @@ async function main(args: string[]): Promise<void> {
         host: { type: "string", default: DEFAULT_HOST },
         port: { type: "string", default: String(DEFAULT_PORT) },
         root: { type: "string", default: DEFAULT_ROOT },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -257,6 +317,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
   let root: string;
   try {
     root = await Deno.realPath(flags.root);
@@ -271,7 +332,7 @@ async function main(args: string[]): Promise<void> {
     Deno.exit(0);
   });
 
-  for await (const conn of listener) serveClient(conn, root);
+  for await (const conn of listener) serveClient(conn, root, idleSeconds);
 }
 
 if (import.meta.main) {

@@ -44,8 +44,18 @@
  *   pass wrong bytes; any write to the file changes its identity.
  * - **Concurrency**: each connection has its own async task; a slow or stalled client never
  *   holds up another. Two uploads of the same name at once are refused, not interleaved.
+ * - **Refusals**: a bad request (unknown command, a size that is not 0 to 15 digits, a name
+ *   that is not valid UTF-8, a refused name) gets one `error: REASON` line and the
+ *   connection goes on. A line over 8192 bytes cannot be followed: it gets `error: line too
+ *   long` and the connection ends. A refusal by the runtime's permissions is answered the
+ *   same way. Note that Deno checks `--allow-read` against the path as named, not where a
+ *   link leads: a link inside the root pointing out is stopped only by the server's own
+ *   check (the real path must lie inside the root), not by the runtime.
+ * - **Idle clients**: `--idle-timeout SECONDS` (default 300, 0 = never): a connection whose read or write has
+ *   waited that long is closed, with one line on stderr; the other connections go on.
  * - It announces `listening on tcp://HOST:PORT` on stderr, logs one line per transfer on
- *   stdout, and on Ctrl-C or SIGTERM closes the listener and exits 0.
+ *   stdout, and on Ctrl-C or SIGTERM closes the listener and exits 0; an upload cut short by
+ *   that stays under `.ftp-partial/` (kept for resuming), never under its name.
  *
  * @module
  */
@@ -65,8 +75,9 @@ const PARTIAL_FOLDER = ".ftp-partial";
 const COMMANDS = "get NAME, put NAME SIZE, ls, quit";
 const MAX_LINE = 8192;
 const CHUNK_SIZE = 1 << 20;
+const DEFAULT_IDLE_SECONDS = 300;
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--root DIR]
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--root DIR] [--idle-timeout SECONDS]
 
 FTP server for ftp_client.ts: get, put (both resumable, checked with MD5) and ls,
 confined to DIR.
@@ -75,6 +86,9 @@ Options:
   --host HOST   address to listen on (default ${DEFAULT_HOST})
   --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
   --root DIR    folder to serve, created if missing (default ${DEFAULT_ROOT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long, 0 = never
+                (default ${DEFAULT_IDLE_SECONDS})
   --help        show this help`;
 
 // --- small helpers (same name and shape in every script) ---
@@ -89,6 +103,14 @@ function usageError(message: string): never {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
@@ -108,6 +130,43 @@ async function writeAll(
   for (let written = 0; written < data.length;) {
     written += await writer.write(data.subarray(written));
   }
+}
+
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
+}
+
+/** Closes `conn` unless it is closed already (e.g. by closeWhenIdle). */
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch { /* already closed */ }
 }
 
 /** Listens on host:port, or fails with a one-line reason. */
@@ -531,8 +590,9 @@ async function handleLs(session: FramedConn, root: string): Promise<string> {
 }
 
 /** One client: the welcome, then commands until `quit` or a disconnect. */
-async function serveClient(conn: Deno.TcpConn, root: string): Promise<void> {
+async function serveClient(conn: Deno.TcpConn, root: string, idleSeconds: number): Promise<void> {
   const client = formatAddress(conn.remoteAddr);
+  closeWhenIdle(conn, idleSeconds, client);
   const session = new FramedConn(conn);
   console.log("new conn:", client);
   try {
@@ -543,6 +603,8 @@ async function serveClient(conn: Deno.TcpConn, root: string): Promise<void> {
       const [command, ...rest] = line.split(" ");
       try {
         let done: string;
+        // Bytes that are not UTF-8 arrive as U+FFFD: no name or command can be meant by them.
+        if (line.includes("\uFFFD")) throw new Error("the command is not valid UTF-8");
         if (command === "get" && rest.length > 0) {
           done = await handleGet(session, root, rest.join(" "));
         } else if (command === "put" && rest.length > 1 && parseCount(rest.at(-1)!) !== null) {
@@ -568,13 +630,19 @@ async function serveClient(conn: Deno.TcpConn, root: string): Promise<void> {
       }
     }
   } catch (error) {
-    // A dropped connection was already reported by the command it cut short.
+    // A dropped connection was already reported by the command it cut short, an idle one by
+    // closeWhenIdle.
     const dropped = error instanceof Deno.errors.BrokenPipe ||
-      error instanceof Deno.errors.ConnectionReset;
-    if (!dropped) console.log(`${client}: ${(error as Error).message}`);
+      error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.Interrupted;
+    if (!dropped) {
+      // An unreadable request (a line over MAX_LINE bytes) ends the connection, after one line.
+      const message = (error as Error).message;
+      console.log(`${client}: ${message}`);
+      await session.writeLine(`error: ${message}`).catch(() => {});
+    }
   } finally {
     console.log("客户端已经断开", client);
-    conn.close();
+    closeQuietly(conn);
   }
 }
 
@@ -588,6 +656,7 @@ async function main(args: string[]): Promise<void> {
         host: { type: "string", default: DEFAULT_HOST },
         port: { type: "string", default: String(DEFAULT_PORT) },
         root: { type: "string", default: DEFAULT_ROOT },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -599,6 +668,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
   let root: string;
   try {
     await Deno.mkdir(flags.root, { recursive: true });
@@ -615,7 +685,7 @@ async function main(args: string[]): Promise<void> {
     Deno.exit(0);
   });
 
-  for await (const conn of listener) serveClient(conn, root);
+  for await (const conn of listener) serveClient(conn, root, idleSeconds);
 }
 
 if (import.meta.main) {

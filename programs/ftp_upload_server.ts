@@ -30,7 +30,12 @@
  *   the client's; on a mismatch or a disconnect nothing is left under `new.png` (an older
  *   `new.png` is untouched) and the server says why in one line.
  * - Each connection is served in its own async task, so a stalled client never holds up others;
- *   a size that is not a number ends that connection with a one-line message, not a crash.
+ *   a size that is not 1 to 15 digits (non-numeric, negative, 2^63, empty, not UTF-8) ends
+ *   that connection with a one-line message, not a crash. The seed prints the size before
+ *   checking it; this prints it only once it is a number.
+ * - `--idle-timeout SECONDS` (default 300, 0 = never): a connection whose read or write has
+ *   waited that long is closed, with one line on stderr; the other connections go on.
+
  * - It announces `listening on tcp://HOST:PORT` on stderr, and on Ctrl-C or SIGTERM removes any
  *   half-written temporary file and exits with status 0.
  *
@@ -42,6 +47,7 @@ import { parseArgs } from "node:util";
 
 const NAME = "ftp_upload_server.ts";
 const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_IDLE_SECONDS = 300;
 const DEFAULT_PORT = 9999;
 const DEFAULT_OUT = "new.png";
 const WELCOME = "欢迎登陆FTP系统";
@@ -59,6 +65,9 @@ Options:
   --host HOST   address to listen on (default ${DEFAULT_HOST})
   --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
   --out FILE    where to save the received file (default ${DEFAULT_OUT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long, 0 = never
+                (default ${DEFAULT_IDLE_SECONDS})
   --help        show this help`;
 
 const encoder = new TextEncoder();
@@ -75,6 +84,14 @@ function usageError(message: string): never {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
@@ -121,6 +138,43 @@ async function readExactly(conn: Deno.Conn, n: number): Promise<Uint8Array | nul
   return data;
 }
 
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
+}
+
+/** Closes `conn` unless it is closed already (e.g. by closeWhenIdle). */
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch { /* already closed */ }
+}
+
 /** Listens on host:port, or fails with a one-line reason. */
 function listenOn(hostname: string, port: number): Deno.TcpListener {
   try {
@@ -163,22 +217,29 @@ async function receiveFile(conn: Deno.Conn, size: number, path: string): Promise
 }
 
 /** One upload: welcome, size, ack, data, MD5, reply; the file is kept only if the MD5s agree. */
-async function serveUpload(conn: Deno.TcpConn, out: string): Promise<void> {
+async function serveUpload(conn: Deno.TcpConn, out: string, idleSeconds: number): Promise<void> {
   const client = formatAddress(conn.remoteAddr);
+  closeWhenIdle(conn, idleSeconds, client);
   const temporary = `${out}.part-${crypto.randomUUID().slice(0, 8)}`;
   try {
     await writeAll(conn, encoder.encode(WELCOME));
 
     // First the size, alone: the client waits for our ack before sending anything else.
     const size = await readMessage(conn, new TextDecoder());
-    if (size === null) return;
-    console.log(size);
+    if (size === null) {
+      console.log(`${client} left before sending a size; ${out} not written`);
+      return;
+    }
+    // Checked before it is printed: a bad size is refused in one line, whatever it holds.
     if (!/^\d{1,15}$/.test(size)) {
       console.log(
-        `${client}: the size must be a whole number of bytes, not ${JSON.stringify(size)}`,
+        `${client}: the size must be a whole number of bytes (at most 15 digits), not ${
+          JSON.stringify(size.slice(0, 100))
+        }; ${out} not written`,
       );
       return;
     }
+    console.log(size);
     const totalSize = Number(size);
     console.log(totalSize);
     await writeAll(conn, encoder.encode(SIZE_ACK));
@@ -202,10 +263,14 @@ async function serveUpload(conn: Deno.TcpConn, out: string): Promise<void> {
     await Deno.rename(temporary, out);
     unfinished.delete(temporary);
   } catch (error) {
-    console.log(`${client}: ${(error as Error).message}; ${out} not written`);
+    // An idle connection was also reported by closeWhenIdle.
+    const why = error instanceof Deno.errors.Interrupted
+      ? "closed while idle"
+      : (error as Error).message;
+    console.log(`${client}: ${why}; ${out} not written`);
   } finally {
     if (unfinished.delete(temporary)) await Deno.remove(temporary).catch(() => {});
-    conn.close();
+    closeQuietly(conn);
   }
 }
 
@@ -219,6 +284,7 @@ async function main(args: string[]): Promise<void> {
         host: { type: "string", default: DEFAULT_HOST },
         port: { type: "string", default: String(DEFAULT_PORT) },
         out: { type: "string", default: DEFAULT_OUT },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -230,6 +296,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
 
   const listener = listenOn(flags.host, port);
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
@@ -243,7 +310,7 @@ async function main(args: string[]): Promise<void> {
     Deno.exit(0);
   });
 
-  for await (const conn of listener) serveUpload(conn, flags.out);
+  for await (const conn of listener) serveUpload(conn, flags.out, idleSeconds);
 }
 
 if (import.meta.main) {

@@ -20,8 +20,12 @@
  *   but the last ends in `\n` and only the last user can ever log in; lines are trimmed here.
  * - The hashes are compared in constant time (`timingSafeEqual` from `node:crypto`), and a
  *   failed login is answered only after a pause (`--fail-delay`, default 1 s), to slow guessing.
- * - The JSON is read until it is complete, however the network splits it (the seed takes one
- *   `recv(1024)`); invalid or oversized input gets `账号或密码错误`, never a crash.
+ * - The JSON is read until its object closes, however the network splits it (the seed takes
+ *   one `recv(1024)`); invalid JSON, JSON of the wrong shape and requests over 64 KiB get
+ *   `账号或密码错误` at once (the reason in one log line), never a crash or a wait.
+ * - `--idle-timeout SECONDS` (default 300, 0 = never): a connection whose read or write has
+ *   waited that long is closed, with one line on stderr; the other connections go on.
+
  * - Each client has its own async task; the users file is read for each login, so edits apply
  *   at once. It prints one line per attempt, announces `listening on tcp://HOST:PORT` on stderr
  *   and stops cleanly on Ctrl-C.
@@ -34,6 +38,7 @@ import { parseArgs } from "node:util";
 
 const NAME = "login_server.ts";
 const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_IDLE_SECONDS = 300;
 const DEFAULT_PORT = 8001;
 const DEFAULT_USERS = "user";
 const WELCOME = "欢迎使用XX系统";
@@ -51,6 +56,9 @@ Options:
   --port PORT            port to listen on, 0 for any free port (default ${DEFAULT_PORT})
   --users FILE           the users file (default ${DEFAULT_USERS})
   --fail-delay SECONDS   pause before answering a failed login (default 1)
+  --idle-timeout SECONDS
+                         close a connection whose read or write has waited this long, 0 = never
+                         (default ${DEFAULT_IDLE_SECONDS})
   --help                 show this help`;
 
 const encoder = new TextEncoder();
@@ -67,6 +75,14 @@ function usageError(message: string): never {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
@@ -88,6 +104,43 @@ async function writeAll(
   }
 }
 
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
+}
+
+/** Closes `conn` unless it is closed already (e.g. by closeWhenIdle). */
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch { /* already closed */ }
+}
+
 /** Listens on host:port, or fails with a one-line reason. */
 function listenOn(hostname: string, port: number): Deno.TcpListener {
   try {
@@ -106,18 +159,58 @@ function onShutdown(stop: () => void): void {
 }
 // --- the lesson ---
 
-/** Reads until the bytes so far parse as JSON; null if the client closes first. */
+/**
+ * Follows the JSON a client sends, piece by piece, and says where its top-level object (or
+ * array) closes: brackets are counted outside strings. Each piece is scanned once, so a
+ * request sent one byte at a time costs no more than one sent whole.
+ */
+class JsonEnd {
+  #depth = 0;
+  #inString = false;
+  #escaped = false;
+  #scanned = 0;
+
+  /** The index after the closing bracket in `text` (all received so far), or -1 if not yet. */
+  find(text: string): number {
+    for (; this.#scanned < text.length; this.#scanned++) {
+      const c = text[this.#scanned];
+      if (this.#inString) {
+        if (this.#escaped) this.#escaped = false;
+        else if (c === "\\") this.#escaped = true;
+        else if (c === '"') this.#inString = false;
+      } else if (this.#depth === 0 && c !== "{" && c !== "[") {
+        if (c.trim() !== "") throw new Error("the request is not a JSON object");
+      } else if (c === '"') this.#inString = true;
+      else if (c === "{" || c === "[") this.#depth++;
+      else if ((c === "}" || c === "]") && --this.#depth === 0) return this.#scanned + 1;
+    }
+    return -1;
+  }
+}
+
+/**
+ * Reads until the JSON object the client sends has closed, and parses it; null if the client
+ * closes first. Throws at once on bytes that cannot become JSON, and on more than
+ * MAX_REQUEST bytes.
+ */
 async function readJson(conn: Deno.Conn): Promise<unknown> {
   const buffer = new Uint8Array(MAX_REQUEST);
+  const decoder = new TextDecoder();
+  const jsonEnd = new JsonEnd();
+  let text = "";
   let filled = 0;
   while (filled < buffer.length) {
     const n = await conn.read(buffer.subarray(filled));
     if (n === null) return null;
+    text += decoder.decode(buffer.subarray(filled, filled + n), { stream: true });
     filled += n;
+    const end = jsonEnd.find(text);
+    // Not complete yet: read on.
+    if (end < 0) continue;
     try {
-      return JSON.parse(new TextDecoder().decode(buffer.subarray(0, filled)));
+      return JSON.parse(text.slice(0, end));
     } catch {
-      // Not complete yet: read on.
+      throw new Error("the request is not valid JSON");
     }
   }
   throw new Error(`no complete JSON within ${MAX_REQUEST} bytes`);
@@ -144,11 +237,22 @@ async function serveClient(
   conn: Deno.TcpConn,
   usersFile: string,
   failDelay: number,
+  idleSeconds: number,
 ): Promise<void> {
   const client = formatAddress(conn.remoteAddr);
+  closeWhenIdle(conn, idleSeconds, client);
   try {
     await writeAll(conn, encoder.encode(WELCOME));
-    const info = await readJson(conn).catch(() => undefined);
+    let info: unknown;
+    try {
+      info = await readJson(conn);
+    } catch (error) {
+      // An idle client was reported by closeWhenIdle and is gone.
+      if (error instanceof Deno.errors.Interrupted) return;
+      // Unreadable: refused like a wrong password, with the reason in the log.
+      console.log(`${client}: ${(error as Error).message}`);
+      info = undefined;
+    }
     if (info === null) {
       console.log(`${client}: left before sending a whole login`);
       return;
@@ -162,7 +266,7 @@ async function serveClient(
   } catch (error) {
     console.log(`${client}: ${(error as Error).message}`);
   } finally {
-    conn.close();
+    closeQuietly(conn);
   }
 }
 
@@ -177,6 +281,7 @@ async function main(args: string[]): Promise<void> {
         port: { type: "string", default: String(DEFAULT_PORT) },
         users: { type: "string", default: DEFAULT_USERS },
         "fail-delay": { type: "string", default: "1" },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -188,6 +293,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
   const failDelay = Number(flags["fail-delay"]);
   if (!(failDelay >= 0)) usageError("--fail-delay takes a number of seconds");
   // Fail at start, not at the first login, if the users file cannot be read.
@@ -202,7 +308,7 @@ async function main(args: string[]): Promise<void> {
     listener.close();
     Deno.exit(0);
   });
-  for await (const conn of listener) serveClient(conn, flags.users, failDelay);
+  for await (const conn of listener) serveClient(conn, flags.users, failDelay, idleSeconds);
 }
 
 if (import.meta.main) {

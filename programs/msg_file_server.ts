@@ -25,8 +25,12 @@
  * Same bytes as the Python original. Differences: the seed saves next to its own script
  * (`os.path.dirname(__file__)/file`); this saves under the working folder, or `--dir`. A
  * client that disconnects without `close` ends its own conversation (`客户端已经断开`; the
- * original crashes), invalid JSON or a frame over `--max-frame` (16 MiB; files excepted) ends
- * it with a one-line message, and each client has its own async task. It announces
+ * original crashes), invalid JSON, a type frame that is not UTF-8, a negative length or a
+ * frame over `--max-frame` (16 MiB; files excepted) ends it with a one-line message, a message
+ * that is not UTF-8 text is refused in one line (the next frame is read), a file the system
+ * or the runtime's permissions will not let it write is read and dropped with one line,
+ * `--idle-timeout SECONDS` (default 300, 0 = never) closes a connection whose read has waited
+ * that long (one line on stderr), and each client has its own async task. It announces
  * `listening on tcp://HOST:PORT` on stderr and stops cleanly on Ctrl-C, removing any
  * half-received file.
  *
@@ -38,6 +42,7 @@ import { parseArgs } from "node:util";
 
 const NAME = "msg_file_server.ts";
 const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_IDLE_SECONDS = 300;
 const DEFAULT_PORT = 8001;
 const DEFAULT_DIR = "file";
 const DEFAULT_MAX_FRAME = 16 << 20;
@@ -52,9 +57,12 @@ Options:
   --port PORT          port to listen on, 0 for any free port (default ${DEFAULT_PORT})
   --dir FOLDER         where files are saved (default ${DEFAULT_DIR}, created if missing)
   --max-frame BYTES    the longest message or type frame (default ${DEFAULT_MAX_FRAME})
+  --idle-timeout SECONDS
+                       close a connection whose read or write has waited this long, 0 = never
+                       (default ${DEFAULT_IDLE_SECONDS})
   --help               show this help`;
 
-const decoder = new TextDecoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
 
 // --- small helpers (same name and shape in every script) ---
 
@@ -68,6 +76,14 @@ function usageError(message: string): never {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
@@ -98,6 +114,43 @@ async function readExactly(conn: Deno.Conn, n: number): Promise<Uint8Array | nul
     got += read;
   }
   return data;
+}
+
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
+}
+
+/** Closes `conn` unless it is closed already (e.g. by closeWhenIdle). */
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch { /* already closed */ }
 }
 
 /** Listens on host:port, or fails with a one-line reason. */
@@ -144,14 +197,24 @@ async function readFrameLength(conn: Deno.Conn): Promise<number | null> {
   return length;
 }
 
-/** recv_data(): one whole frame, held in memory (messages and type frames only). */
-async function recvData(conn: Deno.Conn, maxFrame: number): Promise<string | null> {
+/**
+ * recv_data(): one whole frame, held in memory (messages and type frames only), as text; a
+ * frame that is not UTF-8 comes back as `{ notText: length }`.
+ */
+async function recvData(
+  conn: Deno.Conn,
+  maxFrame: number,
+): Promise<string | { notText: number } | null> {
   const length = await readFrameLength(conn);
   if (length === null) return null;
   if (length > maxFrame) throw new Error(`a ${length}-byte frame is over the limit of ${maxFrame}`);
   const data = await readExactly(conn, length);
   if (data === null) throw new Error(`the client closed inside a ${length}-byte frame`);
-  return decoder.decode(data);
+  try {
+    return decoder.decode(data);
+  } catch {
+    return { notText: length };
+  }
 }
 
 /**
@@ -161,11 +224,18 @@ async function recvData(conn: Deno.Conn, maxFrame: number): Promise<string | nul
 async function recvFile(conn: Deno.Conn, path: string | null): Promise<void> {
   const length = await readFrameLength(conn);
   if (length === null) throw new Error("the client closed before the file");
-  const temporary = path === null ? null : `${path}.part-${crypto.randomUUID().slice(0, 8)}`;
-  const file = temporary === null
-    ? null
-    : await Deno.open(temporary, { write: true, createNew: true });
-  if (temporary) unfinished.add(temporary);
+  let temporary = path === null ? null : `${path}.part-${crypto.randomUUID().slice(0, 8)}`;
+  let file: Deno.FsFile | null = null;
+  if (temporary) {
+    try {
+      file = await Deno.open(temporary, { write: true, createNew: true });
+      unfinished.add(temporary);
+    } catch (error) {
+      // Refused by the system or the runtime's permissions: the frame is still read and dropped.
+      console.log(`cannot save ${path}: ${(error as Error).message}; its data is dropped`);
+      temporary = null;
+    }
+  }
   try {
     const buffer = new Uint8Array(CHUNK_SIZE);
     for (let received = 0; received < length;) {
@@ -190,13 +260,25 @@ async function recvFile(conn: Deno.Conn, path: string | null): Promise<void> {
 }
 
 /** One client: type frame, then the thing, until `close`. */
-async function serveClient(conn: Deno.TcpConn, folder: string, maxFrame: number): Promise<void> {
+async function serveClient(
+  conn: Deno.TcpConn,
+  folder: string,
+  maxFrame: number,
+  idleSeconds: number,
+): Promise<void> {
+  const client = formatAddress(conn.remoteAddr);
+  closeWhenIdle(conn, idleSeconds, client);
   try {
     while (true) {
       const messageType = await recvData(conn, maxFrame);
       if (messageType === null) {
         console.log("客户端已经断开");
         break;
+      }
+      if (typeof messageType !== "string") {
+        throw new Error(
+          "the type frame is not UTF-8 text; the stream cannot be followed any further",
+        );
       }
       console.log(messageType);
       if (messageType === "close") {
@@ -212,7 +294,8 @@ async function serveClient(conn: Deno.TcpConn, folder: string, maxFrame: number)
       if (info?.msg_type === "msg") {
         const data = await recvData(conn, maxFrame);
         if (data === null) throw new Error("the client closed before the message");
-        console.log(`接收到消息:${data}`);
+        if (typeof data === "string") console.log(`接收到消息:${data}`);
+        else console.log(`refused a ${data.notText}-byte message: it is not UTF-8 text`);
       } else if (info?.msg_type === "file") {
         const name = typeof info.file_name === "string" ? info.file_name : "";
         const problem = nameProblem(name) ??
@@ -226,9 +309,12 @@ async function serveClient(conn: Deno.TcpConn, folder: string, maxFrame: number)
       }
     }
   } catch (error) {
-    console.log(`${formatAddress(conn.remoteAddr)}: ${(error as Error).message}`);
+    // An idle connection was reported by closeWhenIdle; anything else in one line.
+    if (!(error instanceof Deno.errors.Interrupted)) {
+      console.log(`${client}: ${(error as Error).message}`);
+    }
   } finally {
-    conn.close();
+    closeQuietly(conn);
   }
 }
 
@@ -243,6 +329,7 @@ async function main(args: string[]): Promise<void> {
         port: { type: "string", default: String(DEFAULT_PORT) },
         dir: { type: "string", default: DEFAULT_DIR },
         "max-frame": { type: "string", default: String(DEFAULT_MAX_FRAME) },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -254,6 +341,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
   const maxFrame = Number(flags["max-frame"]);
   if (!Number.isInteger(maxFrame) || maxFrame < 1) {
     usageError("--max-frame takes a number of bytes");
@@ -270,7 +358,7 @@ async function main(args: string[]): Promise<void> {
     }
     Deno.exit(0);
   });
-  for await (const conn of listener) serveClient(conn, flags.dir, maxFrame);
+  for await (const conn of listener) serveClient(conn, flags.dir, maxFrame, idleSeconds);
 }
 
 if (import.meta.main) {

@@ -2,7 +2,7 @@
 /**
  * @title 修改内网版notebook — The LAN notebook: the server
  * @seed 002_74a0ec6df0a817ca.txt, "6. 修改内网版notebook" (the seed shows only the client)
- * @run deno run --allow-net=127.0.0.1 --allow-read=notebook.txt --allow-write=notebook.txt notebook_server.ts
+ * @run deno run --allow-net=127.0.0.1 --allow-write=notebook.txt notebook_server.ts
  *
  * The smallest server the seed's notebook client fits: it echoes every note back, and saves
  * it, timestamped (`YYYY/MM/DD HH:MM:SS note`), as one line of `notebook.txt` (`--notebook`).
@@ -10,10 +10,14 @@
  * when the client closes, as the seed's 6.2 says a server must ("若收不到新消息就退出"):
  * the client's `quit` is never sent, so the empty read is the only signal.
  *
- * It reads and writes only the notebook file, hence the narrow flags above. Notes are UTF-8
- * throughout (6.3 中文问题解决). It prints `Connected by 127.0.0.1:PORT` for each client, as
- * the echo server the notes start from does, announces `listening on tcp://HOST:PORT` on
- * stderr and stops cleanly on Ctrl-C.
+ * It only appends to the notebook file (appending needs no read access), hence the narrow
+ * flags above. Each note is what one read returns (at most 1024 bytes, as the seed's
+ * `recv(1024)`): a longer one is saved as several lines. Bytes that are not UTF-8 are saved
+ * and echoed as U+FFFD, so the notebook stays UTF-8. `--idle-timeout SECONDS` (default 300,
+ * 0 = never) closes a connection whose read or write has waited that long, with one line on
+ * stderr. Notes are UTF-8 throughout (6.3 中文问题解决). It prints `Connected by
+ * 127.0.0.1:PORT` for each client, as the echo server the notes start from does, announces
+ * `listening on tcp://HOST:PORT` on stderr and stops cleanly on Ctrl-C or SIGTERM (exit 0).
  *
  * @module
  */
@@ -22,6 +26,7 @@ import { parseArgs } from "node:util";
 
 const NAME = "notebook_server.ts";
 const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_IDLE_SECONDS = 300;
 const DEFAULT_PORT = 65432;
 const DEFAULT_NOTEBOOK = "notebook.txt";
 
@@ -33,6 +38,9 @@ Options:
   --host HOST       address to listen on (default ${DEFAULT_HOST})
   --port PORT       port to listen on, 0 for any free port (default ${DEFAULT_PORT})
   --notebook FILE   where notes are saved (default ${DEFAULT_NOTEBOOK})
+  --idle-timeout SECONDS
+                    close a connection whose read or write has waited this long, 0 = never
+                    (default ${DEFAULT_IDLE_SECONDS})
   --help            show this help`;
 
 const encoder = new TextEncoder();
@@ -49,6 +57,14 @@ function usageError(message: string): never {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
@@ -84,6 +100,43 @@ async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<strin
   }
 }
 
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
+}
+
+/** Closes `conn` unless it is closed already (e.g. by closeWhenIdle). */
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch { /* already closed */ }
+}
+
 /** Listens on host:port, or fails with a one-line reason. */
 function listenOn(hostname: string, port: number): Deno.TcpListener {
   try {
@@ -110,8 +163,14 @@ function timestamp(date = new Date()): string {
 }
 
 /** One client: echo and save every note until it closes. */
-async function serveClient(conn: Deno.TcpConn, notebook: string): Promise<void> {
-  console.log("Connected by", formatAddress(conn.remoteAddr));
+async function serveClient(
+  conn: Deno.TcpConn,
+  notebook: string,
+  idleSeconds: number,
+): Promise<void> {
+  const client = formatAddress(conn.remoteAddr);
+  closeWhenIdle(conn, idleSeconds, client);
+  console.log("Connected by", client);
   const decoder = new TextDecoder();
   try {
     while (true) {
@@ -123,9 +182,12 @@ async function serveClient(conn: Deno.TcpConn, notebook: string): Promise<void> 
       await writeAll(conn, encoder.encode(note));
     }
   } catch (error) {
-    console.log(`${formatAddress(conn.remoteAddr)}: ${(error as Error).message}`);
+    // An idle connection was reported by closeWhenIdle; anything else in one line.
+    if (!(error instanceof Deno.errors.Interrupted)) {
+      console.log(`${client}: ${(error as Error).message}`);
+    }
   } finally {
-    conn.close();
+    closeQuietly(conn);
   }
 }
 
@@ -139,6 +201,7 @@ async function main(args: string[]): Promise<void> {
         host: { type: "string", default: DEFAULT_HOST },
         port: { type: "string", default: String(DEFAULT_PORT) },
         notebook: { type: "string", default: DEFAULT_NOTEBOOK },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -150,13 +213,14 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
   const listener = listenOn(flags.host, port);
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
     listener.close();
     Deno.exit(0);
   });
-  for await (const conn of listener) serveClient(conn, flags.notebook);
+  for await (const conn of listener) serveClient(conn, flags.notebook, idleSeconds);
 }
 
 if (import.meta.main) {

@@ -24,6 +24,13 @@
  * - Names are confined to the files folder (no `..`, `/`, `\`, control characters); a refused
  *   upload is read to the end and dropped. A zero-byte file is saved (the seed divides by
  *   zero). Each client has its own task; it announces `listening on tcp://HOST:PORT` on stderr.
+ * - A header that cannot be found in the first 64 KiB (no `-` followed by 1 to 15 digits after
+ *   a UTF-8 name: a size that is non-numeric, empty or 2^63) ends the connection with one line.
+ *   `NAME--5` is name `NAME-` and size 5, since names may contain `-`.
+ * - `--idle-timeout SECONDS` (default 300, 0 = never): a connection whose read or write has
+ *   waited that long is closed, with one line on stderr; the other connections go on.
+ * - Ctrl-C or SIGTERM closes the listener, removes any half-received temporary file (nothing
+ *   is left under a final name) and exits 0.
  *
  * It reads and writes only inside the files folder, hence the narrow run line above.
  *
@@ -35,6 +42,7 @@ import { parseArgs } from "node:util";
 
 const NAME = "upload_progress_server.ts";
 const DEFAULT_HOST = "127.0.0.1";
+const DEFAULT_IDLE_SECONDS = 300;
 const DEFAULT_PORT = 8001;
 const DEFAULT_DIR = "file";
 const SEED_PIECE = 1024;
@@ -50,6 +58,9 @@ Options:
   --host HOST    address to listen on (default ${DEFAULT_HOST})
   --port PORT    port to listen on, 0 for any free port (default ${DEFAULT_PORT})
   --dir FOLDER   where files are saved (default ${DEFAULT_DIR}, created if missing)
+  --idle-timeout SECONDS
+                 close a connection whose read or write has waited this long, 0 = never
+                 (default ${DEFAULT_IDLE_SECONDS})
   --help         show this help`;
 
 // --- small helpers (same name and shape in every script) ---
@@ -64,6 +75,14 @@ function usageError(message: string): never {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
@@ -83,6 +102,43 @@ async function writeAll(
   for (let written = 0; written < data.length;) {
     written += await writer.write(data.subarray(written));
   }
+}
+
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
+}
+
+/** Closes `conn` unless it is closed already (e.g. by closeWhenIdle). */
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch { /* already closed */ }
 }
 
 /** Listens on host:port, or fails with a one-line reason. */
@@ -170,8 +226,9 @@ function printProgress(name: string, size: number, from: number, to: number): vo
 }
 
 /** One upload. */
-async function serveUpload(conn: Deno.TcpConn, folder: string): Promise<void> {
+async function serveUpload(conn: Deno.TcpConn, folder: string, idleSeconds: number): Promise<void> {
   const client = formatAddress(conn.remoteAddr);
+  closeWhenIdle(conn, idleSeconds, client);
   let temporary: string | null = null;
   try {
     // The header: read until it can be parsed (it is usually one piece of its own).
@@ -230,10 +287,13 @@ async function serveUpload(conn: Deno.TcpConn, folder: string): Promise<void> {
     unfinished.delete(temporary);
     console.log(`\r${name}传输完成`);
   } catch (error) {
-    console.log(`${client}: ${(error as Error).message}`);
+    // An idle connection was reported by closeWhenIdle; anything else in one line.
+    if (!(error instanceof Deno.errors.Interrupted)) {
+      console.log(`${client}: ${(error as Error).message}`);
+    }
   } finally {
     if (temporary && unfinished.delete(temporary)) await Deno.remove(temporary).catch(() => {});
-    conn.close();
+    closeQuietly(conn);
   }
 }
 
@@ -247,6 +307,7 @@ async function main(args: string[]): Promise<void> {
         host: { type: "string", default: DEFAULT_HOST },
         port: { type: "string", default: String(DEFAULT_PORT) },
         dir: { type: "string", default: DEFAULT_DIR },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -258,6 +319,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
   await Deno.mkdir(flags.dir, { recursive: true });
   const listener = listenOn(flags.host, port);
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
@@ -270,7 +332,7 @@ async function main(args: string[]): Promise<void> {
     }
     Deno.exit(0);
   });
-  for await (const conn of listener) serveUpload(conn, flags.dir);
+  for await (const conn of listener) serveUpload(conn, flags.dir, idleSeconds);
 }
 
 if (import.meta.main) {

@@ -262,6 +262,7 @@ export const ftp: Lesson = {
           at: "client",
           path: "data.bin.ftp-part",
           content: { generatedPrefix: [100_000, 50_000] },
+          partial: true,
         },
       ],
       mutations: [{
@@ -320,6 +321,7 @@ export const ftp: Lesson = {
           at: "server",
           path: "ftp_root/.ftp-partial/data.bin.100000",
           content: { generatedPrefix: [100_000, 40_000] },
+          partial: true,
         },
       ],
       mutations: [{
@@ -395,8 +397,8 @@ export const ftp: Lesson = {
       ],
       mutations: [{
         program: "ftp_server.ts",
-        from: "for await (const conn of listener) serveClient(conn, root);",
-        to: "for await (const conn of listener) await serveClient(conn, root);",
+        from: "for await (const conn of listener) serveClient(conn, root, idleSeconds);",
+        to: "for await (const conn of listener) await serveClient(conn, root, idleSeconds);",
         // The stalled client holds the accept loop: both others hang, whichever is noticed first.
         shows: "did not exit within",
       }],
