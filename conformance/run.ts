@@ -22,6 +22,7 @@ import type { Lesson } from "./harness/case.ts";
 import { killChildrenOnInterrupt, RUN_TAG_VARIABLE } from "./harness/children.ts";
 import { checkCli, type CliCheckOptions } from "./harness/cli_check.ts";
 import { type CaseResult, runCase, type RunOptions } from "./harness/run_case.ts";
+import { buildChaosChecks, parseChaosPlan } from "./chaos_checks.ts";
 import { checkLessonDiagram } from "./diagram_check.ts";
 import { LESSON_PAGES_DIR, mainCase } from "./lesson_page.ts";
 
@@ -37,10 +38,16 @@ Options:
   --fixtures DIR  folder of transcripts/ and peers/ (default: fixtures/)
   --pages DIR     folder of the lesson pages whose diagrams each main case checks
                   (default: docs/lessons/, or none with --cases)
+  --chaos         instead of the plain checks, run every case through the proxy's fault
+                  modes (one-byte, random-splits, coalesced, delays, cut), and each lesson's
+                  "trusts one read" mutants under one-byte delivery
+  --modes LIST    with --chaos: only these modes, comma-separated
+  --seed N        with --chaos: seed of every random choice (default: random, printed)
+  --sample N      with --chaos: run only N of the case×mode checks, drawn with the seed
   --help          show this help`;
 
 /** A named check and how to run it. */
-interface Check {
+export interface Check {
   name: string;
   /** Mutants run after every plain check, so under --update their goldens exist already. */
   mutant?: boolean;
@@ -185,6 +192,10 @@ async function main(args: string[]): Promise<number> {
         programs: { type: "string" },
         fixtures: { type: "string" },
         pages: { type: "string" },
+        chaos: { type: "boolean" },
+        modes: { type: "string" },
+        seed: { type: "string" },
+        sample: { type: "string" },
         help: { type: "boolean" },
       },
     }).values;
@@ -221,7 +232,19 @@ async function main(args: string[]): Promise<number> {
   const filters = flags.filter ?? [];
   // Another project's lessons (--cases) have no pages here unless told where.
   const pagesDir = flags.pages ?? (flags.cases ? undefined : LESSON_PAGES_DIR);
-  const checks = buildChecks(lessons, options, pagesDir).filter((check) =>
+  let all: Check[];
+  if (flags.chaos) {
+    const plan = parseChaosPlan(flags);
+    if (typeof plan === "string") {
+      console.error(`conformance: ${plan} (see --help)`);
+      return 2;
+    }
+    console.log(`chaos: modes ${plan.modes.join(", ")}; seed ${plan.seed}`);
+    all = buildChaosChecks(lessons, options, plan);
+  } else {
+    all = buildChecks(lessons, options, pagesDir);
+  }
+  const checks = all.filter((check) =>
     filters.length === 0 || filters.some((text) => check.name.includes(text))
   );
   const started = performance.now();

@@ -248,8 +248,9 @@ export const msgFile: Lesson = {
       clients: [
         {
           role: "vanishing",
+          // Waits until the server lets go, so its lines come before the next client's.
           raw: [{ send: frameOf(MSG_TYPE) }, { send: frameOf("half a conversation") }, {
-            close: true,
+            vanish: true,
           }],
         },
         { peer: { program: "msg_file_client.ts" }, dialogue: typedAt("msg|我还在", "Q") },
@@ -504,7 +505,8 @@ export const uploadProgress: Lesson = {
       title: "a name that leaves the folder, and a glued header the format cannot tell apart",
       server: { peer: { program: "upload_progress_server.ts" } },
       clients: [
-        { role: "traversal", raw: [{ send: "../escape.txt-5hello" }, { close: true }] },
+        // Waits until the server lets go, so its lines come before the next client's.
+        { role: "traversal", raw: [{ send: "../escape.txt-5hello" }, { vanish: true }] },
         // Size 3, data "12a": glued, the digits run on into the data, and the count disagrees.
         { role: "ambiguous", raw: [{ send: "n.txt-312a" }, { close: true }] },
       ],

@@ -13,6 +13,7 @@ import { chat } from "./chat.ts";
 import { ftp } from "./ftp.ts";
 import { ftpDownload } from "./ftp_download.ts";
 import { ftpUpload } from "./ftp_upload.ts";
+import "./chaos.ts";
 import { addIpv6Twins } from "./ipv6.ts";
 import {
   assertDemo,

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { ChaosMode } from "./chaos.ts";
 import type { ByteCounts, Direction } from "./chunk_log.ts";
 import type { FileContent } from "./files.ts";
 import type { Step } from "./expect.ts";
@@ -110,8 +111,11 @@ export type InputFile =
 export type FileCheck =
   & PeerPath
   & (
-    /** It exists with exactly this size and MD5. */
-    | { content: FileContent }
+    /**
+     * It exists with exactly this size and MD5. `partial` marks a temporary file kept for
+     * resuming, not a final name: after a fault it may hold any part of the whole.
+     */
+    | { content: FileContent; partial?: true }
     /** Nothing is there. */
     | { absent: true }
     /** It exists and its text matches (for contents with timestamps). */
@@ -176,6 +180,23 @@ export interface ConformanceCase {
    * `one-line refusal, connection closed; next client served`.
    */
   reliability?: { fault: string; outcome: string };
+  /** Chaos modes that may break this case beyond its lesson's (see {@linkcode LessonChaos}). */
+  chaosMayBreak?: LessonChaos["mayBreak"];
+}
+
+/** How a lesson fares under `deno task conformance --chaos` (see chaos.ts). */
+export interface LessonChaos {
+  /**
+   * Modes that may break the lesson's protocol, with the reason (a wire format without
+   * boundaries): its cases then must fail only cleanly under them — no crash, no hang, no
+   * partial file — instead of matching their goldens.
+   */
+  mayBreak?: Partial<Record<ChaosMode, string>>;
+  /**
+   * Changes that make a program's reader trust one read as one message: `--chaos` must catch
+   * each (the lesson's main case fails under one-byte delivery).
+   */
+  oneReadMutations?: Mutation[];
 }
 
 /** A lesson of the seeds: its catalog entry and its cases. */
@@ -198,4 +219,6 @@ export interface Lesson {
   scripts: string[];
   /** Its conformance cases. */
   cases: ConformanceCase[];
+  /** How it fares under chaos (default: every mode must pass like the plain run). */
+  chaos?: LessonChaos;
 }

@@ -99,3 +99,34 @@ export async function verifyFiles(
   }
   return problems;
 }
+
+/**
+ * The file check that still holds after a fault (a cut connection, a broken protocol): each
+ * file the case expects with some content is either absent, complete, or still what the case
+ * put there before it ran. Anything else is a partial or mixed file under a final name.
+ */
+export async function verifyFilesAfterFault(
+  testCase: ConformanceCase,
+  folderOf: (role: string) => string,
+  fixturesDir: string,
+): Promise<string[]> {
+  const problems: string[] = [];
+  for (const check of testCase.expectFiles ?? []) {
+    if (!("content" in check) || check.partial) continue;
+    const found = await fileDigest(`${folderOf(check.at)}/${check.path}`).catch((error) => {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw error;
+    });
+    if (!found) continue;
+    const allowed = [await contentDigest(check.content, fixturesDir)];
+    const input = testCase.files?.find((file) => file.at === check.at && file.path === check.path);
+    if (input && "content" in input) allowed.push(await contentDigest(input.content, fixturesDir));
+    if (!allowed.some((want) => want.size === found.size && want.md5 === found.md5)) {
+      problems.push(
+        `${check.at}: ${check.path} holds ${found.size} bytes (md5 ${found.md5}): neither ` +
+          `the whole expected file nor what was there before — a partial file under its final name`,
+      );
+    }
+  }
+  return problems;
+}
