@@ -15,6 +15,7 @@ import {
   type Chaos,
   CHAOS_MODES,
   type ChaosMode,
+  describeCut,
   isChaosMode,
   seededRandom,
 } from "./harness/chaos.ts";
@@ -95,11 +96,12 @@ export function buildChaosChecks(lessons: Lesson[], options: RunOptions, plan: C
               // under a mode that may break it, that wait need not be long.
               stepTimeoutMs: reason && mode !== "cut" ? 3000 : options.stepTimeoutMs,
             });
-            if (result.status !== "failed") return result;
-            return {
-              ...result,
-              failures: [...result.failures, replay(mode, plan.seed, testCase.id)],
-            };
+            const where = mode === "cut" ? [describeCut(chaos.seed)] : [];
+            if (result.status !== "failed") {
+              return { ...result, notes: [...where, ...result.notes] };
+            }
+            const failures = [...where, ...result.failures, replay(mode, plan.seed, testCase.id)];
+            return { ...result, failures };
           },
         });
       }
