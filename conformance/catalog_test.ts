@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { catalog, lessonIndex } from "./catalog.ts";
 import { lessons } from "./cases/mod.ts";
-import { formatMarkdown, withIndex } from "./index.ts";
+import { formatMarkdown, RELIABILITY_PAGE, withIndex } from "./index.ts";
+import { reliabilityPage } from "./reliability.ts";
 import { shebangFlags } from "./harness/standalone.ts";
 
 const root = new URL("../", import.meta.url).pathname;
@@ -12,6 +13,11 @@ const programNames = [...Deno.readDirSync(`${root}programs`)]
 const sources = new Map(
   programNames.map((name) => [name, Deno.readTextFileSync(`${root}programs/${name}`)]),
 );
+
+Deno.test("docs/RELIABILITY.md is the cases' (run `deno task index` to refresh)", async () => {
+  const page = Deno.readTextFileSync(RELIABILITY_PAGE);
+  assert.equal(await formatMarkdown(reliabilityPage(lessons)), page);
+});
 
 Deno.test("the README's lesson index is the catalog's (run `deno task index` to refresh)", async () => {
   const readme = Deno.readTextFileSync(`${root}README.md`);

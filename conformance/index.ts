@@ -1,12 +1,15 @@
 #!/usr/bin/env -S deno run --allow-read --allow-write --allow-run
 /**
  * Rewrites the lesson index in README.md from the catalog: `deno task index`. The index sits
- * between the markers `<!-- lesson-index:start -->` and `<!-- lesson-index:end -->`.
+ * between the markers `<!-- lesson-index:start -->` and `<!-- lesson-index:end -->`. Also
+ * rewrites docs/RELIABILITY.md from the cases (see reliability.ts).
  *
  * @module
  */
 
 import { lessonIndex } from "./catalog.ts";
+import { lessons } from "./cases/mod.ts";
+import { reliabilityPage } from "./reliability.ts";
 
 /** The README marker lines around the generated index. */
 export const INDEX_MARKERS = ["<!-- lesson-index:start -->", "<!-- lesson-index:end -->"] as const;
@@ -35,9 +38,14 @@ export function withIndex(readme: string, index: string): string {
   return readme.slice(0, from + start.length) + "\n" + index + readme.slice(to);
 }
 
+/** Where the reliability page lives. */
+export const RELIABILITY_PAGE = new URL("../docs/RELIABILITY.md", import.meta.url);
+
 if (import.meta.main) {
   const path = new URL("../README.md", import.meta.url);
   const readme = await Deno.readTextFile(path);
   await Deno.writeTextFile(path, await formatMarkdown(withIndex(readme, lessonIndex())));
   console.log("README.md lesson index rewritten");
+  await Deno.writeTextFile(RELIABILITY_PAGE, await formatMarkdown(reliabilityPage(lessons)));
+  console.log("docs/RELIABILITY.md rewritten");
 }
