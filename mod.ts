@@ -41,6 +41,7 @@ export type {
   FileCheck,
   InputFile,
   Lesson,
+  LessonChaos,
   Peer,
   PeerPath,
   ServerRole,
@@ -51,8 +52,28 @@ export {
   cutAfter,
   glueUntilEnd,
   oneByteWrites,
+  oneByteWritesIn,
   SHAPERS,
 } from "./conformance/harness/shapers.ts";
+export {
+  type Chaos,
+  CHAOS_MODES,
+  type ChaosMode,
+  chaosShaper,
+  coalesced,
+  composeShapers,
+  oneByteThenSmall,
+  randomCut,
+  randomDelays,
+  randomSplits,
+  seededRandom,
+} from "./conformance/harness/chaos.ts";
+export {
+  type EntryState,
+  type FolderSnapshot,
+  snapshotChanges,
+  snapshotFolder,
+} from "./conformance/harness/folder_snapshot.ts";
 export {
   startUdpRelay,
   type UdpRelay,
@@ -98,11 +119,13 @@ export { unifiedDiff } from "./conformance/harness/diff.ts";
 export { type FileDigest, fileDigest } from "./conformance/harness/file_digest.ts";
 export {
   type Mutation,
+  netFlagsFor,
+  runLineFlags,
   shebangFlags,
   stagedCommand,
   type StagedProgram,
   stageProgram,
 } from "./conformance/harness/standalone.ts";
-export { type RawStep, runRawPeer } from "./conformance/harness/raw_peer.ts";
-export { checkCli } from "./conformance/harness/cli_check.ts";
-export { verifyFiles, verifyTraffic } from "./conformance/harness/verify.ts";
+export { type RawPeerHooks, type RawStep, runRawPeer } from "./conformance/harness/raw_peer.ts";
+export { checkCli, type CliCheckOptions } from "./conformance/harness/cli_check.ts";
+export { verifyFiles, verifyFilesAfterFault, verifyTraffic } from "./conformance/harness/verify.ts";

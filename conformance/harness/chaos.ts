@@ -206,7 +206,10 @@ export function chaosShaper(chaos: Chaos, conn: number): Shaper | undefined {
 }
 
 /** `first`, then `second` on what it yields: a case's own shaping, then chaos on top. */
-export function composeShapers(first: Shaper | undefined, second: Shaper | undefined) {
+export function composeShapers(
+  first: Shaper | undefined,
+  second: Shaper | undefined,
+): Shaper | undefined {
   if (!first) return second;
   if (!second) return first;
   return ((chunks, dir) => second(first(chunks, dir), dir)) satisfies Shaper;
