@@ -614,6 +614,12 @@ async function serveClient(conn: Deno.TcpConn, root: string, idleSeconds: number
             rest.slice(0, -1).join(" "),
             parseCount(rest.at(-1)!)!,
           );
+        } else if (command === "put" && rest.length > 1) {
+          throw new Error(
+            `the size must be a whole number of bytes (at most 15 digits), not ${
+              JSON.stringify(rest.at(-1)!.slice(0, 100))
+            }`,
+          );
         } else if (line === "ls") {
           done = await handleLs(session, root);
         } else {

@@ -236,6 +236,11 @@ export const ftp: Lesson = {
           shows: `+error: Requires read access to`,
         },
       ],
+      reliability: {
+        fault: "traversal: ../x, /etc/passwd, a/../../b, ..\\x, NUL, symlink out",
+        outcome: 'one-line refusal "error: refused …" for each, get and put; connection kept; ' +
+          "nothing outside the root read or written",
+      },
     },
     {
       id: "ftp-get-interrupted",

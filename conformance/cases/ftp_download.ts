@@ -82,6 +82,11 @@ export const ftpDownload: Lesson = {
         to: "if (false) {",
         shows: `-servr response: error: refused "link.txt": it leads outside the served folder`,
       }],
+      reliability: {
+        fault: "traversal: ../x, /etc/passwd, symlink out",
+        outcome: 'one-line answer "error: refused …" (a missing file: "error: no such file"); ' +
+          "connection kept; get works after",
+      },
     },
     {
       id: "ftp_download-python-server",
