@@ -181,13 +181,14 @@ async function main(args: string[]): Promise<void> {
     { length: LISTENERS },
     (_, i) => listenOn(flags.host, port === 0 ? 0 : port + i),
   );
-  for (const listener of listeners) {
-    console.error(`listening on tcp://${formatAddress(listener.addr)}`);
-  }
   onShutdown(() => {
     for (const listener of listeners) listener.close();
     Deno.exit(0);
   });
+  // Announced only now: a signal from here on stops the server cleanly.
+  for (const listener of listeners) {
+    console.error(`listening on tcp://${formatAddress(listener.addr)}`);
+  }
   // inputs = [sk1, sk2, sk3]: all three wait at once.
   await Promise.all(listeners.map((listener) => acceptLoop(listener, idleSeconds)));
 }

@@ -350,7 +350,6 @@ async function main(args: string[]): Promise<void> {
     );
   }
   const listener = listenOn(flags.host, port);
-  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
     listener.close();
     // Commands still running are stopped: nothing outlives the server.
@@ -361,6 +360,8 @@ async function main(args: string[]): Promise<void> {
     }
     Deno.exit(0);
   });
+  // Announced only now: a signal from here on stops the server cleanly.
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   const options = { token: flags.token, sleepFix: flags["sleep-fix"], seconds, maxOutput };
   for await (const conn of listener) {
     closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));

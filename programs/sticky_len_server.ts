@@ -178,6 +178,8 @@ async function readLength(
     const n = carry.length ? (byte.set(carry.shift()!), 1) : await conn.read(byte);
     if (n === null) {
       if (digits === "") return null;
+      // A last message may be empty: nothing is missing after a length of 0.
+      if (Number(digits) === 0) return 0;
       throw new Error(`the stream ended after the length ${digits}`);
     }
     const c = String.fromCharCode(byte[0]);
@@ -235,7 +237,6 @@ async function main(args: string[]): Promise<void> {
     usageError(`--max-message takes a number of bytes`);
   }
   const listener = listenOn(flags.host, port);
-  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
     // The listener is closed already once the one client has been accepted.
     try {
@@ -243,6 +244,8 @@ async function main(args: string[]): Promise<void> {
     } catch { /* closed */ }
     Deno.exit(0);
   });
+  // Announced only now: a signal from here on stops the server cleanly.
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   const conn = await listener.accept();
   listener.close();
   closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));

@@ -155,7 +155,6 @@ async function main(args: string[]): Promise<void> {
     usageError(`--max-message takes a number of bytes`);
   }
   const listener = listenOn(flags.host, port);
-  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
     // The listener is closed already once the one client has been accepted.
     try {
@@ -163,6 +162,8 @@ async function main(args: string[]): Promise<void> {
     } catch { /* closed */ }
     Deno.exit(0);
   });
+  // Announced only now: a signal from here on stops the server cleanly.
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   const conn = await listener.accept();
   listener.close();
   closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));

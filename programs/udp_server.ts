@@ -99,11 +99,12 @@ async function main(args: string[]): Promise<void> {
   }
   const port = parsePort(flags.port);
   const server = bindUdp(flags.host, port);
-  console.error(`listening on udp://${formatAddress(server.addr as Deno.NetAddr)}`);
   onShutdown(() => {
     server.close();
     Deno.exit(0);
   });
+  // Announced only now: a signal from here on stops the server cleanly.
+  console.error(`listening on udp://${formatAddress(server.addr as Deno.NetAddr)}`);
 
   // recvfrom(1024) in a loop: each datagram arrives whole, with its sender's address.
   const decoder = new TextDecoder();

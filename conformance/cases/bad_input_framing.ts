@@ -1,8 +1,484 @@
 /**
- * The bad-input catalogue of issue #6 for the framing, select, ssh and UDP servers (framed, sticky, sticky_len, select_echo, select_rw, select_multiport, ssh, udp): each case feeds one kind of bad input or
- * fault to a server, checks that it answers with a one-line refusal (or lets go of the
- * connection), and then that it still serves the next client in full. Each case's
- * `reliability` entry is its row in `docs/RELIABILITY.md`.
+ * The bad-input catalogue of issue #6 for the framing, select, ssh and UDP servers (framed,
+ * sticky, sticky_len, select_echo, select_rw, select_multiport, ssh, udp): each case feeds one
+ * kind of bad input or fault to a server, checks that it answers with a one-line refusal (or
+ * lets go of the connection), and then that it still serves the next client in full. Each
+ * case's `reliability` entry is its row in `docs/RELIABILITY.md`.
+ *
+ * The framing servers (framed, sticky, sticky_len) serve one client, as the seeds do, and end:
+ * there is no next client. Their cases show instead that they end with the right status and
+ * at most one line on stderr: 0 when the client ended the stream where the format allows, 1
+ * when it broke the format.
  *
  * @module
  */
+
+import type { ClientRole, ConformanceCase, ServerRole } from "../harness/case.ts";
+import type { RawStep } from "../harness/raw_peer.ts";
+import { vanishingAtEveryPoint } from "./_helpers.ts";
+import { selectEcho, selectMultiport, selectRw, udp } from "./lessons_part1.ts";
+import { framed, ssh, sticky, stickyLen } from "./lessons_part2.ts";
+
+type Reliability = NonNullable<ConformanceCase["reliability"]>;
+
+const encoder = new TextEncoder();
+
+/** Bytes of several pieces, text as UTF-8. */
+function bytes(...pieces: (string | number[] | Uint8Array)[]): Uint8Array {
+  const parts = pieces.map((piece) =>
+    typeof piece === "string" ? encoder.encode(piece) : Uint8Array.from(piece)
+  );
+  const all = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  parts.reduce((at, part) => (all.set(part, at), at + part.length), 0);
+  return all;
+}
+
+/** A 4-byte little-endian header holding `n` (as unsigned when it does not fit a signed int). */
+function header(n: number): Uint8Array {
+  const data = new Uint8Array(4);
+  new DataView(data.buffer).setUint32(0, n >>> 0, true);
+  return data;
+}
+
+/** One framed message: header, then the UTF-8 bytes. */
+const frame = (text: string) => bytes(header(encoder.encode(text).length), text);
+
+/** Bytes that are not UTF-8: a lone continuation byte, a byte UTF-8 never uses, then `A`. */
+const NOT_UTF8 = [0xff, 0xfe, 0x41];
+
+/** A raw client with one script. */
+const raw = (role: string, steps: RawStep[], copies?: number): ClientRole => ({
+  role,
+  raw: steps,
+  copies,
+});
+
+/** The readiness-free stderr of a server that let an idle client go, and nothing else. */
+const idleLine = (program: string, seconds = 1) =>
+  new RegExp(
+    `^${program.replace(".", "\\.")}: 127\\.0\\.0\\.1:\\d+ idle for ${seconds} s: closed$`,
+  );
+
+/** The mutation every idle case carries: the flag's value not reaching the timer. */
+const idleIgnored = (program: string) => ({
+  program,
+  from: "closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));",
+  to: "closeWhenIdle(conn, idleSeconds * 2, formatAddress(conn.remoteAddr));",
+  shows: "idle for 2 s",
+});
+
+// --- The one-client framing servers: each case is one client, then the server ends ---
+
+/** A case of a one-client server: it must end by itself with `exitCode` and `stderr`. */
+function oneClient(
+  program: string,
+  id: string,
+  title: string,
+  reliability: Reliability,
+  steps: RawStep[],
+  end: { exitCode: number; stderr?: RegExp; args?: string[]; golden?: false },
+  mutations: ConformanceCase["mutations"],
+): ConformanceCase {
+  const server: ServerRole = {
+    peer: { program, args: end.args },
+    exitsByItself: true,
+    exitCode: end.exitCode,
+    stderr: end.stderr,
+  };
+  if (end.golden === false) server.golden = false;
+  return { id, title, reliability, server, clients: [raw("bad", steps)], mutations };
+}
+
+/**
+ * Cases every one-client server gets: idle, SIGINT and SIGTERM mid-message, a crowd. `talk`
+ * is what the client has sent when the signal comes, ending inside a message. (Whether the
+ * server has accepted the client by then depends on timing: its stdout is not compared.)
+ */
+function oneClientCommon(
+  program: string,
+  lesson: string,
+  talk: Uint8Array,
+  whole: Uint8Array,
+  servedInPart: NonNullable<ConformanceCase["mutations"]>[number],
+): ConformanceCase[] {
+  const signalCase = (signal: "SIGINT" | "SIGTERM"): ConformanceCase =>
+    oneClient(
+      program,
+      `${lesson}-${signal.toLowerCase()}`,
+      `${signal} in the middle of a message: the listener is closed, status 0, nothing on stderr`,
+      {
+        fault: `${signal} mid-transfer`,
+        outcome: "listener closed, status 0, nothing on stderr (one client by design)",
+      },
+      [{ send: talk }, { signalServer: signal }, { awaitClose: true }],
+      { exitCode: 0, golden: false },
+      // Without its signal handler the runtime's default kills it (status 130 or 143).
+      [{ program, from: "  onShutdown(() => {", to: "  (() => {", shows: "server exited with" }],
+    );
+  return [
+    oneClient(
+      program,
+      `${lesson}-idle`,
+      "--idle-timeout 1: a client that sends nothing is let go; one line, status 1",
+      {
+        fault: "idle client",
+        outcome: `"idle for 1 s: closed" on stderr, status 1 (one client by design: no next one)`,
+      },
+      [{ awaitClose: true }],
+      { exitCode: 1, stderr: idleLine(program), args: ["--idle-timeout", "1"] },
+      [idleIgnored(program)],
+    ),
+    signalCase("SIGINT"),
+    signalCase("SIGTERM"),
+    {
+      id: `${lesson}-crowd`,
+      title: "1,000 clients at once: the first is served whole, the others are turned away",
+      reliability: {
+        fault: "1,000 concurrent connections",
+        outcome:
+          "one served in full, status 0; the listener is closed after it (one client by design), so the OS refuses the rest",
+      },
+      server: { peer: { program }, exitsByItself: true, golden: `${lesson}-crowd.server` },
+      clients: [raw("crowd", [{ send: whole }, { vanish: true }], 1000)],
+      // The one client must be served in full, whichever of the thousand it is.
+      mutations: [servedInPart],
+    },
+  ];
+}
+
+framed.cases.find((c) => c.id === "framed-disconnect")!.reliability = {
+  fault: "disconnect at every step",
+  outcome: `inside a message: one line "the client closed inside a 15-byte message", status 1`,
+};
+
+const FRAMED = "framed_server.ts";
+const FRAMED_LIMIT = "limit 16777216";
+const framedRefusal = (length: number, limit = FRAMED_LIMIT) =>
+  new RegExp(`^framed_server\\.ts: a message of ${length} bytes is not accepted \\(${limit}\\)$`);
+const FRAMED_SIZE_CHECK = "if (length < 0 || length > maxMessage) {";
+
+framed.cases.push(
+  oneClient(
+    FRAMED,
+    "framed-size-non-numeric",
+    "text where the 4-byte header goes (abcd = 1684234849): refused before it is read",
+    {
+      fault: "size: non-numeric",
+      outcome:
+        `every 4 bytes are a number: "abcd" claims 1684234849 bytes, over the limit: one line, status 1`,
+    },
+    [{ send: "abcd" }, { vanish: true }],
+    { exitCode: 1, stderr: framedRefusal(1684234849) },
+    [{
+      program: FRAMED,
+      from: FRAMED_SIZE_CHECK,
+      to: "if (length < 0) {",
+      shows: "inside a 1684234849-byte message",
+    }],
+  ),
+  oneClient(
+    FRAMED,
+    "framed-size-negative",
+    "a header of ff ff ff ff (4 GiB - 1 unsigned, -1 as the seed's signed int): refused",
+    {
+      fault: "size: negative",
+      outcome: `"a message of -1 bytes is not accepted", one line, status 1, nothing allocated`,
+    },
+    [{ send: header(0xffffffff) }, { vanish: true }],
+    { exitCode: 1, stderr: framedRefusal(-1) },
+    [{
+      program: FRAMED,
+      from: FRAMED_SIZE_CHECK,
+      to: "if (length > maxMessage) {",
+      shows: "Invalid typed array length: -1",
+    }],
+  ),
+  oneClient(
+    FRAMED,
+    "framed-size-2^31",
+    "the largest length a 4-byte header holds (2^31 - 1) is refused before allocating",
+    {
+      fault: "size: 2^63",
+      outcome:
+        `a 4-byte header holds at most 2^31 - 1: "a message of 2147483647 bytes is not accepted", status 1, nothing allocated`,
+    },
+    [{ send: header(0x7fffffff) }, { vanish: true }],
+    { exitCode: 1, stderr: framedRefusal(0x7fffffff) },
+    [{
+      program: FRAMED,
+      from: FRAMED_SIZE_CHECK,
+      to: "if (length < 0) {",
+      shows: "inside a 2147483647-byte message",
+    }],
+  ),
+  oneClient(
+    FRAMED,
+    "framed-size-empty",
+    "a header of 0 is an empty message (an empty line); the next message follows",
+    {
+      fault: "size: empty",
+      outcome: "an empty line, then the next message; status 0 at the end of the stream",
+    },
+    [{ send: bytes(frame(""), frame("hi")) }, { vanish: true }],
+    { exitCode: 0 },
+    [{ program: FRAMED, from: "length < 0 ||", to: "length <= 0 ||", shows: "-hi" }],
+  ),
+  oneClient(
+    FRAMED,
+    "framed-oversize",
+    "--max-message 16: 16 bytes are printed, a 17-byte header is refused before its body comes",
+    {
+      fault: "oversize message (> --max-message, default 16 MiB)",
+      outcome: `"a message of 17 bytes is not accepted (limit 16)" before the body, status 1`,
+    },
+    [{ send: bytes(frame("0123456789abcdef"), header(17)) }, { vanish: true }],
+    { exitCode: 1, stderr: framedRefusal(17, "limit 16"), args: ["--max-message", "16"] },
+    [{
+      program: FRAMED,
+      from: "length > maxMessage",
+      to: "length > maxMessage + 1",
+      shows: "inside a 17-byte message",
+    }],
+  ),
+  oneClient(
+    FRAMED,
+    "framed-invalid-utf8",
+    "a message that is not UTF-8 is printed with U+FFFD; the next message follows",
+    {
+      fault: "invalid UTF-8",
+      outcome: "printed with U+FFFD (�) for the bad bytes; next message printed; status 0",
+    },
+    [{ send: bytes(header(3), NOT_UTF8, frame("ok")) }, { vanish: true }],
+    { exitCode: 0 },
+    [{
+      program: FRAMED,
+      from: "const decoder = new TextDecoder();",
+      to: `const decoder = new TextDecoder("utf-8", { fatal: true });`,
+      shows: "exited with 1",
+    }],
+  ),
+  oneClient(
+    FRAMED,
+    "framed-disconnect-in-header",
+    "a client leaving inside the 4-byte header: one line on stderr, exit status 1",
+    {
+      fault: "disconnect at every step",
+      outcome: `inside the header: one line "the client closed inside a 4-byte header", status 1`,
+    },
+    [{ send: frame("xin").subarray(0, 2) }, { vanish: true }],
+    { exitCode: 1, stderr: /^framed_server\.ts: the client closed inside a 4-byte header$/ },
+    [{
+      program: FRAMED,
+      from: `if (rest === null) throw new Error("the client closed inside a 4-byte header");`,
+      to: "if (rest === null) return;",
+      shows: "exited with 0, expected 1",
+    }],
+  ),
+  ...oneClientCommon(
+    FRAMED,
+    "framed",
+    bytes(frame("xin"), frame("xin正在学习").subarray(0, 9)),
+    frame("xin"),
+    {
+      program: FRAMED,
+      from: "console.log(decoder.decode(data));",
+      to: "console.log(decoder.decode(data.subarray(1)));",
+      shows: "+in",
+    },
+  ),
+);
+
+// sticky_len: the length as leading digits.
+const STICKY_LEN = "sticky_len_server.ts";
+const stickyLenError = (text: string) =>
+  new RegExp(`^sticky_len_server\\.ts: ${text.replace(/[()]/g, "\\$&")}$`);
+const STICKY_LEN_LIMIT = "if (Number(digits) > maxMessage) {";
+
+stickyLen.cases.find((c) => c.id === "sticky_len-disconnect")!.reliability = {
+  fault: "disconnect at every step",
+  outcome: `inside a message: one line "the stream ended inside a 12-byte message", status 1`,
+};
+
+stickyLen.cases.push(
+  oneClient(
+    STICKY_LEN,
+    "sticky_len-size-non-numeric",
+    "3aym is printed; a length that is a letter (x) is refused in one line",
+    {
+      fault: "size: non-numeric",
+      outcome: `the message before is printed; "expected a length, got "x"", one line, status 1`,
+    },
+    [{ send: "3aymx" }, { vanish: true }],
+    { exitCode: 1, stderr: stickyLenError(`expected a length, got "x"`) },
+    [{
+      program: STICKY_LEN,
+      from: "throw new Error(`expected a length, got ${shown}`);",
+      to: "return null;",
+      shows: "exited with 0, expected 1",
+    }],
+  ),
+  oneClient(
+    STICKY_LEN,
+    "sticky_len-size-negative",
+    "-3aym: a length with a sign is refused in one line",
+    {
+      fault: "size: negative",
+      outcome: `"expected a length, got "-"", one line, status 1`,
+    },
+    [{ send: "-3aym" }, { vanish: true }],
+    { exitCode: 1, stderr: stickyLenError(`expected a length, got "-"`) },
+    [{
+      program: STICKY_LEN,
+      from: `if (c >= "0" && c <= "9") digits += c;`,
+      to: `if ((c >= "0" && c <= "9") || c === "-") digits += c;`,
+      shows: "server",
+    }],
+  ),
+  oneClient(
+    STICKY_LEN,
+    "sticky_len-size-2^63",
+    "a length of 2^63 is refused as soon as its digits pass the limit, before allocating",
+    {
+      fault: "size: 2^63",
+      outcome:
+        `"a length of 92233720 or more bytes is not accepted (limit 16777216)" after 8 digits, status 1`,
+    },
+    [{ send: `${2n ** 63n}kinght` }, { vanish: true }],
+    {
+      exitCode: 1,
+      stderr: stickyLenError("a length of 92233720 or more bytes is not accepted (limit 16777216)"),
+    },
+    [{ program: STICKY_LEN, from: STICKY_LEN_LIMIT, to: "if (false) {", shows: "Invalid" }],
+  ),
+  oneClient(
+    STICKY_LEN,
+    "sticky_len-size-empty",
+    "a length of 0 is an empty message (an empty line); the stream may end after it",
+    {
+      fault: "size: empty",
+      outcome: "an empty line, status 0 at the end of the stream",
+    },
+    [{ send: "3aym0" }, { vanish: true }],
+    { exitCode: 0 },
+    [{
+      program: STICKY_LEN,
+      from: "if (Number(digits) === 0) return 0;",
+      to: "",
+      shows: "the stream ended after the length 0",
+    }],
+  ),
+  oneClient(
+    STICKY_LEN,
+    "sticky_len-oversize",
+    "--max-message 16: 16 bytes are printed, a length of 17 is refused before its body comes",
+    {
+      fault: "oversize message (> --max-message, default 16 MiB)",
+      outcome:
+        `"a length of 17 or more bytes is not accepted (limit 16)" before the body, status 1`,
+    },
+    [{ send: "16abcdefghijklmnop17" }, { vanish: true }],
+    {
+      exitCode: 1,
+      stderr: stickyLenError("a length of 17 or more bytes is not accepted (limit 16)"),
+      args: ["--max-message", "16"],
+    },
+    [{ program: STICKY_LEN, from: STICKY_LEN_LIMIT, to: "if (false) {", shows: "server" }],
+  ),
+  oneClient(
+    STICKY_LEN,
+    "sticky_len-invalid-utf8",
+    "a message that is not UTF-8 is printed with U+FFFD; the next message follows",
+    {
+      fault: "invalid UTF-8",
+      outcome: "printed with U+FFFD (�) for the bad bytes; next message printed; status 0",
+    },
+    [{ send: bytes("3", NOT_UTF8, "2ok") }, { vanish: true }],
+    { exitCode: 0 },
+    [{
+      program: STICKY_LEN,
+      from: "const decoder = new TextDecoder();",
+      to: `const decoder = new TextDecoder("utf-8", { fatal: true });`,
+      shows: "exited with 1",
+    }],
+  ),
+  oneClient(
+    STICKY_LEN,
+    "sticky_len-disconnect-after-length",
+    "a client leaving right after the length: one line on stderr, exit status 1",
+    {
+      fault: "disconnect at every step",
+      outcome: `after the length: one line "the stream ended after the length 12", status 1`,
+    },
+    [{ send: "12" }, { vanish: true }],
+    { exitCode: 1, stderr: stickyLenError("the stream ended after the length 12") },
+    [{
+      program: STICKY_LEN,
+      from: "throw new Error(`the stream ended after the length ${digits}`);",
+      to: "return null;",
+      shows: "exited with 0, expected 1",
+    }],
+  ),
+  ...oneClientCommon(
+    STICKY_LEN,
+    "sticky_len",
+    bytes("3aym12kinght"),
+    bytes("3aym"),
+    {
+      program: STICKY_LEN,
+      from: "console.log(decoder.decode(await readBody(conn, length, carry)));",
+      to: "console.log(decoder.decode((await readBody(conn, length, carry)).subarray(1)));",
+      shows: "+ym",
+    },
+  ),
+);
+
+// sticky: the stream is the message.
+const STICKY = "sticky_server.ts";
+
+sticky.cases.push(
+  oneClient(
+    STICKY,
+    "sticky-oversize",
+    "--max-message 16: a client sending 17 bytes is refused in one line",
+    {
+      fault: "oversize message (> --max-message, default 16 MiB)",
+      outcome: `"more than 16 bytes is not accepted", one line, status 1`,
+    },
+    [{ send: "0123456789abcdefX" }, { vanish: true }],
+    {
+      exitCode: 1,
+      stderr: /^sticky_server\.ts: more than 16 bytes is not accepted$/,
+      args: ["--max-message", "16"],
+    },
+    [{ program: STICKY, from: "if (got > limit)", to: "if (got > limit + 1)", shows: "server" }],
+  ),
+  oneClient(
+    STICKY,
+    "sticky-invalid-utf8",
+    "bytes that are not UTF-8 are printed with U+FFFD",
+    {
+      fault: "invalid UTF-8",
+      outcome: "printed with U+FFFD (�) for the bad bytes; status 0",
+    },
+    [{ send: bytes("kinght ", NOT_UTF8) }, { vanish: true }],
+    { exitCode: 0 },
+    [{
+      program: STICKY,
+      from: "new TextDecoder().decode(bytes)",
+      to: `new TextDecoder("utf-8", { fatal: true }).decode(bytes)`,
+      shows: "exited with 1",
+    }],
+  ),
+  ...oneClientCommon(
+    STICKY,
+    "sticky",
+    bytes("kinght "),
+    bytes("kinght love aym"),
+    {
+      program: STICKY,
+      from: "console.log(data);",
+      to: "console.log(data.slice(1));",
+      shows: "+inght",
+    },
+  ),
+);
