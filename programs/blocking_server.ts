@@ -17,6 +17,15 @@
  * message split by the network is printed whole; it announces `listening on tcp://HOST:PORT`
  * on stderr.
  *
+ * Limits and faults: `--idle-timeout SECONDS` (default 300, 0 = never) closes a connection whose
+ * read or write has waited that long, with one line on stderr (`… idle for N s: closed`); a client
+ * dropped that way, or by a reset, is not the one client: the server waits for the next. A message
+ * longer than 64 KiB is refused the same way, with one line on stderr (`… sent more than 65536
+ * bytes: refused`). Bytes that are not UTF-8 are printed as U+FFFD. A client that connects and
+ * hangs up without a word is the one client: it prints an empty line, as the seed prints `b''`.
+ * Ctrl-C or SIGTERM stops it cleanly (exit 0). While it serves its one client, everyone else waits
+ * in the listen backlog, and is let go when it ends.
+ *
  * @module
  */
 
@@ -25,6 +34,8 @@ import { parseArgs } from "node:util";
 const NAME = "blocking_server.ts";
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8001;
+const DEFAULT_IDLE_SECONDS = 300;
+const MAX_MESSAGE = 64 * 1024;
 
 const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
 
@@ -33,6 +44,9 @@ Waits for one client, prints what it sends, and ends.
 Options:
   --host HOST   address to listen on (default ${DEFAULT_HOST})
   --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long, 0 = never
+                (default ${DEFAULT_IDLE_SECONDS})
   --help        show this help`;
 
 // --- small helpers (same name and shape in every script) ---
@@ -51,11 +65,49 @@ function parsePort(text: string): number {
   return Number(text);
 }
 
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress(addr: Deno.NetAddr): string {
   return addr.hostname.includes(":")
     ? `[${addr.hostname}]:${addr.port}`
     : `${addr.hostname}:${addr.port}`;
+}
+
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
 }
 
 /** Listens on host:port, or fails with a one-line reason. */
@@ -76,6 +128,32 @@ function onShutdown(stop: () => void): void {
 }
 // --- the lesson ---
 
+/**
+ * Everything the client sends until it closes, as text (bytes that are not UTF-8 become
+ * U+FFFD). Null if the connection broke first (a reset, or closed for idleness), or if the
+ * client sent more than `limit` bytes: that is refused with one line on stderr.
+ */
+async function readToEnd(conn: Deno.Conn, limit: number, who: string): Promise<string | null> {
+  const decoder = new TextDecoder();
+  const buffer = new Uint8Array(1024);
+  let text = "";
+  let total = 0;
+  try {
+    while (true) {
+      const n = await conn.read(buffer);
+      if (n === null) return text + decoder.decode();
+      total += n;
+      if (total > limit) {
+        console.error(`${NAME}: ${who} sent more than ${limit} bytes: refused`);
+        return null;
+      }
+      text += decoder.decode(buffer.subarray(0, n), { stream: true });
+    }
+  } catch {
+    return null;
+  }
+}
+
 async function main(args: string[]): Promise<void> {
   let flags;
   try {
@@ -85,6 +163,7 @@ async function main(args: string[]): Promise<void> {
       options: {
         host: { type: "string", default: DEFAULT_HOST },
         port: { type: "string", default: String(DEFAULT_PORT) },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -96,6 +175,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
   const listener = listenOn(flags.host, port);
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
@@ -103,11 +183,22 @@ async function main(args: string[]): Promise<void> {
     Deno.exit(0);
   });
 
-  // Waits (阻塞) until a client connects.
-  const conn = await listener.accept();
-  // Waits (阻塞) until the client has sent everything and closed.
-  const data = await new Response(conn.readable).text();
-  console.log(data);
+  while (true) {
+    // Waits (阻塞) until a client connects.
+    const conn = await listener.accept();
+    const who = formatAddress(conn.remoteAddr);
+    closeWhenIdle(conn, idleSeconds, who);
+    // Waits (阻塞) until the client has sent everything and closed.
+    const data = await readToEnd(conn, MAX_MESSAGE, who);
+    // The idle timer may have closed it already.
+    try {
+      conn.close();
+    } catch { /* closed already */ }
+    // A broken, silent or oversize client is not the one client: wait for the next.
+    if (data === null) continue;
+    console.log(data);
+    break;
+  }
   listener.close();
 }
 

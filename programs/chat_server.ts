@@ -24,6 +24,12 @@
  *   raddr=127.0.0.1:59365> 127.0.0.1:59365`; there is no fd to show.
  * - It announces `listening on tcp://HOST:PORT` on stderr once it accepts, and stops cleanly
  *   (exit 0) on Ctrl-C or SIGTERM.
+ * - `--idle-timeout SECONDS` (default 300, 0 = never): a connection whose read or write has
+ *   waited that long is closed, with one line on stderr (`… idle for N s: closed`); the other
+ *   callers go on.
+ * - Bytes that are not UTF-8 are read as U+FFFD (TextDecoder's replacement character) and
+ *   answered so: `a\xffb` → `a�b好`. A message longer than 1024 bytes is read the seed's way,
+ *   one `recv(1024)` at a time, and answered in pieces: one reply per read.
  *
  * @module
  */
@@ -188,7 +194,10 @@ async function serveCaller(conn: Deno.TcpConn, idleSeconds: number): Promise<voi
   } finally {
     // Python: print(conn, address), printed before the connection closes.
     console.log(describeConn(conn), address);
-    conn.close();
+    // The idle timer may have closed it already.
+    try {
+      conn.close();
+    } catch { /* closed already */ }
   }
 }
 

@@ -20,6 +20,12 @@
  * Python prints the message and `收到普通信息 first`; this prints the same lines. It announces
  * `listening on tcp://HOST:PORT` on stderr and stops cleanly on Ctrl-C.
  *
+ * Limits: `--idle-timeout SECONDS` (default 300, 0 = never) closes a connection whose read or write
+ * has waited that long, with one line on stderr (`… idle for N s: closed`); the other clients go
+ * on. Bytes that are not UTF-8 are read as U+FFFD and answered so. A message longer than 1024 bytes
+ * is read one `recv(1024)` at a time and answered in pieces, one reply per read. Any message but
+ * `sleep` is a normal one: there are no unknown commands.
+ *
  * @module
  */
 
@@ -28,6 +34,7 @@ import { parseArgs } from "node:util";
 const NAME = "delay_server.ts";
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8001;
+const DEFAULT_IDLE_SECONDS = 300;
 const DEFAULT_DELAY_SECONDS = 5;
 const SLOW = "sleep";
 
@@ -38,6 +45,9 @@ Answers every message at once, except "${SLOW}", answered after the delay.
 Options:
   --host HOST         address to listen on (default ${DEFAULT_HOST})
   --port PORT         port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --idle-timeout SECONDS
+                      close a connection whose read or write has waited this long, 0 = never
+                      (default ${DEFAULT_IDLE_SECONDS})
   --delay SECONDS     how long "${SLOW}" takes (default ${DEFAULT_DELAY_SECONDS})
   --blocking          wait the way the seed does, stopping every connection meanwhile
   --help              show this help`;
@@ -56,6 +66,14 @@ function usageError(message: string): never {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
@@ -91,6 +109,36 @@ async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<strin
   }
 }
 
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
+}
+
 /** Listens on host:port, or fails with a one-line reason. */
 function listenOn(hostname: string, port: number): Deno.TcpListener {
   try {
@@ -116,7 +164,13 @@ async function pause(seconds: number, blocking: boolean): Promise<void> {
 }
 
 /** One connection: answer each message, the slow one late. */
-async function serveClient(conn: Deno.TcpConn, seconds: number, blocking: boolean): Promise<void> {
+async function serveClient(
+  conn: Deno.TcpConn,
+  seconds: number,
+  blocking: boolean,
+  idleSeconds: number,
+): Promise<void> {
+  closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
   const decoder = new TextDecoder();
   try {
     while (true) {
@@ -136,7 +190,10 @@ async function serveClient(conn: Deno.TcpConn, seconds: number, blocking: boolea
     // Reset by the client: closed all the same.
   } finally {
     console.log("连接已被关闭");
-    conn.close();
+    // The idle timer may have closed it already.
+    try {
+      conn.close();
+    } catch { /* closed already */ }
   }
 }
 
@@ -149,6 +206,7 @@ async function main(args: string[]): Promise<void> {
       options: {
         host: { type: "string", default: DEFAULT_HOST },
         port: { type: "string", default: String(DEFAULT_PORT) },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         delay: { type: "string", default: String(DEFAULT_DELAY_SECONDS) },
         blocking: { type: "boolean", default: false },
         help: { type: "boolean", short: "h" },
@@ -162,6 +220,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
   const seconds = Number(flags.delay);
   if (!(seconds >= 0)) {
     usageError(`--delay takes a number of seconds, not ${JSON.stringify(flags.delay)}`);
@@ -174,7 +233,7 @@ async function main(args: string[]): Promise<void> {
   });
   for await (const conn of listener) {
     console.log("有新的连接");
-    serveClient(conn, seconds, flags.blocking);
+    serveClient(conn, seconds, flags.blocking, idleSeconds);
   }
 }
 

@@ -16,6 +16,11 @@
  * counted as Unicode code points, as Python counts them; each caller is served in its own
  * async task; it announces `listening on tcp://HOST:PORT` on stderr and stops on Ctrl-C.
  *
+ * Limits: `--idle-timeout SECONDS` (default 300, 0 = never) closes a connection whose read or write
+ * has waited that long, with one line on stderr (`… idle for N s: closed`); the other callers go
+ * on. Bytes that are not UTF-8 are read as U+FFFD, one character among the others. A message longer
+ * than 1024 bytes is read one `recv(1024)` at a time and answered in pieces, one reply per read.
+ *
  * @module
  */
 
@@ -24,6 +29,7 @@ import { parseArgs } from "node:util";
 const NAME = "madongmei_server.ts";
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8001;
+const DEFAULT_IDLE_SECONDS = 300;
 const WELCOME = "你找谁呀！";
 const MISHEARD = "什么";
 
@@ -34,6 +40,9 @@ Answers every message with one random character of it replaced by ${MISHEARD}.
 Options:
   --host HOST   address to listen on (default ${DEFAULT_HOST})
   --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long, 0 = never
+                (default ${DEFAULT_IDLE_SECONDS})
   --seed N      make the random choices reproducible (a whole number)
   --help        show this help`;
 
@@ -51,6 +60,14 @@ function usageError(message: string): never {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
@@ -84,6 +101,36 @@ async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<strin
     const text = decoder.decode(buffer.subarray(0, n), { stream: true });
     if (text !== "") return text;
   }
+}
+
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
 }
 
 /** Listens on host:port, or fails with a one-line reason. */
@@ -125,7 +172,12 @@ function inquire(item: string, random: () => number): string {
 }
 
 /** One caller: greet, then mishear every message until they hang up. */
-async function serveCaller(conn: Deno.TcpConn, random: () => number): Promise<void> {
+async function serveCaller(
+  conn: Deno.TcpConn,
+  random: () => number,
+  idleSeconds: number,
+): Promise<void> {
+  closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
   console.log("用户已连接");
   const decoder = new TextDecoder();
   try {
@@ -140,7 +192,10 @@ async function serveCaller(conn: Deno.TcpConn, random: () => number): Promise<vo
     // Reset by the caller: the same as hanging up.
   } finally {
     console.log("对方断开连接");
-    conn.close();
+    // The idle timer may have closed it already.
+    try {
+      conn.close();
+    } catch { /* closed already */ }
   }
 }
 
@@ -153,6 +208,7 @@ async function main(args: string[]): Promise<void> {
       options: {
         host: { type: "string", default: DEFAULT_HOST },
         port: { type: "string", default: String(DEFAULT_PORT) },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         seed: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -165,6 +221,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
   if (flags.seed !== undefined && !/^\d{1,10}$/.test(flags.seed)) {
     usageError(`--seed takes a whole number, not ${JSON.stringify(flags.seed)}`);
   }
@@ -176,7 +233,7 @@ async function main(args: string[]): Promise<void> {
     listener.close();
     Deno.exit(0);
   });
-  for await (const conn of listener) serveCaller(conn, random);
+  for await (const conn of listener) serveCaller(conn, random, idleSeconds);
 }
 
 if (import.meta.main) {

@@ -18,6 +18,11 @@
  * Only `--allow-net` for the address it listens on is needed. It announces
  * `listening on tcp://HOST:PORT` on stderr and stops cleanly on Ctrl-C.
  *
+ * Limits: `--idle-timeout SECONDS` (default 300, 0 = never) closes a connection whose read or write
+ * has waited that long, with one line on stderr (`… idle for N s: closed`); the other connections
+ * go on. It echoes bytes, not text: anything, UTF-8 or not, comes back unchanged, read and echoed
+ * 1024 bytes at a time (a longer message comes back whole, in pieces).
+ *
  * @module
  */
 
@@ -26,6 +31,7 @@ import { parseArgs } from "node:util";
 const NAME = "multiconn_server.ts";
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 65432;
+const DEFAULT_IDLE_SECONDS = 300;
 
 const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
 
@@ -34,6 +40,9 @@ Echo server for many connections at once.
 Options:
   --host HOST   address to listen on (default ${DEFAULT_HOST})
   --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long, 0 = never
+                (default ${DEFAULT_IDLE_SECONDS})
   --help        show this help`;
 
 // --- small helpers (same name and shape in every script) ---
@@ -48,6 +57,14 @@ function usageError(message: string): never {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
@@ -69,6 +86,36 @@ async function writeAll(
   }
 }
 
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
+}
+
 /** Listens on host:port, or fails with a one-line reason. */
 function listenOn(hostname: string, port: number): Deno.TcpListener {
   try {
@@ -88,8 +135,9 @@ function onShutdown(stop: () => void): void {
 // --- the lesson ---
 
 /** One connection (a registered key): echo what comes in until the peer closes. */
-async function serviceConnection(conn: Deno.TcpConn): Promise<void> {
+async function serviceConnection(conn: Deno.TcpConn, idleSeconds: number): Promise<void> {
   const peer = formatAddress(conn.remoteAddr);
+  closeWhenIdle(conn, idleSeconds, peer);
   const buffer = new Uint8Array(1024);
   try {
     while (true) {
@@ -101,7 +149,10 @@ async function serviceConnection(conn: Deno.TcpConn): Promise<void> {
     // Reset by the peer: closed all the same.
   } finally {
     console.log("closing connection to", peer);
-    conn.close();
+    // The idle timer may have closed it already.
+    try {
+      conn.close();
+    } catch { /* closed already */ }
   }
 }
 
@@ -114,6 +165,7 @@ async function main(args: string[]): Promise<void> {
       options: {
         host: { type: "string", default: DEFAULT_HOST },
         port: { type: "string", default: String(DEFAULT_PORT) },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -125,6 +177,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
   const listener = listenOn(flags.host, port);
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
@@ -133,7 +186,7 @@ async function main(args: string[]): Promise<void> {
   });
   for await (const conn of listener) {
     console.log("accepted connection from", formatAddress(conn.remoteAddr));
-    serviceConnection(conn);
+    serviceConnection(conn, idleSeconds);
   }
 }
 

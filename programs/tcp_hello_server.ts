@@ -15,6 +15,12 @@
  * own async task, so a client that connects and says nothing holds up nobody; the server
  * announces `listening on tcp://HOST:PORT` on stderr and stops cleanly on Ctrl-C.
  *
+ * Limits: `--idle-timeout SECONDS` (default 300, 0 = never) closes a connection whose read or write
+ * has waited that long, with one line on stderr (`… idle for N s: closed`); the other clients go
+ * on. Bytes that are not UTF-8 are printed as U+FFFD. The message is one `recv(1024)`: beyond its
+ * first 1024 bytes, whatever the client sends is read and dropped until it hangs up, so the answer
+ * is never lost to a reset (closing with unread bytes).
+ *
  * @module
  */
 
@@ -23,6 +29,7 @@ import { parseArgs } from "node:util";
 const NAME = "tcp_hello_server.ts";
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 8001;
+const DEFAULT_IDLE_SECONDS = 300;
 const REPLY = "hello world";
 
 const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
@@ -32,6 +39,9 @@ Prints each client's message and answers "${REPLY}".
 Options:
   --host HOST   address to listen on (default ${DEFAULT_HOST})
   --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long, 0 = never
+                (default ${DEFAULT_IDLE_SECONDS})
   --help        show this help`;
 
 const encoder = new TextEncoder();
@@ -48,6 +58,14 @@ function usageError(message: string): never {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
@@ -83,6 +101,36 @@ async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<strin
   }
 }
 
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
+}
+
 /** Listens on host:port, or fails with a one-line reason. */
 function listenOn(hostname: string, port: number): Deno.TcpListener {
   try {
@@ -101,17 +149,34 @@ function onShutdown(stop: () => void): void {
 }
 // --- the lesson ---
 
+/**
+ * Hangs up without losing the answer: ends our side, then reads and drops whatever the client
+ * still sends until it hangs up too. Closing with unread bytes would reset the connection,
+ * and a reset can destroy the answer before the client has read it.
+ */
+async function hangUp(conn: Deno.Conn): Promise<void> {
+  await conn.closeWrite();
+  const sink = new Uint8Array(1024);
+  while (await conn.read(sink) !== null) { /* dropped */ }
+}
+
 /** Steps 3 to 5: wait for the message, print it, answer, close. */
-async function serveClient(conn: Deno.TcpConn): Promise<void> {
+async function serveClient(conn: Deno.TcpConn, idleSeconds: number): Promise<void> {
+  closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
   try {
     const message = await readMessage(conn, new TextDecoder());
     if (message === null) return;
     console.log(message);
     await writeAll(conn, encoder.encode(REPLY));
+    // 6. Close: what the client sends beyond its one message is dropped.
+    await hangUp(conn);
   } catch {
-    // Reset by the client; the next one is still served.
+    // Reset by the client (or idle); the next one is still served.
   } finally {
-    conn.close();
+    // The idle timer may have closed it already.
+    try {
+      conn.close();
+    } catch { /* closed already */ }
   }
 }
 
@@ -124,6 +189,7 @@ async function main(args: string[]): Promise<void> {
       options: {
         host: { type: "string", default: DEFAULT_HOST },
         port: { type: "string", default: String(DEFAULT_PORT) },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -135,6 +201,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
   // 1. Listen on this machine's IP and port.
   const listener = listenOn(flags.host, port);
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
@@ -144,7 +211,7 @@ async function main(args: string[]): Promise<void> {
   });
 
   // 2. Wait for someone to connect, forever.
-  for await (const conn of listener) serveClient(conn);
+  for await (const conn of listener) serveClient(conn, idleSeconds);
 }
 
 if (import.meta.main) {

@@ -21,6 +21,11 @@
  * conversation (the original answers `好` to the empty reads until the send fails). It
  * announces `listening on tcp://HOST:PORT` on stderr and stops cleanly on Ctrl-C.
  *
+ * Limits: `--idle-timeout SECONDS` (default 300, 0 = never) closes a connection whose read or write
+ * has waited that long, with one line on stderr (`… idle for N s: closed`); the other clients go
+ * on. Bytes that are not UTF-8 are read as U+FFFD and answered so. A message longer than 1024 bytes
+ * is read one `recv(1024)` at a time and answered in pieces, one reply per read.
+ *
  * @module
  */
 
@@ -29,6 +34,7 @@ import { parseArgs } from "node:util";
 const NAME = "threaded_chat_server.ts";
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 9999;
+const DEFAULT_IDLE_SECONDS = 300;
 const WELCOME = "欢迎致电10086";
 const REPLY_SUFFIX = "好";
 const QUIT = "q";
@@ -40,6 +46,9 @@ Chat server for many clients at once: greets with ${WELCOME}, answers message + 
 Options:
   --host HOST   address to listen on (default ${DEFAULT_HOST})
   --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long, 0 = never
+                (default ${DEFAULT_IDLE_SECONDS})
   --help        show this help`;
 
 const encoder = new TextEncoder();
@@ -56,6 +65,14 @@ function usageError(message: string): never {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
@@ -98,6 +115,36 @@ async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<strin
   }
 }
 
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
+}
+
 /** Listens on host:port, or fails with a one-line reason. */
 function listenOn(hostname: string, port: number): Deno.TcpListener {
   try {
@@ -117,7 +164,12 @@ function onShutdown(stop: () => void): void {
 // --- the lesson ---
 
 /** BaseRequestHandler.handle(): one connection, from welcome to q. */
-async function handle(conn: Deno.TcpConn, server: Deno.TcpListener): Promise<void> {
+async function handle(
+  conn: Deno.TcpConn,
+  server: Deno.TcpListener,
+  idleSeconds: number,
+): Promise<void> {
+  closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
   // print(self.request, self.client_address, self.server)
   console.log(
     describeConn(conn),
@@ -135,7 +187,10 @@ async function handle(conn: Deno.TcpConn, server: Deno.TcpListener): Promise<voi
   } catch {
     // Reset by the client: its conversation is over, the others go on.
   } finally {
-    conn.close();
+    // The idle timer may have closed it already.
+    try {
+      conn.close();
+    } catch { /* closed already */ }
   }
 }
 
@@ -148,6 +203,7 @@ async function main(args: string[]): Promise<void> {
       options: {
         host: { type: "string", default: DEFAULT_HOST },
         port: { type: "string", default: String(DEFAULT_PORT) },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -159,6 +215,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
   const server = listenOn(flags.host, port);
   console.error(`listening on tcp://${formatAddress(server.addr)}`);
   onShutdown(() => {
@@ -166,7 +223,7 @@ async function main(args: string[]): Promise<void> {
     Deno.exit(0);
   });
   // serve_forever(): each connection gets its own handle(), not awaited here.
-  for await (const conn of server) handle(conn, server);
+  for await (const conn of server) handle(conn, server, idleSeconds);
 }
 
 if (import.meta.main) {

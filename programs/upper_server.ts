@@ -22,6 +22,14 @@
  * `<Deno.TcpConn laddr=…, raddr=…> host:port` in place of Python's `<socket.socket fd=…>` repr.
  * It announces `listening on tcp://HOST:PORT` on stderr once it accepts.
  *
+ * Limits and faults: `--idle-timeout SECONDS` (default 300, 0 = never) closes a connection whose
+ * read or write has waited that long, with one line on stderr (`… idle for N s: closed`); a call
+ * dropped before it is answered (silent that long, or reset) does not count, and the server waits
+ * for the next call. Bytes that are not UTF-8 are read as U+FFFD and answered as its UTF-8 (EF BF
+ * BD), where Python's `bytes.upper()` would echo the byte. The message is one `recv(1024)`: beyond
+ * its first 1024 bytes, whatever the caller sends is read and dropped until it hangs up, so the
+ * answer is never lost to a reset. Ctrl-C or SIGTERM stops it cleanly (exit 0) at any point.
+ *
  * @module
  */
 
@@ -30,6 +38,7 @@ import { parseArgs } from "node:util";
 const NAME = "upper_server.ts";
 const DEFAULT_HOST = "localhost";
 const DEFAULT_PORT = 6969;
+const DEFAULT_IDLE_SECONDS = 300;
 
 const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
 
@@ -38,6 +47,9 @@ Telephone server: takes one call, answers what it hears in capitals, then exits.
 Options:
   --host HOST   address to listen on (default ${DEFAULT_HOST})
   --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long, 0 = never
+                (default ${DEFAULT_IDLE_SECONDS})
   --help        show this help`;
 
 const encoder = new TextEncoder();
@@ -54,6 +66,14 @@ function usageError(message: string): never {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
@@ -96,6 +116,36 @@ async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<strin
   }
 }
 
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
+}
+
 /** Listens on host:port, or fails with a one-line reason. */
 function listenOn(hostname: string, port: number): Deno.TcpListener {
   try {
@@ -105,11 +155,55 @@ function listenOn(hostname: string, port: number): Deno.TcpListener {
   }
 }
 
+/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
+function onShutdown(stop: () => void): void {
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, stop);
+}
+
 // --- the lesson ---
 
 /** Python's `bytes.upper()`: only the ASCII letters a–z become capitals. */
 function asciiUpper(text: string): string {
   return text.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
+}
+
+/**
+ * Hangs up without losing the answer: ends our side, then reads and drops whatever the client
+ * still sends until it hangs up too. Closing with unread bytes would reset the connection,
+ * and a reset can destroy the answer before the client has read it.
+ */
+async function hangUp(conn: Deno.Conn): Promise<void> {
+  await conn.closeWrite();
+  const sink = new Uint8Array(1024);
+  while (await conn.read(sink) !== null) { /* dropped */ }
+}
+
+/**
+ * One call: hear the caller (conn.recv(1024), not server.recv(1024): that was the seed's
+ * mistake), answer in capitals, hang up. False if the line dropped before the answer went out
+ * (a reset, or a caller silent past the idle timeout): that call does not count.
+ */
+async function takeCall(conn: Deno.TcpConn, idleSeconds: number): Promise<boolean> {
+  closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
+  let answered = false;
+  try {
+    const data = await readMessage(conn, new TextDecoder()) ?? "";
+    console.log("recv:", data);
+    await writeAll(conn, encoder.encode(asciiUpper(data)));
+    answered = true;
+    await hangUp(conn);
+  } catch {
+    // Reset by the caller, or closed for idleness.
+  } finally {
+    // The idle timer may have closed it already.
+    try {
+      conn.close();
+    } catch { /* closed already */ }
+  }
+  return answered;
 }
 
 async function main(args: string[]): Promise<void> {
@@ -121,6 +215,7 @@ async function main(args: string[]): Promise<void> {
       options: {
         host: { type: "string", default: DEFAULT_HOST },
         port: { type: "string", default: String(DEFAULT_PORT) },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -132,23 +227,26 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
 
   const listener = listenOn(flags.host, port);
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
+  onShutdown(() => {
+    listener.close();
+    Deno.exit(0);
+  });
   console.log("我要开始等待电话了");
 
   // accept() blocks until a call comes in; the call is the connection, not the listener.
-  const conn = await listener.accept();
-  console.log(describeConn(conn), formatAddress(conn.remoteAddr));
-  console.log("电话来了！");
+  // One call only, unless the line drops before it is answered.
+  while (true) {
+    const conn = await listener.accept();
+    console.log(describeConn(conn), formatAddress(conn.remoteAddr));
+    console.log("电话来了！");
+    if (await takeCall(conn, idleSeconds)) break;
+  }
 
-  // conn.recv(1024), not server.recv(1024): that was the seed's mistake.
-  const data = await readMessage(conn, new TextDecoder()) ?? "";
-  console.log("recv:", data);
-  await writeAll(conn, encoder.encode(asciiUpper(data)));
-
-  // One call only: hang up and stop listening (server.close()).
-  conn.close();
+  // Stop listening (server.close()).
   listener.close();
 }
 

@@ -18,6 +18,13 @@
  * prints `Address: 127.0.0.1:53320`. It announces `listening on tcp://HOST:PORT` on stderr,
  * and Ctrl-C stops it cleanly (exit 0).
  *
+ * Limits and faults: `--idle-timeout SECONDS` (default 300, 0 = never) closes a connection whose
+ * read or write has waited that long, with one line on stderr (`… idle for N s: closed`); that
+ * conversation is over, not the server, and so after a reset. Only a caller that hangs up (an empty
+ * read) ends the server. What a caller says is one `recv(1024)`; its content does not matter (not
+ * UTF-8, longer than 1024 bytes: the conversation simply ends). Callers are served one after
+ * another, as in the seed: the others wait in the listen backlog.
+ *
  * @module
  */
 
@@ -26,6 +33,7 @@ import { parseArgs } from "node:util";
 const NAME = "welcome_server.ts";
 const DEFAULT_HOST = "127.0.0.1";
 const DEFAULT_PORT = 12346;
+const DEFAULT_IDLE_SECONDS = 300;
 const WELCOME = "welcome kudingcha Tea Garden";
 
 const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
@@ -35,6 +43,9 @@ Greets each caller with "${WELCOME}"; ends when a caller hangs up.
 Options:
   --host HOST   address to listen on (default ${DEFAULT_HOST})
   --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long, 0 = never
+                (default ${DEFAULT_IDLE_SECONDS})
   --help        show this help`;
 
 const encoder = new TextEncoder();
@@ -51,6 +62,14 @@ function usageError(message: string): never {
 function parsePort(text: string): number {
   if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
     usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  }
+  return Number(text);
+}
+
+/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
+function parseSeconds(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) {
+    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
   }
   return Number(text);
 }
@@ -86,6 +105,36 @@ async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<strin
   }
 }
 
+/**
+ * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
+ * never), after telling stderr: a client that stalls or goes silent cannot hold its
+ * connection forever. The pending read or write then fails, which ends that conversation as a
+ * disconnect would; other connections are not affected.
+ */
+function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
+  if (seconds <= 0) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pending = 0;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }, seconds * 1000);
+  };
+  const watch = <T>(io: Promise<T>): Promise<T> => {
+    pending++;
+    arm();
+    return io.finally(() => --pending === 0 ? clearTimeout(timer) : arm());
+  };
+  const read = conn.read.bind(conn);
+  const write = conn.write.bind(conn);
+  conn.read = (buffer) => watch(read(buffer));
+  conn.write = (data) => watch(write(data));
+}
+
 /** Listens on host:port, or fails with a one-line reason. */
 function listenOn(hostname: string, port: number): Deno.TcpListener {
   try {
@@ -113,6 +162,7 @@ async function main(args: string[]): Promise<void> {
       options: {
         host: { type: "string", default: DEFAULT_HOST },
         port: { type: "string", default: String(DEFAULT_PORT) },
+        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
         help: { type: "boolean", short: "h" },
       },
     }).values;
@@ -124,6 +174,7 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const port = parsePort(flags.port);
+  const idleSeconds = parseSeconds(flags["idle-timeout"]);
   const listener = listenOn(flags.host, port);
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
@@ -133,11 +184,20 @@ async function main(args: string[]): Promise<void> {
   while (true) {
     const conn = await listener.accept();
     console.log("Address:", formatAddress(conn.remoteAddr));
-    // Greet first: waiting for the caller before this would leave both sides waiting.
-    await writeAll(conn, encoder.encode(WELCOME));
+    closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
+    let heard: string | null | undefined;
+    try {
+      // Greet first: waiting for the caller before this would leave both sides waiting.
+      await writeAll(conn, encoder.encode(WELCOME));
+      heard = await readMessage(conn, new TextDecoder());
+    } catch {
+      // Reset by the caller, or closed for idleness: this conversation is over, not the server.
+    }
+    // The idle timer may have closed it already.
+    try {
+      conn.close();
+    } catch { /* closed already */ }
     // `if not c.recv(1024): break` — an empty read means the caller hung up: we are done.
-    const heard = await readMessage(conn, new TextDecoder()).catch(() => null);
-    conn.close();
     if (heard === null) break;
   }
   listener.close();

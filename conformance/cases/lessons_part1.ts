@@ -182,8 +182,8 @@ export const threadedChat: Lesson = {
       },
       mutations: [{
         program: "threaded_chat_server.ts",
-        from: "for await (const conn of server) handle(conn, server);",
-        to: "for await (const conn of server) await handle(conn, server);",
+        from: "for await (const conn of server) handle(conn, server, idleSeconds);",
+        to: "for await (const conn of server) await handle(conn, server, idleSeconds);",
         // One client at a time: the second never even gets its welcome.
         shows: `no prompt "please input:"`,
       }],
@@ -329,8 +329,8 @@ export const multiplex: Lesson = {
       bytes: { c2s: 11, s2c: 0 },
       mutations: [{
         program: "multiplex_server.ts",
-        from: "    serveClient(conn);",
-        to: "    await serveClient(conn);",
+        from: "    serveClient(conn, idleSeconds);",
+        to: "    await serveClient(conn, idleSeconds);",
         shows: "server line",
       }],
     },
