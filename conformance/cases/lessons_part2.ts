@@ -240,6 +240,10 @@ export const msgFile: Lesson = {
         // With the check gone, the runtime's --allow-write=./file still stops the write.
         shows: `Requires write access to "file/../escape.png`,
       }],
+      reliability: {
+        fault: "traversal: ../x",
+        outcome: `one-line log "refused file name …", its data dropped; connection kept`,
+      },
     },
     {
       id: "msg_file-vanishing",
@@ -782,6 +786,10 @@ msgFile.cases.push({
     to: "break;",
     shows: "server: file/a.txt",
   }],
+  reliability: {
+    fault: "disconnect at every step",
+    outcome: "connection let go, one line; an unfinished file never saved; next client served",
+  },
 });
 
 uploadProgress.cases.push({
