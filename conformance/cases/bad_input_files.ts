@@ -721,6 +721,493 @@ msgFile.cases.push(
   },
 );
 
+// --- upload_progress_server.ts: NAME-SIZE, then the file to the end of the stream ---
+
+const UP_SERVER: ServerRole = {
+  peer: { program: "upload_progress_server.ts" },
+  mayChange: /^file(\/|$)/,
+};
+/** A whole upload after the fault: it is saved. */
+const upNext: ClientRole = { role: "next", raw: [{ send: "ok.txt-5hello" }, { vanish: true }] };
+const UP_SAVED = { at: "server", path: "file/ok.txt", content: { text: "hello" } } as const;
+const UP_NO_HEADER = {
+  // A header taken from the first dash, whatever follows.
+  program: "upload_progress_server.ts",
+  from: "if (end === dash + 1 || end - dash - 1 > 15) continue;",
+  to: "if (end === dash + 1) end = start.length;",
+  shows: "-127.0.0.1:<PORT>: the client closed before sending a NAME-SIZE header",
+};
+
+/** A header the server cannot use: one log line, the connection ends; the next is saved. */
+function upRefusal(
+  id: string,
+  fault: string,
+  header: string | Uint8Array,
+  mutation: CaseMutation,
+  refusal = "the client closed before sending a NAME-SIZE header",
+): ConformanceCase {
+  return {
+    id: `upload_progress-${id}`,
+    title: `${fault}: one line in the log, nothing saved; next client served`,
+    server: UP_SERVER,
+    clients: [{ role: "bad", raw: [{ send: header }, { vanish: true }] }, upNext],
+    expectFiles: [UP_SAVED],
+    mutations: [mutation],
+    reliability: { fault, outcome: `one-line log "${refusal}", nothing saved; ${NEXT}` },
+  };
+}
+
+uploadProgress.cases.push(
+  upRefusal("size-non-numeric", "size: non-numeric", "a.txt-abchello", UP_NO_HEADER),
+  upRefusal("size-2p63", "size: 2^63", "a.txt-9223372036854775808hello", {
+    program: "upload_progress_server.ts",
+    from: "if (end === dash + 1 || end - dash - 1 > 15) continue;",
+    to: "if (end === dash + 1) continue;",
+    shows: "-127.0.0.1:<PORT>: the client closed before sending a NAME-SIZE header",
+  }),
+  upRefusal("size-empty", "size: empty", "a.txt-", UP_NO_HEADER),
+  upRefusal(
+    "invalid-utf8",
+    "invalid UTF-8",
+    Uint8Array.of(0xff, 0xfe, ...new TextEncoder().encode("-5hello")),
+    {
+      program: "upload_progress_server.ts",
+      from: `new TextDecoder("utf-8", { fatal: true })`,
+      to: "new TextDecoder()",
+      shows: "-127.0.0.1:<PORT>: the client closed before sending a NAME-SIZE header",
+    },
+  ),
+  {
+    id: "upload_progress-size-negative",
+    title: "NAME--5: read as name NAME- and size 5 (names may hold dashes), saved as such",
+    server: UP_SERVER,
+    clients: [{ role: "raw", raw: [{ send: "a--5hello" }, { vanish: true }] }, upNext],
+    expectFiles: [{ at: "server", path: "file/a-", content: { text: "hello" } }, UP_SAVED],
+    mutations: [{
+      // The name's trailing dash taken for a minus sign.
+      program: "upload_progress_server.ts",
+      from: `.decode(start.subarray(0, dash));`,
+      to: `.decode(start.subarray(0, dash)).replace(/-$/, "");`,
+      shows: "server: file/a- is missing",
+    }],
+    reliability: {
+      fault: "size: negative",
+      outcome: `no negative size exists in this format: "a--5" is name "a-", size 5; ${NEXT}`,
+    },
+  },
+  {
+    id: "upload_progress-oversize",
+    title: "64 KiB without a NAME-SIZE header: one line, the connection ends; next served",
+    server: UP_SERVER,
+    clients: [
+      { role: "bad", raw: [{ send: repeat("a", 64 * 1024) }, { awaitClose: true }] },
+      upNext,
+    ],
+    expectFiles: [UP_SAVED],
+    mutations: [{
+      program: "upload_progress_server.ts",
+      from: `throw new Error("no NAME-SIZE header found");`,
+      to: "{ filled = 0; }",
+      shows: "the server never closed the connection",
+    }],
+    reliability: {
+      fault: "oversize message (> 64 KiB header)",
+      outcome: `one-line log "no NAME-SIZE header found", connection closed; ${NEXT}`,
+    },
+  },
+  {
+    id: "upload_progress-traversal",
+    title: "/etc/passwd, a/../../b, ..\\x and a link out as names: refused or kept inside",
+    files: [
+      { at: "server", path: "outside.txt", content: { text: "outside the folder\n" } },
+      { at: "server", path: "file/link.txt", symlinkTo: "../outside.txt" },
+    ],
+    server: UP_SERVER,
+    clients: [
+      ...["/etc/passwd", "a/../../b", "..\\x", "link.txt"].map((name, i): ClientRole => ({
+        role: `name-${i}`,
+        raw: [{ send: `${name}-6stolen` }, { vanish: true }],
+      })),
+      upNext,
+    ],
+    expectFiles: [
+      { at: "server", path: "outside.txt", content: { text: "outside the folder\n" } },
+      { at: "server", path: "file/link.txt", content: { text: "stolen" } },
+      UP_SAVED,
+    ],
+    mutations: [{
+      program: "upload_progress_server.ts",
+      from: "await Deno.rename(temporary, `${folder}/${name}`);",
+      to: "await Deno.writeFile(`${folder}/${name}`, await Deno.readFile(temporary));",
+      shows: "outside.txt",
+    }],
+    reliability: {
+      fault: "traversal: /etc/passwd, a/../../b, ..\\x, symlink out",
+      outcome: 'one-line log "refused …", data dropped (a link in the folder is replaced, ' +
+        `its target untouched; NUL cannot be in a header); ${NEXT}`,
+    },
+  },
+  idleCase("upload_progress-idle", UP_SERVER, [], upNext, { expectFiles: [UP_SAVED] }),
+  crowdCase(
+    "upload_progress-1000-connections",
+    UP_SERVER,
+    [],
+    upNext,
+    "serveUpload(conn, flags.dir, idleSeconds);",
+    `all 1,000 held; ${NEXT} (its file saved) while they stay open`,
+    { expectFiles: [UP_SAVED] },
+  ),
+  ...signalCases(
+    "upload_progress",
+    { ...UP_SERVER, mayChange: /^file$/ },
+    "an upload",
+    (signal) => ({
+      clients: [
+        {
+          role: "uploader",
+          raw: [{ send: "big.bin-100000" }, { send: repeat("x", 2048) }, { leaveOpen: true }],
+        },
+        {
+          // Progress is printed once a piece is written: the temporary file exists.
+          role: "signal",
+          startsAfterServerShows: "big.bin已传输",
+          raw: [{ signalServer: signal }, { awaitClose: true }],
+        },
+      ],
+      expectFiles: [{ at: "server", path: "file/big.bin", absent: true }],
+    }),
+    "listener closed, exit 0; the temporary file removed, nothing under the file's name",
+  ),
+  {
+    id: "upload_progress-runtime-refusal",
+    title: "with the name check taken out, --allow-write refuses; one line; next client served",
+    server: UP_SERVER,
+    patches: [{
+      program: "upload_progress_server.ts",
+      from: `const problem = nameProblem(name) ??
+      (name.includes("/") ? "it is a path, not a file name" : null);`,
+      to: "const problem = null;",
+    }],
+    clients: [{ role: "bad", raw: [{ send: "../escape.txt-6stolen" }, { vanish: true }] }, upNext],
+    expectFiles: [{ at: "server", path: "escape.txt", absent: true }, UP_SAVED],
+    masks: [PART_MASK],
+    mutations: [{
+      // The runtime's refusal left to crash the server.
+      program: "upload_progress_server.ts",
+      from: "if (!(error instanceof Deno.errors.Interrupted)) {",
+      to: "if (error instanceof Deno.errors.NotCapable) Deno.exit(3);\n    {",
+      shows: "",
+    }],
+    reliability: {
+      fault: "permission refused by the runtime",
+      outcome: `one-line log "Requires write access to …", connection closed; ${NEXT}`,
+    },
+  },
+);
+
+// --- ftp_upload_server.ts: size, ack, data, MD5 into one fixed file ---
+
+const UPLOAD_WELCOME = "欢迎登陆FTP系统";
+const UPLOAD_ACK = "已经接收到文件大小数据包，往下继续吧";
+const UPLOAD_SERVER: ServerRole = {
+  peer: { program: "ftp_upload_server.ts" },
+  mayChange: /^new\.png$/,
+};
+/** A whole upload of "hello" after the fault. */
+const UPLOAD_NEXT: RawStep[] = [
+  { recv: UPLOAD_WELCOME },
+  { send: "5" },
+  { recv: UPLOAD_ACK },
+  { send: `hello${HELLO_MD5}` },
+  { recv: `file MD5(after send):${HELLO_MD5}` },
+];
+const uploadNext: ClientRole = { role: "next", raw: UPLOAD_NEXT };
+const UPLOAD_SAVED = { at: "server", path: "new.png", content: { text: "hello" } } as const;
+const UPLOAD_SIZE_CHECK = {
+  program: "ftp_upload_server.ts",
+  from: "if (!/^\\d{1,15}$/.test(size)) {",
+  to: 'if (size === "") {',
+  shows: "not written",
+};
+
+/** A size the server refuses: one log line, the connection ends; the next upload is saved. */
+function uploadRefusal(id: string, fault: string, size: string | Uint8Array): ConformanceCase {
+  return {
+    id: `ftp_upload-${id}`,
+    title: `${fault}: one line in the log, the connection ends; next upload saved`,
+    server: UPLOAD_SERVER,
+    clients: [
+      { role: "bad", raw: [{ recv: UPLOAD_WELCOME }, { send: size }, { awaitClose: true }] },
+      uploadNext,
+    ],
+    expectFiles: [UPLOAD_SAVED],
+    mutations: [{ ...UPLOAD_SIZE_CHECK, shows: "the server never closed the connection" }],
+    reliability: {
+      fault,
+      outcome:
+        `one-line log "the size must be a whole number of bytes …", connection closed; ${NEXT}`,
+    },
+  };
+}
+
+ftpUpload.cases.push(
+  uploadRefusal("size-non-numeric", "size: non-numeric", "abc"),
+  uploadRefusal("size-negative", "size: negative", "-5"),
+  uploadRefusal("size-2p63", "size: 2^63", "9223372036854775808"),
+  uploadRefusal("invalid-utf8", "invalid UTF-8", Uint8Array.of(0xff, 0xfe)),
+  {
+    id: "ftp_upload-size-empty",
+    title: "no size at all (the stream ends first): one line in the log; next upload saved",
+    server: UPLOAD_SERVER,
+    clients: [{ role: "bad", raw: [{ recv: UPLOAD_WELCOME }, { vanish: true }] }, uploadNext],
+    expectFiles: [UPLOAD_SAVED],
+    mutations: [{
+      program: "ftp_upload_server.ts",
+      from: "console.log(`${client} left before sending a size; ${out} not written`);",
+      to: "",
+      shows: "-127.0.0.1:<PORT> left before sending a size",
+    }],
+    reliability: {
+      fault: "size: empty",
+      outcome: `one-line log "left before sending a size" (the seed: int('') crashes); ${NEXT}`,
+    },
+  },
+  {
+    id: "ftp_upload-disconnects",
+    title: "clients vanishing at every byte of size, data and MD5: nothing saved, next served",
+    server: UPLOAD_SERVER,
+    clients: [
+      ...vanishingAtEveryPoint([
+        { recv: UPLOAD_WELCOME },
+        { send: "5" },
+        { recv: UPLOAD_ACK },
+        { send: `hello${HELLO_MD5}` },
+      ]),
+      uploadNext,
+    ],
+    expectFiles: [UPLOAD_SAVED],
+    mutations: [{
+      program: "ftp_upload_server.ts",
+      from: "if (unfinished.delete(temporary)) await Deno.remove(temporary).catch(() => {});",
+      to: "unfinished.delete(temporary);",
+      shows: "changed outside what the server may change",
+    }],
+    reliability: {
+      fault: "disconnect at every step",
+      outcome:
+        `connection let go, one line; the temporary file removed, new.png untouched; ${NEXT}`,
+    },
+  },
+  idleCase("ftp_upload-idle", UPLOAD_SERVER, [{ recv: UPLOAD_WELCOME }], uploadNext, {
+    expectFiles: [UPLOAD_SAVED],
+  }),
+  crowdCase(
+    "ftp_upload-1000-connections",
+    UPLOAD_SERVER,
+    [{ recv: UPLOAD_WELCOME }],
+    uploadNext,
+    "serveUpload(conn, flags.out, idleSeconds);",
+    `all 1,000 welcomed and held; ${NEXT} (its file saved) while they stay open`,
+    { expectFiles: [UPLOAD_SAVED] },
+  ),
+  ...signalCases("ftp_upload", UPLOAD_SERVER, "an upload", (signal) => ({
+    clients: [{
+      role: "uploader",
+      raw: [
+        { recv: UPLOAD_WELCOME },
+        { send: "100000" },
+        { recv: UPLOAD_ACK },
+        { send: repeat("x", 1000) },
+        { signalServer: signal },
+        { awaitClose: true },
+      ],
+    }],
+    expectFiles: [{ at: "server", path: "new.png", absent: true }],
+  }), "listener closed, exit 0; the temporary file removed, nothing under new.png"),
+);
+
+// --- ftp_download_server.ts: get NAME, size, ack, data, MD5 ---
+
+const DL_SERVER: ServerRole = { peer: { program: "ftp_download_server.ts" } };
+const DL_HI = { at: "server", path: "hi.txt", content: { text: "hello\n" } } as const;
+/** A whole download of hi.txt. */
+const DL_GET: RawStep[] = [
+  { send: "get hi.txt" },
+  { recv: "6" },
+  { send: "ready to recv file" },
+  { recv: `hello\n${HI_MD5}` },
+];
+
+/** One command answered with one error text, then a get on the same connection. */
+function dlRefusal(
+  id: string,
+  fault: string,
+  exchanges: [string | Uint8Array, string][],
+  mutation: CaseMutation,
+  outcome: string,
+): ConformanceCase {
+  return {
+    id: `ftp_download-${id}`,
+    title: `${fault}: answered with one error text; get works after on the same connection`,
+    files: [DL_HI],
+    server: DL_SERVER,
+    clients: [{
+      role: "raw",
+      raw: [...exchanges.flatMap(([send, recv]) => [{ send }, { recv }]), ...DL_GET],
+    }],
+    mutations: [mutation],
+    reliability: { fault, outcome: `${outcome}; ${KEPT}` },
+  };
+}
+
+ftpDownload.cases.push(
+  dlRefusal(
+    "unknown-command",
+    "unknown command",
+    [["dance hi.txt", "error: usage: get NAME"]],
+    {
+      program: "ftp_download_server.ts",
+      from: `if (words.length !== 2 || words[0] !== "get") {`,
+      to: "if (words.length !== 2) {",
+      shows: "raw peer expected",
+    },
+    `one-line answer "error: usage: get NAME"`,
+  ),
+  dlRefusal(
+    "traversal",
+    "traversal: a/../../b, ..\\x, NUL",
+    [
+      ["get a/../../b", `error: refused "a/../../b": it contains ..`],
+      ["get ..\\x", `error: refused "..\\\\x": it contains a backslash`],
+      ["get a\u0000b", `error: refused "a\\u0000b": it contains control characters`],
+    ],
+    {
+      program: "ftp_download_server.ts",
+      from: "if (problem) throw new Error(`refused ${JSON.stringify(name)}: ${problem}`);",
+      to: "",
+      shows: "raw peer expected",
+    },
+    `one-line answer "error: refused …"`,
+  ),
+  dlRefusal(
+    "invalid-utf8",
+    "invalid UTF-8",
+    [[
+      Uint8Array.of(...new TextEncoder().encode("get "), 0xff, 0xfe),
+      "error: no such file: \uFFFD\uFFFD",
+    ]],
+    {
+      program: "ftp_download_server.ts",
+      from: "if (error instanceof Deno.errors.NotFound) throw new Error(`no such file: ${name}`);",
+      to: "",
+      shows: "raw peer expected",
+    },
+    `one-line answer "error: no such file: ��" (the bytes read as U+FFFD)`,
+  ),
+  {
+    id: "ftp_download-oversize",
+    title: "a 3000-byte command: read in 1024-byte pieces, each answered; the server goes on",
+    files: [DL_HI],
+    server: { ...DL_SERVER, golden: false },
+    clients: [
+      {
+        role: "oversize",
+        raw: [{ send: `get ${repeat("a", 2996)}` }, { expect: /^error: / }, { vanish: true }],
+      },
+      { role: "next", raw: DL_GET },
+    ],
+    mutations: [{
+      program: "ftp_download_server.ts",
+      // A server that drops a client whose name is long.
+      from: "console.log(filename);",
+      to: `if (filename.length > 1000) throw new Error("too long");`,
+      shows: "raw peer expected",
+    }],
+    reliability: {
+      fault: "oversize message (> 1024 bytes, one recv)",
+      outcome: `read in pieces as the seed's recv(1024), each answered "error: …"; ${NEXT}`,
+    },
+  },
+  {
+    id: "ftp_download-disconnects",
+    title: "clients vanishing at every byte of get and ack; the next download is served",
+    files: [DL_HI],
+    server: DL_SERVER,
+    clients: [...vanishingAtEveryPoint(DL_GET), { role: "next", raw: DL_GET }],
+    mutations: [{
+      program: "ftp_download_server.ts",
+      // A server that dies when a client leaves.
+      from: `if (data === null) {\n        console.log("客户端已经断开");`,
+      to: "if (data === null) {\n        Deno.exit(1);",
+      shows: "",
+    }],
+    reliability: {
+      fault: "disconnect at every step",
+      outcome: `connection let go (客户端已经断开); ${NEXT}`,
+    },
+  },
+  idleCase("ftp_download-idle", DL_SERVER, [], { role: "next", raw: DL_GET }, { files: [DL_HI] }),
+  crowdCase(
+    "ftp_download-1000-connections",
+    DL_SERVER,
+    [{ send: "get hi.txt" }, { recv: "6" }],
+    { role: "next", raw: DL_GET },
+    "serveClient(conn, root, idleSeconds);",
+    `all 1,000 answered and held mid-download; ${NEXT} while they stay open`,
+    { files: [DL_HI] },
+  ),
+  ...signalCases("ftp_download", DL_SERVER, "a download", (signal) => ({
+    files: [{ at: "server", path: "big.bin", content: { generated: 4 << 20 } }],
+    clients: [{
+      role: "downloader",
+      raw: [
+        { send: "get big.bin" },
+        { recv: String(4 << 20) },
+        { send: "ready to recv file" },
+        { signalServer: signal },
+        { awaitClose: true },
+      ],
+    }],
+  }), "listener closed, exit 0 (it writes no files)"),
+  {
+    id: "ftp_download-runtime-refusal",
+    title: "with the jail check taken out, --allow-read refuses; one answer; get works after",
+    files: [DL_HI, { at: "other", path: "secret.txt", content: { text: "outside\n" } }],
+    server: DL_SERVER,
+    patches: [
+      {
+        program: "ftp_download_server.ts",
+        from: "function nameProblem(name: string): string | null {",
+        to: "function nameProblem(name: string): string | null {\n  if (name) return null;",
+      },
+      {
+        program: "ftp_download_server.ts",
+        from: "function isInside(root: string, path: string): boolean {",
+        to: "function isInside(root: string, path: string): boolean {\n  if (root) return true;",
+      },
+    ],
+    clients: [{
+      role: "raw",
+      raw: [
+        { send: "get ../other/secret.txt" },
+        { expect: /^error: cannot read \.\.\/other\/secret\.txt: Requires read access to .*flag$/ },
+        ...DL_GET,
+      ],
+    }],
+    masks: [{ pattern: /"\/[^"]*\/other(?=[\/"])/g, placeholder: '"<FOLDER>' }],
+    mutations: [{
+      program: "ftp_download_server.ts",
+      from: "throw new Error(`cannot read ${name}: ${(error as Error).message}`);",
+      to: "throw error;",
+      shows: "raw peer expected",
+    }],
+    reliability: {
+      fault: "permission refused by the runtime",
+      outcome: `one-line answer "error: cannot read …: Requires read access to …"; ${KEPT}`,
+    },
+  },
+);
+
 // A case whose server folder holds no input would see that folder appear as a change: give
 // each file-writing case's server folder something to start from.
 for (
