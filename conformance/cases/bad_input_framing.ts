@@ -693,3 +693,268 @@ selectMultiport.cases.push(
     mutations: [noSignalHandler(MULTIPORT)],
   })),
 );
+
+// --- ssh: runs what it is sent, by design; what it must survive is how it is sent ---
+
+const SSH = "ssh_server.ts";
+const SSH_ACK = "准备好接受了，loser可以发了";
+
+/** The lesson's client, one command, once the server has logged `after`. */
+const sshClient = (id: string, after?: string): ClientRole => ({
+  peer: { program: "ssh_client.ts" },
+  dialogue: [{ wait: ">>：", type: "echo 你好" }],
+  golden: `${id}.client`,
+  startsAfterServerShows: after,
+});
+
+ssh.cases.find((c) => c.id === "ssh-disconnects")!.reliability = {
+  fault: "disconnect at every step",
+  outcome: "every cut, in the command and in the ack, is a departure; next client served",
+};
+ssh.cases.find((c) => c.id === "ssh-limits")!.reliability = {
+  fault: "oversize message (> --max-output, default 1 MiB)",
+  outcome: `output cut with "(output cut at N bytes)"; a command past --timeout stopped`,
+};
+
+ssh.cases.push(
+  {
+    id: "ssh-idle",
+    title: "--idle-timeout 1: a client that sends no command is let go; the next is served",
+    reliability: {
+      fault: "idle client",
+      outcome: `"idle for 1 s: closed" on stderr, "idle, let go" in the log; next client served`,
+    },
+    server: { peer: { program: SSH, args: ["--idle-timeout", "1"] }, stderr: idleLine(SSH) },
+    clients: [raw("idle", [{ awaitClose: true }]), sshClient("ssh-idle", "idle, let go")],
+    mutations: [idleIgnored(SSH)],
+  },
+  {
+    id: "ssh-oversize",
+    title: "a command of 1024 bytes or more (one recv may hold only part of it) is not run",
+    reliability: {
+      fault: "oversize message (> 1023 B command)",
+      outcome:
+        `"command refused: longer than 1023 bytes" in place of the size, connection closed; next client served`,
+    },
+    server: { peer: { program: SSH } },
+    clients: [
+      raw("long", [
+        { send: `echo ${"x".repeat(1100)}` },
+        { recv: "command refused: longer than 1023 bytes" },
+        { awaitClose: true },
+      ]),
+      sshClient("ssh-oversize", "command refused"),
+    ],
+    mutations: [{
+      program: SSH,
+      from: "if (encoder.encode(data).length > MAX_COMMAND) {",
+      to: "if (false) {",
+      shows: "raw peer expected",
+    }],
+  },
+  {
+    id: "ssh-invalid-utf8",
+    title: "a command that is not UTF-8 is not run (not even with U+FFFD in it)",
+    reliability: {
+      fault: "invalid UTF-8",
+      outcome:
+        `"command refused: not valid UTF-8" in place of the size, connection closed; next client served`,
+    },
+    server: { peer: { program: SSH } },
+    clients: [
+      raw("bad", [
+        { send: bytes("echo ", NOT_UTF8) },
+        { recv: "command refused: not valid UTF-8" },
+        { awaitClose: true },
+      ]),
+      sshClient("ssh-invalid-utf8", "command refused"),
+    ],
+    mutations: [{
+      program: SSH,
+      from: `new TextDecoder("utf-8", { fatal: true })`,
+      to: "new TextDecoder()",
+      shows: "raw peer expected",
+    }],
+  },
+  {
+    id: "ssh-unknown-command",
+    title: "an unknown command and a blank one run as the shell has them: cmd has no output...",
+    reliability: {
+      fault: "unknown command",
+      outcome:
+        `"cmd has no output..." (stderr is not returned); connection kept, next command served`,
+    },
+    server: { peer: { program: SSH } },
+    clients: [
+      raw("blank", [
+        { send: " " },
+        { recv: "20" },
+        { send: SSH_ACK },
+        { recv: "cmd has no output..." },
+        { close: true },
+      ]),
+      {
+        peer: { program: "ssh_client.ts" },
+        dialogue: [
+          { wait: ">>：", type: "no_such_command_xyz" },
+          { wait: ">>：", type: "echo 你好" },
+        ],
+        startsAfterServerShows: "客户端已经断开",
+      },
+    ],
+    mutations: [{
+      program: SSH,
+      from: `const NO_OUTPUT = "cmd has no output...";`,
+      to: `const NO_OUTPUT = "";`,
+      shows: "raw peer expected",
+    }],
+  },
+  {
+    id: "ssh-disconnect-mid-output",
+    title: "a client leaving in the middle of a 16 MB answer is a departure; the next is served",
+    reliability: {
+      fault: "disconnect at every step",
+      outcome: `mid-output: "客户端已经断开" in the log, nothing on stderr; next client served`,
+    },
+    // More than the sockets and the proxy can hold: the server is still writing when it goes.
+    server: { peer: { program: SSH, args: ["--max-output", "16000000"] } },
+    clients: [
+      raw("leaving", [
+        { send: "head -c 16000000 /dev/zero" },
+        { recv: "16000000" },
+        { send: SSH_ACK },
+        { recv: "\0\0\0\0" },
+        { close: true },
+      ]),
+      sshClient("ssh-disconnect-mid-output", "客户端已经断开"),
+    ],
+    mutations: [{
+      program: SSH,
+      from: `console.log("客户端已经断开");\n    } else {`,
+      to: `console.log("客户端已经断开 (mid-answer)");\n    } else {`,
+      shows: "+客户端已经断开 (mid-answer)",
+    }],
+  },
+  {
+    id: "ssh-crowd",
+    title: "1,000 clients connected at once, silent; one more runs its command",
+    reliability: {
+      fault: "1,000 concurrent connections",
+      outcome: "all 1,000 accepted and waited on; the next client served in full",
+    },
+    server: { peer: { program: SSH }, golden: false },
+    clients: [
+      raw("crowd", [{ leaveOpen: true }], 1000),
+      { ...sshClient("ssh-crowd"), golden: "ssh-idle.client" },
+    ],
+    mutations: [{
+      program: SSH,
+      from: `await writeAll(conn, encoder.encode(String(bytes.length)));`,
+      to: `await writeAll(conn, encoder.encode(String(bytes.length + 1)));`,
+      shows: "client",
+    }],
+  },
+  ...(["SIGINT", "SIGTERM"] as const).map((signal): ConformanceCase => ({
+    id: `ssh-${signal.toLowerCase()}`,
+    title: `${signal} while a command runs: the command is killed, listener closed, status 0`,
+    reliability: {
+      fault: `${signal} mid-transfer`,
+      outcome: "running commands killed, listener closed, status 0, nothing on stderr",
+    },
+    server: stopsOnSignal(SSH),
+    clients: [raw("talker", [
+      { send: "echo hi" },
+      { recv: "3" },
+      { send: SSH_ACK },
+      { recv: "hi\n" },
+      { send: "exec sleep 5" },
+      { signalServer: signal },
+      { awaitClose: true },
+    ])],
+    // The command's output is not what is compared: whether it started is timing.
+    masks: [{ pattern: /执行指令： exec sleep 5\n/g, placeholder: "" }],
+    mutations: [noSignalHandler(SSH)],
+  })),
+);
+
+// --- udp: no connection, so no idle client and no disconnect; a datagram is the message ---
+
+/**
+ * A client in a few lines of Deno: sends the datagram from `senders` sockets of their own at
+ * once and prints how many got which answer.
+ */
+function udpSenders(role: string, senders: number, payload: string): ClientRole {
+  const code = `
+    const to = { transport: "udp", hostname: "{host}", port: {port} };
+    const payload = ${payload};
+    const answers = await Promise.all(Array.from({ length: ${senders} }, async () => {
+      const socket = Deno.listenDatagram({ transport: "udp", hostname: "{host}", port: 0 });
+      // A datagram may be lost (a thousand at once overflow a socket's buffer): send again
+      // until the answer comes, as udp_client.ts does.
+      const answer = socket.receive();
+      let got;
+      while (!got) {
+        await socket.send(payload, to);
+        got = await Promise.race([answer, new Promise((resolve) => setTimeout(resolve, 300))]);
+      }
+      socket.close();
+      return new TextDecoder().decode(got[0]);
+    }));
+    const counts = {};
+    for (const answer of answers) counts[answer] = (counts[answer] ?? 0) + 1;
+    console.log(JSON.stringify(counts));`;
+  return { role, peer: { command: ["deno", "eval", "--unstable-net", code] } };
+}
+
+udp.cases.push(
+  {
+    id: "udp-invalid-utf8",
+    title: "a datagram that is not UTF-8 is printed with U+FFFD and answered 已收到",
+    reliability: {
+      fault: "invalid UTF-8",
+      outcome: "printed with U+FFFD (�) for the bad bytes, answered 已收到",
+    },
+    server: { peer: { program: "udp_server.ts" } },
+    clients: [udpSenders("sender", 1, "new Uint8Array([0xff, 0xfe, 0x41])")],
+    mutations: [{
+      program: "udp_server.ts",
+      from: "const decoder = new TextDecoder();",
+      to: `const decoder = new TextDecoder("utf-8", { fatal: true });`,
+      shows: "sender",
+    }],
+  },
+  {
+    id: "udp-oversize",
+    title: "the largest datagram UDP carries (65,507 bytes) is read whole and answered",
+    reliability: {
+      fault: "oversize message (> 65,507 B: UDP's own limit)",
+      outcome: "a 65,507-byte datagram printed and answered 已收到; nothing larger can be sent",
+    },
+    // 64 KB of a's on one line: the answer is what is compared.
+    server: { peer: { program: "udp_server.ts" }, golden: false },
+    clients: [udpSenders("sender", 1, `new TextEncoder().encode("a".repeat(65507))`)],
+    bytes: { c2s: 65507, s2c: 9 },
+    mutations: [{
+      program: "udp_server.ts",
+      from: `const REPLY = "已收到";`,
+      to: `const REPLY = "收到";`,
+      shows: "收到",
+    }],
+  },
+  {
+    id: "udp-crowd",
+    title: "datagrams from 1,000 senders at once: each printed and answered",
+    reliability: {
+      fault: "1,000 concurrent connections",
+      outcome: "datagrams from 1,000 senders (UDP has no connections): all 1,000 answered 已收到",
+    },
+    server: { peer: { program: "udp_server.ts" }, golden: false },
+    clients: [udpSenders("senders", 1000, `new TextEncoder().encode("hi")`)],
+    mutations: [{
+      program: "udp_server.ts",
+      from: `const REPLY = "已收到";`,
+      to: `const REPLY = "收到";`,
+      shows: "收到",
+    }],
+  },
+);
