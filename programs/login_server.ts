@@ -244,13 +244,14 @@ async function serveClient(
   try {
     await writeAll(conn, encoder.encode(WELCOME));
     let info: unknown;
+    let why = "";
     try {
       info = await readJson(conn);
     } catch (error) {
       // An idle client was reported by closeWhenIdle and is gone.
       if (error instanceof Deno.errors.Interrupted) return;
-      // Unreadable: refused like a wrong password, with the reason in the log.
-      console.log(`${client}: ${(error as Error).message}`);
+      // Unreadable: refused like a wrong password, with the reason in the log line.
+      why = ` (${(error as Error).message})`;
       info = undefined;
     }
     if (info === null) {
@@ -260,7 +261,7 @@ async function serveClient(
     const { username, password } = (info ?? {}) as { username?: unknown; password?: unknown };
     const ok = typeof username === "string" && typeof password === "string" &&
       await userLogin(usersFile, username, password);
-    console.log(`${client} ${JSON.stringify(username ?? null)}: ${ok ? SUCCESS : FAILURE}`);
+    console.log(`${client} ${JSON.stringify(username ?? null)}: ${ok ? SUCCESS : FAILURE}${why}`);
     if (!ok) await new Promise((resolve) => setTimeout(resolve, failDelay * 1000));
     await writeAll(conn, encoder.encode(ok ? SUCCESS : FAILURE));
   } catch (error) {

@@ -1208,6 +1208,216 @@ ftpDownload.cases.push(
   },
 );
 
+// --- notebook_server.ts: each read is a note, echoed and appended ---
+
+const STAMP = String.raw`\d{4}/\d\d/\d\d \d\d:\d\d:\d\d`;
+const NOTEBOOK = { at: "server", path: "notebook.txt", content: { text: "" } } as const;
+const NB_SERVER: ServerRole = {
+  peer: { program: "notebook_server.ts" },
+  mayChange: /^notebook\.txt$/,
+};
+const NB_NEXT: RawStep[] = [{ send: "next" }, { recv: "next" }];
+/** The notebook holds `lines` (regex sources, without stamps) and then `next`. */
+const notebookHolds = (...lines: string[]) => ({
+  at: "server",
+  path: "notebook.txt",
+  matches: new RegExp(`^${[...lines, "next"].map((line) => `${STAMP} ${line}\n`).join("")}$`),
+});
+
+notebook.cases.push(
+  {
+    id: "notebook-invalid-utf8",
+    title: "a note that is not UTF-8: saved and echoed as U+FFFD; the next note is served",
+    files: [NOTEBOOK],
+    server: NB_SERVER,
+    clients: [{
+      role: "raw",
+      raw: [{ send: Uint8Array.of(0xff, 0xfe) }, { recv: "\uFFFD\uFFFD" }, ...NB_NEXT],
+    }],
+    expectFiles: [notebookHolds("\uFFFD\uFFFD")],
+    mutations: [{
+      program: "notebook_server.ts",
+      from: "const decoder = new TextDecoder();",
+      to: `const decoder = new TextDecoder("utf-8", { fatal: true });`,
+      shows: "raw peer expected",
+    }],
+    reliability: {
+      fault: "invalid UTF-8",
+      outcome: `saved and echoed as U+FFFD (the notebook stays UTF-8); ${KEPT}`,
+    },
+  },
+  {
+    id: "notebook-oversize",
+    title: "a 3000-byte note: saved in recv(1024) pieces, echoed whole; the next note is served",
+    files: [NOTEBOOK],
+    server: NB_SERVER,
+    clients: [{
+      role: "raw",
+      raw: [{ send: repeat("a", 3000) }, { recv: repeat("a", 3000) }, ...NB_NEXT],
+    }],
+    expectFiles: [{
+      at: "server",
+      path: "notebook.txt",
+      matches: new RegExp(`^(${STAMP} a+\n){3,}${STAMP} next\n$`),
+    }],
+    mutations: [{
+      program: "notebook_server.ts",
+      from: "await writeAll(conn, encoder.encode(note));",
+      to: "await writeAll(conn, encoder.encode(note.slice(0, 1000)));",
+      shows: "raw peer expected",
+    }],
+    reliability: {
+      fault: "oversize message (> 1024 bytes, one recv)",
+      outcome: `saved as one line per recv(1024), echoed whole; ${KEPT}`,
+    },
+  },
+  {
+    id: "notebook-disconnects",
+    title: "clients vanishing at every byte of a note: whole characters only saved; next served",
+    files: [NOTEBOOK],
+    server: NB_SERVER,
+    clients: [
+      ...vanishingAtEveryPoint([{ send: "你好" }, { recv: "你好" }]),
+      { role: "next", raw: NB_NEXT },
+    ],
+    expectFiles: [{
+      at: "server",
+      path: "notebook.txt",
+      matches: new RegExp(`^(${STAMP} 你\n)*${STAMP} next\n$`),
+    }],
+    mutations: [{
+      program: "notebook_server.ts",
+      from: "if (note === null) break;",
+      to: "if (note === null) Deno.exit(1);",
+      shows: "",
+    }],
+    reliability: {
+      fault: "disconnect at every step",
+      outcome: `connection let go; a cut character is never saved; ${NEXT}`,
+    },
+  },
+  idleCase("notebook-idle", NB_SERVER, [], { role: "next", raw: NB_NEXT }, {
+    files: [NOTEBOOK],
+    expectFiles: [notebookHolds()],
+  }),
+  crowdCase(
+    "notebook-1000-connections",
+    NB_SERVER,
+    [{ send: "hi" }, { recv: "hi" }],
+    { role: "next", raw: NB_NEXT },
+    "serveClient(conn, flags.notebook, idleSeconds);",
+    `all 1,000 notes echoed and saved, connections held; ${NEXT} while they stay open`,
+    {
+      files: [NOTEBOOK],
+      expectFiles: [{
+        at: "server",
+        path: "notebook.txt",
+        matches: new RegExp(`^(${STAMP} hi\n){1000}${STAMP} next\n$`),
+      }],
+    },
+  ),
+  ...signalCases("notebook", NB_SERVER, "a conversation", (signal) => ({
+    files: [NOTEBOOK],
+    clients: [{
+      role: "raw",
+      raw: [{ send: "note" }, { recv: "note" }, { signalServer: signal }, { awaitClose: true }],
+    }],
+    expectFiles: [{ at: "server", path: "notebook.txt", matches: new RegExp(`^${STAMP} note\n$`) }],
+  }), "listener closed, exit 0; every note saved before it stays (the file is only appended to)"),
+);
+
+// --- login_server.ts: welcome, a JSON request, a verdict ---
+
+const LOGIN_WELCOME = "欢迎使用XX系统";
+const LOGIN_FAIL = "账号或密码错误";
+const LOGIN_USERS = { at: "server", path: "user", content: { fixture: "files/user" } } as const;
+const LOGIN_SERVER: ServerRole = {
+  peer: { program: "login_server.ts", args: ["--fail-delay", "0"] },
+  mayChange: /^$/,
+};
+const ALICE = `{"username": "alice", "password": "362b44f2b38b3159826c187fcbc44943"}`;
+const LOGIN_NEXT: ClientRole = {
+  role: "next",
+  raw: [{ recv: LOGIN_WELCOME }, { send: ALICE }, { recv: "登陆成功" }],
+};
+
+/** Requests that each get 账号或密码错误 at once; alice logs in after them. */
+function loginRefusal(
+  id: string,
+  fault: string,
+  requests: (string | Uint8Array)[],
+  mutation: CaseMutation,
+  why: string,
+): ConformanceCase {
+  return {
+    id: `login-${id}`,
+    title: `${fault}: ${LOGIN_FAIL} at once, one log line; the next login works`,
+    files: [LOGIN_USERS],
+    server: LOGIN_SERVER,
+    clients: [
+      ...requests.map((send, i): ClientRole => ({
+        role: `bad-${i}`,
+        raw: [{ recv: LOGIN_WELCOME }, { send }, { recv: LOGIN_FAIL }],
+      })),
+      LOGIN_NEXT,
+    ],
+    mutations: [mutation],
+    reliability: { fault, outcome: `answered "${LOGIN_FAIL}" at once, ${why}; ${NEXT}` },
+  };
+}
+
+loginLesson.cases.push(
+  loginRefusal("invalid-json", "invalid JSON", ["{nope}", "nope"], {
+    // The old way: wait for JSON that can never come.
+    program: "login_server.ts",
+    from: "if (end < 0) continue;",
+    to: "if (end < 0 || end > 0) continue;",
+    shows: "raw peer expected",
+  }, `one log line "the request is not valid JSON"`),
+  loginRefusal(
+    "wrong-shape",
+    "JSON of the wrong shape",
+    ["null", "[1, 2]", `{"username": 5, "password": "x"}`],
+    {
+      program: "login_server.ts",
+      from: "(info ?? {}) as",
+      to: "info as",
+      shows: "raw peer expected",
+    },
+    "one log line per attempt",
+  ),
+  loginRefusal("oversize", "oversize message (> 64 KiB)", [repeat("[", 64 * 1024)], {
+    program: "login_server.ts",
+    from: "const MAX_REQUEST = 64 * 1024;",
+    to: "const MAX_REQUEST = 1024 * 1024;",
+    shows: "raw peer expected",
+  }, `one log line "no complete JSON within 65536 bytes"`),
+  idleCase("login-idle", LOGIN_SERVER, [{ recv: LOGIN_WELCOME }], LOGIN_NEXT, {
+    files: [LOGIN_USERS],
+  }),
+  crowdCase(
+    "login-1000-connections",
+    LOGIN_SERVER,
+    [{ recv: LOGIN_WELCOME }],
+    LOGIN_NEXT,
+    "serveClient(conn, flags.users, failDelay, idleSeconds);",
+    `all 1,000 welcomed and held; ${NEXT} while they stay open`,
+    { files: [LOGIN_USERS] },
+  ),
+  ...signalCases("login", LOGIN_SERVER, "a login", (signal) => ({
+    files: [LOGIN_USERS],
+    clients: [{
+      role: "raw",
+      raw: [
+        { recv: LOGIN_WELCOME },
+        { send: `{"username": "ali` },
+        { signalServer: signal },
+        { awaitClose: true },
+      ],
+    }],
+  }), "listener closed, exit 0 (it writes no files)"),
+);
+
 // A case whose server folder holds no input would see that folder appear as a change: give
 // each file-writing case's server folder something to start from.
 for (

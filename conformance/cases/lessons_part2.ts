@@ -525,6 +525,10 @@ export const uploadProgress: Lesson = {
         // With the check gone, the runtime's --allow-write=./file still stops the write.
         shows: `Requires write access to "file/../escape.txt`,
       }],
+      reliability: {
+        fault: "traversal: ../x",
+        outcome: 'one-line log "refused …", its data dropped; next client served',
+      },
     },
     {
       id: "upload_progress-python-client",
@@ -815,6 +819,10 @@ uploadProgress.cases.push({
     to: "if (received > size) {",
     shows: "server: file/a.bin",
   }],
+  reliability: {
+    fault: "disconnect at every step",
+    outcome: "connection let go, one line; an unfinished file never saved; next client served",
+  },
 });
 
 loginLesson.cases.push({
@@ -840,6 +848,10 @@ loginLesson.cases.push({
     to: "if (n === null) return JSON.parse(new TextDecoder().decode(buffer.subarray(0, filled)));",
     shows: "+127.0.0.1:<PORT> null: 账号或密码错误",
   }],
+  reliability: {
+    fault: "disconnect at every step",
+    outcome: "connection let go, one line; the next login works",
+  },
 });
 
 ssh.cases.push({
