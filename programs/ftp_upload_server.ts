@@ -202,7 +202,7 @@ const unfinished = new Set<string>();
  */
 async function receiveFile(conn: Deno.Conn, size: number, path: string): Promise<string | null> {
   const hash = createHash("md5");
-  using file = await Deno.open(path, { write: true, createNew: true });
+  using file = await Deno.open(path, { write: true });
   const buffer = new Uint8Array(CHUNK_SIZE);
   for (let received = 0; received < size;) {
     // Never ask for more than the file's remaining bytes: what follows is the MD5.
@@ -242,10 +242,12 @@ async function serveUpload(conn: Deno.TcpConn, out: string, idleSeconds: number)
     console.log(size);
     const totalSize = Number(size);
     console.log(totalSize);
+    // The temporary file exists before the ack: a stop from then on finds it and removes it.
+    unfinished.add(temporary);
+    await Deno.writeFile(temporary, new Uint8Array(), { createNew: true });
     await writeAll(conn, encoder.encode(SIZE_ACK));
 
     // Then exactly totalSize bytes of file, then exactly 32 bytes of MD5.
-    unfinished.add(temporary);
     const received = await receiveFile(conn, totalSize, temporary);
     const claimed = received === null ? null : await readExactly(conn, MD5_HEX_LENGTH);
     if (received === null || claimed === null) {
