@@ -14,7 +14,9 @@
  * Same bytes as the Python original. On screen, `print(data, host, port)` shows `b'…'`; this
  * prints the text it holds. It announces `listening on udp://HOST:PORT` on stderr and stops
  * cleanly on Ctrl-C. (The seed ends with `client.close()`, a name that does not exist there;
- * the loop never gets to it.)
+ * the loop never gets to it.) A datagram is read whole, up to UDP's own 65,507 bytes, where the
+ * seed's `recvfrom(1024)` cuts it; bytes that are not valid UTF-8 are printed as U+FFFD (�).
+ * There is no connection, so no client can idle or vanish mid-message.
  *
  * @module
  */
