@@ -208,11 +208,12 @@ async function main(args: string[]): Promise<void> {
 
   // Step 1: listen on the IP and port.
   const listener = listenOn(flags.host, port);
-  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
     listener.close();
     Deno.exit(0);
   });
+  // Announced only now: a signal from here on stops the server cleanly.
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
 
   // Step 2, forever: wait for a client, then serve it.
   for await (const conn of listener) serveClient(conn, idleSeconds);

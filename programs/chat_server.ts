@@ -226,11 +226,12 @@ async function main(args: string[]): Promise<void> {
 
   // socket() + bind() + listen(5) are one call in Deno.
   const listener = listenOn(flags.host, port);
-  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
     listener.close();
     Deno.exit(0);
   });
+  // Announced only now: a signal from here on stops the server cleanly.
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
 
   // The seed prints these around a commented-out accept(): accept() is where a server waits.
   console.log("before");

@@ -226,11 +226,12 @@ async function main(args: string[]): Promise<void> {
     usageError(`--delay takes a number of seconds, not ${JSON.stringify(flags.delay)}`);
   }
   const listener = listenOn(flags.host, port);
-  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
     listener.close();
     Deno.exit(0);
   });
+  // Announced only now: a signal from here on stops the server cleanly.
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   for await (const conn of listener) {
     console.log("有新的连接");
     serveClient(conn, seconds, flags.blocking, idleSeconds);

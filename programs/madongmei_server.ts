@@ -228,11 +228,12 @@ async function main(args: string[]): Promise<void> {
   const random = randomSource(flags.seed === undefined ? undefined : Number(flags.seed));
 
   const listener = listenOn(flags.host, port);
-  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
     listener.close();
     Deno.exit(0);
   });
+  // Announced only now: a signal from here on stops the server cleanly.
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   for await (const conn of listener) serveCaller(conn, random, idleSeconds);
 }
 

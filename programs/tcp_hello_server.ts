@@ -204,11 +204,12 @@ async function main(args: string[]): Promise<void> {
   const idleSeconds = parseSeconds(flags["idle-timeout"]);
   // 1. Listen on this machine's IP and port.
   const listener = listenOn(flags.host, port);
-  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
     listener.close();
     Deno.exit(0);
   });
+  // Announced only now: a signal from here on stops the server cleanly.
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
 
   // 2. Wait for someone to connect, forever.
   for await (const conn of listener) serveClient(conn, idleSeconds);

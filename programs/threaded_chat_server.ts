@@ -217,11 +217,12 @@ async function main(args: string[]): Promise<void> {
   const port = parsePort(flags.port);
   const idleSeconds = parseSeconds(flags["idle-timeout"]);
   const server = listenOn(flags.host, port);
-  console.error(`listening on tcp://${formatAddress(server.addr)}`);
   onShutdown(() => {
     server.close();
     Deno.exit(0);
   });
+  // Announced only now: a signal from here on stops the server cleanly.
+  console.error(`listening on tcp://${formatAddress(server.addr)}`);
   // serve_forever(): each connection gets its own handle(), not awaited here.
   for await (const conn of server) handle(conn, server, idleSeconds);
 }

@@ -230,11 +230,12 @@ async function main(args: string[]): Promise<void> {
   const idleSeconds = parseSeconds(flags["idle-timeout"]);
 
   const listener = listenOn(flags.host, port);
-  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
     listener.close();
     Deno.exit(0);
   });
+  // Announced only now: a signal from here on stops the server cleanly.
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   console.log("我要开始等待电话了");
 
   // accept() blocks until a call comes in; the call is the connection, not the listener.

@@ -176,11 +176,12 @@ async function main(args: string[]): Promise<void> {
   const port = parsePort(flags.port);
   const idleSeconds = parseSeconds(flags["idle-timeout"]);
   const listener = listenOn(flags.host, port);
-  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
     listener.close();
     Deno.exit(0);
   });
+  // Announced only now: a signal from here on stops the server cleanly.
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   while (true) {
     const conn = await listener.accept();
     console.log("Address:", formatAddress(conn.remoteAddr));

@@ -106,8 +106,8 @@ interface Concurrent {
   greeting?: string;
   /** A normal client, served in full after each fault (its own golden, or a shared one). */
   normal: ClientRole;
-  /** For the normal client, when a fault's earlier draws of a random choice shift its golden. */
-  ownGolden?: boolean;
+  /** The vanishing clients' messages draw random choices: the normal client's golden shifts. */
+  vanishingShiftsGolden?: boolean;
   /** A well-behaved conversation after the greeting, as far as the signal comes. */
   talk: RawStep[];
   /** How the conversation ends (e.g. `q`), after `talk`: disconnects are tried up to here. */
@@ -121,16 +121,12 @@ interface Concurrent {
   crowdBytes: { c2s: number; s2c: number };
   /** The mutation of the disconnect case: the server dying when a client vanishes. */
   diesOnDisconnect: Mutations[number];
+  /** Compare no server output: the normal client's log is in an order the network decides. */
+  serverGolden?: false;
   /** Compare the signal case's server output (false where its timing decides it). */
   signalGolden?: boolean;
-  /** Bound for the crowd case if its mutation can only show as a hang. */
-  crowdTimeoutMs?: number;
-}
-
-/** The normal client of `spec`, under the golden of case `id` when it has its own. */
-function normalFor(spec: Concurrent, id: string): ClientRole {
-  return spec.ownGolden ? { ...spec.normal, golden: `${id}.${spec.normal.role ?? "client"}` } : spec
-    .normal;
+  /** What the crowd case's report shows when the cap turns the last ones away. */
+  crowdShows?: string;
 }
 
 /** The cases every concurrent server gets: idle, every disconnect, the crowd, two signals. */
@@ -140,6 +136,7 @@ function concurrentCases(spec: Concurrent): ConformanceCase[] {
   const greet: RawStep[] = spec.greeting === undefined ? [] : [{ recv: spec.greeting }];
   const server = (extra: Partial<ServerRole> = {}, more: string[] = []): ServerRole => ({
     peer: { program, args: [...args, ...more] },
+    ...(spec.serverGolden === false ? { golden: false } : {}),
     ...extra,
   });
   const signalCase = (signal: "SIGINT" | "SIGTERM"): ConformanceCase => ({
@@ -158,23 +155,20 @@ function concurrentCases(spec: Concurrent): ConformanceCase[] {
     }])],
     mutations: [signalIgnored(program)],
   });
-  const idleId = `${lesson.id}-idle`;
-  const vanishingId = `${lesson.id}-vanishing`;
-  const crowdId = `${lesson.id}-crowd`;
   return [
     {
-      id: idleId,
+      id: `${lesson.id}-idle`,
       title: "--idle-timeout 1: a client that says nothing is let go; the next is served in full",
       reliability: {
         fault: "idle client",
         outcome: `closed after the timeout, one line "idle for 1 s: closed"; next client served`,
       },
       server: server({ stderr: idleLine(program) }, ["--idle-timeout", "1"]),
-      clients: [raw("idle", [...greet, { awaitClose: true }]), normalFor(spec, idleId)],
+      clients: [raw("idle", [...greet, { awaitClose: true }]), spec.normal],
       mutations: [idleIgnored(program)],
     },
     {
-      id: vanishingId,
+      id: `${lesson.id}-vanishing`,
       title: "a client vanishes at every byte of a conversation; the next is served in full",
       reliability: {
         fault: "disconnect at every step",
@@ -183,12 +177,12 @@ function concurrentCases(spec: Concurrent): ConformanceCase[] {
       server: server(),
       clients: [
         ...vanishingAtEveryPoint([...greet, ...spec.talk, ...(spec.farewell ?? [])]),
-        normalFor(spec, vanishingId),
+        spec.vanishingShiftsGolden ? { ...spec.normal, golden: undefined } : spec.normal,
       ],
       mutations: [spec.diesOnDisconnect],
     },
     {
-      id: crowdId,
+      id: `${lesson.id}-crowd`,
       title: `${CROWD} clients connected at once and held open; one more is served in full`,
       reliability: {
         fault: "1,000 concurrent connections",
@@ -200,7 +194,7 @@ function concurrentCases(spec: Concurrent): ConformanceCase[] {
       server: server({ golden: false }),
       clients: [
         raw("crowd", [...greet, ...(spec.crowdTalk ?? []), { leaveOpen: true }], CROWD),
-        normalFor(spec, crowdId),
+        spec.normal,
       ],
       bytes: {
         c2s: CROWD * spec.crowdBytes.c2s + spec.normalBytes.c2s,
@@ -209,22 +203,30 @@ function concurrentCases(spec: Concurrent): ConformanceCase[] {
       mutations: [{
         program,
         ...spec.acceptLoop,
-        shows: spec.crowdTimeoutMs ? "ran past" : `of ${CROWD} copies`,
+        shows: spec.crowdShows ?? `of ${CROWD} copies`,
       }],
-      timeoutMs: spec.crowdTimeoutMs,
     },
     signalCase("SIGINT"),
     signalCase("SIGTERM"),
   ];
 }
 
-/** A cap on connections: the accept loop turns away every one from the 1,000th on. */
+/** A cap on connections: an accept loop of one line turns away every one from the 1,000th on. */
 function capped(loop: string, serve: string): { from: string; to: string } {
   return {
     from: loop,
     to: `let accepted = 0;\n  ${
       loop.replace(serve, `if (++accepted < ${CROWD}) ${serve}\n    else conn.close();`)
     }`,
+  };
+}
+
+/** The same cap in an accept loop of several lines, whose head is `head`. */
+function cappedBlock(head: string): { from: string; to: string } {
+  return {
+    from: head,
+    to:
+      `let accepted = 0;\n  ${head}\n    if (++accepted >= ${CROWD}) {\n      conn.close();\n      continue;\n    }`,
   };
 }
 
@@ -300,5 +302,353 @@ chat.cases.push(
       chatNormal,
     ],
     mutations: [biggerRead("chat_server.ts", "raw peer expected")],
+  },
+);
+
+// --- threaded_chat ---
+
+const TC_WELCOME = "欢迎致电10086";
+const threadedNormal: ClientRole = {
+  peer: { program: "threaded_chat_client.ts" },
+  dialogue: ["你", "", "q"].map((line): Step => ({ wait: "please input:", type: line })),
+  golden: "threaded_chat.client",
+};
+const TC_LOOP = "for await (const conn of server) handle(conn, server, idleSeconds);";
+
+threadedChat.cases.push(
+  ...concurrentCases({
+    lesson: threadedChat,
+    program: "threaded_chat_server.ts",
+    greeting: TC_WELCOME,
+    normal: threadedNormal,
+    talk: [{ send: "你" }, { recv: "你好" }],
+    farewell: [{ send: "q" }],
+    acceptLoop: capped(TC_LOOP, "handle(conn, server, idleSeconds);"),
+    normalBytes: { c2s: 4, s2c: utf8(TC_WELCOME) + 6 },
+    crowdBytes: { c2s: 0, s2c: utf8(TC_WELCOME) },
+    // The seed's handler answers the empty reads until its send fails.
+    diesOnDisconnect: {
+      program: "threaded_chat_server.ts",
+      from: "if (message === null || message === QUIT) break;",
+      to: "if (message === null) Deno.exit(1);\n      if (message === QUIT) break;",
+      shows: "vanishing-at-1",
+    },
+  }),
+  {
+    id: "threaded_chat-invalid-utf8",
+    title: "bytes that are not UTF-8 are answered as U+FFFD; the same client goes on",
+    reliability: {
+      fault: "invalid UTF-8",
+      outcome:
+        "read as U+FFFD and answered (ff fe 41 → ��A好); connection kept; next client served",
+    },
+    server: { peer: { program: "threaded_chat_server.ts" } },
+    clients: [
+      raw("garbled", [
+        { recv: TC_WELCOME },
+        { send: NOT_UTF8 },
+        { recv: `${AS_TEXT}好` },
+        { send: "你" },
+        { recv: "你好" },
+        { send: "q" },
+        { awaitClose: true },
+      ]),
+      threadedNormal,
+    ],
+    mutations: [fatalDecoder("threaded_chat_server.ts", "raw peer expected")],
+  },
+  {
+    id: "threaded_chat-oversize",
+    title: "a message of 1,500 bytes is read 1024 bytes at a time: two replies",
+    reliability: {
+      fault: "oversize message (> 1024 bytes)",
+      outcome: "one recv(1024) per reply: answered in two pieces; connection kept; next served",
+    },
+    server: {
+      peer: { program: "threaded_chat_server.ts" },
+      golden: "threaded_chat-invalid-utf8.server",
+    },
+    clients: [
+      raw("long", [
+        { recv: TC_WELCOME },
+        { send: LONG },
+        ...PIECES.map((piece): RawStep => ({ recv: `${piece}好` })),
+        { send: "q" },
+        { awaitClose: true },
+      ]),
+      threadedNormal,
+    ],
+    mutations: [biggerRead("threaded_chat_server.ts", "raw peer expected")],
+  },
+);
+
+// --- madongmei (with --seed 1, so the uncle mishears the same way every run) ---
+
+const UNCLE_WELCOME = "你找谁呀！";
+const UNCLE = "请输入(q/Q退出)：";
+const SEED = ["--seed", "1"];
+const madongmeiNormal: ClientRole = {
+  peer: { program: "madongmei_client.ts" },
+  dialogue: ["马冬梅", "马冬梅", "", "马冬梅", "夏洛", "Q"].map((type): Step => ({
+    wait: UNCLE,
+    type,
+  })),
+  golden: "madongmei.client",
+};
+
+madongmei.cases.push(
+  ...concurrentCases({
+    lesson: madongmei,
+    program: "madongmei_server.ts",
+    args: SEED,
+    greeting: UNCLE_WELCOME,
+    normal: madongmeiNormal,
+    vanishingShiftsGolden: true,
+    talk: [{ send: "马冬梅" }, { recv: "马什么梅" }],
+    acceptLoop: capped(
+      "for await (const conn of listener) serveCaller(conn, random, idleSeconds);",
+      "serveCaller(conn, random, idleSeconds);",
+    ),
+    normalBytes: { c2s: 3 * 9 + 6, s2c: 15 + 3 * 12 + 9 },
+    crowdBytes: { c2s: 0, s2c: utf8(UNCLE_WELCOME) },
+    diesOnDisconnect: {
+      program: "madongmei_server.ts",
+      from: "if (message === null) break;",
+      to: "if (message === null) Deno.exit(1);",
+      shows: "vanishing-at-1",
+    },
+  }),
+  {
+    id: "madongmei-invalid-utf8",
+    title: "bytes that are not UTF-8 are characters like any other (U+FFFD); the caller goes on",
+    reliability: {
+      fault: "invalid UTF-8",
+      outcome: "read as U+FFFD, one of the characters to mishear; connection kept; next served",
+    },
+    server: { peer: { program: "madongmei_server.ts", args: SEED } },
+    clients: [
+      raw("garbled", [
+        { recv: UNCLE_WELCOME },
+        { send: NOT_UTF8 },
+        // The first draw of --seed 1 picks the second character (马冬梅 → 马什么梅).
+        { recv: "什么什么A" },
+        { close: true },
+      ]),
+      { ...madongmeiNormal, golden: undefined },
+    ],
+    mutations: [fatalDecoder("madongmei_server.ts", "raw peer expected")],
+  },
+  {
+    id: "madongmei-oversize",
+    title: "a message of 1,500 bytes is read 1024 bytes at a time: two replies",
+    reliability: {
+      fault: "oversize message (> 1024 bytes)",
+      outcome: "one recv(1024) per reply: answered in two pieces; connection kept; next served",
+    },
+    server: {
+      peer: { program: "madongmei_server.ts", args: SEED },
+      golden: "madongmei-invalid-utf8.server",
+    },
+    clients: [
+      raw("long", [
+        { recv: UNCLE_WELCOME },
+        { send: LONG },
+        ...PIECES.map((piece): RawStep => ({ recv: "什么".repeat(piece.length) })),
+        { close: true },
+      ]),
+      { ...madongmeiNormal, golden: "madongmei-oversize.client" },
+    ],
+    // One read, one draw: the draws after it shift.
+    mutations: [biggerRead("madongmei_server.ts", "transcript differs")],
+  },
+);
+
+// --- delay_server (5.2: the server that makes one request slow) ---
+
+const NORMAL = "已收到普通信息：";
+const delayNormal: ClientRole = {
+  peer: { program: "select_echo_client.ts" },
+  dialogue: [{ wait: "请输入要发送的内容>>>：", type: "first" }],
+  golden: "delay_server-not-held-up.quick",
+};
+const DELAY = "delay_server.ts";
+
+pseudoConcurrent.cases.push(
+  ...concurrentCases({
+    lesson: { ...pseudoConcurrent, id: "delay_server" },
+    program: DELAY,
+    normal: delayNormal,
+    talk: [{ send: "first" }, { recv: `${NORMAL}first` }],
+    farewell: [{ send: "sleep" }],
+    acceptLoop: cappedBlock("for await (const conn of listener) {"),
+    crowdTalk: [{ send: "hi" }, { recv: `${NORMAL}hi` }],
+    normalBytes: { c2s: 5, s2c: utf8(`${NORMAL}first`) },
+    crowdBytes: { c2s: 2, s2c: utf8(`${NORMAL}hi`) },
+    diesOnDisconnect: {
+      program: DELAY,
+      from: "if (data === null) break;",
+      to: "if (data === null) Deno.exit(1);",
+      // The first to wait for an answer after the first vanished.
+      shows: "vanishing-at-6",
+    },
+  }),
+  {
+    id: "delay_server-invalid-utf8",
+    title: "bytes that are not UTF-8 are a normal message (U+FFFD): answered at once",
+    reliability: {
+      fault: "invalid UTF-8",
+      outcome: "read as U+FFFD, answered as a normal message; connection kept; next served",
+    },
+    server: { peer: { program: DELAY } },
+    clients: [
+      raw("garbled", [{ send: NOT_UTF8 }, { recv: `${NORMAL}${AS_TEXT}` }, { vanish: true }]),
+      delayNormal,
+    ],
+    mutations: [fatalDecoder(DELAY, "raw peer expected")],
+  },
+  {
+    id: "delay_server-oversize",
+    title: "a message of 1,500 bytes is read 1024 bytes at a time: two replies",
+    reliability: {
+      fault: "oversize message (> 1024 bytes)",
+      outcome: "one recv(1024) per reply: answered in two pieces; connection kept; next served",
+    },
+    server: { peer: { program: DELAY } },
+    clients: [
+      raw("long", [
+        { send: LONG },
+        ...PIECES.map((piece): RawStep => ({ recv: `${NORMAL}${piece}` })),
+        { vanish: true },
+      ]),
+      delayNormal,
+    ],
+    mutations: [biggerRead(DELAY, "raw peer expected")],
+  },
+);
+
+// --- multiplex (5.1: prints every client's messages, never answers) ---
+
+const MULTIPLEX = "multiplex_server.ts";
+const multiplexNormal: ClientRole = {
+  peer: { program: "multiplex_client.ts" },
+  dialogue: [
+    { wait: ">>>", type: "你好" },
+    { wait: ">>>", type: "我是客户端", serverShows: "收到消息: 你好" },
+    { wait: ">>>", type: "Q", serverShows: "收到消息: 我是客户端" },
+  ],
+  golden: "multiplex.client",
+};
+
+multiplex.cases.push(
+  ...concurrentCases({
+    lesson: multiplex,
+    program: MULTIPLEX,
+    normal: multiplexNormal,
+    talk: [{ send: "你好" }],
+    signalGolden: false,
+    acceptLoop: cappedBlock("for await (const conn of listener) {"),
+    crowdTalk: [{ send: "hi" }],
+    // The one past the cap is the normal client: the server never shows its message.
+    crowdShows: `server line "收到消息: 你好"`,
+    normalBytes: { c2s: 21, s2c: 0 },
+    crowdBytes: { c2s: 2, s2c: 0 },
+    diesOnDisconnect: {
+      program: MULTIPLEX,
+      from: "if (data === null) break;",
+      to: "if (data === null) Deno.exit(1);",
+      // Nobody waits for an answer: the normal client is the first to notice.
+      shows: `server line "收到消息: 你好"`,
+    },
+  }),
+  {
+    id: "multiplex-invalid-utf8",
+    title: "bytes that are not UTF-8 are printed as U+FFFD; the next client is printed in full",
+    reliability: {
+      fault: "invalid UTF-8",
+      outcome: "printed as U+FFFD (收到消息: ��A); next client served",
+    },
+    server: { peer: { program: MULTIPLEX } },
+    clients: [raw("garbled", [{ send: NOT_UTF8 }, { vanish: true }]), multiplexNormal],
+    mutations: [fatalDecoder(MULTIPLEX, `-收到消息: ${AS_TEXT}`)],
+  },
+  {
+    id: "multiplex-oversize",
+    title: "a message of 1,500 bytes is read 1024 bytes at a time: printed in two lines",
+    reliability: {
+      fault: "oversize message (> 1024 bytes)",
+      outcome: "one recv(1024) per line: printed in two pieces; next client served",
+    },
+    server: { peer: { program: MULTIPLEX } },
+    clients: [raw("long", [{ send: LONG }, { vanish: true }]), multiplexNormal],
+    mutations: [biggerRead(MULTIPLEX, "transcript differs")],
+  },
+);
+
+// --- multiconn (selectors: an echo server for many connections) ---
+
+const MULTICONN = "multiconn_server.ts";
+const multiconnNormal: ClientRole = {
+  peer: { program: "multiconn_client.ts", args: ["--conns", "3"] },
+  golden: "multiconn.client",
+};
+
+multiconn.cases.push(
+  ...concurrentCases({
+    lesson: multiconn,
+    program: MULTICONN,
+    normal: multiconnNormal,
+    talk: [{ send: "hi" }, { recv: "hi" }],
+    farewell: [{ send: "yo" }],
+    // The normal client's three connections are logged in an order the network decides.
+    serverGolden: false,
+    signalGolden: false,
+    acceptLoop: cappedBlock("for await (const conn of listener) {"),
+    crowdTalk: [{ send: "hi" }, { recv: "hi" }],
+    normalBytes: { c2s: 3 * 44, s2c: 3 * 44 },
+    crowdBytes: { c2s: 2, s2c: 2 },
+    diesOnDisconnect: {
+      program: MULTICONN,
+      from: "if (n === null) break;",
+      to: "if (n === null) Deno.exit(1);",
+      // The first to wait for an echo after the first vanished.
+      shows: "vanishing-at-3",
+    },
+  }),
+  {
+    id: "multiconn-invalid-utf8",
+    title: "bytes that are not UTF-8 come back unchanged: it echoes bytes, not text",
+    reliability: {
+      fault: "invalid UTF-8",
+      outcome: "echoed byte for byte (ff fe 41); connection kept; next client served",
+    },
+    server: { peer: { program: MULTICONN }, golden: false },
+    clients: [
+      raw("garbled", [{ send: NOT_UTF8 }, { recv: NOT_UTF8 }, { send: "hi" }, { recv: "hi" }]),
+      multiconnNormal,
+    ],
+    mutations: [{
+      program: MULTICONN,
+      from: "await writeAll(conn, buffer.subarray(0, n));",
+      to:
+        "await writeAll(conn, new TextEncoder().encode(new TextDecoder().decode(buffer.subarray(0, n))));",
+      shows: "raw peer expected",
+    }],
+  },
+  {
+    id: "multiconn-oversize",
+    title: "a message of 1,500 bytes is read 1024 bytes at a time and comes back whole",
+    reliability: {
+      fault: "oversize message (> 1024 bytes)",
+      outcome: "echoed whole, in 1024-byte reads; connection kept; next client served",
+    },
+    server: { peer: { program: MULTICONN }, golden: false },
+    clients: [raw("long", [{ send: LONG }, { recv: LONG }]), multiconnNormal],
+    // A server that answers one read and hangs up.
+    mutations: [{
+      program: MULTICONN,
+      from: "await writeAll(conn, buffer.subarray(0, n));",
+      to: "await writeAll(conn, buffer.subarray(0, n));\n      break;",
+      shows: "raw peer expected",
+    }],
   },
 );
