@@ -124,7 +124,9 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
     try {
       server = await Deno.connect(options.upstream);
     } catch {
-      client.close();
+      // The server refused (or the case is ending and closed the client already).
+      close(client);
+      sockets.delete(client);
       return;
     }
     sockets.add(server);

@@ -145,3 +145,21 @@ Deno.test("glueUntilEnd delivers a direction's bytes in one piece when its sende
     server.close();
   }
 });
+
+Deno.test("a refused upstream closes the client, and closing the proxy after that is harmless", async () => {
+  // A port that nothing listens on: take one, then free it.
+  const gone = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = gone.addr.port;
+  gone.close();
+  const proxy = startTcpProxy({ upstream: { hostname: "127.0.0.1", port } });
+  try {
+    const client = await Deno.connect({ hostname: "127.0.0.1", port: proxy.addr.port });
+    const buffer = new Uint8Array(1);
+    assert.equal(await client.read(buffer).catch(() => null), null);
+    client.close();
+    await proxy.settled(5000);
+  } finally {
+    proxy.close();
+    proxy.close();
+  }
+});
