@@ -289,6 +289,8 @@ export async function runCase(
       const inside = rest.join("/");
       return inside === serverScript || (inside !== "" && mayChange!.test(inside));
     };
+    // The server's folder exists before it starts, with or without input files in it.
+    await Deno.mkdir(folderOf("server"), { recursive: true });
     const outsideBefore = mayChange ? await snapshotFolder(work, untouchable) : undefined;
     if (testCase.server) server = await launch(testCase.server.peer, "server", 0);
     const listening = server
