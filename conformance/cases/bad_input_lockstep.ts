@@ -52,6 +52,8 @@ const PIECES = ["a".repeat(1024), "a".repeat(476)];
 
 /** How many clients the crowd cases hold open at once. */
 const CROWD = 1000;
+/** The same, as titles write it. */
+const CROWD_TEXT = "1,000";
 
 /** A raw client with one script (played by `copies` clients at once). */
 const raw = (role: string, steps: RawStep[], copies?: number): ClientRole => ({
@@ -183,10 +185,10 @@ function concurrentCases(spec: Concurrent): ConformanceCase[] {
     },
     {
       id: `${lesson.id}-crowd`,
-      title: `${CROWD} clients connected at once and held open; one more is served in full`,
+      title: `${CROWD_TEXT} clients connected at once and held open; one more is served in full`,
       reliability: {
         fault: "1,000 concurrent connections",
-        outcome: `all ${CROWD} ${
+        outcome: `all ${CROWD_TEXT} ${
           spec.greeting === undefined ? "answered" : "greeted"
         } and held open; one more served in full meanwhile`,
       },
@@ -651,4 +653,374 @@ multiconn.cases.push(
       shows: "raw peer expected",
     }],
   },
+);
+
+// --- basic and tcp_hello: one message each way, then the server hangs up ---
+
+/** The cases of a server that reads one message, answers `reply` and hangs up. */
+function oneMessageCases(
+  lesson: Lesson,
+  program: string,
+  reply: string,
+  normal: ClientRole,
+  normalBytes: { c2s: number; s2c: number },
+): ConformanceCase[] {
+  const loop = "for await (const conn of listener) serveClient(conn, idleSeconds);";
+  return [
+    ...concurrentCases({
+      lesson,
+      program,
+      normal,
+      talk: [{ send: "hello" }, { recv: reply }],
+      acceptLoop: capped(loop, "serveClient(conn, idleSeconds);"),
+      // Answered, each of the crowd stays connected: the server waits for it to hang up.
+      crowdTalk: [{ send: "hi" }, { recv: reply }],
+      normalBytes,
+      crowdBytes: { c2s: 2, s2c: utf8(reply) },
+      diesOnDisconnect: {
+        program,
+        from: "if (message === null) return;",
+        to: "if (message === null) Deno.exit(1);",
+        // Nobody before it waits for an answer: the normal client is the first to notice.
+        shows: `-${reply}`,
+      },
+    }),
+    {
+      id: `${lesson.id}-invalid-utf8`,
+      title: "bytes that are not UTF-8 are printed as U+FFFD and answered; the next client too",
+      reliability: {
+        fault: "invalid UTF-8",
+        outcome: `printed as U+FFFD (��A), answered "${reply}"; next client served`,
+      },
+      server: { peer: { program } },
+      clients: [raw("garbled", [{ send: NOT_UTF8 }, { recv: reply }, { vanish: true }]), normal],
+      mutations: [fatalDecoder(program, "raw peer expected")],
+    },
+    {
+      id: `${lesson.id}-oversize`,
+      title: "a message of 1,500 bytes: its first 1024 are the message, the rest is dropped",
+      reliability: {
+        fault: "oversize message (> 1024 bytes)",
+        outcome: `one recv(1024): the first 1024 bytes printed, "${reply}", the rest dropped; ` +
+          "next client served",
+      },
+      server: { peer: { program } },
+      clients: [raw("long", [{ send: LONG }, { recv: reply }, { vanish: true }]), normal],
+      mutations: [biggerRead(program, "transcript differs")],
+    },
+  ];
+}
+
+basic.cases.push(
+  ...oneMessageCases(
+    basic,
+    "basic_server.ts",
+    "Hello World",
+    { peer: { program: "basic_client.ts" }, golden: "basic.client" },
+    { c2s: 17, s2c: 11 },
+  ),
+);
+
+tcpHello.cases.push(
+  ...oneMessageCases(
+    tcpHello,
+    "tcp_hello_server.ts",
+    "hello world",
+    { peer: { program: "tcp_hello_client.ts" }, golden: "tcp_hello.client" },
+    { c2s: 5, s2c: 11 },
+  ),
+);
+
+// --- upper: one call, as in the seed ---
+
+const UPPER = "upper_server.ts";
+const upperNormal: ClientRole = { peer: { program: "upper_client.ts" }, golden: "upper.client" };
+/** The server of a one-call case: it ends by itself once the call is answered. */
+const upperServer = (extra: Partial<ServerRole> = {}, args: string[] = []): ServerRole => ({
+  peer: { program: UPPER, args },
+  exitsByItself: true,
+  ...extra,
+});
+const upperSignal = (signal: "SIGINT" | "SIGTERM"): ConformanceCase => ({
+  id: `upper-${signal.toLowerCase()}`,
+  title: `${signal} while the call is open, before a word: listener closed, status 0`,
+  reliability: {
+    fault: `${signal} mid-transfer`,
+    outcome: "listener closed, the call dropped, status 0, nothing on stderr",
+  },
+  // Whether the call was picked up before the signal is timing: the log is not compared.
+  server: upperServer({ golden: false }),
+  clients: [raw("caller", [{ signalServer: signal }, { awaitClose: true }])],
+  mutations: [signalIgnored(UPPER)],
+});
+
+upper.cases.push(
+  {
+    id: "upper-idle",
+    title: "--idle-timeout 1: a silent call is hung up and does not count; the next call is taken",
+    reliability: {
+      fault: "idle client",
+      outcome: `hung up after the timeout, one line "idle for 1 s: closed"; the next call served`,
+    },
+    server: upperServer({ stderr: idleLine(UPPER) }, ["--idle-timeout", "1"]),
+    clients: [raw("silent", [{ awaitClose: true }]), upperNormal],
+    mutations: [idleIgnored(UPPER)],
+  },
+  {
+    id: "upper-disconnect",
+    title: "a caller that hangs up mid-sentence: what was heard is answered, the one call is over",
+    reliability: {
+      fault: "disconnect at every step",
+      outcome: "one call by design: the part heard is printed and answered, status 0",
+    },
+    server: upperServer(),
+    clients: [raw("vanishing", [{ send: "Hello" }, { vanish: true }])],
+    // A call whose caller has left would not count: the server would wait for another.
+    mutations: [{
+      program: UPPER,
+      from: "    answered = true;\n",
+      to: "",
+      shows: "did not exit",
+    }],
+  },
+  {
+    id: "upper-crowd",
+    title: `${CROWD_TEXT} calls at once: one is taken and answered, the others wait and are let go`,
+    reliability: {
+      fault: "1,000 concurrent connections",
+      outcome: "one call by design: the first picked up is served in full, status 0; " +
+        "the rest wait in the listen backlog and are let go when it ends",
+    },
+    server: upperServer(),
+    clients: [raw("crowd", [{ send: "hello" }, { vanish: true }], CROWD)],
+    mutations: [{
+      program: UPPER,
+      from: `console.log("recv:", data);`,
+      to: `console.log("recv:", data.slice(0, 3));`,
+      shows: "+recv: hel",
+    }],
+  },
+  upperSignal("SIGINT"),
+  upperSignal("SIGTERM"),
+  {
+    id: "upper-invalid-utf8",
+    title: "bytes that are not UTF-8 are read as U+FFFD; the ASCII letters are still capitals",
+    reliability: {
+      fault: "invalid UTF-8",
+      outcome: "read as U+FFFD and answered as its UTF-8 (ff fe 61 → ��A), status 0",
+    },
+    server: upperServer(),
+    clients: [raw("garbled", [
+      { send: Uint8Array.from([0xff, 0xfe, 0x61]) },
+      { recv: AS_TEXT },
+      { vanish: true },
+    ])],
+    mutations: [fatalDecoder(UPPER, "raw peer expected")],
+  },
+  {
+    id: "upper-oversize",
+    title: "a sentence of 1,500 bytes: its first 1024 are heard and answered, the rest dropped",
+    reliability: {
+      fault: "oversize message (> 1024 bytes)",
+      outcome: "one recv(1024): the first 1024 bytes answered in capitals, the rest dropped, " +
+        "status 0",
+    },
+    server: upperServer(),
+    clients: [raw("long", [{ send: LONG }, { recv: PIECES[0].toUpperCase() }, { vanish: true }])],
+    mutations: [biggerRead(UPPER, "transcript differs")],
+  },
+);
+
+// --- blocking: one client, as in the seed ---
+
+const BLOCKING = "blocking_server.ts";
+const blockingNormal: ClientRole = {
+  peer: { program: "blocking_client.ts" },
+  golden: "blocking.client",
+};
+const blockingServer = (extra: Partial<ServerRole> = {}, args: string[] = []): ServerRole => ({
+  peer: { program: BLOCKING, args },
+  exitsByItself: true,
+  ...extra,
+});
+const blockingSignal = (signal: "SIGINT" | "SIGTERM"): ConformanceCase => ({
+  id: `blocking-${signal.toLowerCase()}`,
+  title: `${signal} while the client is still sending: listener closed, status 0`,
+  reliability: {
+    fault: `${signal} mid-transfer`,
+    outcome: "listener closed, the message dropped, status 0, nothing on stderr",
+  },
+  server: blockingServer({ golden: false }),
+  clients: [raw("sending", [{ send: "ABCD" }, { signalServer: signal }, { awaitClose: true }])],
+  mutations: [signalIgnored(BLOCKING)],
+});
+
+blocking.cases.push(
+  {
+    id: "blocking-idle",
+    title: "--idle-timeout 1: a silent client is let go and is not the one; the next one is",
+    reliability: {
+      fault: "idle client",
+      outcome: `let go after the timeout, one line "idle for 1 s: closed"; next client served`,
+    },
+    server: blockingServer({ stderr: idleLine(BLOCKING), golden: "blocking.server" }, [
+      "--idle-timeout",
+      "1",
+    ]),
+    clients: [raw("silent", [{ awaitClose: true }]), blockingNormal],
+    mutations: [idleIgnored(BLOCKING)],
+  },
+  {
+    id: "blocking-disconnect",
+    title: "a client that hangs up without a word is the one client: an empty line, as b''",
+    reliability: {
+      fault: "disconnect at every step",
+      outcome: "its end of stream ends the message: what arrived is printed (here nothing), " +
+        "status 0 (one client by design)",
+    },
+    server: blockingServer(),
+    clients: [raw("vanishing", [{ vanish: true }])],
+    mutations: [{
+      program: BLOCKING,
+      from: "if (data === null) continue;",
+      to: `if (data === "") continue;`,
+      shows: "did not exit",
+    }],
+  },
+  {
+    id: "blocking-crowd",
+    title: `${CROWD_TEXT} clients at once: the first accepted is served in full, the rest let go`,
+    reliability: {
+      fault: "1,000 concurrent connections",
+      outcome: "one client by design: the first accepted is printed in full, status 0; " +
+        "the rest wait in the listen backlog and are let go when it ends",
+    },
+    server: blockingServer({ golden: "blocking.server" }),
+    clients: [raw("crowd", [{ send: "ABCDEFGH" }, { vanish: true }], CROWD)],
+    mutations: [{
+      program: BLOCKING,
+      from: "console.log(data);",
+      to: "console.log(data.slice(0, 4));",
+      shows: "+ABCD",
+    }],
+  },
+  blockingSignal("SIGINT"),
+  blockingSignal("SIGTERM"),
+  {
+    id: "blocking-invalid-utf8",
+    title: "bytes that are not UTF-8 are printed as U+FFFD",
+    reliability: {
+      fault: "invalid UTF-8",
+      outcome: "printed as U+FFFD (��A), status 0 (one client by design)",
+    },
+    server: blockingServer(),
+    clients: [raw("garbled", [{ send: NOT_UTF8 }, { vanish: true }])],
+    mutations: [fatalDecoder(BLOCKING, "did not exit")],
+  },
+  {
+    id: "blocking-oversize",
+    title: "a message over 64 KiB is refused in one line; the next client is the one served",
+    reliability: {
+      fault: "oversize message (> 64 KiB)",
+      outcome: `one line "sent more than 65536 bytes: refused", connection closed; ` +
+        "next client served",
+    },
+    server: blockingServer({
+      golden: "blocking.server",
+      stderr: /^blocking_server\.ts: 127\.0\.0\.1:\d+ sent more than 65536 bytes: refused$/,
+    }),
+    clients: [raw("long", [{ send: "a".repeat(64 * 1024 + 1) }, { vanish: true }]), blockingNormal],
+    mutations: [{
+      program: BLOCKING,
+      from: "if (total > limit) {",
+      to: "if (total > limit * 2) {",
+      shows: "sent more than",
+    }],
+  },
+);
+
+// --- welcome: callers one after another; the first that hangs up ends the server ---
+
+const WELCOME_SERVER = "welcome_server.ts";
+const KUDINGCHA = "welcome kudingcha Tea Garden";
+const welcomeNormal: ClientRole = {
+  peer: { program: "welcome_client.ts" },
+  golden: "welcome.client",
+};
+const welcomeServer = (extra: Partial<ServerRole> = {}, args: string[] = []): ServerRole => ({
+  peer: { program: WELCOME_SERVER, args },
+  exitsByItself: true,
+  ...extra,
+});
+const welcomeSignal = (signal: "SIGINT" | "SIGTERM"): ConformanceCase => ({
+  id: `welcome-${signal.toLowerCase()}`,
+  title: `${signal} while a caller is connected: listener closed, status 0`,
+  reliability: {
+    fault: `${signal} mid-transfer`,
+    outcome: "listener closed, the caller dropped, status 0, nothing on stderr",
+  },
+  server: welcomeServer({ golden: "welcome-signal.server" }),
+  clients: [raw("caller", [{ recv: KUDINGCHA }, { signalServer: signal }, { awaitClose: true }])],
+  mutations: [signalIgnored(WELCOME_SERVER)],
+});
+
+welcome.cases.push(
+  {
+    id: "welcome-idle",
+    title: "--idle-timeout 1: a silent caller is let go, the server waits for the next",
+    reliability: {
+      fault: "idle client",
+      outcome: `let go after the timeout, one line "idle for 1 s: closed"; next caller served`,
+    },
+    server: welcomeServer({ stderr: idleLine(WELCOME_SERVER) }, ["--idle-timeout", "1"]),
+    clients: [raw("silent", [{ recv: KUDINGCHA }, { awaitClose: true }]), welcomeNormal],
+    mutations: [idleIgnored(WELCOME_SERVER)],
+  },
+  {
+    id: "welcome-vanishing",
+    title: "a caller that says a byte and leaves ends only its conversation; one that hangs up " +
+      "ends the server",
+    reliability: {
+      fault: "disconnect at every step",
+      outcome: "after a word, only that conversation ends; a hang-up without one ends the " +
+        "server, status 0 (the lesson)",
+    },
+    server: welcomeServer(),
+    clients: [
+      raw("vanishing", [{ recv: KUDINGCHA }, { send: "h" }, { vanish: true }]),
+      welcomeNormal,
+    ],
+    // The server ending after any caller: the one after it finds nobody.
+    mutations: [{
+      program: WELCOME_SERVER,
+      from: "if (heard === null) break;",
+      to: "break;",
+      shows: `-Received ${KUDINGCHA}`,
+    }],
+  },
+  {
+    id: "welcome-crowd",
+    title: `${CROWD_TEXT} callers at once are greeted one after another; then one more hangs up`,
+    reliability: {
+      fault: "1,000 concurrent connections",
+      outcome: "callers one at a time, as in the seed: the crowd waits in the backlog and each " +
+        "is greeted in turn; the last ends the server, status 0",
+    },
+    // 1,001 identical lines: the exact bytes each way say more.
+    server: welcomeServer({ golden: false }),
+    clients: [
+      raw("crowd", [{ recv: KUDINGCHA }, { send: "hi" }, { awaitClose: true }], CROWD),
+      welcomeNormal,
+    ],
+    bytes: { c2s: CROWD * 2, s2c: (CROWD + 1) * utf8(KUDINGCHA) },
+    mutations: [{
+      program: WELCOME_SERVER,
+      from: "  while (true) {\n    const conn = await listener.accept();",
+      to:
+        `  let served = 0;\n  while (++served < ${CROWD}) {\n    const conn = await listener.accept();`,
+      shows: `of ${CROWD} copies`,
+    }],
+  },
+  welcomeSignal("SIGINT"),
+  welcomeSignal("SIGTERM"),
 );
