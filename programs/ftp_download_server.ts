@@ -326,11 +326,12 @@ async function main(args: string[]): Promise<void> {
   }
 
   const listener = listenOn(flags.host, port);
-  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
     listener.close();
     Deno.exit(0);
   });
+  // Announced only now: a signal from here on stops the server cleanly.
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
 
   for await (const conn of listener) serveClient(conn, root, idleSeconds);
 }

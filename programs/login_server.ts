@@ -304,11 +304,12 @@ async function main(args: string[]): Promise<void> {
     throw new Error(`cannot read the users file ${flags.users}: ${(error as Error).message}`);
   }
   const listener = listenOn(flags.host, port);
-  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
     listener.close();
     Deno.exit(0);
   });
+  // Announced only now: a signal from here on stops the server cleanly.
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   for await (const conn of listener) serveClient(conn, flags.users, failDelay, idleSeconds);
 }
 

@@ -348,7 +348,6 @@ async function main(args: string[]): Promise<void> {
   }
   await Deno.mkdir(flags.dir, { recursive: true });
   const listener = listenOn(flags.host, port);
-  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
     listener.close();
     for (const path of unfinished) {
@@ -358,6 +357,8 @@ async function main(args: string[]): Promise<void> {
     }
     Deno.exit(0);
   });
+  // Announced only now: a signal from here on stops the server cleanly.
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   for await (const conn of listener) serveClient(conn, flags.dir, maxFrame, idleSeconds);
 }
 

@@ -215,11 +215,12 @@ async function main(args: string[]): Promise<void> {
   const port = parsePort(flags.port);
   const idleSeconds = parseSeconds(flags["idle-timeout"]);
   const listener = listenOn(flags.host, port);
-  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   onShutdown(() => {
     listener.close();
     Deno.exit(0);
   });
+  // Announced only now: a signal from here on stops the server cleanly.
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   for await (const conn of listener) serveClient(conn, flags.notebook, idleSeconds);
 }
 
