@@ -121,7 +121,10 @@ function drawn(checks: Check[], count: number, seed: number): Check[] {
   return checks.filter((check) => chosen.has(check));
 }
 
-/** Each lesson's "trusts one read" mutants: its main case under one-byte delivery must fail. */
+/**
+ * Each lesson's "trusts one read" mutants: its main case must pass with the mutant unsplit
+ * (so the mutant breaks nothing else) and fail under one-byte delivery.
+ */
 function oneReadMutants(lessons: Lesson[], options: RunOptions, seed: number): Check[] {
   const checks: Check[] = [];
   for (const lesson of lessons) {
@@ -131,15 +134,29 @@ function oneReadMutants(lessons: Lesson[], options: RunOptions, seed: number): C
         mutant: true,
         name: `chaos one-byte: ${main.id}: catches ${mutation.program} trusting one read`,
         run: async () => {
+          // Unsplit, the mutant must still pass: it breaks nothing but the reading of pieces.
+          const unsplit = await runCase(main, { ...options, update: false, mutation });
+          if (unsplit.status !== "passed") {
+            return {
+              ...unsplit,
+              status: "failed",
+              failures: [
+                "the mutant fails even unsplit, so it proves nothing about reads:",
+                ...unsplit.failures,
+              ],
+            };
+          }
           const result = await runCase(main, {
             ...options,
             update: false,
             mutation,
             chaos: { mode: "one-byte", seed: caseSeed(seed, main.id) },
-            stepTimeoutMs: 5000,
+            stepTimeoutMs: 3000,
           });
-          return result.status === "failed" ? { ...result, status: "passed", failures: [] } : {
+          const ms = unsplit.ms + result.ms;
+          return result.status === "failed" ? { ...result, ms, status: "passed", failures: [] } : {
             ...result,
+            ms,
             status: "failed",
             failures: ["the mutant passed under one-byte delivery"],
           };

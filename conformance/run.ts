@@ -100,7 +100,7 @@ export function buildChecks(lessons: Lesson[], options: RunOptions, pagesDir?: s
               ...options,
               update: false,
               mutation,
-              stepTimeoutMs: 5000,
+              stepTimeoutMs: 3000,
             });
             if (result.status !== "failed") {
               return { ...result, status: "failed", failures: ["the mutant passed the case"] };
@@ -257,8 +257,8 @@ async function main(args: string[]): Promise<number> {
   };
   const results = [
     ...await runAll(checks.filter((check) => !check.mutant), jobs, report),
-    // Mutants spend most of their time waiting out a bound, so twice as many run at once.
-    ...await runAll(checks.filter((check) => check.mutant), jobs * 2, report),
+    // Mutants spend most of their time waiting out a bound, so three times as many run at once.
+    ...await runAll(checks.filter((check) => check.mutant), jobs * 3, report),
   ];
 
   const count = (status: CaseResult["status"]) => results.filter((r) => r.status === status).length;

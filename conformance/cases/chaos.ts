@@ -119,9 +119,8 @@ stickyLen.chaos = { oneReadMutations: [readExactlyTrustingOneRead("sticky_len_se
 sticky.chaos = {
   oneReadMutations: [{
     program: "sticky_server.ts",
-    from: "const data = await new Response(conn.readable).text();",
-    to: "const data = await (async () => { const b = new Uint8Array(65536); " +
-      "const n = await conn.read(b); return new TextDecoder().decode(b.subarray(0, n ?? 0)); })();",
+    from: "for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {",
+    to: "for (let n = await conn.read(buffer); n !== null; n = null) {",
   }],
 };
 
@@ -132,17 +131,16 @@ loginLesson.chaos = {
   ),
   oneReadMutations: [{
     program: "login_server.ts",
-    from: "// Not complete yet: read on.",
-    to: "return null;",
+    from: "if (end < 0) continue;",
+    to: 'if (end < 0) throw new Error("the request is not valid JSON");',
   }],
 };
 
 uploadProgress.chaos = {
   oneReadMutations: [{
     program: "upload_progress_server.ts",
-    from:
-      `if (header === null && filled === start.length) throw new Error("no NAME-SIZE header found");`,
-    to: `if (header === null) throw new Error("no NAME-SIZE header found");`,
+    from: "header = parseHeader(start.subarray(0, filled), ended);",
+    to: "header = parseHeader(start.subarray(0, filled), true);",
   }],
 };
 const names = uploadProgress.cases.find((each) => each.id === "upload_progress-names");

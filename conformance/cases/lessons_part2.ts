@@ -937,8 +937,8 @@ loginLesson.cases.push({
   mutations: [{
     // The seed's way: one read taken as the whole request.
     program: "login_server.ts",
-    from: "// Not complete yet: read on.",
-    to: "return undefined;",
+    from: "if (end < 0) continue;",
+    to: 'if (end < 0) throw new Error("the request is not valid JSON");',
     shows: `-127.0.0.1:<PORT> "alice": 登陆成功`,
   }],
 });

@@ -34,14 +34,13 @@ export function verifyTraffic(
   }
 
   if (testCase.replyOrder) {
-    // Where each expected text first appears in the delivered server-to-client chunks.
-    const delivered = logs.all.filter((r) => r.dir === "s2c").toSorted((a, b) => a.t - b.t)
-      .map((r) => new TextDecoder().decode(r.head));
-    const positions = testCase.replyOrder.map((text) =>
-      delivered.findIndex((c) => c.includes(text))
+    const arrivals = testCase.replyOrder.map((text) => arrivalTime(logs.all, text));
+    const inOrder = arrivals.every((t, i) =>
+      t !== undefined && (i === 0 || t > (arrivals[i - 1] ?? Infinity))
     );
-    const inOrder = positions.every((at, i) => at >= 0 && (i === 0 || at > positions[i - 1]));
     if (!inOrder) {
+      const delivered = logs.all.filter((r) => r.dir === "s2c").toSorted((a, b) => a.t - b.t)
+        .map((r) => new TextDecoder().decode(r.head));
       problems.push(
         `server answers arrived as ${JSON.stringify(delivered)}, ` +
           `expected in the order ${JSON.stringify(testCase.replyOrder)}`,
@@ -60,6 +59,38 @@ export function verifyTraffic(
     }
   }
   return problems;
+}
+
+/**
+ * When `text` had wholly reached a client: the time of the server-to-client chunk that
+ * completed its first appearance in any connection's stream, reassembled from the chunk log
+ * (so a reply delivered in pieces counts once whole); `undefined` if it never arrived. A chunk
+ * longer than the bytes the log keeps leaves a gap that no text is taken to span.
+ */
+export function arrivalTime(log: readonly ChunkRecord[], text: string): number | undefined {
+  const streams = new Map<number, { decoder: TextDecoder; text: string; ends: number[] }>();
+  const times = new Map<number, number[]>();
+  for (const record of log.filter((r) => r.dir === "s2c").toSorted((a, b) => a.t - b.t)) {
+    let stream = streams.get(record.conn);
+    if (!stream) {
+      stream = { decoder: new TextDecoder(), text: "", ends: [] };
+      streams.set(record.conn, stream);
+      times.set(record.conn, []);
+    }
+    stream.text += stream.decoder.decode(record.head, { stream: true });
+    if (record.size > record.head.length) stream.text += stream.decoder.decode() + "\u0000";
+    stream.ends.push(stream.text.length);
+    times.get(record.conn)!.push(record.t);
+  }
+  let first: number | undefined;
+  for (const [conn, stream] of streams) {
+    const at = stream.text.indexOf(text);
+    if (at < 0) continue;
+    const chunk = stream.ends.findIndex((end) => end >= at + text.length);
+    const t = times.get(conn)![chunk];
+    if (first === undefined || t < first) first = t;
+  }
+  return first;
 }
 
 /** Checks `expectFiles`, finding each role's folder with `folderOf`. */

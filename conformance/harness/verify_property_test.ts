@@ -64,11 +64,7 @@ Deno.test("verifyTraffic: byte counts pass or fail alike however the proxy's pie
 });
 
 Deno.test({
-  name: "known bug: replyOrder fails when a proxy delivers a reply in more than one piece",
-  // verifyTraffic looks for each reply inside single chunks (their first 64 bytes), so a
-  // reply the proxy delivered cut in two, as one-byte or random-splits shaping does, is
-  // "missing" though it arrived in order. Enable once replyOrder reads the reassembled stream.
-  ignore: true,
+  name: "replyOrder holds however the proxy cut the replies into pieces",
   fn() {
     fc.assert(
       fc.property(
