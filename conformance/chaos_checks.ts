@@ -92,6 +92,7 @@ export function buildChaosChecks(lessons: Lesson[], options: RunOptions, plan: C
               update: false,
               chaos,
               faultTolerant: reason !== undefined,
+              stallsTolerated: reason !== undefined && mode !== "cut",
               // A lockstep dialogue knocked out of step waits for lines that never come:
               // under a mode that may break it, that wait need not be long.
               stepTimeoutMs: reason && mode !== "cut" ? 3000 : options.stepTimeoutMs,

@@ -865,7 +865,8 @@ uploadProgress.cases.push(
       clients: [
         {
           role: "uploader",
-          raw: [{ send: "big.bin-100000" }, { send: repeat("x", 2048) }, { leaveOpen: true }],
+          // Exactly one progress step: how many more would show before the signal is timing.
+          raw: [{ send: "big.bin-100000" }, { send: repeat("x", 1024) }, { leaveOpen: true }],
         },
         {
           // Progress is printed once a piece is written: the temporary file exists.
