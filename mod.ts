@@ -51,6 +51,7 @@ export {
   ConnectionCut,
   cutAfter,
   glueUntilEnd,
+  holdBackUntilAnswered,
   oneByteWrites,
   oneByteWritesIn,
   SHAPERS,

@@ -14,6 +14,7 @@ import { ftp } from "./ftp.ts";
 import { ftpDownload } from "./ftp_download.ts";
 import { ftpUpload } from "./ftp_upload.ts";
 import "./chaos.ts";
+import "./split_message.ts";
 import { addIpv6Twins } from "./ipv6.ts";
 import {
   assertDemo,

@@ -151,6 +151,12 @@ export interface ConformanceCase {
    * listens there, and clients get `--host HOST`. `::1` runs the case over IPv6.
    */
   host?: string;
+  /**
+   * On the first connection, split the first message travelling in `dir` after `after` bytes
+   * and hold the rest until the other side answers: what a reader without framing makes of
+   * half a message, shown deterministically.
+   */
+  holdBack?: { dir: Direction; after: number };
   /** Cut connection `conn` (accept order) after `after` bytes in direction `dir`. */
   cut?: { conn: number; dir: Direction; after: number };
   /**

@@ -19,7 +19,7 @@ import { applyMasks, portMasks } from "./mask.ts";
 import { runRawPeer } from "./raw_peer.ts";
 import { awaitReadiness, readinessLines } from "./readiness.ts";
 import { type Chaos, chaosShaper, composeShapers } from "./chaos.ts";
-import { cutAfter, SHAPERS } from "./shapers.ts";
+import { cutAfter, holdBackUntilAnswered, SHAPERS } from "./shapers.ts";
 import { type Mutation, netFlagsFor, stagedCommand, stageProgram } from "./standalone.ts";
 import { startTcpProxy, type TcpProxy } from "./tcp_proxy.ts";
 import { startUdpRelay, type UdpRelay } from "./udp_relay.ts";
@@ -330,6 +330,10 @@ export async function runCase(
         continue;
       }
       const chaos = options.chaos;
+      // One instance for both directions of the first connection: it watches for the answer.
+      const held = index === 0 && testCase.holdBack
+        ? holdBackUntilAnswered(testCase.holdBack.dir, testCase.holdBack.after)
+        : undefined;
       proxies.push(startTcpProxy({
         upstream,
         // The case's own shaping first (a cut applies to the main listener's connections),
@@ -338,6 +342,8 @@ export async function runCase(
           composeShapers(
             index === 0 && cut?.conn === conn
               ? cutAfter(cut.dir, cut.after)
+              : held && conn === 0
+              ? held
               : testCase.shaping
               ? SHAPERS[testCase.shaping]
               : undefined,
@@ -458,7 +464,10 @@ export async function runCase(
     await Deno.remove(work, { recursive: true }).catch(() => {});
   }
   if (differences.length) {
-    notes.push(`${differences.length} difference(s) a fault may cause, e.g. ${differences[0]}`);
+    const example = differences[0].length > 300
+      ? `${differences[0].slice(0, 300)}…`
+      : differences[0];
+    notes.push(`${differences.length} difference(s) a fault may cause, e.g. ${example}`);
   }
   const traffic = proxies.map((each) => each.log);
   return { ...result(failures.length ? "failed" : "passed", failures, notes), traffic };

@@ -75,3 +75,45 @@ export const SHAPERS = {
   "one-byte-to-server": oneByteWritesIn("c2s"),
   "glued": glueUntilEnd,
 } as const;
+
+/**
+ * Splits the first message travelling in `dir` after `after` bytes and holds the rest back
+ * until the other side has answered (or `fallbackMs` has passed, for a reader that rightly
+ * waits for the whole message): a deterministic way to show what a reader without framing
+ * makes of half a message, since the half is all it can have seen when it answers. One
+ * instance serves both directions of one connection.
+ */
+export function holdBackUntilAnswered(dir: Direction, after: number, fallbackMs = 2000): Shaper {
+  const answered = Promise.withResolvers<void>();
+  let split = false;
+  return async function* (chunks, travelling) {
+    if (travelling !== dir) {
+      for await (const chunk of chunks) {
+        yield chunk;
+        if (split) answered.resolve();
+      }
+      answered.resolve();
+      return;
+    }
+    let forwarded = 0;
+    for await (const chunk of chunks) {
+      if (forwarded >= after) {
+        yield chunk;
+        continue;
+      }
+      const first = chunk.subarray(0, after - forwarded);
+      forwarded += first.length;
+      yield first;
+      if (forwarded < after) continue;
+      split = true;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        answered.promise,
+        new Promise((resolve) => timer = setTimeout(resolve, fallbackMs)),
+      ]);
+      clearTimeout(timer);
+      const rest = chunk.subarray(first.length);
+      if (rest.length) yield rest;
+    }
+  };
+}
