@@ -21,7 +21,7 @@
  */
 
 import type { Direction } from "./chunk_log.ts";
-import { cutAfter } from "./shapers.ts";
+import { concatChunks, cutAfter } from "./shapers.ts";
 import type { Shaper } from "./tcp_proxy.ts";
 
 /** Every chaos mode, in the order `--chaos` runs them. */
@@ -121,15 +121,6 @@ export function coalesced(seed: number, conn: number): Shaper {
     const random = streamRandom(seed, conn, dir);
     const source = chunks[Symbol.asyncIterator]();
     let next = source.next();
-    const merge = (held: Uint8Array[]) => {
-      const merged = new Uint8Array(held.reduce((sum, piece) => sum + piece.length, 0));
-      let at = 0;
-      for (const piece of held) {
-        merged.set(piece, at);
-        at += piece.length;
-      }
-      return merged;
-    };
     while (true) {
       const first = await next;
       if (first.done) return;
@@ -156,7 +147,7 @@ export function coalesced(seed: number, conn: number): Shaper {
         size += arrived.value.length;
         next = source.next();
       }
-      yield merge(held);
+      yield concatChunks(held);
       if (ending !== undefined) throw ending;
     }
   };

@@ -51,15 +51,20 @@ export const oneByteWrites: Shaper = async function* (chunks): AsyncGenerator<Ui
 export const glueUntilEnd: Shaper = async function* (chunks): AsyncGenerator<Uint8Array> {
   const held: Uint8Array[] = [];
   for await (const chunk of chunks) held.push(chunk.slice());
-  const size = held.reduce((sum, chunk) => sum + chunk.length, 0);
-  const glued = new Uint8Array(size);
+  const glued = concatChunks(held);
+  if (glued.length > 0) yield glued;
+};
+
+/** The chunks one after another in a single new array: what a shaper delivers as one write. */
+export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
+  const joined = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
   let at = 0;
-  for (const chunk of held) {
-    glued.set(chunk, at);
+  for (const chunk of chunks) {
+    joined.set(chunk, at);
     at += chunk.length;
   }
-  if (size > 0) yield glued;
-};
+  return joined;
+}
 
 /**
  * Splits every chunk travelling in `dir` into 1-byte writes and leaves the other direction as

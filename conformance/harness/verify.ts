@@ -93,6 +93,14 @@ export function arrivalTime(log: readonly ChunkRecord[], text: string): number |
   return first;
 }
 
+/** The size and MD5 of the file at `path`, or `undefined` if nothing is there. */
+function digestIfPresent(path: string) {
+  return fileDigest(path).catch((error) => {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  });
+}
+
 /** Checks `expectFiles`, finding each role's folder with `folderOf`. */
 export async function verifyFiles(
   testCase: ConformanceCase,
@@ -103,10 +111,7 @@ export async function verifyFiles(
   for (const check of testCase.expectFiles ?? []) {
     const path = `${folderOf(check.at)}/${check.path}`;
     const where = `${check.at}: ${check.path}`;
-    const found = await fileDigest(path).catch((error) => {
-      if (error instanceof Deno.errors.NotFound) return undefined;
-      throw error;
-    });
+    const found = await digestIfPresent(path);
     if ("absent" in check) {
       if (found) problems.push(`${where} should not exist, but holds ${found.size} bytes`);
       continue;
@@ -144,10 +149,7 @@ export async function verifyFilesAfterFault(
   const problems: string[] = [];
   for (const check of testCase.expectFiles ?? []) {
     if (!("content" in check) || check.partial) continue;
-    const found = await fileDigest(`${folderOf(check.at)}/${check.path}`).catch((error) => {
-      if (error instanceof Deno.errors.NotFound) return undefined;
-      throw error;
-    });
+    const found = await digestIfPresent(`${folderOf(check.at)}/${check.path}`);
     if (!found) continue;
     const allowed = [await contentDigest(check.content, fixturesDir)];
     const input = testCase.files?.find((file) => file.at === check.at && file.path === check.path);
