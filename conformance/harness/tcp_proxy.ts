@@ -145,15 +145,12 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
       try {
         for await (const piece of shaperOf(index)(readChunks(from), dir)) {
           if (cut) continue;
+          // Timed when the piece is taken, before the write yields to other connections, so
+          // pieces two connections had ready at once keep the order the kernel reported them in.
+          const t = performance.now() - started;
           await writeAll(to, piece);
           // Logged once delivered: what a fault mode holds back or cuts off never counts.
-          log.push({
-            conn: index,
-            dir,
-            size: piece.length,
-            t: performance.now() - started,
-            head: piece.slice(0, KEPT_BYTES),
-          });
+          log.push({ conn: index, dir, size: piece.length, t, head: piece.slice(0, KEPT_BYTES) });
         }
         // The sender finished cleanly: pass its FIN on, so a half-close reaches the peer.
         if (!cut) await to.closeWrite();
