@@ -12,6 +12,7 @@ import type { ConformanceCase, Lesson } from "../harness/case.ts";
 import { chat } from "./chat.ts";
 import { ftpDownload } from "./ftp_download.ts";
 import { ftpUpload } from "./ftp_upload.ts";
+import { loginLesson } from "./lessons_part2.ts";
 import { utf8 } from "./_helpers.ts";
 
 /** The lesson's main case as the base of a split case: its own goldens, no byte counts. */
@@ -85,6 +86,27 @@ ftpDownload.cases.push(splitCase(ftpDownload, {
     program: "ftp_download_server.ts",
     from: "no such file: ${name}",
     to: "not found: ${name}",
+    shows: "does not match",
+  }],
+}));
+
+loginLesson.cases.push(splitCase(loginLesson, {
+  id: "login-split-welcome",
+  title: "the welcome split after 欢迎: the client takes the rest of it for the verdict",
+  holdBack: { dir: "s2c", after: utf8("欢迎") },
+  // Whether the real verdict is read glued to the rest of the welcome is timing; either way
+  // the client prints a verdict that is not one, and says it failed (status 1).
+  clients: [{
+    peer: { program: "login_client.ts" },
+    dialogue: [{ wait: "请输入账号名:", type: "alice" }, { wait: "请输入密码:", type: "secret" }],
+    golden: false,
+    transcriptMatches: /^欢迎\n请输入账号名:alice\n请输入密码:secret\n使用XX系统(登陆成功)?\n$/,
+    exitCode: 1,
+  }],
+  mutations: [{
+    program: "login_server.ts",
+    from: `const WELCOME = "欢迎使用XX系统";`,
+    to: `const WELCOME = "欢迎使用YY系统";`,
     shows: "does not match",
   }],
 }));
