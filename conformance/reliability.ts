@@ -53,15 +53,17 @@ export function reliabilityPage(lessons: Lesson[]): string {
       if (lesson.transport === "tcp") {
         const ours = lesson.cases.filter((testCase) => serverOf(testCase) === server);
         for (const mode of CHAOS_MODES) {
-          const breaks = mode === "cut"
-            ? "the first connection cut at a random byte"
-            : lesson.chaos?.mayBreak?.[mode] ??
-              ours.map((each) => each.chaosMayBreak?.[mode]).find(Boolean);
+          const lessonReason = lesson.chaos?.mayBreak?.[mode];
+          const breaking = ours.filter((each) => each.chaosMayBreak?.[mode]);
+          const same = "same transcripts, byte counts and files as the plain run";
           const outcome = mode === "cut"
             ? "no crash, no hang, no partial file under a final name, nothing outside its folder"
-            : breaks
-            ? `may break (${breaks}); never a crash, a hang or a partial file`
-            : "every case: same transcripts, byte counts and files as the plain run";
+            : lessonReason
+            ? `may break (${lessonReason}); never a crash, a hang or a partial file`
+            : breaking.length
+            ? `every case but ${breaking.map((each) => each.id).join(", ")}: ${same}; ` +
+              `those may break (${breaking[0].chaosMayBreak![mode]}), never crash or hang`
+            : `every case: ${same}`;
           rows.push([
             MODE_TEXT[mode],
             outcome,

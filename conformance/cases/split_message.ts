@@ -15,6 +15,9 @@ import { ftpUpload } from "./ftp_upload.ts";
 import { loginLesson } from "./lessons_part2.ts";
 import { utf8 } from "./_helpers.ts";
 
+const ON_TOP = "the case stages one split on purpose; more faults on top of it change what " +
+  "the reader without framing makes of it";
+
 /** The lesson's main case as the base of a split case: its own goldens, no byte counts. */
 function splitCase(
   lesson: Lesson,
@@ -26,6 +29,13 @@ function splitCase(
   ).flat();
   return {
     ...main,
+    // The case stages one particular split; chaos on top of it changes what the reader sees.
+    chaosMayBreak: {
+      "one-byte": ON_TOP,
+      "random-splits": ON_TOP,
+      "coalesced": ON_TOP,
+      "delays": ON_TOP,
+    },
     bytes: undefined,
     connectionBytes: undefined,
     mutations: undefined,
