@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { ChunkRecord } from "./chunk_log.ts";
 import type { ConformanceCase } from "./case.ts";
-import { verifyFiles, verifyTraffic } from "./verify.ts";
+import { verifyFiles, verifyFilesAfterFault, verifyTraffic } from "./verify.ts";
 
 const chunk = (conn: number, dir: "c2s" | "s2c", text: string, t: number): ChunkRecord => {
   const head = new TextEncoder().encode(text);
@@ -69,6 +69,42 @@ Deno.test("files are checked by digest, by absence and by pattern", async () => 
     assert.match(problems[1], /a.txt should not exist, but holds 6 bytes/);
     assert.match(problems[2], /missing.txt is missing/);
     assert.match(problems[3], /log.txt does not match/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("after a fault a file may be absent, whole or as before, never partial", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const folderOf = (role: string) => `${dir}/${role}`;
+    await Deno.mkdir(`${dir}/server`);
+    const testCase: ConformanceCase = {
+      ...base,
+      files: [
+        { at: "server", path: "old.txt", content: { text: "old" } },
+        { at: "server", path: "link.txt", symlinkTo: "old.txt" },
+      ],
+      expectFiles: [
+        { at: "server", path: "absent.txt", content: { text: "whole" } },
+        { at: "server", path: "whole.txt", content: { text: "whole" } },
+        { at: "server", path: "old.txt", content: { text: "whole" } },
+        { at: "server", path: "link.txt", content: { text: "whole" } },
+        { at: "server", path: "part.txt", content: { text: "whole" }, partial: true },
+        { at: "server", path: "cut.txt", content: { text: "whole" } },
+      ],
+    };
+    await Deno.writeTextFile(`${dir}/server/whole.txt`, "whole");
+    await Deno.writeTextFile(`${dir}/server/old.txt`, "old");
+    await Deno.symlink("old.txt", `${dir}/server/link.txt`);
+    await Deno.writeTextFile(`${dir}/server/part.txt`, "wh");
+    await Deno.writeTextFile(`${dir}/server/cut.txt`, "wh");
+    const problems = await verifyFilesAfterFault(testCase, folderOf, dir);
+    assert.equal(problems.length, 1, problems.join("\n"));
+    assert.match(
+      problems[0],
+      /^server: cut\.txt holds 2 bytes .* a partial file under its final name$/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
