@@ -26,7 +26,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { writeBetweenMarkers } from "./doc_section.ts";
+import { formatFiles, writeBetweenMarkers } from "./doc_section.ts";
 import { ChildScope, killChildrenOnInterrupt } from "../conformance/harness/children.ts";
 import { awaitReadiness } from "../conformance/harness/readiness.ts";
 
@@ -352,8 +352,7 @@ async function main() {
     const section = ["```sh", command, "```", "", table, "", "![Round trips/s](load.svg)"];
     await writeBetweenMarkers(DOC, MARKERS, `\n${section.join("\n")}\n`);
     await Deno.writeTextFile(PLOT, plot(rows));
-    // Both as `deno fmt --check` (run by CI) wants them.
-    await new Deno.Command(Deno.execPath(), { args: ["fmt", "--quiet", DOC, PLOT] }).output();
+    await formatFiles(PLOT);
     console.error(`wrote ${DOC} and ${PLOT}`);
   }
 }
