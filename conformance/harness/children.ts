@@ -139,25 +139,36 @@ const liveScopes = new Set<string>();
 /**
  * SIGKILLs every process (other than this one) whose environment carries `name=value`: the
  * children of a scope and anything they started, such as the two ends of a shell pipeline,
- * which a kill of the shell alone would leave running and holding the pipes. Linux only; a
- * no-op where /proc cannot be read.
+ * which a kill of the shell alone would leave running and holding the pipes. A process may
+ * start another while the scan runs, so scans repeat until one finds nothing left (a killed
+ * process starts nothing). Linux only; a no-op where /proc cannot be read.
  */
 export function killByEnvironment(name: string, value: string): void {
+  for (let pass = 0; pass < 10; pass++) {
+    if (killScan(`${name}=${value}`) === 0) return;
+  }
+}
+
+/** One pass of {@linkcode killByEnvironment}: how many processes it killed. */
+function killScan(variable: string): number {
   let entries: Iterable<Deno.DirEntry>;
   try {
     entries = Deno.readDirSync("/proc");
   } catch {
-    return;
+    return 0;
   }
+  let killed = 0;
   for (const entry of entries) {
     if (!/^\d+$/.test(entry.name) || Number(entry.name) === Deno.pid) continue;
     try {
       const environ = Deno.readTextFileSync(`/proc/${entry.name}/environ`);
-      if (environ.split("\0").includes(`${name}=${value}`)) {
+      if (environ.split("\0").includes(variable)) {
         Deno.kill(Number(entry.name), "SIGKILL");
+        killed++;
       }
     } catch { /* gone meanwhile, or not ours to read */ }
   }
+  return killed;
 }
 
 /** A group of children that end together. */
