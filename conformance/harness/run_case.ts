@@ -373,7 +373,10 @@ export async function runCase(
     // close (the seed's chat server keeps `conn` open), so for them the clients' end suffices.
     for (const conn of heldOpen.splice(0)) conn.close();
     const ours = testCase.server !== undefined && "program" in testCase.server.peer;
-    for (const each of proxies) await each.settled(stepMs, !ours);
+    // A crowd of connections takes the server a while to let go of: 10 ms more for each.
+    for (const each of proxies) {
+      await each.settled(stepMs + 10 * each.connections.length, !ours);
+    }
     const signalExpected = testCase.clients.flat().some((role) =>
       role.raw?.some((step) => "signalServer" in step)
     );
