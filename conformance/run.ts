@@ -18,7 +18,7 @@
 
 import { parseArgs } from "node:util";
 import { forEachAtMost, parseJobs } from "./jobs.ts";
-import type { Lesson } from "./harness/case.ts";
+import type { ConformanceCase, Lesson } from "./harness/case.ts";
 import { killChildrenOnInterrupt, RUN_TAG_VARIABLE } from "./harness/children.ts";
 import { checkCli, type CliCheckOptions } from "./harness/cli_check.ts";
 import { type CaseResult, runCase, type RunOptions } from "./harness/run_case.ts";
@@ -52,6 +52,12 @@ export interface Check {
   /** Mutants run after every plain check, so under --update their goldens exist already. */
   mutant?: boolean;
   run: () => Promise<CaseResult>;
+}
+
+/** A case that puts many clients on the server at once (raw copies, or a crowd by name). */
+function isCrowd(testCase: ConformanceCase): boolean {
+  return /crowd|1000-connections/.test(testCase.id) ||
+    testCase.clients.flat().some((role) => (role.copies ?? 1) > 1);
 }
 
 /** Text on one line, for a check's name. */
@@ -94,13 +100,14 @@ export function buildChecks(lessons: Lesson[], options: RunOptions, pagesDir?: s
             oneLine(mutation.to)
           }`,
           run: async () => {
-            // A mutant need not wait long: every bound it hits is a failure, which is the goal.
+            // A mutant need not wait long: every bound it hits is a failure, which is the goal
+            // (but a crowd of 1,000 clients needs its time even when the mutant is caught).
             // And it must never write a golden: its output is wrong by construction.
             const result = await runCase(testCase, {
               ...options,
               update: false,
               mutation,
-              stepTimeoutMs: 3000,
+              stepTimeoutMs: isCrowd(testCase) ? 10_000 : 3000,
             });
             if (result.status !== "failed") {
               return { ...result, status: "failed", failures: ["the mutant passed the case"] };
