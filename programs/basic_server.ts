@@ -185,10 +185,7 @@ async function serveClient(conn: Deno.TcpConn, idleSeconds: number): Promise<voi
   } catch {
     // The client reset the connection (or went idle); the next one is still served.
   } finally {
-    // The idle timer may have closed it already.
-    try {
-      conn.close();
-    } catch { /* closed already */ }
+    conn.close();
   }
 }
 

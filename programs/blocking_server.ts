@@ -200,10 +200,7 @@ async function main(args: string[]): Promise<void> {
     closeWhenIdle(conn, idleSeconds, who);
     // Waits (阻塞) until the client has sent everything and closed.
     const data = await readToEnd(conn, MAX_MESSAGE, who);
-    // The idle timer may have closed it already.
-    try {
-      conn.close();
-    } catch { /* closed already */ }
+    conn.close();
     // A broken, silent or oversize client is not the one client: wait for the next.
     if (data === null) continue;
     console.log(data);

@@ -203,10 +203,7 @@ async function serveCaller(conn: Deno.TcpConn, idleSeconds: number): Promise<voi
   } finally {
     // Python: print(conn, address), printed before the connection closes.
     console.log(describeConn(conn), address);
-    // The idle timer may have closed it already.
-    try {
-      conn.close();
-    } catch { /* closed already */ }
+    conn.close();
   }
 }
 

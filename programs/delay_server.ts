@@ -199,10 +199,7 @@ async function serveClient(
     // Reset by the client: closed all the same.
   } finally {
     console.log("连接已被关闭");
-    // The idle timer may have closed it already.
-    try {
-      conn.close();
-    } catch { /* closed already */ }
+    conn.close();
   }
 }
 

@@ -164,13 +164,6 @@ function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
   };
 }
 
-/** Closes `conn` unless it is closed already (e.g. by closeWhenIdle). */
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch { /* already closed */ }
-}
-
 /** Listens on host:port, or fails with a one-line reason. */
 function listenOn(hostname: string, port: number): Deno.TcpListener {
   try {
@@ -300,7 +293,7 @@ async function serveClient(conn: Deno.TcpConn, root: string, idleSeconds: number
       console.log(`${client}: ${(error as Error).message}`);
     }
   } finally {
-    closeQuietly(conn);
+    conn.close();
   }
 }
 

@@ -177,13 +177,6 @@ function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
   };
 }
 
-/** Closes `conn` unless it is closed already (e.g. by closeWhenIdle). */
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch { /* already closed */ }
-}
-
 /** Listens on host:port, or fails with a one-line reason. */
 function listenOn(hostname: string, port: number): Deno.TcpListener {
   try {
@@ -281,7 +274,7 @@ async function serveUpload(conn: Deno.TcpConn, out: string, idleSeconds: number)
     console.log(`${client}: ${why}; ${out} not written`);
   } finally {
     if (unfinished.delete(temporary)) await Deno.remove(temporary).catch(() => {});
-    closeQuietly(conn);
+    conn.close();
   }
 }
 

@@ -201,10 +201,7 @@ async function serveCaller(
     // Reset by the caller: the same as hanging up.
   } finally {
     console.log("对方断开连接");
-    // The idle timer may have closed it already.
-    try {
-      conn.close();
-    } catch { /* closed already */ }
+    conn.close();
   }
 }
 

@@ -158,10 +158,7 @@ async function serviceConnection(conn: Deno.TcpConn, idleSeconds: number): Promi
     // Reset by the peer: closed all the same.
   } finally {
     console.log("closing connection to", peer);
-    // The idle timer may have closed it already.
-    try {
-      conn.close();
-    } catch { /* closed already */ }
+    conn.close();
   }
 }
 

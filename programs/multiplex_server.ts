@@ -159,10 +159,7 @@ async function serveClient(conn: Deno.TcpConn, idleSeconds: number): Promise<voi
     // Reset by the client: it has left all the same.
   } finally {
     console.log("关闭连接");
-    // The idle timer may have closed it already.
-    try {
-      conn.close();
-    } catch { /* closed already */ }
+    conn.close();
   }
 }
 

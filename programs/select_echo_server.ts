@@ -208,9 +208,7 @@ async function serveClient(conn: Deno.TcpConn): Promise<void> {
     inputs.splice(inputs.indexOf(conn), 1);
     console.log("客户端断开之后sk1_or_conn内容：", describeConn(conn));
     console.log(`正在监听的socket对象${inputs.length}`);
-    try {
-      conn.close();
-    } catch { /* closed by the idle timer */ }
+    conn.close();
   }
 }
 

@@ -157,9 +157,7 @@ async function acceptLoop(listener: Deno.TcpListener, idleSeconds: number): Prom
     console.log(`[${describeListener(listener)}]`);
     // A caller that has already left makes this fail: it was greeted as far as it listened.
     await writeAll(conn, encoder.encode(GREETING)).catch(() => {});
-    try {
-      conn.close();
-    } catch { /* closed by the idle timer */ }
+    conn.close();
   }
 }
 

@@ -229,9 +229,7 @@ async function serveClient(conn: Deno.TcpConn): Promise<void> {
     await writer.catch(() => {});
     outputs.delete(conn);
     console.log("客户端断开之后sk1_or_conn内容：", describeConn(conn));
-    try {
-      conn.close();
-    } catch { /* closed by the idle timer */ }
+    conn.close();
   }
 }
 

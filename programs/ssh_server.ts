@@ -315,9 +315,7 @@ async function serveClient(conn: Deno.TcpConn, options: {
       console.log(`${formatAddress(conn.remoteAddr)}: ${(error as Error).message}`);
     }
   } finally {
-    try {
-      conn.close();
-    } catch { /* closed by the idle timer */ }
+    conn.close();
   }
 }
 

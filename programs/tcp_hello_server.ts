@@ -182,10 +182,7 @@ async function serveClient(conn: Deno.TcpConn, idleSeconds: number): Promise<voi
   } catch {
     // Reset by the client (or idle); the next one is still served.
   } finally {
-    // The idle timer may have closed it already.
-    try {
-      conn.close();
-    } catch { /* closed already */ }
+    conn.close();
   }
 }
 

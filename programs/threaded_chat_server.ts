@@ -196,10 +196,7 @@ async function handle(
   } catch {
     // Reset by the client: its conversation is over, the others go on.
   } finally {
-    // The idle timer may have closed it already.
-    try {
-      conn.close();
-    } catch { /* closed already */ }
+    conn.close();
   }
 }
 

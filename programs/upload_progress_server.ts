@@ -143,13 +143,6 @@ function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
   };
 }
 
-/** Closes `conn` unless it is closed already (e.g. by closeWhenIdle). */
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch { /* already closed */ }
-}
-
 /** Listens on host:port, or fails with a one-line reason. */
 function listenOn(hostname: string, port: number): Deno.TcpListener {
   try {
@@ -302,7 +295,7 @@ async function serveUpload(conn: Deno.TcpConn, folder: string, idleSeconds: numb
     }
   } finally {
     if (temporary && unfinished.delete(temporary)) await Deno.remove(temporary).catch(() => {});
-    closeQuietly(conn);
+    conn.close();
   }
 }
 

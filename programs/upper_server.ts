@@ -207,10 +207,7 @@ async function takeCall(conn: Deno.TcpConn, idleSeconds: number): Promise<boolea
   } catch {
     // Reset by the caller, or closed for idleness.
   } finally {
-    // The idle timer may have closed it already.
-    try {
-      conn.close();
-    } catch { /* closed already */ }
+    conn.close();
   }
   return answered;
 }

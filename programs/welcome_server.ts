@@ -203,10 +203,7 @@ async function main(args: string[]): Promise<void> {
     } catch {
       // Reset by the caller, or closed for idleness: this conversation is over, not the server.
     }
-    // The idle timer may have closed it already.
-    try {
-      conn.close();
-    } catch { /* closed already */ }
+    conn.close();
     // `if not c.recv(1024): break` — an empty read means the caller hung up: we are done.
     if (heard === null) break;
   }

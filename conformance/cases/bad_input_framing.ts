@@ -657,8 +657,8 @@ selectMultiport.cases.push(
     // Not hung up on: only the idle timer lets it go (a line on stderr).
     mutations: [{
       program: MULTIPORT,
-      from: "    try {\n      conn.close();\n    } catch { /* closed by the idle timer */ }\n",
-      to: "",
+      from: "await writeAll(conn, encoder.encode(GREETING)).catch(() => {});\n    conn.close();\n",
+      to: "await writeAll(conn, encoder.encode(GREETING)).catch(() => {});\n",
       shows: "never closed the connection",
     }],
   },

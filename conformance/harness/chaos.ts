@@ -168,16 +168,21 @@ export function randomDelays(seed: number, conn: number): Shaper {
 /** `cut` mode for connection `conn`: only the first connection is cut. */
 export function randomCut(seed: number, conn: number): Shaper | undefined {
   if (conn !== 0) return undefined;
+  const { dir, after } = cutPlace(seed);
+  return cutAfter(dir, after);
+}
+
+/** Where `cut` mode cuts for `seed`: a direction and a byte count from 0 to 511. */
+function cutPlace(seed: number): { dir: Direction; after: number } {
   const random = seededRandom(seed);
   const dir: Direction = random() < 0.5 ? "c2s" : "s2c";
-  return cutAfter(dir, between(random, 0, 511));
+  return { dir, after: between(random, 0, 511) };
 }
 
 /** Where and after how many bytes `cut` mode cuts, for reports. */
 export function describeCut(seed: number): string {
-  const random = seededRandom(seed);
-  const dir = random() < 0.5 ? "c2s" : "s2c";
-  return `first connection cut after ${between(random, 0, 511)} bytes ${dir}`;
+  const { dir, after } = cutPlace(seed);
+  return `first connection cut after ${after} bytes ${dir}`;
 }
 
 /** The shaper `chaos` puts on connection `conn`; `undefined` leaves it as it is. */
