@@ -17,7 +17,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { forEachAtMost, parseJobs } from "./jobs.ts";
+import { forEachInLanes, type Lane, parseJobs } from "./jobs.ts";
 import type { ConformanceCase, Lesson } from "./harness/case.ts";
 import { killChildrenOnInterrupt, RUN_TAG_VARIABLE } from "./harness/children.ts";
 import { checkCli, type CliCheckOptions } from "./harness/cli_check.ts";
@@ -51,6 +51,13 @@ export interface Check {
   name: string;
   /** Mutants run after every plain check, so under --update their goldens exist already. */
   mutant?: boolean;
+  /**
+   * How long it is likely to take, in no particular unit: the runner starts the costliest
+   * first, so that a long check does not begin last and leave the other slots idle.
+   */
+  cost?: number;
+  /** It puts 1,000 clients on a server at once (see `isCrowd`). */
+  crowd?: boolean;
   run: () => Promise<CaseResult>;
 }
 
@@ -58,6 +65,15 @@ export interface Check {
 function isCrowd(testCase: ConformanceCase): boolean {
   return /crowd|1000-connections/.test(testCase.id) ||
     testCase.clients.flat().some((role) => (role.copies ?? 1) > 1);
+}
+
+/**
+ * A case's likely cost: one per group of clients run one after another, and more for a crowd
+ * of 1,000 (its mutants, which wait out 10 s bounds, most of all).
+ */
+function caseCost(testCase: ConformanceCase, mutant: boolean): number {
+  if (isCrowd(testCase)) return mutant ? 100 : 20;
+  return mutant ? 1 : testCase.clients.length;
 }
 
 /** Text on one line, for a check's name. */
@@ -75,6 +91,8 @@ export function buildChecks(lessons: Lesson[], options: RunOptions, pagesDir?: s
       const drawn = pagesDir !== undefined && testCase === mainCase(lesson);
       checks.push({
         name: `${testCase.id}: ${testCase.title}`,
+        cost: caseCost(testCase, false),
+        crowd: isCrowd(testCase),
         run: async () => {
           const result = await runCase(testCase, options);
           // Only traffic that passed the case is the lesson's to draw.
@@ -96,6 +114,8 @@ export function buildChecks(lessons: Lesson[], options: RunOptions, pagesDir?: s
       for (const mutation of testCase.mutations ?? []) {
         checks.push({
           mutant: true,
+          cost: caseCost(testCase, true),
+          crowd: isCrowd(testCase),
           name: `${testCase.id}: catches ${mutation.program} ${oneLine(mutation.from)} → ${
             oneLine(mutation.to)
           }`,
@@ -162,14 +182,35 @@ function serverSetup(lesson: Lesson, script: string): Partial<CliCheckOptions> {
   };
 }
 
-/** Runs `checks` with at most `jobs` at once, reporting each as it finishes. */
+/** The checks, costliest first (in their own order otherwise). */
+const costliestFirst = (checks: Check[]) =>
+  checks.toSorted((a, b) => (b.cost ?? 0) - (a.cost ?? 0));
+
+/**
+ * The checks in lanes, costliest first in each: crowds `jobs` at a time (each holds 2,000 of
+ * the runner's descriptors), other checks `jobs` at a time, and mutants, which mostly wait out
+ * a bound, three times as many.
+ */
+function lanes(checks: Check[], jobs: number): Lane<Check>[] {
+  const of = (keep: (check: Check) => boolean) => costliestFirst(checks.filter(keep));
+  return [
+    { items: of((check) => check.crowd === true), atMost: jobs },
+    { items: of((check) => !check.crowd && !check.mutant), atMost: jobs },
+    { items: of((check) => !check.crowd && check.mutant === true), atMost: jobs * 3 },
+  ];
+}
+
+/**
+ * Runs the checks of every lane, at most `total` at once and each lane within its bound,
+ * reporting each as it finishes.
+ */
 async function runAll(
-  checks: Check[],
-  jobs: number,
+  lanes: Lane<Check>[],
+  total: number,
   report: (check: Check, result: CaseResult) => void,
 ): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
-  await forEachAtMost(checks, jobs, async (check) => {
+  await forEachInLanes(lanes, total, async (check) => {
     const result = await check.run().catch((error): CaseResult => ({
       status: "failed",
       failures: [`harness error: ${(error as Error).stack ?? error}`],
@@ -262,11 +303,13 @@ async function main(args: string[]): Promise<number> {
     for (const note of result.notes) console.log(indent(note));
     for (const failure of result.failures) console.log(indent(failure));
   };
-  const results = [
-    ...await runAll(checks.filter((check) => !check.mutant), jobs, report),
-    // Mutants spend most of their time waiting out a bound, so three times as many run at once.
-    ...await runAll(checks.filter((check) => check.mutant), jobs * 3, report),
-  ];
+  const results = flags.update
+    // Under --update a mutant needs its case's goldens, so every plain check goes first.
+    ? [
+      ...await runAll(lanes(checks.filter((check) => !check.mutant), jobs), jobs * 3, report),
+      ...await runAll(lanes(checks.filter((check) => check.mutant), jobs), jobs * 3, report),
+    ]
+    : await runAll(lanes(checks, jobs), jobs * 3, report);
 
   const count = (status: CaseResult["status"]) => results.filter((r) => r.status === status).length;
   const skipped = count("skipped");

@@ -1158,12 +1158,14 @@ ftpDownload.cases.push(
     { files: [DL_HI] },
   ),
   ...signalCases("ftp_download", DL_SERVER, "a download", (signal) => ({
-    files: [{ at: "server", path: "big.bin", content: { generated: 4 << 20 } }],
+    // More than the socket buffers between the server and a downloader that reads nothing
+    // can hold (4 MiB could all be sent, and the MD5 printed, before the signal arrived).
+    files: [{ at: "server", path: "big.bin", content: { generated: 32 << 20 } }],
     clients: [{
       role: "downloader",
       raw: [
         { send: "get big.bin" },
-        { recv: String(4 << 20) },
+        { recv: String(32 << 20) },
         { send: "ready to recv file" },
         { signalServer: signal },
         { awaitClose: true },

@@ -70,13 +70,23 @@ ftpUpload.cases.push(splitCase(ftpUpload, {
   clients: [{
     peer: { program: "ftp_upload_client.ts" },
     exitCode: 1,
-    stderr: /the server's MD5 differs: upload not verified/,
+    // The server answers and closes with the rest of the upload unread, which resets the
+    // connection: the answer reaches the client first, or is lost with the reset (timing).
+    golden: false,
+    transcriptMatches: new RegExp(
+      "^欢迎登陆FTP系统\nfile MD5\\(before send\\): 8538a2876ec718b52850d4abfa89b651\n" +
+        "(file MD5\\(after send\\):5b1a3604dcd89a65433f2ee616628490\n)?$",
+    ),
+    stderr: new RegExp(
+      "the server's MD5 differs: upload not verified|" +
+        "the server closed the connection before answering with its MD5",
+    ),
   }],
   mutations: [{
     program: "ftp_upload_server.ts",
-    from: "file MD5(after send):",
-    to: "file MD5 (after send):",
-    shows: "file MD5 (after send):",
+    from: "MD5 mismatch: client",
+    to: "MD5 mismatch: the client",
+    shows: "MD5 mismatch: the client",
   }],
 }));
 

@@ -53,6 +53,9 @@ async function smallBytes(content: FileContent, fixturesDir: string): Promise<Ui
   throw new Error("generated content has no small form");
 }
 
+/** Digests of generated contents met so far in this process, by content. */
+const generatedDigests = new Map<string, FileDigest>();
+
 /** Writes `content` to `path` (creating its folder) and returns its size and MD5. */
 export async function writeContent(
   content: FileContent,
@@ -66,15 +69,20 @@ export async function writeContent(
     await Deno.writeFile(path, data);
     return { size: data.length, md5: createHash("md5").update(data).digest("hex") };
   }
-  const hash = createHash("md5");
+  // The digest of a generated content is the same every time: hash it only the first time.
+  const known = generatedDigests.get(JSON.stringify(content));
+  const hash = known ? undefined : createHash("md5");
   let size = 0;
   using file = await Deno.open(path, { write: true, create: true, truncate: true });
   for (const block of blocks) {
-    hash.update(block);
+    hash?.update(block);
     size += block.length;
     for (let w = 0; w < block.length;) w += await file.write(block.subarray(w));
   }
-  return { size, md5: hash.digest("hex") };
+  if (known) return known;
+  const digest = { size, md5: hash!.digest("hex") };
+  generatedDigests.set(JSON.stringify(content), digest);
+  return digest;
 }
 
 /** The blocks of a generated content, or undefined for the small kinds. */
@@ -95,11 +103,16 @@ export async function contentDigest(
     const data = await smallBytes(content, fixturesDir);
     return { size: data.length, md5: createHash("md5").update(data).digest("hex") };
   }
+  const key = JSON.stringify(content);
+  const known = generatedDigests.get(key);
+  if (known) return known;
   const hash = createHash("md5");
   let size = 0;
   for (const block of blocks) {
     hash.update(block);
     size += block.length;
   }
-  return { size, md5: hash.digest("hex") };
+  const digest = { size, md5: hash.digest("hex") };
+  generatedDigests.set(key, digest);
+  return digest;
 }

@@ -10,25 +10,35 @@
 export interface Mask {
   /** What to replace; must have the `g` flag. */
   pattern: RegExp;
-  /** The placeholder, e.g. `<TIME>`. */
-  placeholder: string;
+  /** The placeholder, e.g. `<TIME>`, or what to put for each match (its text, if unmasked). */
+  placeholder: string | ((match: string) => string);
 }
 
-/** Masks each given port number, as a whole number, with `<PORT>`. */
+/**
+ * Masks each given port number, as a whole number, with `<PORT>`: one pass over the text,
+ * however many ports (a crowd case knows thousands).
+ */
 export function portMasks(ports: Iterable<number>): Mask[] {
-  return [...ports].sort((a, b) => b - a).map((port) => ({
-    pattern: new RegExp(`(?<![0-9])${port}(?![0-9])`, "g"),
-    placeholder: "<PORT>",
-  }));
+  const known = new Set([...ports].map(String));
+  return [{
+    pattern: /(?<![0-9])[0-9]{1,5}(?![0-9])/g,
+    placeholder: (number) => known.has(number) ? "<PORT>" : number,
+  }];
 }
 
 /** Local date and time as `YYYY/MM/DD HH:MM:SS` (Python's `%Y/%m/%d %H:%M:%S`) → `<TIME>`. */
 export const TIMESTAMP_MASK: Mask = {
-  pattern: /\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}/g,
+  pattern: /(?<![0-9])\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}(?![0-9])/g,
   placeholder: "<TIME>",
 };
 
 /** Applies `masks` in order. */
 export function applyMasks(text: string, masks: readonly Mask[]): string {
-  return masks.reduce((masked, mask) => masked.replace(mask.pattern, mask.placeholder), text);
+  return masks.reduce(
+    (masked, mask) =>
+      typeof mask.placeholder === "string"
+        ? masked.replace(mask.pattern, mask.placeholder)
+        : masked.replace(mask.pattern, mask.placeholder),
+    text,
+  );
 }

@@ -70,9 +70,10 @@ export interface TcpProxy {
   /** Every port number involved (listen, client, upstream), for masking transcripts. */
   ports(): Set<number>;
   /**
-   * Resolves once every connection accepted so far has closed, or with `clientSideOnly` once
-   * every client has finished sending (for servers that never close a connection themselves);
-   * rejects after `timeoutMs`.
+   * Resolves once every connection made so far has closed, or with `clientSideOnly` once every
+   * client has finished sending (for servers that never close a connection themselves);
+   * rejects after `timeoutMs`. "Made" includes connections the kernel has completed but the
+   * proxy has not yet accepted: a client may connect, send and leave before that.
    */
   settled(timeoutMs: number, clientSideOnly?: boolean): Promise<void>;
   /** Stops accepting and tears down every connection. */
@@ -112,6 +113,8 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
   const connections: ProxiedConnection[] = [];
   const sockets = new Set<Deno.Conn>();
   let closing = false;
+  // A connection of the proxy's own, made to learn when the accept queue ahead of it is empty.
+  let marker: { port: Promise<number>; accepted: PromiseWithResolvers<void> } | undefined;
 
   const close = (conn: Deno.Conn) => {
     try {
@@ -177,14 +180,40 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
     }
   };
 
+  // The accept queue is first in, first out: once a connection made now is accepted, so is
+  // every connection the clients completed before it.
+  const acceptQueued = async () => {
+    const accepted = Promise.withResolvers<void>();
+    const connecting = Deno.connect({ hostname: listener.addr.hostname, port: listener.addr.port });
+    marker = { port: connecting.then((conn) => (conn.localAddr as Deno.NetAddr).port), accepted };
+    let conn: Deno.Conn | undefined;
+    try {
+      conn = await connecting;
+      sockets.add(conn);
+      await accepted.promise;
+    } finally {
+      marker = undefined;
+      if (conn) {
+        sockets.delete(conn);
+        close(conn);
+      }
+    }
+  };
+
   (async () => {
     try {
       for await (const client of listener) {
         if (closing) break;
+        const clientPort = (client.remoteAddr as Deno.NetAddr).port;
+        if (marker && clientPort === await marker.port.catch(() => 0)) {
+          close(client);
+          marker.accepted.resolve();
+          continue;
+        }
         sockets.add(client);
         const connection: ProxiedConnection = {
           index: connections.length,
-          clientPort: (client.remoteAddr as Deno.NetAddr).port,
+          clientPort,
           upstreamPort: 0,
           clientDone: Promise.resolve(),
           closed: Promise.resolve(),
@@ -218,6 +247,7 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
         );
       });
       try {
+        await Promise.race([acceptQueued(), late]);
         const ends = connections.map((c) => clientSideOnly ? c.clientDone : c.closed);
         await Promise.race([Promise.all(ends), late]);
       } finally {
@@ -226,6 +256,7 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
     },
     close() {
       closing = true;
+      marker?.accepted.resolve();
       try {
         listener.close();
       } catch { /* already closed */ }

@@ -3,7 +3,7 @@ import { countBytes } from "./chunk_log.ts";
 import { cutAfter } from "./shapers.ts";
 import { type Shaper, startTcpProxy } from "./tcp_proxy.ts";
 import { readUpTo as readBytes } from "./raw_peer.ts";
-import { echoServer } from "./_test_util.ts";
+import { echoServer, evalCommand } from "./_test_util.ts";
 
 const encoder = new TextEncoder();
 
@@ -161,5 +161,26 @@ Deno.test("a refused upstream closes the client, and closing the proxy after tha
   } finally {
     proxy.close();
     proxy.close();
+  }
+});
+
+Deno.test("settled waits for connections the kernel completed before the proxy accepted them", async () => {
+  const server = echoServer();
+  const proxy = startTcpProxy({ upstream: { hostname: "127.0.0.1", port: server.port } });
+  try {
+    // A client in another process connects, sends and leaves (as a sender that expects no
+    // reply does) while this event loop is blocked, so the proxy has not accepted it yet when
+    // settled is asked.
+    const { cmd, args } = evalCommand(
+      `const c = await Deno.connect({ hostname: "127.0.0.1", port: ${proxy.addr.port} });
+       await c.write(new TextEncoder().encode("x")); c.close();`,
+    );
+    assert.ok(new Deno.Command(cmd, { args }).outputSync().success);
+    await proxy.settled(5000);
+    assert.equal(proxy.connections.length, 1);
+    assert.equal(countBytes(proxy.log).c2s, 1);
+  } finally {
+    proxy.close();
+    server.close();
   }
 });
