@@ -20,6 +20,9 @@
  * `--write-docs`, writes it and the command into docs/LOAD.md between the load-bench markers,
  * and draws round trips/s against connections into docs/load.svg.
  *
+ * `--only` may also name the two fairness probes, `fairness_probe.ts` and
+ * `fairness_probe.ts --allocate` (see fairness_probe.ts), which the default run leaves out.
+ *
  * Linux only (RSS from /proc). Speed is never asserted here: see docs/LOAD.md.
  *
  * @module
@@ -85,6 +88,26 @@ const TARGETS: Target[] = [
     greeting: "",
   },
 ];
+
+/**
+ * Probes run only when `--only` names them: the chat answer with nothing allocated per
+ * message, and with one small allocation per message (docs/LOAD.md, "What bounds them").
+ */
+const PROBES: Target[] = ["fairness_probe.ts", "fairness_probe.ts --allocate"].map((name) => ({
+  name,
+  reference: true,
+  command: [
+    deno,
+    "run",
+    "-A",
+    "--no-config",
+    `${root}bench/${name.split(" ")[0]}`,
+    ...name.split(" ").slice(1),
+    "0",
+  ],
+  reply: "chat",
+  greeting: "欢迎致电babyshen",
+}));
 
 /** What load_gen.mjs prints. */
 interface LoadResult {
@@ -312,7 +335,7 @@ async function main() {
     throw new Error(`--connections takes counts like 100,1000, not ${flags.connections}`);
   }
   const only = flags.only?.split(",");
-  const targets = TARGETS.filter((t) => !only || only.includes(t.name));
+  const targets = only ? [...TARGETS, ...PROBES].filter((t) => only.includes(t.name)) : TARGETS;
   if (targets.length === 0) throw new Error(`--only matches none of the servers`);
   // Each side holds one descriptor per connection, plus the runtime's own.
   const limit = await hardFileLimit();
