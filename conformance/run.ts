@@ -31,7 +31,8 @@ const USAGE = `Usage: deno task conformance [options]
 Options:
   --filter TEXT   run only the checks whose name contains TEXT (may be repeated)
   --update        rewrite goldens that differ or are missing, instead of failing
-  --jobs N        checks at a time (default 4)
+  --jobs N        cases at a time (default 4); as many crowds of 1,000 clients besides,
+                  three times as many mutants, and four times as many checks in all
   --verbose       print every process started
   --cases MODULE  take lessons from MODULE (exporting \`lessons\`) instead of this project's
   --programs DIR  folder of the scripts the cases name (default: programs/)
@@ -223,7 +224,16 @@ async function runAll(
   return results;
 }
 
-const indent = (text: string) => text.replace(/^/gm, "     ");
+/**
+ * A report indented under its check, with control characters other than newline and tab shown
+ * as `\xNN`: a transcript of binary bytes must not drive the terminal (or make a log "binary").
+ */
+export const indent = (text: string) =>
+  text.replace(/^/gm, "     ").replace(
+    // deno-lint-ignore no-control-regex
+    /[\x00-\x08\x0b-\x1f\x7f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
 
 async function main(args: string[]): Promise<number> {
   let flags;
@@ -303,13 +313,16 @@ async function main(args: string[]): Promise<number> {
     for (const note of result.notes) console.log(indent(note));
     for (const failure of result.failures) console.log(indent(failure));
   };
+  // The lanes' bounds add up to five times `jobs`; four times `jobs` in all keeps both cores
+  // busy while crowds and mutants wait on sockets and bounds.
+  const total = jobs * 4;
   const results = flags.update
     // Under --update a mutant needs its case's goldens, so every plain check goes first.
     ? [
-      ...await runAll(lanes(checks.filter((check) => !check.mutant), jobs), jobs * 3, report),
-      ...await runAll(lanes(checks.filter((check) => check.mutant), jobs), jobs * 3, report),
+      ...await runAll(lanes(checks.filter((check) => !check.mutant), jobs), total, report),
+      ...await runAll(lanes(checks.filter((check) => check.mutant), jobs), total, report),
     ]
-    : await runAll(lanes(checks, jobs), jobs * 3, report);
+    : await runAll(lanes(checks, jobs), total, report);
 
   const count = (status: CaseResult["status"]) => results.filter((r) => r.status === status).length;
   const skipped = count("skipped");

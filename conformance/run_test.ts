@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { RUN_TAG_VARIABLE } from "./harness/children.ts";
 import { TextCapture } from "./harness/text_capture.ts";
 import { withChatFixtures } from "./harness/_test_util.ts";
+import { indent } from "./run.ts";
 
 const runner = new URL("run.ts", import.meta.url).pathname;
 
@@ -101,4 +102,8 @@ Deno.test("with --update, mutants are still caught and never write a golden", as
     assert.equal(result.status, "passed", result.failures.join("\n"));
     assert.equal(await Deno.readTextFile(`${fixturesDir}/transcripts/chat.client.txt`), before);
   });
+});
+
+Deno.test("a report is indented and shows control characters as escapes", () => {
+  assert.equal(indent("a\x00b\tc\nd\x1b[31m\x7f"), "     a\\x00b\tc\n     d\\x1b[31m\\x7f");
 });
