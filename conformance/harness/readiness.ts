@@ -18,12 +18,15 @@ export interface ListenAddress {
   port: number;
 }
 
-const READINESS_LINE = /^listening on (tcp|udp):\/\/(\[[^\]]+\]|[^\s:]+):(\d+)$/;
+const READINESS_LINE = /^listening on (tcp|udp):\/\/(\[[^\]\s]+\]|[^\s:\[\]]+):(\d{1,5})$/;
 
-/** Parses one readiness line; `undefined` if the line is something else. */
+/**
+ * Parses one readiness line; `undefined` if the line is something else, or names a port above
+ * 65535 (no listener can have one).
+ */
 export function parseReadinessLine(line: string): ListenAddress | undefined {
   const match = READINESS_LINE.exec(line.trim());
-  if (!match) return undefined;
+  if (!match || Number(match[3]) > 65535) return undefined;
   const hostname = match[2].replace(/^\[(.*)\]$/, "$1");
   return { transport: match[1] as "tcp" | "udp", hostname, port: Number(match[3]) };
 }

@@ -60,3 +60,14 @@ Deno.test("a server that exits first fails at once, with its stderr", async () =
   await assert.rejects(awaitReadiness(server, 1, 10_000), /output ended[\s\S]*port taken/);
   await scope.killAll();
 });
+
+Deno.test("a port above 65535 or an empty host is not a readiness line", () => {
+  assert.equal(parseReadinessLine("listening on tcp://127.0.0.1:65536"), undefined);
+  assert.equal(parseReadinessLine("listening on tcp://127.0.0.1:123456"), undefined);
+  assert.equal(parseReadinessLine("listening on tcp://[]:80"), undefined);
+  assert.deepEqual(parseReadinessLine("listening on udp://[::1]:65535"), {
+    transport: "udp",
+    hostname: "::1",
+    port: 65535,
+  });
+});
