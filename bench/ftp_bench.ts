@@ -25,6 +25,7 @@
 
 import { parseArgs } from "node:util";
 import { writeBetweenMarkers } from "./doc_section.ts";
+import { peakRss } from "./peak_rss.ts";
 import {
   type Child,
   ChildScope,
@@ -38,16 +39,6 @@ const root = new URL("../", import.meta.url).pathname;
 const DOC = `${root}docs/PERFORMANCE.md`;
 const MARKERS = ["<!-- ftp-bench:start -->", "<!-- ftp-bench:end -->"] as const;
 const MiB = 1 << 20;
-
-/** Peak RSS of a live process in KiB, from /proc/PID/status; 0 once it is gone. */
-async function peakRss(pid: number): Promise<number> {
-  try {
-    const status = await Deno.readTextFile(`/proc/${pid}/status`);
-    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-}
 
 /**
  * Waits for `child` to exit, sampling its peak RSS every 10 ms (VmHWM only grows, so the last

@@ -30,6 +30,7 @@
 
 import { parseArgs } from "node:util";
 import { formatFiles, writeBetweenMarkers } from "./doc_section.ts";
+import { peakRss } from "./peak_rss.ts";
 import { ChildScope, killChildrenOnInterrupt } from "../conformance/harness/children.ts";
 import { awaitReadiness } from "../conformance/harness/readiness.ts";
 
@@ -127,16 +128,6 @@ interface Row {
   connections: number;
   result: LoadResult;
   serverKib: number;
-}
-
-/** Peak RSS of a live process in KiB, from /proc/PID/status; 0 once it is gone. */
-async function peakRss(pid: number): Promise<number> {
-  try {
-    const status = await Deno.readTextFile(`/proc/${pid}/status`);
-    return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
 }
 
 /** The hard open-file limit, which every child raises its soft limit to. */

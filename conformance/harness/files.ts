@@ -69,20 +69,12 @@ export async function writeContent(
     await Deno.writeFile(path, data);
     return { size: data.length, md5: createHash("md5").update(data).digest("hex") };
   }
-  // The digest of a generated content is the same every time: hash it only the first time.
-  const known = generatedDigests.get(JSON.stringify(content));
-  const hash = known ? undefined : createHash("md5");
-  let size = 0;
   using file = await Deno.open(path, { write: true, create: true, truncate: true });
   for (const block of blocks) {
-    hash?.update(block);
-    size += block.length;
     for (let w = 0; w < block.length;) w += await file.write(block.subarray(w));
   }
-  if (known) return known;
-  const digest = { size, md5: hash!.digest("hex") };
-  generatedDigests.set(JSON.stringify(content), digest);
-  return digest;
+  // Hashed apart from the write, so that one place remembers each generated digest.
+  return await contentDigest(content, fixturesDir);
 }
 
 /** The blocks of a generated content, or undefined for the small kinds. */
@@ -103,6 +95,7 @@ export async function contentDigest(
     const data = await smallBytes(content, fixturesDir);
     return { size: data.length, md5: createHash("md5").update(data).digest("hex") };
   }
+  // The digest of a generated content is the same every time: hash it only the first time.
   const key = JSON.stringify(content);
   const known = generatedDigests.get(key);
   if (known) return known;
