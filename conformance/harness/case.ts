@@ -178,7 +178,10 @@ export interface ConformanceCase {
    * to show that the runtime's permissions still stop the server.
    */
   patches?: Mutation[];
-  /** Bound for the whole case (default 30 s). */
+  /**
+   * Bound for the whole case (default 30 s, and 300 ms more for each group of clients after
+   * the first: a case of 90 clients one after another needs its time on a busy machine).
+   */
   timeoutMs?: number;
   /**
    * For the robustness catalogue (`docs/RELIABILITY.md`, one table per server): the bad input

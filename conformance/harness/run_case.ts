@@ -139,7 +139,9 @@ export async function runCase(
   // the main one.
   const proxies: (TcpProxy | UdpRelay)[] = [];
   // Chaos slows a case down (one byte at a time, paced), so its bound grows with it.
-  const caseMs = (testCase.timeoutMs ?? 30_000) * (options.chaos ? 2 : 1);
+  // Clients one after another add up: each group after the first adds 300 ms to the default.
+  const defaultMs = 30_000 + 300 * Math.max(0, testCase.clients.length - 1);
+  const caseMs = (testCase.timeoutMs ?? defaultMs) * (options.chaos ? 2 : 1);
   let timedOut = false;
   const caseTimer = setTimeout(() => {
     // Ending every process and socket makes every pending wait fail at once.
