@@ -92,6 +92,7 @@ const SHARED_HELPERS = [
   "FramedConn",
   "receiveToFile",
   "sendFromFile",
+  "handledLater",
   "hashPrefix",
   "byteCount",
   "borrowBuffer",

@@ -21,6 +21,10 @@
  * MB/s, ETA) is drawn on stderr; when stderr is not a terminal nothing is drawn, so output
  * stays exact for scripts and tests. See `ftp_server.ts` for the protocol.
  *
+ * Should the local disk fail in the middle of a download (it is full), the rest is still read,
+ * and dropped, so that the session stays in step: one line `error: cannot write
+ * PATH.ftp-part: REASON`, the part already written kept for resuming, and the prompt comes back.
+ *
  * Interactive names: `get 测试 文件.png` and `put 测试 文件.png` take the rest of the line as
  * one name; to give both a local and a remote name, quote them: `put "a b.png" "c d.png"`.
  *
@@ -185,11 +189,16 @@ function borrowBuffer(): Uint8Array {
   return spareBuffers.pop() ?? new Uint8Array(CHUNK_SIZE);
 }
 
+/** A write to the local disk failed during a reception; the bytes still due were read and dropped. */
+class StoreFailed extends Error {}
+
 /**
  * Receives exactly `count` bytes into `file`, hashing them in order. Each 1 MiB buffer is
  * filled (several reads, none asking for more than is still due) before it is hashed and
  * handed to the disk; two buffers alternate, so the next one fills from the network while the
- * last one is written. Returns how many bytes came (less if the peer closed early).
+ * last one is written. Returns how many bytes came (less if the peer closed early). Should a
+ * write fail (a full disk), the rest is still read, and dropped, so that the peer's next
+ * message is read as one; then StoreFailed is thrown with the write's reason.
  */
 async function receiveToFile(
   from: FramedConn,
@@ -200,6 +209,11 @@ async function receiveToFile(
 ): Promise<number> {
   const buffers = [borrowBuffer(), borrowBuffer()];
   let writing = Promise.resolve();
+  // Set by a failed write (from a callback, hence the type spelled out).
+  let writeError = null as Error | null;
+  const noteWriteError = (error: Error) => {
+    writeError ??= error;
+  };
   let received = 0;
   try {
     for (let turn = 0; received < count; turn ^= 1) {
@@ -215,17 +229,29 @@ async function receiveToFile(
       hash.update(piece);
       // The other buffer's write must be done before that buffer is filled again.
       await writing;
-      writing = writeAll(file, piece);
+      if (writeError === null) writing = writeAll(file, piece);
+      // Noted at once: Deno ends the process on a rejection that nothing awaits yet.
+      writing = writing.catch(noteWriteError);
       received += filled;
       progress(received);
       if (filled < due) break;
     }
     await writing;
   } finally {
-    await writing.catch(() => {});
+    await writing;
     spareBuffers.push(...buffers);
   }
+  if (writeError !== null && received === count) throw new StoreFailed(writeError.message);
   return received;
+}
+
+/**
+ * Returns `promise`, marked as handled: it is awaited later, and Deno ends the process on a
+ * rejection that nothing awaits yet. Awaiting it still throws.
+ */
+function handledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
 }
 
 /**
@@ -249,14 +275,14 @@ async function sendFromFile(
     if (due === 0) return null;
     scheduled += due;
     const buffer = buffers[turn++ % buffers.length];
-    return (async () => {
+    return handledLater((async () => {
       for (let filled = 0; filled < due;) {
         const n = await file.read(buffer.subarray(filled, due));
         if (n === null) throw new Error("the file shrank while it was being sent");
         filled += n;
       }
       return buffer.subarray(0, due);
-    })();
+    })());
   };
   let reading = readNext();
   let sending = Promise.resolve();
@@ -267,7 +293,7 @@ async function sendFromFile(
       reading = readNext();
       hash?.update(piece);
       await sending;
-      sending = writeAll(to, piece);
+      sending = handledLater(writeAll(to, piece));
       sent += piece.length;
       progress(sent);
     }
@@ -389,13 +415,15 @@ async function get(session: FramedConn, remote: string, out: string): Promise<st
   const hash = createHash("md5");
   await hashPrefix(file, offset, hash);
   const count = size - offset;
-  const received = await receiveToFile(
-    session,
-    file,
-    count,
-    hash,
-    progressBar(remote, count, offset),
-  );
+  let received: number;
+  try {
+    received = await receiveToFile(session, file, count, hash, progressBar(remote, count, offset));
+  } catch (error) {
+    if (!(error instanceof StoreFailed)) throw error;
+    // Every byte was read and dropped; take the server's MD5 line so the session stays in step.
+    await answer(session);
+    throw new CommandFailed(`cannot write ${partial}: ${error.message}`);
+  }
   if (received < count) {
     throw new Error(
       `the connection closed after ${offset + received} of ${size} bytes; ` +

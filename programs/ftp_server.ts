@@ -51,6 +51,13 @@
  *   same way. Note that Deno checks `--allow-read` against the path as named, not where a
  *   link leads: a link inside the root pointing out is stopped only by the server's own
  *   check (the real path must lie inside the root), not by the runtime.
+ * - **Failures mid-transfer**: should the disk fail during an upload (it is full), the rest of
+ *   the upload is still read, and dropped, then `error: cannot store NAME: REASON` is the
+ *   answer; the connection goes on and what was written stays for resuming. A verified upload
+ *   is announced (`file MD5(after send):…`) only once it is under its name, so a client never
+ *   reports as saved a file that could not be put in place. Should a file shrink or fail to
+ *   read while it is being sent, the connection is closed: the client counts bytes, and would
+ *   take an error line for data; it keeps what came and can resume.
  * - **Idle clients**: `--idle-timeout SECONDS` (default 300, 0 = never): a connection whose read or write has
  *   waited that long is closed, with one line on stderr; the other connections go on.
  * - It announces `listening on tcp://HOST:PORT` on stderr, logs one line per transfer on
@@ -327,11 +334,16 @@ function borrowBuffer(): Uint8Array {
   return spareBuffers.pop() ?? new Uint8Array(CHUNK_SIZE);
 }
 
+/** A write to the local disk failed during a reception; the bytes still due were read and dropped. */
+class StoreFailed extends Error {}
+
 /**
  * Receives exactly `count` bytes into `file`, hashing them in order. Each 1 MiB buffer is
  * filled (several reads, none asking for more than is still due) before it is hashed and
  * handed to the disk; two buffers alternate, so the next one fills from the network while the
- * last one is written. Returns how many bytes came (less if the peer closed early).
+ * last one is written. Returns how many bytes came (less if the peer closed early). Should a
+ * write fail (a full disk), the rest is still read, and dropped, so that the peer's next
+ * message is read as one; then StoreFailed is thrown with the write's reason.
  */
 async function receiveToFile(
   from: FramedConn,
@@ -342,6 +354,11 @@ async function receiveToFile(
 ): Promise<number> {
   const buffers = [borrowBuffer(), borrowBuffer()];
   let writing = Promise.resolve();
+  // Set by a failed write (from a callback, hence the type spelled out).
+  let writeError = null as Error | null;
+  const noteWriteError = (error: Error) => {
+    writeError ??= error;
+  };
   let received = 0;
   try {
     for (let turn = 0; received < count; turn ^= 1) {
@@ -357,17 +374,29 @@ async function receiveToFile(
       hash.update(piece);
       // The other buffer's write must be done before that buffer is filled again.
       await writing;
-      writing = writeAll(file, piece);
+      if (writeError === null) writing = writeAll(file, piece);
+      // Noted at once: Deno ends the process on a rejection that nothing awaits yet.
+      writing = writing.catch(noteWriteError);
       received += filled;
       progress(received);
       if (filled < due) break;
     }
     await writing;
   } finally {
-    await writing.catch(() => {});
+    await writing;
     spareBuffers.push(...buffers);
   }
+  if (writeError !== null && received === count) throw new StoreFailed(writeError.message);
   return received;
+}
+
+/**
+ * Returns `promise`, marked as handled: it is awaited later, and Deno ends the process on a
+ * rejection that nothing awaits yet. Awaiting it still throws.
+ */
+function handledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
 }
 
 /**
@@ -391,14 +420,14 @@ async function sendFromFile(
     if (due === 0) return null;
     scheduled += due;
     const buffer = buffers[turn++ % buffers.length];
-    return (async () => {
+    return handledLater((async () => {
       for (let filled = 0; filled < due;) {
         const n = await file.read(buffer.subarray(filled, due));
         if (n === null) throw new Error("the file shrank while it was being sent");
         filled += n;
       }
       return buffer.subarray(0, due);
-    })();
+    })());
   };
   let reading = readNext();
   let sending = Promise.resolve();
@@ -409,7 +438,7 @@ async function sendFromFile(
       reading = readNext();
       hash?.update(piece);
       await sending;
-      sending = writeAll(to, piece);
+      sending = handledLater(writeAll(to, piece));
       sent += piece.length;
       progress(sent);
     }
@@ -492,6 +521,12 @@ function rememberMd5(
   knownMd5s.set(path, { identity, md5 });
 }
 
+/**
+ * A failure after the data began to flow (a file that shrank or could not be read): the
+ * client counts bytes, so an error line would be taken for data. The connection ends instead.
+ */
+class StreamBroken extends Error {}
+
 /** `get NAME`: size, the client's ack with its offset, the data from there, the MD5. */
 async function handleGet(session: FramedConn, root: string, name: string): Promise<string> {
   const path = await resolveExisting(root, name);
@@ -507,19 +542,23 @@ async function handleGet(session: FramedConn, root: string, name: string): Promi
 
   const known = knownMd5s.get(path);
   let md5: string;
-  if (known !== undefined && known.identity === fileIdentity(before)) {
-    // Hashed before and unchanged since: send the bytes, then the MD5 we already know.
-    await file.seek(offset, Deno.SeekMode.Start);
-    await sendFromFile(file, session.conn, size - offset, null, () => {});
-    md5 = known.md5;
-  } else {
-    // The MD5 covers the whole file, also the part the client already has.
-    const hashingBegan = Date.now();
-    const hash = createHash("md5");
-    await hashPrefix(file, offset, hash);
-    await sendFromFile(file, session.conn, size - offset, hash, () => {});
-    md5 = hash.digest("hex");
-    rememberMd5(path, before, await file.stat(), hashingBegan, md5);
+  try {
+    if (known !== undefined && known.identity === fileIdentity(before)) {
+      // Hashed before and unchanged since: send the bytes, then the MD5 we already know.
+      await file.seek(offset, Deno.SeekMode.Start);
+      await sendFromFile(file, session.conn, size - offset, null, () => {});
+      md5 = known.md5;
+    } else {
+      // The MD5 covers the whole file, also the part the client already has.
+      const hashingBegan = Date.now();
+      const hash = createHash("md5");
+      await hashPrefix(file, offset, hash);
+      await sendFromFile(file, session.conn, size - offset, hash, () => {});
+      md5 = hash.digest("hex");
+      rememberMd5(path, before, await file.stat(), hashingBegan, md5);
+    }
+  } catch (error) {
+    throw new StreamBroken((error as Error).message);
   }
   await session.writeLine(md5);
   return `get ${name}: ${byteCount(size - offset)} sent${offset ? ` (resumed at ${offset})` : ""}`;
@@ -551,19 +590,34 @@ async function handlePut(
 
     const hash = createHash("md5");
     await hashPrefix(file, offset, hash);
-    const received = offset + await receiveToFile(session, file, size - offset, hash, () => {});
+    let received: number;
+    try {
+      received = offset + await receiveToFile(session, file, size - offset, hash, () => {});
+    } catch (error) {
+      if (!(error instanceof StoreFailed)) throw error;
+      // Every byte was read and dropped; the client's MD5 line comes next. What was written
+      // stays for resuming.
+      await session.readLine();
+      throw new Error(`cannot store ${name}: ${error.message}`);
+    }
     const claimed = received === size ? await session.readLine() : null;
     if (claimed === null) {
       return `put ${name}: interrupted at ${received} of ${size} bytes; kept for resuming`;
     }
     const md5 = hash.digest("hex");
-    await session.writeLine(REPLY_PREFIX + md5);
     if (claimed !== md5) {
       await Deno.remove(partial);
+      await session.writeLine(REPLY_PREFIX + md5);
       return `put ${name}: MD5 mismatch (client ${claimed}, received ${md5}); not saved`;
     }
-    // Verified: only now does the file appear under its name.
-    await Deno.rename(partial, await resolveForWrite(root, name, true));
+    // Verified: only now does the file appear under its name, and only then is the client
+    // told: a file that could not be put in place is never reported as saved.
+    try {
+      await Deno.rename(partial, await resolveForWrite(root, name, true));
+    } catch (error) {
+      throw new Error(`cannot store ${name}: ${(error as Error).message}`);
+    }
+    await session.writeLine(REPLY_PREFIX + md5);
     return `put ${name}: ${byteCount(size)}${
       offset ? ` (resumed at ${offset})` : ""
     }, md5 ${md5}, saved`;
@@ -634,6 +688,8 @@ async function serveClient(conn: Deno.TcpConn, root: string, idleSeconds: number
         // A refusal is one line to the client; the conversation goes on.
         const message = (error as Error).message;
         console.log(`${client} ${command}: ${message}`);
+        // Mid-stream, a line would be taken for data: the connection ends instead.
+        if (error instanceof StreamBroken) break;
         await session.writeLine(`error: ${message}`);
       }
     }

@@ -19,6 +19,7 @@ const MD5_LINE = 33;
 const QUIT_LINE = utf8("quit\n");
 const PUT_REPLY_LINE = utf8(`file MD5(after send):${F_PNG_MD5}\n`);
 const PROMPT = ">>:";
+const MiB = 1 << 20;
 
 /** Wire bytes of `ftp_client.ts put NAME` for a file of `size`, resuming at `offset`. */
 function putBytes(name: string, size: number, offset = 0): ByteCounts {
@@ -364,10 +365,168 @@ export const ftp: Lesson = {
       ],
       mutations: [{
         program: "ftp_server.ts",
-        from: "await hashPrefix(file, offset, hash);\n    const received",
-        to: "const received",
+        from: "await hashPrefix(file, offset, hash);\n    let received: number;",
+        to: "let received: number;",
         shows: "the server's MD5 differs",
       }],
+    },
+    {
+      id: "ftp-put-disk-fails",
+      title:
+        "a disk that fails mid-upload: the rest is read and dropped, one error line, the session goes on",
+      files: [
+        { at: "client", path: "data.bin", content: { generated: 3 * MiB } },
+        { at: "server", path: "ftp_root/data.bin", content: { text: "older\n" } },
+      ],
+      // The server's disk "fills up" after the first MiB of any upload.
+      patches: [{
+        program: "ftp_server.ts",
+        from: "writing = writeAll(file, piece);",
+        to: "writing = received > 0\n" +
+          '        ? Promise.reject(new Error("No space left on device (os error 28)"))\n' +
+          "        : writeAll(file, piece);",
+      }],
+      server: { peer: { program: "ftp_server.ts" } },
+      clients: [{
+        peer: { program: "ftp_client.ts" },
+        dialogue: [typed("put data.bin"), typed("ls"), typed("quit")],
+        exitCode: 1,
+      }],
+      bytes: {
+        c2s: utf8("put data.bin 3145728\n") + 3 * MiB + MD5_LINE + utf8("ls\n") + QUIT_LINE,
+        s2c: WELCOME_LINE + utf8("0\n") +
+          utf8("error: cannot store data.bin: No space left on device (os error 28)\n") +
+          utf8("11\n") + utf8("6\tdata.bin\n"),
+      },
+      expectFiles: [
+        { at: "server", path: "ftp_root/data.bin", content: { text: "older\n" } },
+        {
+          at: "server",
+          path: "ftp_root/.ftp-partial/data.bin.3145728",
+          content: { generatedPrefix: [3 * MiB, MiB] },
+          partial: true,
+        },
+      ],
+      mutations: [{
+        program: "ftp_server.ts",
+        from:
+          "await session.readLine();\n      throw new Error(`cannot store ${name}: ${error.message}`);",
+        to: "throw new Error(`cannot store ${name}: ${error.message}`);",
+        shows: "unknown command",
+      }],
+      reliability: {
+        fault: "disk fails mid-upload (patched: ENOSPC after 1 MiB)",
+        outcome: 'rest of the upload read and dropped; "error: cannot store …"; older file ' +
+          "untouched, what was written kept for resuming; connection kept",
+      },
+    },
+    {
+      id: "ftp-get-disk-fails",
+      title: "the client's disk fails mid-download: one error line, the session goes on",
+      files: [{ at: "server", path: "ftp_root/data.bin", content: { generated: 3 * MiB } }],
+      // The client's disk "fills up" after the first MiB of any download.
+      patches: [{
+        program: "ftp_client.ts",
+        from: "writing = writeAll(file, piece);",
+        to: "writing = received > 0\n" +
+          '        ? Promise.reject(new Error("No space left on device (os error 28)"))\n' +
+          "        : writeAll(file, piece);",
+      }],
+      server: { peer: { program: "ftp_server.ts" }, golden: false },
+      clients: [{
+        peer: { program: "ftp_client.ts" },
+        dialogue: [typed("get data.bin"), typed("ls"), typed("quit")],
+        exitCode: 1,
+      }],
+      expectFiles: [
+        { at: "client", path: "data.bin", absent: true },
+        {
+          at: "client",
+          path: "data.bin.ftp-part",
+          content: { generatedPrefix: [3 * MiB, MiB] },
+          partial: true,
+        },
+      ],
+      mutations: [{
+        program: "ftp_client.ts",
+        from: "await answer(session);\n    throw new CommandFailed(`cannot write",
+        to: "throw new CommandFailed(`cannot write",
+        shows: "3145728  data.bin",
+      }],
+    },
+    {
+      id: "ftp-get-file-shrinks",
+      title: "a file that shrinks while it is sent: the server closes, the client keeps what came",
+      files: [{ at: "server", path: "ftp_root/data.bin", content: { generated: 3 * MiB } }],
+      // The served file "ends" after its first MiB, as if truncated while it was being sent.
+      patches: [{
+        program: "ftp_server.ts",
+        from: "const n = await file.read(buffer.subarray(filled, due));",
+        to:
+          "const n = scheduled > CHUNK_SIZE ? null : await file.read(buffer.subarray(filled, due));",
+      }],
+      server: { peer: { program: "ftp_server.ts" } },
+      clients: [{
+        ...client("client", "get", "data.bin"),
+        golden: false,
+        exitCode: 1,
+        stderr: /closed after 1048576 of 3145728 bytes; data\.bin\.ftp-part is kept/,
+      }],
+      expectFiles: [
+        { at: "client", path: "data.bin", absent: true },
+        {
+          at: "client",
+          path: "data.bin.ftp-part",
+          content: { generatedPrefix: [3 * MiB, MiB] },
+          partial: true,
+        },
+      ],
+      mutations: [{
+        program: "ftp_server.ts",
+        from: "if (error instanceof StreamBroken) break;",
+        to: "",
+        shows: "client did not exit",
+      }],
+      reliability: {
+        fault: "file shrinks while it is sent (patched: read ends after 1 MiB)",
+        outcome: "connection closed after the bytes that exist, logged in one line; the client " +
+          "keeps them and resumes later; never an error line inside the data",
+      },
+    },
+    {
+      id: "ftp-put-cannot-save",
+      title:
+        "a verified upload that cannot be moved into place is reported as failed, not verified",
+      files: [{ at: "client", path: "f.png", content: F_PNG }],
+      patches: [{
+        program: "ftp_server.ts",
+        from: "await Deno.rename(partial, await resolveForWrite(root, name, true));",
+        to: 'throw new Error("Read-only file system (os error 30)");',
+      }],
+      server: { peer: { program: "ftp_server.ts" } },
+      clients: [{
+        ...client("client", "put", "f.png"),
+        golden: false,
+        exitCode: 1,
+        stderr: /^ftp_client\.ts: cannot store f\.png: Read-only file system \(os error 30\)$/,
+      }],
+      bytes: {
+        c2s: putBytes("f.png", 1795).c2s,
+        s2c: WELCOME_LINE + utf8("0\n") +
+          utf8("error: cannot store f.png: Read-only file system (os error 30)\n"),
+      },
+      expectFiles: [{ at: "server", path: "ftp_root/f.png", absent: true }],
+      mutations: [{
+        program: "ftp_server.ts",
+        from: "throw new Error(`cannot store ${name}: ${(error as Error).message}`);",
+        to: "",
+        shows: "client exited with 0, expected 1",
+      }],
+      reliability: {
+        fault: "verified upload cannot be saved (patched: rename fails)",
+        outcome: 'one-line "error: cannot store …" instead of the MD5 reply: the client never ' +
+          "reports a file as saved that is not",
+      },
     },
     {
       id: "ftp-concurrent",
