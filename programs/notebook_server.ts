@@ -12,7 +12,9 @@
  *
  * It only appends to the notebook file (appending needs no read access), hence the narrow
  * flags above. Each note is what one read returns (at most 1024 bytes, as the seed's
- * `recv(1024)`): a longer one is saved as several lines. Bytes that are not UTF-8 are saved
+ * `recv(1024)`): a longer one is saved as several lines. A note with line breaks in it (`nc`
+ * sends one for every Enter) is saved one stamped line per line, so that every line of the
+ * notebook is a note; the echo is the note as sent. Bytes that are not UTF-8 are saved
  * and echoed as U+FFFD, so the notebook stays UTF-8. `--idle-timeout SECONDS` (default 300,
  * 0 = never) closes a connection whose read or write has waited that long, with one line on
  * stderr. Notes are UTF-8 throughout (6.3 中文问题解决). It prints `Connected by
@@ -164,6 +166,16 @@ function timestamp(date = new Date()): string {
     `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
 }
 
+/**
+ * The lines a note is saved as: one per line of it, so that every line of the notebook is a
+ * stamped note. A line break at the very end (what `nc` sends for Enter) ends the last line.
+ */
+function notebookLines(note: string): string[] {
+  const lines = note.split(/\r\n|\r|\n/);
+  if (lines.length > 1 && lines.at(-1) === "") lines.pop();
+  return lines;
+}
+
 /** One client: echo and save every note until it closes. */
 async function serveClient(
   conn: Deno.TcpConn,
@@ -179,8 +191,10 @@ async function serveClient(
       const note = await readMessage(conn, decoder);
       // 6.2: no new message means the client has gone.
       if (note === null) break;
-      // Appended, never truncated: one line per note.
-      await Deno.writeTextFile(notebook, `${timestamp()} ${note}\n`, { append: true });
+      // Appended, never truncated: one stamped line per line of the note.
+      const stamp = timestamp();
+      const lines = notebookLines(note).map((line) => `${stamp} ${line}\n`);
+      await Deno.writeTextFile(notebook, lines.join(""), { append: true });
       await writeAll(conn, encoder.encode(note));
     }
   } catch (error) {

@@ -1250,6 +1250,29 @@ notebook.cases.push(
     },
   },
   {
+    id: "notebook-line-breaks",
+    title:
+      "a note with line breaks (nc sends one per Enter): one stamped line each; echoed as sent",
+    files: [NOTEBOOK],
+    server: NB_SERVER,
+    clients: [{
+      role: "raw",
+      raw: [{ send: "one\ntwo\r\n" }, { recv: "one\ntwo\r\n" }, ...NB_NEXT],
+    }],
+    expectFiles: [notebookHolds("one", "two")],
+    mutations: [{
+      program: "notebook_server.ts",
+      from: 'if (lines.length > 1 && lines.at(-1) === "") lines.pop();',
+      to: "",
+      shows: "notebook.txt",
+    }],
+    reliability: {
+      fault: "line breaks inside a note",
+      outcome:
+        `saved as one timestamped line per line (every line of the notebook is a note), echoed as sent; ${KEPT}`,
+    },
+  },
+  {
     id: "notebook-oversize",
     title: "a 3000-byte note: saved in recv(1024) pieces, echoed whole; the next note is served",
     files: [NOTEBOOK],
