@@ -7,10 +7,11 @@
  */
 
 import { utf8 } from "./_helpers.ts";
-import type { ClientRole, ConformanceCase, Lesson } from "../harness/case.ts";
+import type { ClientRole, ConformanceCase, FileCheck, Lesson } from "../harness/case.ts";
 import type { ByteCounts } from "../harness/chunk_log.ts";
 import type { Step } from "../harness/expect.ts";
 import type { FileContent } from "../harness/files.ts";
+import type { Mutation } from "../harness/standalone.ts";
 
 const F_PNG: FileContent = { fixture: "files/f.png" }; // 1795 bytes
 const F_PNG_MD5 = "8538a2876ec718b52850d4abfa89b651";
@@ -40,6 +41,14 @@ function getBytes(name: string, size: number, offset = 0): ByteCounts {
 const client = (role: string, ...args: string[]): ClientRole => ({
   role,
   peer: { program: "ftp_client.ts", args },
+});
+
+/** `get data.bin` that fails (exit 1) with stderr matching `stderr`; no golden of its own. */
+const failedGet = (stderr: RegExp): ClientRole => ({
+  ...client("client", "get", "data.bin"),
+  golden: false,
+  exitCode: 1,
+  stderr,
 });
 
 /** Upload `name` from one client, download it with another; check bytes and both copies. */
@@ -77,6 +86,23 @@ function roundTrip(id: string, title: string, name: string, content: FileContent
 }
 
 const typed = (line: string): Step => ({ wait: PROMPT, type: line });
+
+/** Patches `program`'s receiving loop so that its disk "fills up" after the first MiB. */
+const diskFullAfterFirstMiB = (program: string): Mutation => ({
+  program,
+  from: "writing = writeAll(file, piece);",
+  to: "writing = received > 0\n" +
+    '        ? Promise.reject(new Error("No space left on device (os error 28)"))\n' +
+    "        : writeAll(file, piece);",
+});
+
+/** `path` at `at` holds the first MiB of the generated 3 MiB file (a partial kept to resume). */
+const firstMiBKept = (at: string, path: string): FileCheck => ({
+  at,
+  path,
+  content: { generatedPrefix: [3 * MiB, MiB] },
+  partial: true,
+});
 
 /** The FTP tool. */
 export const ftp: Lesson = {
@@ -251,12 +277,7 @@ export const ftp: Lesson = {
         { at: "client", path: "data.bin", content: { text: "older\n" } },
       ],
       server: { peer: { program: "ftp_server.ts" } },
-      clients: [{
-        ...client("client", "get", "data.bin"),
-        golden: false,
-        exitCode: 1,
-        stderr: /closed after 50000 of 100000 bytes; data\.bin\.ftp-part is kept/,
-      }],
+      clients: [failedGet(/closed after 50000 of 100000 bytes; data\.bin\.ftp-part is kept/)],
       cut: { conn: 0, dir: "s2c", after: WELCOME_LINE + utf8("100000\n") + 50_000 },
       connectionBytes: [{
         c2s: utf8("get data.bin\n") + utf8("ready to recv file 0\n"),
@@ -284,7 +305,7 @@ export const ftp: Lesson = {
       files: [{ at: "server", path: "ftp_root/data.bin", content: { generated: 100_000 } }],
       server: { peer: { program: "ftp_server.ts" } },
       clients: [
-        { ...client("client", "get", "data.bin"), golden: false, exitCode: 1, stderr: /is kept/ },
+        failedGet(/is kept/),
         client("client", "get", "data.bin"),
       ],
       cut: { conn: 0, dir: "s2c", after: WELCOME_LINE + utf8("100000\n") + 50_000 },
@@ -379,13 +400,7 @@ export const ftp: Lesson = {
         { at: "server", path: "ftp_root/data.bin", content: { text: "older\n" } },
       ],
       // The server's disk "fills up" after the first MiB of any upload.
-      patches: [{
-        program: "ftp_server.ts",
-        from: "writing = writeAll(file, piece);",
-        to: "writing = received > 0\n" +
-          '        ? Promise.reject(new Error("No space left on device (os error 28)"))\n' +
-          "        : writeAll(file, piece);",
-      }],
+      patches: [diskFullAfterFirstMiB("ftp_server.ts")],
       server: { peer: { program: "ftp_server.ts" } },
       clients: [{
         peer: { program: "ftp_client.ts" },
@@ -400,12 +415,7 @@ export const ftp: Lesson = {
       },
       expectFiles: [
         { at: "server", path: "ftp_root/data.bin", content: { text: "older\n" } },
-        {
-          at: "server",
-          path: "ftp_root/.ftp-partial/data.bin.3145728",
-          content: { generatedPrefix: [3 * MiB, MiB] },
-          partial: true,
-        },
+        firstMiBKept("server", "ftp_root/.ftp-partial/data.bin.3145728"),
       ],
       mutations: [{
         program: "ftp_server.ts",
@@ -425,13 +435,7 @@ export const ftp: Lesson = {
       title: "the client's disk fails mid-download: one error line, the session goes on",
       files: [{ at: "server", path: "ftp_root/data.bin", content: { generated: 3 * MiB } }],
       // The client's disk "fills up" after the first MiB of any download.
-      patches: [{
-        program: "ftp_client.ts",
-        from: "writing = writeAll(file, piece);",
-        to: "writing = received > 0\n" +
-          '        ? Promise.reject(new Error("No space left on device (os error 28)"))\n' +
-          "        : writeAll(file, piece);",
-      }],
+      patches: [diskFullAfterFirstMiB("ftp_client.ts")],
       server: { peer: { program: "ftp_server.ts" }, golden: false },
       clients: [{
         peer: { program: "ftp_client.ts" },
@@ -440,12 +444,7 @@ export const ftp: Lesson = {
       }],
       expectFiles: [
         { at: "client", path: "data.bin", absent: true },
-        {
-          at: "client",
-          path: "data.bin.ftp-part",
-          content: { generatedPrefix: [3 * MiB, MiB] },
-          partial: true,
-        },
+        firstMiBKept("client", "data.bin.ftp-part"),
       ],
       mutations: [{
         program: "ftp_client.ts",
@@ -466,20 +465,10 @@ export const ftp: Lesson = {
           "const n = scheduled > CHUNK_SIZE ? null : await file.read(buffer.subarray(filled, due));",
       }],
       server: { peer: { program: "ftp_server.ts" } },
-      clients: [{
-        ...client("client", "get", "data.bin"),
-        golden: false,
-        exitCode: 1,
-        stderr: /closed after 1048576 of 3145728 bytes; data\.bin\.ftp-part is kept/,
-      }],
+      clients: [failedGet(/closed after 1048576 of 3145728 bytes; data\.bin\.ftp-part is kept/)],
       expectFiles: [
         { at: "client", path: "data.bin", absent: true },
-        {
-          at: "client",
-          path: "data.bin.ftp-part",
-          content: { generatedPrefix: [3 * MiB, MiB] },
-          partial: true,
-        },
+        firstMiBKept("client", "data.bin.ftp-part"),
       ],
       mutations: [{
         program: "ftp_server.ts",
