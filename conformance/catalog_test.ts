@@ -93,6 +93,7 @@ const SHARED_HELPERS = [
   "receiveToFile",
   "sendFromFile",
   "handledLater",
+  "hangUp",
   "hashPrefix",
   "byteCount",
   "borrowBuffer",

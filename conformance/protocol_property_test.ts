@@ -26,6 +26,7 @@ import { type Child, ChildScope } from "./harness/children.ts";
 import { applyMasks } from "./harness/mask.ts";
 import { type RawStep, runRawPeer } from "./harness/raw_peer.ts";
 import { awaitReadiness } from "./harness/readiness.ts";
+import { concatChunks } from "./harness/shapers.ts";
 import { splitByPlan } from "./harness/split_plan.ts";
 import {
   type Mutation,
@@ -85,14 +86,7 @@ function frame(data: string | Uint8Array): Uint8Array {
 }
 
 function concat(...parts: (string | Uint8Array)[]): Uint8Array {
-  const bytes = parts.map((part) => typeof part === "string" ? encoder.encode(part) : part);
-  const all = new Uint8Array(bytes.reduce((sum, b) => sum + b.length, 0));
-  let at = 0;
-  for (const b of bytes) {
-    all.set(b, at);
-    at += b.length;
-  }
-  return all;
+  return concatChunks(parts.map((part) => typeof part === "string" ? encoder.encode(part) : part));
 }
 
 /**

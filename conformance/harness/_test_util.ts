@@ -1,11 +1,12 @@
 /**
- * Helpers shared by the harness's own tests: tiny Deno programs as child processes, and an
- * in-process echo server.
+ * Helpers shared by the harness's own tests: tiny Deno programs as child processes, an
+ * in-process echo server, and a connection to it through a shaping proxy.
  *
  * @module
  */
 
 import type { Command } from "./children.ts";
+import { type Shaper, startTcpProxy, type TcpProxy } from "./tcp_proxy.ts";
 
 /** A command that runs `code` with `deno eval`. */
 export function evalCommand(code: string): Command {
@@ -29,6 +30,30 @@ export function echoServer(): { port: number; close(): void } {
     }
   })().catch(() => {});
   return { port: listener.addr.port, close: () => listener.close() };
+}
+
+/**
+ * Connects to `server` through a recording proxy that shapes with `shaper`, runs `body`, then
+ * closes both. A shaper that held bytes back for good or lost some would leave a read
+ * waiting: a 5 s bound closes the connection, which turns that into a failure.
+ */
+export async function throughShapingProxy(
+  server: { port: number },
+  shaper: Shaper,
+  body: (conn: Deno.TcpConn, proxy: TcpProxy) => Promise<void>,
+): Promise<void> {
+  const proxy = startTcpProxy({ upstream: { hostname: "127.0.0.1", port: server.port }, shaper });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.addr.port });
+  const bound = setTimeout(() => conn.close(), 5000);
+  try {
+    await body(conn, proxy);
+  } finally {
+    clearTimeout(bound);
+    try {
+      conn.close();
+    } catch { /* closed by the bound */ }
+    proxy.close();
+  }
 }
 
 /**

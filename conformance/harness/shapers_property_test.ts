@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fc from "npm:fast-check@4.10.2";
 import type { Direction } from "./chunk_log.ts";
 import {
+  concatChunks,
   ConnectionCut,
   cutAfter,
   glueUntilEnd,
@@ -9,9 +10,9 @@ import {
   oneByteWritesIn,
   SHAPERS,
 } from "./shapers.ts";
-import { type Shaper, startTcpProxy } from "./tcp_proxy.ts";
+import type { Shaper } from "./tcp_proxy.ts";
 import { readUpTo } from "./raw_peer.ts";
-import { echoServer } from "./_test_util.ts";
+import { echoServer, throughShapingProxy } from "./_test_util.ts";
 
 /** Fixed so CI is reproducible; `FC_SEED=n` replays a reported failure or tries another. */
 const SEED = Number(Deno.env.get("FC_SEED") ?? 0x5eed);
@@ -41,19 +42,9 @@ async function drain(
   }
 }
 
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const all = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.length;
-  }
-  return all;
-}
-
 /** The same bytes cut differently: every chunk of `chunks` glued and re-cut at `cuts`. */
 function recut(chunks: readonly Uint8Array[], cuts: readonly number[]): Uint8Array[] {
-  const all = concat(chunks);
+  const all = concatChunks(chunks);
   const points = [...new Set(cuts.filter((c) => c > 0 && c < all.length))].sort((a, b) => a - b);
   if (all.length === 0) return [];
   return [...points, all.length].map((point, i, list) => all.slice(list[i - 1] ?? 0, point));
@@ -70,8 +61,8 @@ Deno.test("every named shaper delivers the stream unchanged, both ways, however 
         const asSent = await drain(SHAPERS[name], chunks, dir);
         const recutToo = await drain(SHAPERS[name], recut(chunks, cuts), dir);
         assert.equal(asSent.thrown, undefined);
-        assert.deepEqual(concat(asSent.pieces), concat(chunks));
-        assert.deepEqual(concat(recutToo.pieces), concat(chunks));
+        assert.deepEqual(concatChunks(asSent.pieces), concatChunks(chunks));
+        assert.deepEqual(concatChunks(recutToo.pieces), concatChunks(chunks));
         assert.ok(asSent.pieces.every((piece) => piece.length > 0), "no empty writes");
       },
     ),
@@ -84,7 +75,7 @@ Deno.test("oneByteWrites: one byte per write, whatever the chunking", async () =
     fc.asyncProperty(chunksArb, dirArb, async (chunks, dir) => {
       const { pieces } = await drain(oneByteWrites, chunks, dir);
       assert.ok(pieces.every((piece) => piece.length === 1));
-      assert.equal(pieces.length, concat(chunks).length);
+      assert.equal(pieces.length, concatChunks(chunks).length);
     }),
     { seed: SEED, numRuns: 200 },
   );
@@ -97,7 +88,7 @@ Deno.test("oneByteWritesIn: its direction byte by byte, the other exactly as rea
       if (split === travelling) {
         assert.deepEqual(
           pieces,
-          [...concat(chunks)].map((b) => Uint8Array.of(b)),
+          [...concatChunks(chunks)].map((b) => Uint8Array.of(b)),
         );
       } else assert.deepEqual(pieces, chunks);
     }),
@@ -109,7 +100,7 @@ Deno.test("glueUntilEnd: one write holding everything, or none for an empty stre
   await fc.assert(
     fc.asyncProperty(chunksArb, dirArb, async (chunks, dir) => {
       const { pieces } = await drain(glueUntilEnd, chunks, dir);
-      const all = concat(chunks);
+      const all = concatChunks(chunks);
       assert.deepEqual(pieces, all.length ? [all] : []);
     }),
     { seed: SEED, numRuns: 200 },
@@ -130,7 +121,7 @@ Deno.test("glueUntilEnd copies what it holds: a reader reusing its buffer cannot
       }
       const pieces: Uint8Array[] = [];
       for await (const piece of glueUntilEnd(reusing(), "c2s")) pieces.push(piece);
-      assert.deepEqual(concat(pieces), concat(chunks));
+      assert.deepEqual(concatChunks(pieces), concatChunks(chunks));
     }),
     { seed: SEED, numRuns: 100 },
   );
@@ -145,13 +136,13 @@ Deno.test("cutAfter: exactly the first N bytes of its direction, then Connection
       dirArb,
       async (chunks, after, cutDir, travelling) => {
         const { pieces, thrown } = await drain(cutAfter(cutDir, after), chunks, travelling);
-        const all = concat(chunks);
+        const all = concatChunks(chunks);
         if (cutDir !== travelling) {
           assert.deepEqual(pieces, chunks);
           assert.equal(thrown, undefined);
           return;
         }
-        assert.deepEqual(concat(pieces), all.subarray(0, Math.min(after, all.length)));
+        assert.deepEqual(concatChunks(pieces), all.subarray(0, Math.min(after, all.length)));
         // The cut comes once N bytes have passed; a stream shorter than N just ends.
         if (chunks.length > 0 && all.length >= after) {
           assert.ok(thrown instanceof ConnectionCut, String(thrown));
@@ -175,7 +166,7 @@ Deno.test("a source that fails mid-way: every shaper passes that very error on, 
         const { pieces, thrown } = await drain(shaper, chunks, dir, reset);
         assert.equal(thrown, reset);
         // What came before the failure may be out already, but nothing more.
-        assert.ok(concat(pieces).length <= concat(chunks).length);
+        assert.ok(concatChunks(pieces).length <= concatChunks(chunks).length);
       },
     ),
     { seed: SEED, numRuns: 200 },
@@ -189,30 +180,15 @@ Deno.test("through the proxy, each shaper hands an echo server's reply back byte
       fc.asyncProperty(
         fc.constantFrom(...Object.keys(SHAPERS) as (keyof typeof SHAPERS)[]),
         fc.array(fc.uint8Array({ minLength: 1, maxLength: 200 }), { minLength: 1, maxLength: 5 }),
-        async (name, writes) => {
-          const proxy = startTcpProxy({
-            upstream: { hostname: "127.0.0.1", port: server.port },
-            shaper: SHAPERS[name],
-          });
-          const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.addr.port });
-          // A shaper that held bytes back for good would leave the read waiting: the bound
-          // turns that into a failure.
-          const bound = setTimeout(() => conn.close(), 5000);
-          try {
+        (name, writes) =>
+          throughShapingProxy(server, SHAPERS[name], async (conn, proxy) => {
             for (const data of writes) await conn.write(data);
             // glueUntilEnd only lets go once the sender has finished.
             await conn.closeWrite();
-            const all = concat(writes);
+            const all = concatChunks(writes);
             assert.deepEqual(await readUpTo(conn, all.length + 1), all);
             await proxy.settled(5000);
-          } finally {
-            clearTimeout(bound);
-            try {
-              conn.close();
-            } catch { /* closed by the bound */ }
-            proxy.close();
-          }
-        },
+          }),
       ),
       { seed: SEED, numRuns: 15 },
     );

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import fc from "npm:fast-check@4.10.2";
+import { concatChunks } from "./shapers.ts";
 import { splitByPlan } from "./split_plan.ts";
-import { startTcpProxy } from "./tcp_proxy.ts";
 import { readUpTo } from "./raw_peer.ts";
-import { echoServer } from "./_test_util.ts";
+import { echoServer, throughShapingProxy } from "./_test_util.ts";
 
 /** Fixed so CI is reproducible; `FC_SEED=n` replays a reported failure or tries another. */
 const SEED = Number(Deno.env.get("FC_SEED") ?? 0x5eed);
@@ -19,16 +19,6 @@ async function collect(shaped: AsyncIterable<Uint8Array>): Promise<Uint8Array[]>
   const out: Uint8Array[] = [];
   for await (const piece of shaped) out.push(piece.slice());
   return out;
-}
-
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const all = new Uint8Array(chunks.reduce((sum, c) => sum + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, at);
-    at += chunk.length;
-  }
-  return all;
 }
 
 /** Where a list of chunks cuts the stream: the running sums, without 0 and the total. */
@@ -57,9 +47,9 @@ Deno.test("splitByPlan: the bytes are unchanged, cut exactly at the plan's and t
   await fc.assert(
     fc.asyncProperty(chunksArb, planArb, async (chunks, plan) => {
       const pieces = await collect(splitByPlan(plan)(source(chunks), "c2s"));
-      assert.deepEqual(concat(pieces), concat(chunks));
+      assert.deepEqual(concatChunks(pieces), concatChunks(chunks));
       assert.ok(pieces.every((piece) => piece.length > 0), "no empty writes");
-      const total = concat(chunks).length;
+      const total = concatChunks(chunks).length;
       const expected = sortedUnion(cutsOf(chunks.map((c) => c.length)), planCuts(plan, total));
       assert.deepEqual(cutsOf(pieces.map((p) => p.length)), expected);
     }),
@@ -121,16 +111,8 @@ Deno.test("through the proxy, the server reads the bytes whole, cut at the plan'
       fc.asyncProperty(
         fc.uint8Array({ minLength: 1, maxLength: 600 }),
         fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 6 }),
-        async (data, plan) => {
-          const proxy = startTcpProxy({
-            upstream: { hostname: "127.0.0.1", port: server.port },
-            shaper: splitByPlan(plan, { dir: "c2s" }),
-          });
-          const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.addr.port });
-          // A shaper that lost bytes would leave the read waiting: the bound turns that into
-          // a failure.
-          const bound = setTimeout(() => conn.close(), 5000);
-          try {
+        (data, plan) =>
+          throughShapingProxy(server, splitByPlan(plan, { dir: "c2s" }), async (conn, proxy) => {
             await conn.write(data);
             assert.deepEqual(await readUpTo(conn, data.length), data);
             await conn.closeWrite();
@@ -141,14 +123,7 @@ Deno.test("through the proxy, the server reads the bytes whole, cut at the plan'
             const sizes = proxy.log.filter((r) => r.dir === "c2s").map((r) => r.size);
             const cuts = new Set(cutsOf(sizes));
             for (const cut of planCuts(plan, data.length)) assert.ok(cuts.has(cut), `cut ${cut}`);
-          } finally {
-            clearTimeout(bound);
-            try {
-              conn.close();
-            } catch { /* closed by the bound */ }
-            proxy.close();
-          }
-        },
+          }),
       ),
       { seed: SEED, numRuns: 15 },
     );
