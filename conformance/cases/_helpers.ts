@@ -7,6 +7,7 @@
 
 import type { ClientRole, Peer } from "../harness/case.ts";
 import type { RawStep } from "../harness/raw_peer.ts";
+import type { Mutation } from "../harness/standalone.ts";
 
 /** A seed's Python program from `fixtures/peers/`, given the harness's host and port. */
 export function seedPython(script: string): Peer {
@@ -14,6 +15,14 @@ export function seedPython(script: string): Peer {
     command: ["python3", "-u", `{fixtures}/peers/${script}`, "{host}", "{port}"],
     requires: "python3",
   };
+}
+
+/**
+ * The mutation every signal case must catch: `program` without its signal handler, so the
+ * runtime's default kills it (status 130 for SIGINT, 143 for SIGTERM) instead of a clean exit 0.
+ */
+export function noSignalHandler(program: string): Mutation & { shows: string } {
+  return { program, from: "  onShutdown(() => {", to: "  (() => {", shows: "server exited with" };
 }
 
 /** The UTF-8 byte length of `text`: what it weighs on the wire. */

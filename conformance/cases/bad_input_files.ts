@@ -17,7 +17,7 @@
 import type { ClientRole, ConformanceCase, ServerRole } from "../harness/case.ts";
 import type { Mask } from "../harness/mask.ts";
 import type { RawStep } from "../harness/raw_peer.ts";
-import { vanishingAtEveryPoint } from "./_helpers.ts";
+import { noSignalHandler, vanishingAtEveryPoint } from "./_helpers.ts";
 import { ftp } from "./ftp.ts";
 import { ftpDownload } from "./ftp_download.ts";
 import { ftpUpload } from "./ftp_upload.ts";
@@ -131,12 +131,7 @@ function signalCases(
     title: `${signal} in the middle of ${what}: exit 0, nothing under a final name`,
     server: { ...server, exitsByItself: true },
     clients: [],
-    mutations: [{
-      program,
-      from: "onShutdown(() => {",
-      to: "(() => {",
-      shows: "server exited with",
-    }],
+    mutations: [noSignalHandler(program)],
     reliability: { fault: `${signal} mid-transfer`, outcome },
     ...make(signal),
   }));
@@ -371,13 +366,7 @@ ftp.cases.push(
       ],
     }],
     expectFiles: [HI, { at: "server", path: "ftp_root/big.bin", absent: true }],
-    mutations: [{
-      // No handler: the signal kills the process.
-      program: "ftp_server.ts",
-      from: "onShutdown(() => {",
-      to: "(() => {",
-      shows: "server exited with",
-    }],
+    mutations: [noSignalHandler("ftp_server.ts")],
     reliability: {
       fault: `${signal} mid-transfer`,
       outcome: "listener closed, exit 0; the upload stays under .ftp-partial/ for resuming, " +

@@ -15,7 +15,7 @@
 
 import type { ClientRole, ConformanceCase, ServerRole } from "../harness/case.ts";
 import type { RawStep } from "../harness/raw_peer.ts";
-import { vanishingAtEveryPoint } from "./_helpers.ts";
+import { noSignalHandler, vanishingAtEveryPoint } from "./_helpers.ts";
 import { selectEcho, selectMultiport, selectRw, udp } from "./lessons_part1.ts";
 import { framed, ssh, sticky, stickyLen } from "./lessons_part2.ts";
 
@@ -112,8 +112,7 @@ function oneClientCommon(
       },
       [{ send: talk }, { signalServer: signal }, { awaitClose: true }],
       { exitCode: 0, golden: false },
-      // Without its signal handler the runtime's default kills it (status 130 or 143).
-      [{ program, from: "  onShutdown(() => {", to: "  (() => {", shows: "server exited with" }],
+      [noSignalHandler(program)],
     );
   return [
     oneClient(
@@ -500,14 +499,6 @@ const echoClient = (id: string): ClientRole => ({
 const stopsOnSignal = (program: string, args?: string[]): ServerRole => ({
   peer: { program, args },
   exitsByItself: true,
-});
-
-/** Without its signal handler the runtime's default kills the server (status 130 or 143). */
-const noSignalHandler = (program: string) => ({
-  program,
-  from: "  onShutdown(() => {",
-  to: "  (() => {",
-  shows: "server exited with",
 });
 
 function selectCases(program: string, lesson: string): ConformanceCase[] {
@@ -957,4 +948,20 @@ udp.cases.push(
       shows: "收到",
     }],
   },
+  // No connection to be in the middle of: the signal comes once a datagram has been answered.
+  ...(["SIGINT", "SIGTERM"] as const).map((signal): ConformanceCase => ({
+    id: `udp-${signal.toLowerCase()}`,
+    title: `${signal} after a datagram is answered: the socket is closed, status 0`,
+    reliability: {
+      fault: `${signal} between datagrams`,
+      outcome: "socket closed, status 0, nothing on stderr",
+    },
+    server: { peer: { program: "udp_server.ts" }, stopSignal: signal, golden: "udp-signal.server" },
+    clients: [{
+      ...udpSenders("sender", 1, `new TextEncoder().encode("hi")`),
+      golden: "udp-signal.sender",
+    }],
+    bytes: { c2s: 2, s2c: 9 },
+    mutations: [noSignalHandler("udp_server.ts")],
+  })),
 );

@@ -23,7 +23,7 @@
 import type { ClientRole, ConformanceCase, Lesson, ServerRole } from "../harness/case.ts";
 import type { Step } from "../harness/expect.ts";
 import type { RawStep } from "../harness/raw_peer.ts";
-import { utf8, vanishingAtEveryPoint } from "./_helpers.ts";
+import { noSignalHandler, utf8, vanishingAtEveryPoint } from "./_helpers.ts";
 import { basic } from "./basic.ts";
 import { chat } from "./chat.ts";
 import {
@@ -72,14 +72,6 @@ const idleIgnored = (program: string) => ({
   from: "closeWhenIdle(conn, idleSeconds,",
   to: "closeWhenIdle(conn, idleSeconds * 2,",
   shows: "idle for 2 s",
-});
-
-/** Without its signal handler the runtime's default kills the server (status 130 or 143). */
-const signalIgnored = (program: string) => ({
-  program,
-  from: "  onShutdown(() => {",
-  to: "  (() => {",
-  shows: "server exited with",
 });
 
 /** A decoder that throws on bytes that are not UTF-8, instead of reading them as U+FFFD. */
@@ -162,7 +154,7 @@ function concurrentCases(spec: Concurrent): ConformanceCase[] {
       { signalServer: signal },
       { awaitClose: true },
     ])],
-    mutations: [signalIgnored(program)],
+    mutations: [noSignalHandler(program)],
   });
   return [
     {
@@ -767,7 +759,7 @@ const upperSignal = (signal: "SIGINT" | "SIGTERM"): ConformanceCase => ({
   // Whether the call was picked up before the signal is timing: the log is not compared.
   server: upperServer({ golden: false }),
   clients: [raw("caller", [{ signalServer: signal }, { awaitClose: true }])],
-  mutations: [signalIgnored(UPPER)],
+  mutations: [noSignalHandler(UPPER)],
 });
 
 upper.cases.push(
@@ -868,7 +860,7 @@ const blockingSignal = (signal: "SIGINT" | "SIGTERM"): ConformanceCase => ({
   },
   server: blockingServer({ golden: false }),
   clients: [raw("sending", [{ send: "ABCD" }, { signalServer: signal }, { awaitClose: true }])],
-  mutations: [signalIgnored(BLOCKING)],
+  mutations: [noSignalHandler(BLOCKING)],
 });
 
 blocking.cases.push(
@@ -977,7 +969,7 @@ const welcomeSignal = (signal: "SIGINT" | "SIGTERM"): ConformanceCase => ({
   },
   server: welcomeServer({ golden: "welcome-signal.server" }),
   clients: [raw("caller", [{ recv: KUDINGCHA }, { signalServer: signal }, { awaitClose: true }])],
-  mutations: [signalIgnored(WELCOME_SERVER)],
+  mutations: [noSignalHandler(WELCOME_SERVER)],
 });
 
 welcome.cases.push(

@@ -43,6 +43,11 @@ export interface ServerRole {
   exitCode?: number;
   /** It must end by itself once the clients are done (it is not sent SIGTERM). */
   exitsByItself?: boolean;
+  /**
+   * The signal that stops it once the clients are done (default SIGTERM): SIGINT is Ctrl-C,
+   * for a server whose clients cannot send a signal step (a UDP server has no raw peer).
+   */
+  stopSignal?: "SIGINT" | "SIGTERM";
   /** How many listeners it announces (default 1); each gets a recording proxy of its own. */
   listeners?: number;
   /** What its stderr must match besides readiness lines (default: nothing else on stderr). */

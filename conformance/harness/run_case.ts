@@ -389,7 +389,7 @@ export async function runCase(
       ? undefined
       : testCase.server?.exitsByItself && !neverToldToExit
       ? await server.waitExit(stepMs)
-      : await server.stop("SIGTERM");
+      : await server.stop(testCase.server?.stopSignal ?? "SIGTERM");
 
     // Compare only now: every port the proxy saw is known, so all of them can be masked.
     const ports = proxies.flatMap((each) => [...each.ports()]);

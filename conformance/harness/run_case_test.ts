@@ -85,3 +85,24 @@ Deno.test("a case needing a missing tool is skipped with a notice", async () => 
     assert.deepEqual(result.notes, ["skipped: no-such-tool-xyz not found"]);
   });
 });
+
+Deno.test("the server is stopped with the case's stopSignal, SIGTERM by default", async () => {
+  // A chat server that stops cleanly on SIGINT only: SIGTERM kills it (status 143).
+  const sigintOnly: ConformanceCase = {
+    ...seedCase,
+    patches: [{
+      program: "chat_server.ts",
+      from: `: ["SIGINT", "SIGTERM"];`,
+      to: `: ["SIGINT"];`,
+    }],
+  };
+  await withChatFixtures(async () => {}, async (options) => {
+    const byDefault = await runCase(sigintOnly, options);
+    assert.match(byDefault.failures.join("\n"), /server exited with 143, expected 0/);
+    const withSigint = await runCase(
+      { ...sigintOnly, server: { ...sigintOnly.server!, stopSignal: "SIGINT" } },
+      options,
+    );
+    assert.deepEqual(withSigint.failures, []);
+  });
+});
