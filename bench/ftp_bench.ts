@@ -6,7 +6,8 @@
  * loopback, and measures in the same run the two references the figures are judged against:
  * a single-core MD5 pass over the same file (1 MiB reads, `node:crypto`) and a raw loopback
  * copy of it (file → TCP → file, no hashing, no protocol). Reports MiB/s (median of the timed
- * rounds), the ratios to both references, and the peak RSS (VmHWM) of each side.
+ * rounds), the ratios to both references, the peak RSS (VmHWM) of each side, and the CPU time
+ * each side used (user + system, medians), which shows where a slow round's time went.
  *
  * `get` is measured twice per round: the first download of the file just put (the server
  * hashes what it sends) and a repeat download (the server remembers the MD5 of an unchanged
@@ -26,6 +27,7 @@
 import { parseArgs } from "node:util";
 import { writeBetweenMarkers } from "./doc_section.ts";
 import { peakRss } from "./peak_rss.ts";
+import { type CpuTime, cpuTime } from "./proc_cpu.ts";
 import {
   type Child,
   ChildScope,
@@ -40,19 +42,25 @@ const DOC = `${root}docs/PERFORMANCE.md`;
 const MARKERS = ["<!-- ftp-bench:start -->", "<!-- ftp-bench:end -->"] as const;
 const MiB = 1 << 20;
 
+/** One timed run: wall seconds, peak RSS in KiB, and the CPU time it used. */
+interface Run {
+  seconds: number;
+  kib: number;
+  cpu: CpuTime;
+}
+
 /**
- * Waits for `child` to exit, sampling its peak RSS every 10 ms (VmHWM only grows, so the last
- * sample before exit is its peak within those 10 ms). Returns wall seconds and peak KiB.
+ * Waits for `child` to exit, sampling its peak RSS and CPU time every 10 ms (both only grow,
+ * so the last sample before exit is within those 10 ms of the end).
  */
-async function runMeasured(
-  child: Child,
-  started: number,
-): Promise<{ seconds: number; kib: number }> {
+async function runMeasured(child: Child, started: number): Promise<Run> {
   let kib = 0;
+  let cpu: CpuTime = { user: 0, sys: 0 };
   let done = false;
   child.status.then(() => (done = true));
   while (!done) {
     kib = Math.max(kib, await peakRss(child.pid));
+    cpu = await cpuTime(child.pid) ?? cpu;
     await Promise.race([child.status, new Promise((r) => setTimeout(r, 10))]);
   }
   const status = await child.waitExit(600_000);
@@ -60,7 +68,7 @@ async function runMeasured(
   if (status.code !== 0) {
     throw new Error(`${child.label} exited with ${status.code}: ${child.stderr.text.trim()}`);
   }
-  return { seconds, kib };
+  return { seconds, kib, cpu };
 }
 
 /**
@@ -78,6 +86,15 @@ async function freshOutput(path: string): Promise<void> {
 const list = (values: number[]) => values.map((s) => s.toFixed(2)).join(", ");
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** A timed run and, for a transfer through the server, the CPU the server spent meanwhile. */
+interface Transfer extends Run {
+  server: CpuTime | null;
+}
+
+/** The round whose time is the median. */
+const medianRun = (runs: Transfer[]) =>
+  [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)];
 
 async function main() {
   const flags = parseArgs({
@@ -103,23 +120,21 @@ async function main() {
     const source = await writeContent({ generated: size }, `${work}/client/data.bin`, work);
 
     // Reference 1: MD5 alone, one core, same file, same library.
-    const md5Times: number[] = [];
+    const md5Runs: Transfer[] = [];
     for (let round = 0; round <= rounds; round++) {
       // Timed like the transfers: from spawn to exit, Deno's start-up included.
-      const started = performance.now();
       const child = scope.spawn("md5", {
         cmd: deno,
         args: ["run", "-A", "--no-config", `${root}bench/md5_pass.ts`, `${work}/client/data.bin`],
       });
-      await child.waitExit(600_000);
-      const seconds = (performance.now() - started) / 1000;
+      const run = await runMeasured(child, performance.now());
       const [, md5] = child.stdout.text.trim().split(" ");
       if (md5 !== source.md5) throw new Error("md5 pass disagrees with the harness");
-      if (round > 0) md5Times.push(seconds);
+      if (round > 0) md5Runs.push({ ...run, server: null });
     }
 
     // Reference 2: the same bytes over loopback TCP into a new file, without hashing.
-    const rawTimes: number[] = [];
+    const rawRuns: Transfer[] = [];
     for (let round = 0; round <= rounds; round++) {
       await freshOutput(`${work}/raw.bin`);
       const receiver = scope.spawn("raw-receiver", {
@@ -147,9 +162,14 @@ async function main() {
           `${work}/client/data.bin`,
         ],
       });
-      await sender.waitExit(600_000);
-      await receiver.waitExit(600_000);
-      if (round > 0) rawTimes.push((performance.now() - started) / 1000);
+      // The sender is the "client" side, the receiver the "server" side.
+      const [sent, received] = await Promise.all([
+        runMeasured(sender, started),
+        runMeasured(receiver, started),
+      ]);
+      if (round > 0) {
+        rawRuns.push({ ...received, kib: sent.kib, cpu: sent.cpu, server: received.cpu });
+      }
     }
     await Deno.remove(`${work}/raw.bin`);
 
@@ -183,14 +203,17 @@ async function main() {
         ],
         cwd: `${work}/client`,
       });
-    const empty = () => ({ seconds: [] as number[], kib: 0 });
-    const put = empty();
-    const firstGet = empty();
-    const repeatGet = empty();
-    const measure = async (into: { seconds: number[]; kib: number }, args: string[]) => {
+    const put: Transfer[] = [];
+    const firstGet: Transfer[] = [];
+    const repeatGet: Transfer[] = [];
+    const measure = async (into: Transfer[], args: string[]) => {
+      const before = await cpuTime(server.pid);
       const run = await runMeasured(client(...args), performance.now());
-      into.seconds.push(run.seconds);
-      into.kib = Math.max(into.kib, run.kib);
+      const after = await cpuTime(server.pid);
+      const spent = before && after
+        ? { user: after.user - before.user, sys: after.sys - before.sys }
+        : null;
+      into.push({ ...run, server: spent });
     };
     for (let round = 0; round <= rounds; round++) {
       await freshOutput(`${work}/root/data.bin`);
@@ -202,7 +225,7 @@ async function main() {
       await freshOutput(`${work}/client/back.bin`);
       await measure(repeatGet, ["get", "data.bin", "--out", "back.bin"]);
       // The first round only warms up.
-      if (round === 0) { for (const run of [put, firstGet, repeatGet]) run.seconds.length = 0; }
+      if (round === 0) { for (const runs of [put, firstGet, repeatGet]) runs.length = 0; }
     }
     const serverKib = await peakRss(server.pid);
     const back = await fileDigest(`${work}/client/back.bin`);
@@ -211,37 +234,47 @@ async function main() {
     }
 
     const mibs = (seconds: number) => size / MiB / seconds;
-    const md5Speed = mibs(median(md5Times));
-    const rawSpeed = mibs(median(rawTimes));
-    const row = (what: string, seconds: number, client: string, serverRss: string) => {
-      const speed = mibs(seconds);
-      return `| ${what} | ${seconds.toFixed(2)} s | ${speed.toFixed(0)} MiB/s | ` +
-        `${(speed / md5Speed).toFixed(2)}× | ${
-          (speed / rawSpeed).toFixed(2)
-        }× | ${client} | ${serverRss} |`;
-    };
+    const times = (runs: Transfer[]) => runs.map((run) => run.seconds);
+    const md5Speed = mibs(median(times(md5Runs)));
+    const rawSpeed = mibs(median(times(rawRuns)));
     const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
+    const cpu = (spent: CpuTime | null) =>
+      spent ? `${spent.user.toFixed(2)} + ${spent.sys.toFixed(2)} s` : "-";
+    // Each row shows the median round: its time, and the CPU each side spent in it.
+    const row = (what: string, runs: Transfer[], rss: { client: string; server: string }) => {
+      const middle = medianRun(runs);
+      const speed = mibs(middle.seconds);
+      return `| ${what} | ${middle.seconds.toFixed(2)} s | ${speed.toFixed(0)} MiB/s | ` +
+        `${(speed / md5Speed).toFixed(2)}× | ${(speed / rawSpeed).toFixed(2)}× | ` +
+        `${rss.client} | ${rss.server} | ${cpu(middle.cpu)} | ${cpu(middle.server)} |`;
+    };
+    const peak = (runs: Transfer[]) => mib(Math.max(...runs.map((run) => run.kib)));
+    const tool = (runs: Transfer[]) => ({ client: peak(runs), server: mib(serverKib) });
+    const none = { client: "-", server: "-" };
+    // The side that writes the new file pays the page-cache cost: its system time shows it.
+    const receiverSys = (runs: Transfer[], receiver: "client" | "server") =>
+      list(runs.map((run) => (receiver === "client" ? run.cpu : run.server)?.sys ?? NaN));
     const table = [
       `File: ${
         (size / MiB).toFixed(0)
       } MiB, md5 ${source.md5}; median of ${rounds} timed rounds after one warm-up round.`,
       "",
-      "| Run | Time | Speed | ÷ MD5 pass | ÷ raw copy | Peak RSS client | Peak RSS server |",
-      "| --- | --- | --- | --- | --- | --- | --- |",
-      row("MD5 pass (reference)", median(md5Times), "-", "-"),
-      row("raw loopback copy (reference)", median(rawTimes), "-", "-"),
-      row("`ftp_client.ts put`", median(put.seconds), mib(put.kib), mib(serverKib)),
-      row("`ftp_client.ts get`", median(repeatGet.seconds), mib(repeatGet.kib), mib(serverKib)),
-      row(
-        "`ftp_client.ts get`, first download",
-        median(firstGet.seconds),
-        mib(firstGet.kib),
-        mib(serverKib),
-      ),
+      "| Run | Time | Speed | ÷ MD5 pass | ÷ raw copy | Peak RSS client | Peak RSS server | " +
+      "CPU client (user + sys) | CPU server (user + sys) |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+      row("MD5 pass (reference)", md5Runs, none),
+      row("raw loopback copy (reference)", rawRuns, none),
+      row("`ftp_client.ts put`", put, tool(put)),
+      row("`ftp_client.ts get`", repeatGet, tool(repeatGet)),
+      row("`ftp_client.ts get`, first download", firstGet, tool(firstGet)),
       "",
-      `Rounds (s): MD5 ${list(md5Times)}; raw ${list(rawTimes)}; put ${list(put.seconds)}; ` +
-      `get ${list(repeatGet.seconds)}; first get ${list(firstGet.seconds)}. ` +
-      "Server peak RSS is over all rounds.",
+      `Rounds (s): MD5 ${list(times(md5Runs))}; raw ${list(times(rawRuns))}; ` +
+      `put ${list(times(put))}; get ${list(times(repeatGet))}; ` +
+      `first get ${list(times(firstGet))}. Server peak RSS is over all rounds. ` +
+      `System CPU of the side writing the new file, per round (s): raw ${
+        receiverSys(rawRuns, "server")
+      }; put ${receiverSys(put, "server")}; get ${receiverSys(repeatGet, "client")}; ` +
+      `first get ${receiverSys(firstGet, "client")}. The raw copy's sender is its client side.`,
     ].join("\n");
     console.log(table);
 
