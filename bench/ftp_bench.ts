@@ -7,7 +7,7 @@
  * a single-core MD5 pass over the same file (1 MiB reads, `node:crypto`) and a raw loopback
  * copy of it (file → TCP → file, no hashing, no protocol). Reports MiB/s (median of the timed
  * rounds), the ratios to both references, the peak RSS (VmHWM) of each side, and the CPU time
- * each side used (user + system, medians), which shows where a slow round's time went.
+ * each side used (user + system, in the median round), which shows where a slow round went.
  *
  * `get` is measured twice per round: the first download of the file just put (the server
  * hashes what it sends) and a repeat download (the server remembers the MD5 of an unchanged
