@@ -300,30 +300,10 @@ ftp.cases.push(
       outcome: `connection let go, an unfinished upload kept only under .ftp-partial/; ${NEXT}`,
     },
   },
-  {
-    id: "ftp-idle",
-    title: "a client silent past --idle-timeout is let go with one line on stderr; next served",
-    files: [HI],
-    server: {
-      ...FTP_SERVER,
-      peer: { program: "ftp_server.ts", args: ["--idle-timeout", "1"] },
-      stderr: /idle for 1 s: closed/,
-    },
-    clients: [
-      { role: "idle", raw: [{ recv: FTP_WELCOME }, { awaitClose: true }] },
-      { role: "next", raw: [{ recv: FTP_WELCOME }, ...FTP_LS] },
-    ],
-    mutations: [{
-      program: "ftp_server.ts",
-      from: "closeWhenIdle(conn, idleSeconds, client);",
-      to: "",
-      shows: "the server never closed the connection",
-    }],
-    reliability: {
-      fault: "idle client",
-      outcome: `closed after --idle-timeout (default 300 s), one line on stderr; ${NEXT}`,
-    },
-  },
+  idleCase("ftp-idle", FTP_SERVER, [{ recv: FTP_WELCOME }], {
+    role: "next",
+    raw: [{ recv: FTP_WELCOME }, ...FTP_LS],
+  }, { files: [HI] }),
   {
     id: "ftp-1000-connections",
     title: "1,000 clients connected at once, each welcomed; one more is served in full",
