@@ -65,7 +65,7 @@ export interface Check {
 /** A case that puts many clients on the server at once (raw copies, or a crowd by name). */
 function isCrowd(testCase: ConformanceCase): boolean {
   return /crowd|1000-connections/.test(testCase.id) ||
-    testCase.clients.flat().some((role) => (role.copies ?? 1) > 1);
+    testCase.clients.flat().some((role) => role.raw && (role.copies ?? 1) > 1);
 }
 
 /**

@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { ClientRole, ConformanceCase, ServerRole } from "../harness/case.ts";
+import type { ClientRole, ConformanceCase, ProcessClient, ServerRole } from "../harness/case.ts";
 import type { RawStep } from "../harness/raw_peer.ts";
 import { noSignalHandler, vanishingAtEveryPoint } from "./_helpers.ts";
 import { selectEcho, selectMultiport, selectRw, udp } from "./lessons_part1.ts";
@@ -691,7 +691,7 @@ const SSH = "ssh_server.ts";
 const SSH_ACK = "准备好接受了，loser可以发了";
 
 /** The lesson's client, one command, once the server has logged `after`. */
-const sshClient = (id: string, after?: string): ClientRole => ({
+const sshClient = (id: string, after?: string): ProcessClient => ({
   peer: { program: "ssh_client.ts" },
   dialogue: [{ wait: ">>：", type: "echo 你好" }],
   golden: `${id}.client`,
@@ -874,7 +874,7 @@ ssh.cases.push(
  * A client in a few lines of Deno: sends the datagram from `senders` sockets of their own at
  * once and prints how many got which answer.
  */
-function udpSenders(role: string, senders: number, payload: string): ClientRole {
+function udpSenders(role: string, senders: number, payload: string): ProcessClient {
   const code = `
     const to = { transport: "udp", hostname: "{host}", port: {port} };
     const payload = ${payload};

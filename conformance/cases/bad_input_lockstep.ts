@@ -20,7 +20,13 @@
  * @module
  */
 
-import type { ClientRole, ConformanceCase, Lesson, ServerRole } from "../harness/case.ts";
+import type {
+  ClientRole,
+  ConformanceCase,
+  Lesson,
+  ProcessClient,
+  ServerRole,
+} from "../harness/case.ts";
 import type { Step } from "../harness/expect.ts";
 import type { RawStep } from "../harness/raw_peer.ts";
 import { noSignalHandler, utf8, vanishingAtEveryPoint } from "./_helpers.ts";
@@ -99,7 +105,7 @@ interface Concurrent {
   /** What the server sends first, if anything. */
   greeting?: string;
   /** A normal client, served in full after each fault (its own golden, or a shared one). */
-  normal: ClientRole;
+  normal: ProcessClient;
   /** The vanishing clients' messages draw random choices: the normal client's golden shifts. */
   vanishingShiftsGolden?: boolean;
   /** A well-behaved conversation after the greeting; its messages come before the signal. */
@@ -236,7 +242,7 @@ function cappedBlock(head: string): { from: string; to: string } {
 
 const CHAT_WELCOME = "欢迎致电babyshen";
 const CHAT_PROMPT = "请输入要发送的内容>>>：";
-const chatNormal: ClientRole = {
+const chatNormal: ProcessClient = {
   peer: { program: "chat_client.ts" },
   dialogue: ["我", "你", "他", "q"].map((line): Step => ({ wait: CHAT_PROMPT, type: line })),
   golden: "chat.client",
@@ -310,7 +316,7 @@ chat.cases.push(
 // --- threaded_chat ---
 
 const TC_WELCOME = "欢迎致电10086";
-const threadedNormal: ClientRole = {
+const threadedNormal: ProcessClient = {
   peer: { program: "threaded_chat_client.ts" },
   dialogue: ["你", "", "q"].map((line): Step => ({ wait: "please input:", type: line })),
   golden: "threaded_chat.client",
@@ -389,7 +395,7 @@ threadedChat.cases.push(
 const UNCLE_WELCOME = "你找谁呀！";
 const UNCLE = "请输入(q/Q退出)：";
 const SEED = ["--seed", "1"];
-const madongmeiNormal: ClientRole = {
+const madongmeiNormal: ProcessClient = {
   peer: { program: "madongmei_client.ts" },
   dialogue: ["马冬梅", "马冬梅", "", "马冬梅", "夏洛", "Q"].map((type): Step => ({
     wait: UNCLE,
@@ -468,7 +474,7 @@ madongmei.cases.push(
 // --- delay_server (5.2: the server that makes one request slow) ---
 
 const NORMAL = "已收到普通信息：";
-const delayNormal: ClientRole = {
+const delayNormal: ProcessClient = {
   peer: { program: "select_echo_client.ts" },
   dialogue: [{ wait: "请输入要发送的内容>>>：", type: "first" }],
   golden: "delay_server-not-held-up.quick",
@@ -535,7 +541,7 @@ pseudoConcurrent.cases.push(
 // --- multiplex (5.1: prints every client's messages, never answers) ---
 
 const MULTIPLEX = "multiplex_server.ts";
-const multiplexNormal: ClientRole = {
+const multiplexNormal: ProcessClient = {
   peer: { program: "multiplex_client.ts" },
   dialogue: [
     { wait: ">>>", type: "你好" },
@@ -595,7 +601,7 @@ multiplex.cases.push(
 // --- multiconn (selectors: an echo server for many connections) ---
 
 const MULTICONN = "multiconn_server.ts";
-const multiconnNormal: ClientRole = {
+const multiconnNormal: ProcessClient = {
   peer: { program: "multiconn_client.ts", args: ["--conns", "3"] },
   golden: "multiconn.client",
 };
@@ -668,7 +674,7 @@ function oneMessageCases(
   lesson: Lesson,
   program: string,
   reply: string,
-  normal: ClientRole,
+  normal: ProcessClient,
   normalBytes: { c2s: number; s2c: number },
 ): ConformanceCase[] {
   const loop = "for await (const conn of listener) serveClient(conn, idleSeconds);";
@@ -742,7 +748,7 @@ tcpHello.cases.push(
 // --- upper: one call, as in the seed ---
 
 const UPPER = "upper_server.ts";
-const upperNormal: ClientRole = { peer: { program: "upper_client.ts" }, golden: "upper.client" };
+const upperNormal: ProcessClient = { peer: { program: "upper_client.ts" }, golden: "upper.client" };
 /** The server of a one-call case: it ends by itself once the call is answered. */
 const upperServer = (extra: Partial<ServerRole> = {}, args: string[] = []): ServerRole => ({
   peer: { program: UPPER, args },
@@ -842,7 +848,7 @@ upper.cases.push(
 // --- blocking: one client, as in the seed ---
 
 const BLOCKING = "blocking_server.ts";
-const blockingNormal: ClientRole = {
+const blockingNormal: ProcessClient = {
   peer: { program: "blocking_client.ts" },
   golden: "blocking.client",
 };
@@ -951,7 +957,7 @@ blocking.cases.push(
 
 const WELCOME_SERVER = "welcome_server.ts";
 const KUDINGCHA = "welcome kudingcha Tea Garden";
-const welcomeNormal: ClientRole = {
+const welcomeNormal: ProcessClient = {
   peer: { program: "welcome_client.ts" },
   golden: "welcome.client",
 };

@@ -7,7 +7,13 @@
  */
 
 import { utf8 } from "./_helpers.ts";
-import type { ClientRole, ConformanceCase, FileCheck, Lesson } from "../harness/case.ts";
+import type {
+  ClientRole,
+  ConformanceCase,
+  FileCheck,
+  Lesson,
+  ProcessClient,
+} from "../harness/case.ts";
 import type { ByteCounts } from "../harness/chunk_log.ts";
 import type { Step } from "../harness/expect.ts";
 import type { FileContent } from "../harness/files.ts";
@@ -38,13 +44,13 @@ function getBytes(name: string, size: number, offset = 0): ByteCounts {
   };
 }
 
-const client = (role: string, ...args: string[]): ClientRole => ({
+const client = (role: string, ...args: string[]): ProcessClient => ({
   role,
   peer: { program: "ftp_client.ts", args },
 });
 
 /** `get data.bin` that fails (exit 1) with stderr matching `stderr`; no golden of its own. */
-const failedGet = (stderr: RegExp): ClientRole => ({
+const failedGet = (stderr: RegExp): ProcessClient => ({
   ...client("client", "get", "data.bin"),
   golden: false,
   exitCode: 1,

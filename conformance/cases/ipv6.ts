@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ConformanceCase, Lesson } from "../harness/case.ts";
+import type { ClientRole, ConformanceCase, Lesson } from "../harness/case.ts";
 import type { Mask } from "../harness/mask.ts";
 
 /** A deliberate breakage and the text its failure report must show. */
@@ -30,10 +30,9 @@ function overIpv6(base: ConformanceCase): ConformanceCase {
       golden: serverGolden === false ? false : serverGolden ?? `${base.id}.server`,
     },
     clients: base.clients.map((phase) =>
-      [phase].flat().map((role) => ({
-        ...role,
-        golden: role.golden ?? `${base.id}.${role.role ?? "client"}`,
-      }))
+      [phase].flat().map((role): ClientRole =>
+        role.raw ? role : { ...role, golden: role.golden ?? `${base.id}.${role.role ?? "client"}` }
+      )
     ),
     mutations: [ipv4OnlyServer(base) ?? base.mutations![0]],
   };

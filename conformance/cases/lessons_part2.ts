@@ -7,7 +7,7 @@
  */
 
 import { seedPython, utf8, vanishingAtEveryPoint } from "./_helpers.ts";
-import type { ConformanceCase, Lesson } from "../harness/case.ts";
+import type { ClientRole, ConformanceCase, Lesson } from "../harness/case.ts";
 
 const S003 = "003_5d88270f3bd9af2f.txt";
 
@@ -33,10 +33,11 @@ function everyChunking(
       server: { ...base.server!, golden },
       // The clients see the same too: share their goldens.
       clients: base.clients.map((phase) =>
-        [phase].flat().map((role) => ({
-          ...role,
-          golden: role.golden ?? `${base.id}.${role.role ?? "client"}`,
-        }))
+        [phase].flat().map((role): ClientRole =>
+          role.raw
+            ? role
+            : { ...role, golden: role.golden ?? `${base.id}.${role.role ?? "client"}` }
+        )
       ),
     })),
   ];

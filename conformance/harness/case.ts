@@ -60,34 +60,47 @@ export interface ServerRole {
   mayChange?: RegExp;
 }
 
-/** One client of a case. */
-export interface ClientRole {
-  /** Names the golden `<case>.<role>.txt` and appears in messages (default `client`). */
+/** What every client of a case has, whatever runs it. */
+interface ClientBase {
+  /** Names the golden `<case>.<role>.txt` and its folder, and appears in messages (default `client`). */
   role?: string;
-  /** What runs; absent for a raw peer. */
-  peer?: Peer;
-  /** Prompts and typed lines, in order; stdin is closed after the last. */
-  dialogue?: Step[];
-  /** Instead of a process: a raw byte script played by the harness. */
-  raw?: RawStep[];
-  /** For a raw peer: how many copies play the script at the same time (default 1). */
-  copies?: number;
   /**
    * Start only once the server has printed this: the client before may have left while the
    * server still works through what it sent, and the server's lines must come in one order.
    */
   startsAfterServerShows?: string;
+  /** Which of the server's listeners it talks to, in announcement order (default 0). */
+  listener?: number;
+}
+
+/** A client that runs as a process: one of our scripts or a foreign program, driven by its dialogue. */
+export interface ProcessClient extends ClientBase {
+  /** What runs. */
+  peer: Peer;
+  /** Prompts and typed lines, in order; stdin is closed after the last. */
+  dialogue?: Step[];
   /** Use another golden, e.g. `chat.client` to prove a foreign client sees the same; false: none. */
   golden?: string | false;
   /** Also (or, with `golden: false`, instead) the transcript must match this. */
   transcriptMatches?: RegExp;
   /** Expected exit status (default 0). */
   exitCode?: number;
-  /** Which of the server's listeners it talks to, in announcement order (default 0). */
-  listener?: number;
   /** What its stderr must match (default: it must be empty). */
   stderr?: RegExp;
+  raw?: never;
 }
+
+/** A client that is no process: a raw byte script the harness plays on a socket of its own. */
+export interface RawClient extends ClientBase {
+  /** The script: what to send, what to wait for, when to vanish or signal the server. */
+  raw: RawStep[];
+  /** How many copies play the script at the same time (default 1). */
+  copies?: number;
+  peer?: never;
+}
+
+/** One client of a case: a process ({@linkcode ProcessClient}) or a raw script ({@linkcode RawClient}). */
+export type ClientRole = ProcessClient | RawClient;
 
 /**
  * A place in a peer's folder. Each role has a folder of its own (`server`, or the client's
@@ -194,6 +207,11 @@ export interface ConformanceCase {
    * `one-line refusal, connection closed; next client served`.
    */
   reliability?: { fault: string; outcome: string };
+  /**
+   * It puts a crowd (about 1,000 clients) on the server at once: the runner gives it a lane of
+   * its own and its mutants longer bounds.
+   */
+  crowd?: boolean;
   /** Chaos modes that may break this case beyond its lesson's (see {@linkcode LessonChaos}). */
   chaosMayBreak?: LessonChaos["mayBreak"];
 }

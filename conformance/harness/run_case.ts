@@ -358,7 +358,7 @@ export async function runCase(
     for (const phase of testCase.clients) {
       const group = Array.isArray(phase) ? phase : [phase];
       barriers = new Map();
-      for (const step of group.flatMap((role) => role.dialogue ?? [])) {
+      for (const step of group.flatMap((role) => role.raw ? [] : role.dialogue ?? [])) {
         if (!step.together) continue;
         const state = barriers.get(step.together) ??
           { needed: 0, arrived: 0, all: Promise.withResolvers<void>() };
