@@ -130,6 +130,8 @@ export function buildChecks(lessons: Lesson[], options: RunOptions, pagesDir?: s
               mutation,
               stepTimeoutMs: isCrowd(testCase) ? 10_000 : 3000,
             });
+            // A case skipped for a missing tool skips its mutants too: nothing absent fails.
+            if (result.status === "skipped") return result;
             if (result.status !== "failed") {
               return { ...result, status: "failed", failures: ["the mutant passed the case"] };
             }
@@ -333,7 +335,27 @@ async function main(args: string[]): Promise<number> {
     `${count("passed")} passed, ${count("failed")} failed` +
       (skipped ? `, ${skipped} skipped` : ""),
   );
+  const missing = [...new Set(results.flatMap((r) => r.missingTools ?? []))].sort();
+  if (missing.length) console.log(installHint(missing));
   return count("failed") ? 1 : 0;
+}
+
+/** Debian packages that bring the tools the cases can require. */
+const PACKAGE_OF: Record<string, string> = {
+  python3: "python3",
+  nc: "netcat-openbsd",
+  socat: "socat",
+  ip: "iproute2",
+  lftp: "lftp",
+  curl: "curl",
+};
+
+/** The line after the counts when checks were skipped: what to install to run them all. */
+export function installHint(missingTools: string[]): string {
+  const packages = [...new Set(missingTools.map((tool) => PACKAGE_OF[tool] ?? tool))];
+  return `for full coverage: apt-get install ${packages.join(" ")} (${
+    missingTools.join(", ")
+  } not found)`;
 }
 
 if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { RUN_TAG_VARIABLE } from "./harness/children.ts";
 import { TextCapture } from "./harness/text_capture.ts";
 import { withChatFixtures } from "./harness/_test_util.ts";
-import { indent } from "./run.ts";
+import { indent, installHint } from "./run.ts";
 
 const runner = new URL("run.ts", import.meta.url).pathname;
 
@@ -106,4 +106,33 @@ Deno.test("with --update, mutants are still caught and never write a golden", as
 
 Deno.test("a report is indented and shows control characters as escapes", () => {
   assert.equal(indent("a\x00b\tc\nd\x1b[31m\x7f"), "     a\\x00b\tc\n     d\\x1b[31m\\x7f");
+});
+
+Deno.test("a case skipped for a missing tool skips its mutants too", async () => {
+  const { buildChecks } = await import("./run.ts");
+  const { chat } = await import("./cases/chat.ts");
+  await withChatFixtures(async () => {}, async ({ programsDir, fixturesDir }) => {
+    const seedCase = chat.cases.find((c) => c.id === "chat")!;
+    const needsTool = {
+      ...seedCase,
+      server: { peer: { command: ["no-such-tool-xyz"], requires: "no-such-tool-xyz" } },
+    };
+    const checks = buildChecks([{ ...chat, cases: [needsTool], scripts: [] }], {
+      programsDir,
+      fixturesDir,
+    });
+    assert.equal(checks.length, 1 + seedCase.mutations!.length);
+    for (const check of checks) {
+      const result = await check.run();
+      assert.equal(result.status, "skipped", `${check.name}: ${result.failures.join("\n")}`);
+      assert.deepEqual(result.missingTools, ["no-such-tool-xyz"]);
+    }
+  });
+});
+
+Deno.test("the install hint names the Debian package of each missing tool", () => {
+  assert.equal(
+    installHint(["nc", "python3", "socat"]),
+    "for full coverage: apt-get install netcat-openbsd python3 socat (nc, python3, socat not found)",
+  );
 });

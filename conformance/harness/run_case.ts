@@ -69,6 +69,8 @@ export interface CaseResult {
   failures: string[];
   /** Remarks that are not failures: goldens written, why it was skipped. */
   notes: string[];
+  /** For a skipped case: the tools it requires that are not on PATH. */
+  missingTools?: string[];
   /** Wall time in milliseconds. */
   ms: number;
   /** Each listener's chunk log (main listener first), for sequence diagrams; absent if skipped. */
@@ -123,7 +125,10 @@ export async function runCase(
     ms: performance.now() - started,
   });
   const missing = await missingTools(testCase);
-  if (missing.length) return result("skipped", [], [`skipped: ${missing.join(", ")} not found`]);
+  if (missing.length) {
+    const notes = [`skipped: ${missing.join(", ")} not found`];
+    return { ...result("skipped", [], notes), missingTools: missing };
+  }
 
   const failures: string[] = [];
   const notes: string[] = [];
