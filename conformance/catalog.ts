@@ -41,27 +41,42 @@ export interface PlannedLesson {
 /** Lessons still to build, with their issue: none left (every program of the seeds is built). */
 export const planned: PlannedLesson[] = [];
 
-const scriptLinks = (scripts: string[]) =>
-  scripts.map((s) => `[\`${s}\`](programs/${s})`).join(" ");
+/** A script as a reference link (see {@linkcode linkTargets}): `[`chat_server.ts`]`. */
+const scriptLink = (script: string) => `[\`${script}\`]`;
 
-/** A link to the lesson's page (`deno task docs` writes it) with its sequence diagram. */
-const pageLink = (entry: CatalogEntry) =>
-  `[${entry.transport === "none" ? "no traffic" : "diagram"}](docs/lessons/${entry.id}.md)`;
+/** The path of a lesson's page (`deno task docs` writes it). */
+const pagePath = (entry: Pick<CatalogEntry, "id">) => `docs/lessons/${entry.id}.md`;
 
-/** The README's lesson index: a Markdown table of every built and planned lesson. */
+/**
+ * The targets of the index's reference links, one line each: every script, and every lesson's
+ * page. Reference links keep the table's cells, and so its rows, short.
+ */
+function linkTargets(): string[] {
+  const scripts = new Set(catalog.flatMap((entry) => entry.scripts));
+  return [
+    ...[...scripts].map((script) => `${scriptLink(script)}: programs/${script}`),
+    ...catalog.map((entry) => `[${pagePath(entry)}]: ${pagePath(entry)}`),
+  ];
+}
+
+/**
+ * The README's lesson index: a Markdown table of every built and planned lesson, one short row
+ * each (titles, seed and section, scripts, page, number of cases), then the targets of its
+ * links. The cases themselves are listed on each lesson's page, so a new case changes only its
+ * lesson's count here.
+ */
 export function lessonIndex(): string {
   const rows = [
-    "| Lesson | Seed, section | Scripts | On the wire | Conformance cases | Status |",
-    "| --- | --- | --- | --- | --- | --- |",
+    "| Lesson | Seed, section | Scripts | Page | Cases |",
+    "| --- | --- | --- | --- | --: |",
     ...catalog.map((entry) =>
       `| ${entry.title}<br>${entry.titleEn} | \`${entry.seed.file}\`<br>${entry.seed.section} | ` +
-      `${scriptLinks(entry.scripts)} | ${pageLink(entry)} | ` +
-      `${entry.cases.map((c) => `\`${c}\``).join(" ")} | done |`
+      `${entry.scripts.map(scriptLink).join(" ")} | [${pagePath(entry)}] | ${entry.cases.length} |`
     ),
     ...planned.map((entry) =>
       `| ${entry.title}<br>${entry.titleEn} | \`${entry.seed.file}\`<br>${entry.seed.section} | ` +
-      `${entry.scripts.map((s) => `\`${s}\``).join(" ")} | | | planned (#${entry.issue}) |`
+      `${entry.scripts.map((s) => `\`${s}\``).join(" ")} | planned (#${entry.issue}) | |`
     ),
   ];
-  return rows.join("\n") + "\n";
+  return [...rows, "", ...linkTargets()].join("\n") + "\n";
 }

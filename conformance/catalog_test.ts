@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { catalog, lessonIndex } from "./catalog.ts";
 import { lessons } from "./cases/mod.ts";
-import { formatMarkdown, RELIABILITY_PAGE, withIndex } from "./index.ts";
+import { goldensOf } from "./golden_names.ts";
+import { formatMarkdown, INDEX_MARKERS, RELIABILITY_PAGE, withIndex } from "./index.ts";
 import { reliabilityPage } from "./reliability.ts";
 import { shebangFlags } from "./harness/standalone.ts";
 
@@ -24,6 +25,22 @@ Deno.test("the README's lesson index is the catalog's (run `deno task index` to 
   assert.equal(await formatMarkdown(withIndex(readme, lessonIndex())), readme);
 });
 
+Deno.test("every line of the README's lesson index is under 400 characters", () => {
+  const readme = Deno.readTextFileSync(`${root}README.md`);
+  const [start, end] = INDEX_MARKERS;
+  const index = readme.slice(readme.indexOf(start), readme.indexOf(end));
+  const lines = index.split("\n").filter((line) => line.startsWith("|") || line.startsWith("["));
+  assert.ok(lines.length > catalog.length, "the index has a row per lesson");
+  for (const line of lines) assert.ok(line.length < 400, `${line.length} characters: ${line}`);
+});
+
+Deno.test("the README's lesson index names no case: a new case changes only a count", () => {
+  const index = lessonIndex();
+  for (const c of lessons.flatMap((lesson) => lesson.cases)) {
+    assert.ok(!index.includes(`\`${c.id}\``), `${c.id} is in the index`);
+  }
+});
+
 Deno.test("every program belongs to a lesson, and every lesson's scripts exist", () => {
   const listed = catalog.flatMap((entry) => entry.scripts).sort();
   assert.deepEqual(listed, programNames);
@@ -36,16 +53,7 @@ Deno.test("case ids are unique and every case must catch at least one mutation",
 });
 
 Deno.test("every golden is used by a case", () => {
-  const used = new Set<string>();
-  for (const c of lessons.flatMap((lesson) => lesson.cases)) {
-    const ours = c.server !== undefined && "program" in c.server.peer;
-    const server = c.server?.golden ?? ours;
-    if (server !== false) used.add(server === true ? `${c.id}.server` : server);
-    for (const client of c.clients.flat()) {
-      if (client.raw || client.golden === false) continue;
-      used.add(client.golden ?? `${c.id}.${client.role ?? "client"}`);
-    }
-  }
+  const used = new Set(lessons.flatMap((lesson) => lesson.cases).flatMap(goldensOf));
   const files = [...Deno.readDirSync(`${root}fixtures/transcripts`)]
     .map((e) => e.name.replace(/\.txt$/, ""));
   assert.deepEqual(files.filter((name) => !used.has(name)), []);

@@ -1,7 +1,9 @@
 /**
  * The check that keeps the lesson pages honest: the diagram a lesson's page shows must be the
- * one its main case's traffic draws now. A mismatch fails with a diff; update mode rewrites the
- * page instead, as it rewrites goldens.
+ * one its main case's traffic draws now, and the rest of the page (run commands, the main
+ * case's terminals from its goldens, the list of the lesson's cases) what the scripts, goldens
+ * and cases give now. A mismatch fails with a diff; update mode rewrites the page instead, as
+ * it rewrites goldens.
  *
  * @module
  */
@@ -9,15 +11,22 @@
 import type { Lesson } from "./harness/case.ts";
 import type { ChunkRecord } from "./harness/chunk_log.ts";
 import { unifiedDiff } from "./harness/diff.ts";
-import { diagramInPage, lessonDiagram, lessonPage, runCommands } from "./lesson_page.ts";
+import { diagramInPage, lessonDiagram, lessonPage, readPageSources } from "./lesson_page.ts";
 
-/** Where the pages and scripts are, and whether to rewrite pages that differ. */
+/** The goldens of this project, whose terminals the pages show. */
+export const TRANSCRIPTS_DIR: string = decodeURIComponent(
+  new URL("../fixtures/transcripts", import.meta.url).pathname,
+);
+
+/** Where the pages, scripts and goldens are, and whether to rewrite pages that differ. */
 export interface DiagramCheckOptions {
   /** Folder of the lesson pages, `<lesson id>.md`. */
   pagesDir: string;
-  /** Folder of the scripts, whose `@run` lines a rewritten page shows. */
+  /** Folder of the scripts, whose `@run` lines a page shows. */
   programsDir: string;
-  /** Rewrite a page whose diagram differs or that is missing, instead of failing. */
+  /** Folder of the goldens, whose terminals a page shows (default {@linkcode TRANSCRIPTS_DIR}). */
+  transcriptsDir?: string;
+  /** Rewrite a page that differs or is missing, instead of failing. */
   update?: boolean;
 }
 
@@ -29,16 +38,29 @@ export interface DiagramCheckResult {
   notes: string[];
 }
 
-/** Writes `lesson`'s whole page with `diagram`. */
+/** `lesson`'s whole page with `diagram`, from the scripts and goldens `options` names. */
+export async function currentLessonPage(
+  lesson: Lesson,
+  diagram: string | undefined,
+  options: Omit<DiagramCheckOptions, "update">,
+): Promise<string> {
+  const sources = await readPageSources(lesson, {
+    programsDir: options.programsDir,
+    transcriptsDir: options.transcriptsDir ?? TRANSCRIPTS_DIR,
+  });
+  return await lessonPage(lesson, diagram, sources);
+}
+
+/** Writes `lesson`'s whole page with `diagram`; returns its path. */
 export async function writeLessonPage(
   lesson: Lesson,
   diagram: string | undefined,
   options: Omit<DiagramCheckOptions, "update">,
 ): Promise<string> {
   const path = `${options.pagesDir}/${lesson.id}.md`;
-  const commands = await runCommands(options.programsDir, lesson.scripts);
+  const page = await currentLessonPage(lesson, diagram, options);
   await Deno.mkdir(options.pagesDir, { recursive: true });
-  await Deno.writeTextFile(path, await lessonPage(lesson, diagram, commands));
+  await Deno.writeTextFile(path, page);
   return path;
 }
 
@@ -46,8 +68,9 @@ export async function writeLessonPage(
 const orNone = (diagram: string | undefined) => diagram ?? "(no diagram)\n";
 
 /**
- * Compares the diagram on `lesson`'s page with the one `traffic` (its main case's chunk logs,
- * one per listener) draws.
+ * Compares `lesson`'s page with what it should be: its diagram with the one `traffic` (its main
+ * case's chunk logs, one per listener) draws, and the rest with what the scripts, goldens and
+ * cases give now. Each part that differs is a failure of its own, with a diff.
  */
 export async function checkLessonDiagram(
   lesson: Lesson,
@@ -63,7 +86,11 @@ export async function checkLessonDiagram(
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   const expected = page === undefined ? undefined : diagramInPage(page);
-  if (page !== undefined && expected === actual) return { failures: [], notes: [] };
+  // The page as it should be around the diagram it has: what differs there is not traffic.
+  const rest = page === undefined ? undefined : await currentLessonPage(lesson, expected, options);
+  if (page !== undefined && expected === actual && rest === page) {
+    return { failures: [], notes: [] };
+  }
   if (options.update) {
     await writeLessonPage(lesson, actual, options);
     return { failures: [], notes: [`wrote ${name}`] };
@@ -74,15 +101,26 @@ export async function checkLessonDiagram(
       notes: [],
     };
   }
-  const diff = unifiedDiff(orNone(expected), orNone(actual), {
-    expected: `${name} (committed)`,
-    actual: `${name} (this run's traffic)`,
-  });
-  return {
-    failures: [
+  const failures: string[] = [];
+  if (expected !== actual) {
+    const diff = unifiedDiff(orNone(expected), orNone(actual), {
+      expected: `${name} (committed)`,
+      actual: `${name} (this run's traffic)`,
+    });
+    failures.push(
       `the diagram in ${name} no longer matches the traffic ` +
-      `(run \`deno task docs\`, or this suite with --update):\n${diff}`,
-    ],
-    notes: [],
-  };
+        `(run \`deno task docs\`, or this suite with --update):\n${diff}`,
+    );
+  }
+  if (rest !== page) {
+    const diff = unifiedDiff(page, rest!, {
+      expected: `${name} (committed)`,
+      actual: `${name} (from the scripts, goldens and cases)`,
+    });
+    failures.push(
+      `${name} is out of date: its commands, terminals or case list no longer match the ` +
+        `scripts, goldens and cases (run \`deno task docs\`, or this suite with --update):\n${diff}`,
+    );
+  }
+  return { failures, notes: [] };
 }

@@ -69,3 +69,20 @@ Deno.test("a missing page fails; a page without a diagram shows what is missing"
     assert.match(none.failures.join("\n"), /\n-\(no diagram\)\n\+sequenceDiagram\n/);
   });
 });
+
+Deno.test("a stale terminal on the page fails with a diff, though the diagram matches", async () => {
+  await withPages(async (pagesDir) => {
+    const options = { pagesDir, programsDir };
+    const path = await writeLessonPage(chat, lessonDiagram(chat, chatTraffic()), options);
+    const page = await Deno.readTextFile(path);
+    await Deno.writeTextFile(path, page.replace("我好\n", "我了\n"));
+    const found = await checkLessonDiagram(chat, chatTraffic(), options);
+    assert.equal(found.failures.length, 1);
+    assert.match(found.failures[0], /^docs\/lessons\/chat.md is out of date/);
+    assert.match(found.failures[0], /\n-我了\n\+我好\n/);
+
+    const updated = await checkLessonDiagram(chat, chatTraffic(), { ...options, update: true });
+    assert.deepEqual(updated, { failures: [], notes: ["wrote docs/lessons/chat.md"] });
+    assert.equal(await Deno.readTextFile(path), page);
+  });
+});

@@ -3,9 +3,11 @@
  * Writes every lesson's page, `docs/lessons/<lesson id>.md`: `deno task docs [--filter TEXT]`.
  *
  * Runs each lesson's main case (see `mainCase`) through the harness, as the conformance suite
- * does, and draws its sequence diagram from the recording proxy's chunk log. A case that fails
- * writes no page (its traffic is not the lesson's); the exit status is then 1. Pages of lessons
- * that no longer exist are removed.
+ * does, and draws its sequence diagram from the recording proxy's chunk log; the terminals the
+ * page shows come from that case's goldens, and the case list from the lesson, neither run. A
+ * case that fails writes no page (its traffic is not the lesson's); the exit status is then 1.
+ * Pages of lessons that no longer exist are removed. The output is the same on every run with
+ * the same cases, goldens and traffic.
  *
  * @module
  */
@@ -75,6 +77,7 @@ async function main(args: string[]): Promise<number> {
     await writeLessonPage(lesson, diagram, {
       pagesDir: LESSON_PAGES_DIR,
       programsDir: options.programsDir,
+      transcriptsDir: `${options.fixturesDir}/transcripts`,
     });
     console.log(`wrote docs/lessons/${lesson.id}.md${diagram ? "" : " (no traffic)"}`);
   });

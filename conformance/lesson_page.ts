@@ -1,7 +1,9 @@
 /**
- * A lesson's page, `docs/lessons/<lesson id>.md`: its titles, seed, scripts and run commands,
- * and the sequence diagram of its main conformance case. The page is generated (`deno task
- * docs`); the suite reads the diagram back out of it to check it against each run's traffic.
+ * A lesson's page, `docs/lessons/<lesson id>.md`: its titles, seed, scripts and run commands;
+ * what each terminal of its main conformance case showed (from the goldens); the sequence
+ * diagram of that case's traffic; and the list of the lesson's cases. The page is generated
+ * (`deno task docs`); the suite reads the diagram back out of it to check it against each run's
+ * traffic, and compares the rest with what the goldens and cases give now.
  *
  * @module
  */
@@ -10,6 +12,13 @@ import { type DiagramCast, sequenceDiagram } from "./diagram.ts";
 import type { ConformanceCase, Lesson, Peer } from "./harness/case.ts";
 import type { ChunkRecord } from "./harness/chunk_log.ts";
 import { formatMarkdown } from "./index.ts";
+import {
+  readRunLine,
+  sessionMarkdown,
+  type SessionSources,
+  type TerminalSession,
+  terminalSessions,
+} from "./terminal_session.ts";
 
 /** The folder of the lesson pages in this project. */
 export const LESSON_PAGES_DIR = decodeURIComponent(
@@ -68,12 +77,27 @@ export function lessonDiagram(
 /** The `@run` line of each script's header, in the lesson's order. */
 export async function runCommands(programsDir: string, scripts: string[]): Promise<string[]> {
   const commands: string[] = [];
-  for (const script of scripts) {
-    const source = await Deno.readTextFile(`${programsDir}/${script}`);
-    const line = /^ \* @run (.+)$/m.exec(source)?.[1];
-    commands.push(line ?? `deno run -A ${script}`);
-  }
+  for (const script of scripts) commands.push(await readRunLine(programsDir, script));
   return commands;
+}
+
+/** What a page is written from besides its diagram: nothing here is run. */
+export interface PageSources {
+  /** The `@run` line of each script (see {@linkcode runCommands}). */
+  commands: string[];
+  /** The main case's terminals (see {@linkcode terminalSessions}). */
+  sessions: TerminalSession[];
+}
+
+/** Reads the page sources of `lesson` from the scripts and the goldens. */
+export async function readPageSources(
+  lesson: Lesson,
+  sources: SessionSources,
+): Promise<PageSources> {
+  return {
+    commands: await runCommands(sources.programsDir, lesson.scripts),
+    sessions: await terminalSessions(lesson, mainCase(lesson), sources),
+  };
 }
 
 /** The fence that opens a diagram on a page. */
@@ -98,14 +122,34 @@ function noDiagramReason(lesson: Lesson, testCase: ConformanceCase): string {
     "process, where no recording proxy sits, so there is no traffic to draw.";
 }
 
+/** The paragraph that introduces the main case's terminals. */
+function sessionsIntro(testCase: ConformanceCase, sessions: TerminalSession[]): string {
+  const stderr = testCase.server
+    ? "; a server's `listening on …` line goes to stderr, which goldens leave out"
+    : "";
+  return `What ${sessions.length > 1 ? "each terminal" : "the terminal"} showed in the ` +
+    `conformance case \`${testCase.id}\` (${testCase.title}), from its goldens in ` +
+    `\`fixtures/transcripts/\` (ports masked as \`<PORT>\`${stderr}):`;
+}
+
+/** The list of the lesson's cases, `id` — title, in the lesson's order. */
+function caseList(lesson: Lesson): string[] {
+  return [
+    `The lesson's conformance cases (${lesson.cases.length}; \`deno task conformance\` runs ` +
+    "each, with the mutations it must catch):",
+    "",
+    ...lesson.cases.map((each) => `- \`${each.id}\` — ${each.title}`),
+  ];
+}
+
 /**
- * The page of `lesson` (formatted as `deno fmt` formats Markdown), with `diagram` (from
- * {@linkcode lessonDiagram}) or, without one, a line saying why there is none.
+ * The page of `lesson` (formatted as `deno fmt` formats Markdown), from its `sources` and
+ * `diagram` (from {@linkcode lessonDiagram}) or, without one, a line saying why there is none.
  */
 export async function lessonPage(
   lesson: Lesson,
   diagram: string | undefined,
-  commands: string[],
+  sources: PageSources,
 ): Promise<string> {
   const testCase = mainCase(lesson);
   const scripts = lesson.scripts.map((script) => `[\`${script}\`](../../programs/${script})`);
@@ -127,14 +171,17 @@ export async function lessonPage(
       : "The script runs alone, from the folder it is in:",
     "",
     "```sh",
-    ...commands,
+    ...sources.commands,
     "```",
+    "",
+    sessionsIntro(testCase, sources.sessions),
+    ...sources.sessions.flatMap((session) => ["", ...sessionMarkdown(session)]),
     "",
     "## On the wire",
     "",
     ...(diagram
       ? [
-        `The conformance case \`${testCase.id}\` (${testCase.title}), as the recording proxy ` +
+        `The conformance case \`${testCase.id}\`, as the recording proxy ` +
         `between client and server saw it. One arrow per ${unit}` + unitNote(lesson) +
         ", with its size in bytes and the start of its text. Each client " +
         (lesson.transport === "udp" ? "address" : "connection") + " is a participant of its " +
@@ -145,10 +192,13 @@ export async function lessonPage(
       ]
       : [noDiagramReason(lesson, testCase)]),
     "",
-    `Generated by \`deno task docs\` from the conformance case \`${testCase.id}\`; ` +
-    "`deno task conformance` fails when " +
-    (diagram ? "this diagram no longer matches the case's traffic" : "the case shows traffic") +
-    " (`--update` rewrites the page).",
+    "## Cases",
+    "",
+    ...caseList(lesson),
+    "",
+    `Generated by \`deno task docs\` from the lesson's cases and the goldens and traffic of ` +
+    `\`${testCase.id}\`. \`deno task conformance\` fails when this page no longer matches them ` +
+    "(`--update` rewrites it); `deno task test` checks all of it but the diagram.",
   ];
   return await formatMarkdown(lines.join("\n") + "\n");
 }

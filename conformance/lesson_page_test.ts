@@ -1,24 +1,31 @@
 import assert from "node:assert/strict";
 import { lessons } from "./cases/mod.ts";
+import { TRANSCRIPTS_DIR } from "./diagram_check.ts";
 import {
   diagramInPage,
   LESSON_PAGES_DIR,
   lessonPage,
   lessonPagePath,
   mainCase,
-  runCommands,
+  type PageSources,
+  readPageSources,
 } from "./lesson_page.ts";
 import { assertValidMermaid } from "./mermaid_syntax.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 const programsDir = `${root}programs`;
 const pageOf = (id: string) => Deno.readTextFileSync(`${LESSON_PAGES_DIR}/${id}.md`);
+const sourcesOf = (lesson: (typeof lessons)[number]) =>
+  readPageSources(lesson, { programsDir, transcriptsDir: TRANSCRIPTS_DIR });
 
 Deno.test("every lesson's page is current but for its diagram (run `deno task docs`)", async () => {
   for (const lesson of lessons) {
     const page = pageOf(lesson.id);
-    const commands = await runCommands(programsDir, lesson.scripts);
-    assert.equal(page, await lessonPage(lesson, diagramInPage(page), commands), lesson.id);
+    assert.equal(
+      page,
+      await lessonPage(lesson, diagramInPage(page), await sourcesOf(lesson)),
+      lesson.id,
+    );
   }
 });
 
@@ -33,13 +40,59 @@ Deno.test("every lesson whose main case has a server has a diagram, and it is va
 Deno.test("the README's lesson index links every lesson's page", () => {
   const readme = Deno.readTextFileSync(`${root}README.md`);
   for (const lesson of lessons) {
-    assert.ok(readme.includes(`](${lessonPagePath(lesson)})`), lesson.id);
+    assert.ok(readme.includes(`]: ${lessonPagePath(lesson)}\n`), lesson.id);
   }
 });
+
+Deno.test("the pages of chat, ftp_download, login and udp show the client's terminal", () => {
+  for (const id of ["chat", "ftp_download", "login", "udp"]) {
+    const golden = Deno.readTextFileSync(`${TRANSCRIPTS_DIR}/${id}.client.txt`);
+    const page = pageOf(id);
+    assert.match(page, /\nThe client's terminal:\n\n```console\n\$ deno run /, id);
+    assert.ok(page.includes(`${golden.replace(/\n$/, "")}\n\`\`\`\n`), id);
+  }
+});
+
+Deno.test("every page lists its lesson's cases in order, id and title", () => {
+  for (const lesson of lessons) {
+    const page = pageOf(lesson.id);
+    let from = page.indexOf("\n## Cases\n");
+    assert.ok(from > 0, lesson.id);
+    for (const each of lesson.cases) {
+      const at = page.indexOf(`\n- \`${each.id}\` — `, from);
+      assert.ok(at > from, `${lesson.id}: ${each.id}`);
+      from = at;
+    }
+  }
+});
+
+/** Page sources of one server and one client terminal, for pages built by hand. */
+const handMade: PageSources = {
+  commands: ["deno run x.ts"],
+  sessions: [{
+    label: "The client's terminal",
+    command: "deno run x.ts",
+    golden: "x",
+    text: "hi\n",
+  }],
+};
 
 Deno.test("a page gives back the diagram it was written with", async () => {
   const lesson = lessons[0];
   const diagram = "sequenceDiagram\n  participant server as s.ts\n";
-  assert.equal(diagramInPage(await lessonPage(lesson, diagram, ["deno run x.ts"])), diagram);
-  assert.equal(diagramInPage(await lessonPage(lesson, undefined, ["deno run x.ts"])), undefined);
+  assert.equal(diagramInPage(await lessonPage(lesson, diagram, handMade)), diagram);
+  assert.equal(diagramInPage(await lessonPage(lesson, undefined, handMade)), undefined);
+});
+
+Deno.test("Run it shows each terminal before the diagram, and the cases come after", async () => {
+  const page = await lessonPage(lessons[0], "sequenceDiagram\n", handMade);
+  const order = [
+    "## Run it",
+    "```sh\ndeno run x.ts\n```",
+    "```console\n$ deno run x.ts\nhi\n```",
+    "## On the wire",
+    "## Cases",
+  ]
+    .map((text) => page.indexOf(text));
+  assert.ok(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1])), `${order}`);
 });
