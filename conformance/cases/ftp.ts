@@ -1,23 +1,29 @@
 /**
  * The FTP tool (`ftp_server.ts` + `ftp_client.ts`): every size both ways with byte counts and
  * MD5s checked independently, the interactive session, the jail, interrupted and resumed
- * transfers in both directions, and concurrency with a stalled client.
+ * transfers in both directions, concurrency with a stalled client, the bad-input rows (sizes,
+ * commands, disconnects, idle, a crowd, signals, the runtime's own refusals) and IPv6.
  *
  * @module
  */
 
-import { utf8 } from "./_helpers.ts";
 import type {
-  ClientRole,
   ConformanceCase,
   FileCheck,
   Lesson,
   ProcessClient,
+  ServerRole,
 } from "../harness/case.ts";
 import type { ByteCounts } from "../harness/chunk_log.ts";
 import type { Step } from "../harness/expect.ts";
 import type { FileContent } from "../harness/files.ts";
+import type { RawStep } from "../harness/raw_peer.ts";
 import type { Mutation } from "../harness/standalone.ts";
+import { type CaseMutation, KEPT, NEXT } from "./_bad_input.ts";
+import { noSignalHandler, utf8 } from "./_helpers.ts";
+import { overIpv6 } from "./_ipv6.ts";
+import { idleCase, withServerFolder } from "./_rows.ts";
+import { vanishingTagged } from "./_vanishing.ts";
 
 const F_PNG: FileContent = { fixture: "files/f.png" }; // 1795 bytes
 const F_PNG_MD5 = "8538a2876ec718b52850d4abfa89b651";
@@ -110,6 +116,93 @@ const firstMiBKept = (at: string, path: string): FileCheck => ({
   partial: true,
 });
 
+// --- Bad input (docs/RELIABILITY.md) ---
+
+const FTP_WELCOME = "欢迎登陆FTP系统\n";
+const HI = { at: "server", path: "ftp_root/hi.txt", content: { text: "hello\n" } } as const;
+const HI_MD5 = "b1946ac92492d2347c6235b4d2611184";
+const HELLO_MD5 = "5d41402abc4b2a76b9719d911017c592"; // md5("hello")
+/** `ls` and its answer, with hi.txt alone in the root: the server still serves. */
+const FTP_LS: RawStep[] = [{ send: "ls\n" }, { recv: "9\n6\thi.txt\n" }];
+const FTP_SERVER: ServerRole = {
+  peer: { program: "ftp_server.ts" },
+  mayChange: /^ftp_root(\/|$)/,
+};
+const FTP_SIZE_CHECK = {
+  program: "ftp_server.ts",
+  from: "return /^\\d{1,15}$/.test(text) ? Number(text) : null;",
+  to: "return Number(text);",
+  shows: "raw peer expected",
+};
+
+/** One refusal on the FTP control connection, then `ls` on the same connection. */
+function ftpRefusal(
+  id: string,
+  fault: string,
+  send: string | Uint8Array,
+  refusal: string,
+  mutation: CaseMutation,
+): ConformanceCase {
+  return {
+    id: `ftp-${id}`,
+    title: `${fault}: one error line, then ls on the same connection`,
+    files: [HI],
+    server: FTP_SERVER,
+    clients: [{
+      role: "raw",
+      raw: [{ recv: FTP_WELCOME }, { send }, { recv: `error: ${refusal}\n` }, ...FTP_LS],
+    }],
+    expectFiles: [HI],
+    mutations: [mutation],
+    reliability: { fault, outcome: `one-line refusal "error: ${refusal}"; ${KEPT}` },
+  };
+}
+
+const sizeRefusal = (size: string) =>
+  `the size must be a whole number of bytes (at most 15 digits), not ${JSON.stringify(size)}`;
+
+/** The interactive session: put under a Chinese name with a space, ls, get, quit. */
+const main: ConformanceCase = {
+  id: "ftp",
+  title: "interactive: put under a Chinese name with a space, ls, get, quit",
+  files: [{ at: "client", path: "f.png", content: F_PNG }],
+  server: { peer: { program: "ftp_server.ts" } },
+  clients: [{
+    peer: { program: "ftp_client.ts" },
+    dialogue: [
+      typed(`put "f.png" "备份 f.png"`),
+      typed("ls"),
+      typed("get 备份 f.png"),
+      typed("quit"),
+    ],
+  }],
+  bytes: {
+    c2s: utf8("put 备份 f.png 1795\n") + 1795 + MD5_LINE + utf8("ls\n") +
+      utf8("get 备份 f.png\n") + utf8("ready to recv file 0\n") + QUIT_LINE,
+    s2c: WELCOME_LINE + utf8("0\n") + PUT_REPLY_LINE +
+      utf8(`${utf8("1795\t备份 f.png\n")}\n`) + utf8("1795\t备份 f.png\n") +
+      utf8("1795\n") + 1795 + MD5_LINE,
+  },
+  expectFiles: [
+    { at: "server", path: "ftp_root/备份 f.png", content: F_PNG },
+    { at: "client", path: "备份 f.png", content: F_PNG },
+  ],
+  mutations: [
+    {
+      program: "ftp_server.ts",
+      from: `const WELCOME = "欢迎登陆FTP系统";`,
+      to: `const WELCOME = "欢迎登录FTP系统";`,
+      shows: `not an FTP server: it said "欢迎登录FTP系统"`,
+    },
+    {
+      program: "ftp_client.ts",
+      from: "bytes.padStart(12)",
+      to: "bytes.padStart(10)",
+      shows: "+      1795  备份 f.png",
+    },
+  ],
+};
+
 /** The FTP tool. */
 export const ftp: Lesson = {
   id: "ftp",
@@ -123,47 +216,22 @@ export const ftp: Lesson = {
   host: "127.0.0.1",
   port: 9999,
   scripts: ["ftp_server.ts", "ftp_client.ts"],
-  cases: [
-    {
-      id: "ftp",
-      title: "interactive: put under a Chinese name with a space, ls, get, quit",
-      files: [{ at: "client", path: "f.png", content: F_PNG }],
-      server: { peer: { program: "ftp_server.ts" } },
-      clients: [{
-        peer: { program: "ftp_client.ts" },
-        dialogue: [
-          typed(`put "f.png" "备份 f.png"`),
-          typed("ls"),
-          typed("get 备份 f.png"),
-          typed("quit"),
-        ],
-      }],
-      bytes: {
-        c2s: utf8("put 备份 f.png 1795\n") + 1795 + MD5_LINE + utf8("ls\n") +
-          utf8("get 备份 f.png\n") + utf8("ready to recv file 0\n") + QUIT_LINE,
-        s2c: WELCOME_LINE + utf8("0\n") + PUT_REPLY_LINE +
-          utf8(`${utf8("1795\t备份 f.png\n")}\n`) + utf8("1795\t备份 f.png\n") +
-          utf8("1795\n") + 1795 + MD5_LINE,
-      },
-      expectFiles: [
-        { at: "server", path: "ftp_root/备份 f.png", content: F_PNG },
-        { at: "client", path: "备份 f.png", content: F_PNG },
-      ],
-      mutations: [
-        {
-          program: "ftp_server.ts",
-          from: `const WELCOME = "欢迎登陆FTP系统";`,
-          to: `const WELCOME = "欢迎登录FTP系统";`,
-          shows: `not an FTP server: it said "欢迎登录FTP系统"`,
-        },
-        {
-          program: "ftp_client.ts",
-          from: "bytes.padStart(12)",
-          to: "bytes.padStart(10)",
-          shows: "+      1795  备份 f.png",
-        },
-      ],
-    },
+  chaos: {
+    oneReadMutations: [{
+      program: "ftp_server.ts",
+      // A line reader that hands out what one read brought when it holds no newline.
+      from: "this.#end += n;",
+      to: `this.#end += n;
+      if (this.#buffer.subarray(this.#start, this.#end).indexOf(0x0a) < 0) {
+        const line = this.#buffer.subarray(this.#start, this.#end);
+        this.#start = this.#end;
+        return new TextDecoder().decode(line);
+      }`,
+    }],
+  },
+  // A case whose server may change files gets an empty server folder to start from.
+  cases: withServerFolder([
+    main,
     roundTrip("ftp-0B", "an empty file, both ways", "empty.bin", { bytes: [] }, 0),
     roundTrip("ftp-1B", "a 1-byte file, both ways", "one.bin", { bytes: [42] }, 1),
     roundTrip("ftp-1023B", "1023 bytes, both ways", "g1023.bin", { generated: 1023 }, 1023),
@@ -327,9 +395,10 @@ export const ftp: Lesson = {
         { at: "client", path: "data.bin.ftp-part", absent: true },
       ],
       mutations: [{
+        // The client's MD5 leaves out the part it already had (in get, the one used here).
         program: "ftp_client.ts",
-        from: "await hashPrefix(file, offset, hash);\n  const count = size - offset;",
-        to: "const count = size - offset;",
+        from: "await hashPrefix(file, offset, hash);",
+        to: "",
         shows: "MD5 mismatch",
       }],
     },
@@ -391,9 +460,10 @@ export const ftp: Lesson = {
         { at: "server", path: "ftp_root/.ftp-partial/data.bin.100000", absent: true },
       ],
       mutations: [{
+        // The server's MD5 leaves out the part it already had (in put, the one used here).
         program: "ftp_server.ts",
-        from: "await hashPrefix(file, offset, hash);\n    let received: number;",
-        to: "let received: number;",
+        from: "await hashPrefix(file, offset, hash);",
+        to: "",
         shows: "the server's MD5 differs",
       }],
     },
@@ -425,9 +495,10 @@ export const ftp: Lesson = {
       ],
       mutations: [{
         program: "ftp_server.ts",
-        from:
-          "await session.readLine();\n      throw new Error(`cannot store ${name}: ${error.message}`);",
-        to: "throw new Error(`cannot store ${name}: ${error.message}`);",
+        // The refusal thrown before the client's MD5 line is read: the session gets out of step.
+        from: "if (!(error instanceof StoreFailed)) throw error;",
+        to: "if (!(error instanceof StoreFailed)) throw error;\n" +
+          "      throw new Error(`cannot store ${name}: ${error.message}`);",
         shows: "unknown command",
       }],
       reliability: {
@@ -454,8 +525,10 @@ export const ftp: Lesson = {
       ],
       mutations: [{
         program: "ftp_client.ts",
-        from: "await answer(session);\n    throw new CommandFailed(`cannot write",
-        to: "throw new CommandFailed(`cannot write",
+        // The failure thrown before the server's MD5 line is read: the session gets out of step.
+        from: "if (!(error instanceof StoreFailed)) throw error;",
+        to: "if (!(error instanceof StoreFailed)) throw error;\n" +
+          "    throw new CommandFailed(`cannot write ${partial}: ${error.message}`);",
         shows: "3145728  data.bin",
       }],
     },
@@ -562,5 +635,231 @@ export const ftp: Lesson = {
         shows: "did not exit within",
       }],
     },
-  ],
+    // --- Bad input (docs/RELIABILITY.md) ---
+    ftpRefusal("size-non-numeric", "size: non-numeric", "put a.bin abc\n", sizeRefusal("abc"), {
+      ...FTP_SIZE_CHECK,
+    }),
+    ftpRefusal("size-negative", "size: negative", "put a.bin -1\n", sizeRefusal("-1"), {
+      ...FTP_SIZE_CHECK,
+    }),
+    ftpRefusal(
+      "size-2p63",
+      "size: 2^63",
+      "put a.bin 9223372036854775808\n",
+      sizeRefusal("9223372036854775808"),
+      { ...FTP_SIZE_CHECK },
+    ),
+    ftpRefusal("size-empty", "size: empty", "put a.bin \n", sizeRefusal(""), {
+      ...FTP_SIZE_CHECK,
+    }),
+    ftpRefusal(
+      "invalid-utf8",
+      "invalid UTF-8",
+      Uint8Array.of(...new TextEncoder().encode("get "), 0xff, 0xfe, 0x0a),
+      "the command is not valid UTF-8",
+      {
+        program: "ftp_server.ts",
+        from: `if (line.includes("\\uFFFD")) throw`,
+        to: `if (line.includes("\\u0000\\u0000")) throw`,
+        shows: "raw peer expected",
+      },
+    ),
+    ftpRefusal(
+      "unknown-command",
+      "unknown command",
+      "dance\n",
+      `unknown command "dance"; commands: get NAME, put NAME SIZE, ls, quit`,
+      {
+        // An unknown command taken for ls.
+        program: "ftp_server.ts",
+        from: `} else if (line === "ls") {`,
+        to: `} else if (line !== "") {`,
+        shows: "raw peer expected",
+      },
+    ),
+    {
+      id: "ftp-oversize",
+      title:
+        "a command line over 8192 bytes: error: line too long, the connection ends; next served",
+      files: [HI],
+      server: FTP_SERVER,
+      clients: [
+        {
+          role: "oversize",
+          raw: [
+            { recv: FTP_WELCOME },
+            // Exactly the buffer: the server has read all of it when it refuses.
+            { send: "x".repeat(8192) },
+            { recv: "error: line too long\n" },
+            { awaitClose: true },
+          ],
+        },
+        { role: "next", raw: [{ recv: FTP_WELCOME }, ...FTP_LS] },
+      ],
+      expectFiles: [HI],
+      mutations: [{
+        program: "ftp_server.ts",
+        from: "await session.writeLine(`error: ${message}`).catch(() => {});",
+        to: "",
+        shows: "raw peer expected",
+      }],
+      reliability: {
+        fault: "oversize message (> 8192 bytes)",
+        outcome: `one-line refusal "error: line too long", connection closed; ${NEXT}`,
+      },
+    },
+    {
+      id: "ftp-disconnects",
+      title: "clients vanishing at every byte of ls, get and put: nothing saved, next served",
+      files: [HI],
+      server: FTP_SERVER,
+      clients: [
+        ...vanishingTagged((tag) => [
+          { recv: FTP_WELCOME },
+          ...FTP_LS,
+          { send: "get hi.txt\n" },
+          { recv: "6\n" },
+          { send: "ready to recv file 0\n" },
+          { recv: `hello\n${HI_MD5}\n` },
+          // The upload last: every cut leaves it unfinished, so it must never appear.
+          { send: `put v${tag}.txt 5\n` },
+          { recv: "0\n" },
+          { send: "hello" },
+          { send: `${HELLO_MD5}\n` },
+        ]),
+        { role: "next", raw: [{ recv: FTP_WELCOME }, ...FTP_LS] },
+      ],
+      expectFiles: [
+        HI,
+        ...Array.from({ length: 88 }, (_, i) => ({
+          at: "server",
+          path: `ftp_root/v${String(i).padStart(3, "0")}.txt`,
+          absent: true as const,
+        })),
+      ],
+      mutations: [{
+        // An interrupted upload saved under its name.
+        program: "ftp_server.ts",
+        from: "if (claimed === null) {",
+        to: "if (claimed === null) {\n      await Deno.rename(partial, join(root, name));",
+        // The next client's ls lists the saved file.
+        shows: 'raw peer expected "9\\n6\\thi.txt\\n"',
+      }],
+      reliability: {
+        fault: "disconnect at every step",
+        outcome: `connection let go, an unfinished upload kept only under .ftp-partial/; ${NEXT}`,
+      },
+    },
+    idleCase("ftp-idle", FTP_SERVER, [{ recv: FTP_WELCOME }], {
+      role: "next",
+      raw: [{ recv: FTP_WELCOME }, ...FTP_LS],
+    }, { files: [HI] }),
+    {
+      id: "ftp-1000-connections",
+      title: "1,000 clients connected at once, each welcomed; one more is served in full",
+      crowd: true,
+      files: [HI],
+      server: { ...FTP_SERVER, golden: false },
+      clients: [
+        { role: "crowd", raw: [{ recv: FTP_WELCOME }, { leaveOpen: true }], copies: 1000 },
+        { role: "next", raw: [{ recv: FTP_WELCOME }, ...FTP_LS] },
+      ],
+      timeoutMs: 60_000,
+      mutations: [{
+        // A server that turns clients away beyond 500 at once.
+        program: "ftp_server.ts",
+        from: "for await (const conn of listener) serveClient(conn, root, idleSeconds);",
+        to:
+          "let open = 0;\n  for await (const conn of listener) if (++open > 500) conn.close();\n  " +
+          "else serveClient(conn, root, idleSeconds);",
+        shows: "raw peer expected",
+      }],
+      reliability: {
+        fault: "1,000 concurrent connections",
+        outcome: `all 1,000 welcomed and held; ${NEXT} while they stay open`,
+      },
+    },
+    ...(["SIGINT", "SIGTERM"] as const).map((signal): ConformanceCase => ({
+      id: `ftp-${signal.toLowerCase()}`,
+      title: `${signal} in the middle of an upload: exit 0, nothing under the file's name`,
+      files: [HI],
+      server: { ...FTP_SERVER, exitsByItself: true },
+      clients: [{
+        role: "uploader",
+        raw: [
+          { recv: FTP_WELCOME },
+          { send: "put big.bin 100000\n" },
+          // The partial file exists once the offset is answered.
+          { recv: "0\n" },
+          { send: "x".repeat(1000) },
+          { signalServer: signal },
+          { awaitClose: true },
+        ],
+      }],
+      expectFiles: [HI, { at: "server", path: "ftp_root/big.bin", absent: true }],
+      mutations: [noSignalHandler("ftp_server.ts")],
+      reliability: {
+        fault: `${signal} mid-transfer`,
+        outcome: "listener closed, exit 0; the upload stays under .ftp-partial/ for resuming, " +
+          "never under its name",
+      },
+    })),
+    {
+      id: "ftp-runtime-refusal",
+      title:
+        "with the jail check taken out, --allow-read/--allow-write still refuse; one line each",
+      files: [
+        HI,
+        { at: "server", path: "secret.txt", content: { text: "outside the root\n" } },
+        { at: "server", path: "ftp_root/link.txt", symlinkTo: "../secret.txt" },
+      ],
+      server: FTP_SERVER,
+      // The server's own checks gone: only the runtime's permissions stand between.
+      patches: [
+        {
+          program: "ftp_server.ts",
+          from: "function nameProblem(name: string): string | null {",
+          to: "function nameProblem(name: string): string | null {\n  if (name) return null;",
+        },
+        {
+          program: "ftp_server.ts",
+          from: "function isInside(root: string, path: string): boolean {",
+          to: "function isInside(root: string, path: string): boolean {\n  if (root) return true;",
+        },
+      ],
+      clients: [{
+        role: "raw",
+        raw: [
+          { recv: FTP_WELCOME },
+          { send: "get ../secret.txt\n" },
+          { expect: /^error: cannot read \.\.\/secret\.txt: Requires read access to .*\n$/ },
+          { send: "put ../x.txt 5\n" },
+          { expect: /^error: Requires read access to .*\n$/ },
+          // realPath may name the link's target; opening that target is what the runtime refuses.
+          { send: "get link.txt\n" },
+          { expect: /^error: Requires read access to .*secret\.txt.*\n$/ },
+          ...FTP_LS,
+        ],
+      }],
+      expectFiles: [
+        HI,
+        { at: "server", path: "secret.txt", content: { text: "outside the root\n" } },
+        { at: "server", path: "x.txt", absent: true },
+      ],
+      masks: [{ pattern: /"\/[^"]*\/server(?=[\/"])/g, placeholder: '"<FOLDER>' }],
+      mutations: [{
+        // A runtime refusal that ends the conversation instead of being answered.
+        program: "ftp_server.ts",
+        from: "// A refusal is one line to the client; the conversation goes on.",
+        to: "if (error instanceof Deno.errors.NotCapable) throw error;",
+        shows: "raw peer expected",
+      }],
+      reliability: {
+        fault: "permission refused by the runtime",
+        outcome: `one-line refusal "error: … Requires read access to …" (also for a link out, ` +
+          `since the server opens the link's real path); ${KEPT}`,
+      },
+    },
+    overIpv6(main),
+  ]),
 };

@@ -1,16 +1,87 @@
 /**
- * 使用socket实现FTP-下载功能(增加MD5验证功能) — download with size, ack, data and MD5; refusals.
+ * 使用socket实现FTP-下载功能(增加MD5验证功能) — download with size, ack, data and MD5: the
+ * seed's run, refusals, the seed's Python server and client, the bad-input rows (commands,
+ * traversal, disconnects, idle, a crowd, signals, the runtime's own refusal), the command split
+ * in two, and IPv6.
  *
  * @module
  */
 
-import { seedPython } from "./_helpers.ts";
-import type { Lesson } from "../harness/case.ts";
+import type { ConformanceCase, Lesson, ServerRole } from "../harness/case.ts";
 import type { Step } from "../harness/expect.ts";
+import type { RawStep } from "../harness/raw_peer.ts";
+import { type CaseMutation, KEPT, NEXT } from "./_bad_input.ts";
+import { splitting } from "./_chaos.ts";
+import { seedPython, utf8 } from "./_helpers.ts";
+import { overIpv6 } from "./_ipv6.ts";
+import { crowdCase, idleCase, signalCases, withServerFolder } from "./_rows.ts";
+import { splitMessageCase } from "./_split_message.ts";
+import { vanishingAtEveryPoint } from "./_vanishing.ts";
 
 const F_PNG = { fixture: "files/f.png" }; // 1795 bytes, md5 8538a2876ec718b52850d4abfa89b651
 const PROMPT = ">>:";
 const get = (name: string): Step => ({ wait: PROMPT, type: `get ${name}` });
+
+// --- Bad input (docs/RELIABILITY.md) ---
+
+const HI_MD5 = "b1946ac92492d2347c6235b4d2611184";
+const DL_SERVER: ServerRole = { peer: { program: "ftp_download_server.ts" } };
+const DL_HI = { at: "server", path: "hi.txt", content: { text: "hello\n" } } as const;
+/** A whole download of hi.txt. */
+const DL_GET: RawStep[] = [
+  { send: "get hi.txt" },
+  { recv: "6" },
+  { send: "ready to recv file" },
+  { recv: `hello\n${HI_MD5}` },
+];
+
+/** One command answered with one error text, then a get on the same connection. */
+function dlRefusal(
+  id: string,
+  fault: string,
+  exchanges: [string | Uint8Array, string][],
+  mutation: CaseMutation,
+  outcome: string,
+): ConformanceCase {
+  return {
+    id: `ftp_download-${id}`,
+    title: `${fault}: answered with one error text; get works after on the same connection`,
+    files: [DL_HI],
+    server: DL_SERVER,
+    clients: [{
+      role: "raw",
+      raw: [...exchanges.flatMap(([send, recv]) => [{ send }, { recv }]), ...DL_GET],
+    }],
+    mutations: [mutation],
+    reliability: { fault, outcome: `${outcome}; ${KEPT}` },
+  };
+}
+
+/** get f.png, as in the seed. */
+const main: ConformanceCase = {
+  id: "ftp_download",
+  title: "get f.png: f.png.new arrives with the server's MD5",
+  files: [{ at: "server", path: "f.png", content: F_PNG }],
+  server: { peer: { program: "ftp_download_server.ts" } },
+  clients: [{ peer: { program: "ftp_download_client.ts" }, dialogue: [get("f.png")] }],
+  // "get f.png" + "ready to recv file"; "1795" + data + MD5.
+  bytes: { c2s: 9 + 18, s2c: 4 + 1795 + 32 },
+  expectFiles: [{ at: "client", path: "f.png.new", content: F_PNG }],
+  mutations: [
+    {
+      program: "ftp_download_server.ts",
+      from: `console.log("file md5",`,
+      to: `console.log("md5",`,
+      shows: "+md5 8538a2876ec718b52850d4abfa89b651",
+    },
+    {
+      program: "ftp_download_client.ts",
+      from: "await Deno.rename(temporary, target);",
+      to: "",
+      shows: "client: f.png.new is missing",
+    },
+  ],
+};
 
 /** The download lesson. */
 export const ftpDownload: Lesson = {
@@ -25,31 +96,14 @@ export const ftpDownload: Lesson = {
   host: "0.0.0.0",
   port: 9999,
   scripts: ["ftp_download_server.ts", "ftp_download_client.ts"],
-  cases: [
-    {
-      id: "ftp_download",
-      title: "get f.png: f.png.new arrives with the server's MD5",
-      files: [{ at: "server", path: "f.png", content: F_PNG }],
-      server: { peer: { program: "ftp_download_server.ts" } },
-      clients: [{ peer: { program: "ftp_download_client.ts" }, dialogue: [get("f.png")] }],
-      // "get f.png" + "ready to recv file"; "1795" + data + MD5.
-      bytes: { c2s: 9 + 18, s2c: 4 + 1795 + 32 },
-      expectFiles: [{ at: "client", path: "f.png.new", content: F_PNG }],
-      mutations: [
-        {
-          program: "ftp_download_server.ts",
-          from: `console.log("file md5",`,
-          to: `console.log("md5",`,
-          shows: "+md5 8538a2876ec718b52850d4abfa89b651",
-        },
-        {
-          program: "ftp_download_client.ts",
-          from: "await Deno.rename(temporary, target);",
-          to: "",
-          shows: "client: f.png.new is missing",
-        },
-      ],
-    },
+  chaos: {
+    mayBreak: splitting(
+      "the command `get NAME`, the size and the ack are bare text read with one recv each",
+    ),
+  },
+  // A case whose server may change files gets an empty server folder to start from.
+  cases: withServerFolder([
+    main,
     {
       id: "ftp_download-refusals",
       title: "missing files, .., absolute paths and outward links get an answer; get works after",
@@ -130,5 +184,177 @@ export const ftpDownload: Lesson = {
         shows: "+server file md5: b'6F5902AC",
       }],
     },
-  ],
+    // --- Bad input (docs/RELIABILITY.md) ---
+    dlRefusal(
+      "unknown-command",
+      "unknown command",
+      [["dance hi.txt", "error: usage: get NAME"]],
+      {
+        program: "ftp_download_server.ts",
+        from: `if (words.length !== 2 || words[0] !== "get") {`,
+        to: "if (words.length !== 2) {",
+        shows: "raw peer expected",
+      },
+      `one-line answer "error: usage: get NAME"`,
+    ),
+    dlRefusal(
+      "traversal",
+      "traversal: a/../../b, ..\\x, NUL",
+      [
+        ["get a/../../b", `error: refused "a/../../b": it contains ..`],
+        ["get ..\\x", `error: refused "..\\\\x": it contains a backslash`],
+        ["get a\u0000b", `error: refused "a\\u0000b": it contains control characters`],
+      ],
+      {
+        program: "ftp_download_server.ts",
+        from: "if (problem) throw new Error(`refused ${JSON.stringify(name)}: ${problem}`);",
+        to: "",
+        shows: "raw peer expected",
+      },
+      `one-line answer "error: refused …"`,
+    ),
+    dlRefusal(
+      "invalid-utf8",
+      "invalid UTF-8",
+      [[
+        Uint8Array.of(...new TextEncoder().encode("get "), 0xff, 0xfe),
+        "error: no such file: \uFFFD\uFFFD",
+      ]],
+      {
+        program: "ftp_download_server.ts",
+        from:
+          "if (error instanceof Deno.errors.NotFound) throw new Error(`no such file: ${name}`);",
+        to: "",
+        shows: "raw peer expected",
+      },
+      `one-line answer "error: no such file: ��" (the bytes read as U+FFFD)`,
+    ),
+    {
+      id: "ftp_download-oversize",
+      title: "a 3000-byte command: read in 1024-byte pieces, each answered; the server goes on",
+      files: [DL_HI],
+      server: { ...DL_SERVER, golden: false },
+      clients: [
+        {
+          role: "oversize",
+          raw: [{ send: `get ${"a".repeat(2996)}` }, { expect: /^error: / }, { vanish: true }],
+        },
+        { role: "next", raw: DL_GET },
+      ],
+      mutations: [{
+        program: "ftp_download_server.ts",
+        // A server that drops a client whose name is long.
+        from: "console.log(filename);",
+        to: `if (filename.length > 1000) throw new Error("too long");`,
+        shows: "raw peer expected",
+      }],
+      reliability: {
+        fault: "oversize message (> 1024 bytes, one recv)",
+        outcome: `read in pieces as the seed's recv(1024), each answered "error: …"; ${NEXT}`,
+      },
+    },
+    {
+      id: "ftp_download-disconnects",
+      title: "clients vanishing at every byte of get and ack; the next download is served",
+      files: [DL_HI],
+      server: DL_SERVER,
+      clients: [...vanishingAtEveryPoint(DL_GET), { role: "next", raw: DL_GET }],
+      mutations: [{
+        program: "ftp_download_server.ts",
+        // A server that dies when a client leaves.
+        from: "if (data === null) {",
+        to: "if (data === null) {\n        Deno.exit(1);",
+        shows: "",
+      }],
+      reliability: {
+        fault: "disconnect at every step",
+        outcome: `connection let go (客户端已经断开); ${NEXT}`,
+      },
+    },
+    idleCase("ftp_download-idle", DL_SERVER, [], { role: "next", raw: DL_GET }, { files: [DL_HI] }),
+    crowdCase(
+      "ftp_download-1000-connections",
+      DL_SERVER,
+      [{ send: "get hi.txt" }, { recv: "6" }],
+      { role: "next", raw: DL_GET },
+      "serveClient(conn, root, idleSeconds);",
+      `all 1,000 answered and held mid-download; ${NEXT} while they stay open`,
+      { files: [DL_HI] },
+    ),
+    ...signalCases("ftp_download", DL_SERVER, "a download", (signal) => ({
+      // More than the socket buffers between the server and a downloader that reads nothing
+      // can hold (4 MiB could all be sent, and the MD5 printed, before the signal arrived).
+      files: [{ at: "server", path: "big.bin", content: { generated: 32 << 20 } }],
+      clients: [{
+        role: "downloader",
+        raw: [
+          { send: "get big.bin" },
+          { recv: String(32 << 20) },
+          { send: "ready to recv file" },
+          { signalServer: signal },
+          { awaitClose: true },
+        ],
+      }],
+    }), "listener closed, exit 0 (it writes no files)"),
+    {
+      id: "ftp_download-runtime-refusal",
+      title: "with the jail check taken out, --allow-read refuses; one answer; get works after",
+      files: [DL_HI, { at: "other", path: "secret.txt", content: { text: "outside\n" } }],
+      server: DL_SERVER,
+      patches: [
+        {
+          program: "ftp_download_server.ts",
+          from: "function nameProblem(name: string): string | null {",
+          to: "function nameProblem(name: string): string | null {\n  if (name) return null;",
+        },
+        {
+          program: "ftp_download_server.ts",
+          from: "function isInside(root: string, path: string): boolean {",
+          to: "function isInside(root: string, path: string): boolean {\n  if (root) return true;",
+        },
+      ],
+      clients: [{
+        role: "raw",
+        raw: [
+          { send: "get ../other/secret.txt" },
+          {
+            expect: /^error: cannot read \.\.\/other\/secret\.txt: Requires read access to .*flag$/,
+          },
+          ...DL_GET,
+        ],
+      }],
+      masks: [{ pattern: /"\/[^"]*\/other(?=[\/"])/g, placeholder: '"<FOLDER>' }],
+      mutations: [{
+        program: "ftp_download_server.ts",
+        from: "throw new Error(`cannot read ${name}: ${(error as Error).message}`);",
+        to: "throw error;",
+        shows: "raw peer expected",
+      }],
+      reliability: {
+        fault: "permission refused by the runtime",
+        outcome: `one-line answer "error: cannot read …: Requires read access to …"; ${KEPT}`,
+      },
+    },
+    // --- A message split in two ---
+    splitMessageCase(main, {
+      id: "ftp_download-split-command",
+      title: "get f.png split after get f: the server looks for f, then hears .png as a command",
+      holdBack: { dir: "c2s", after: utf8("get f") },
+      // The answer to .png may be read glued to the first: only the broken answer is pinned.
+      server: { peer: { program: "ftp_download_server.ts" }, golden: false },
+      clients: [{
+        peer: { program: "ftp_download_client.ts" },
+        dialogue: [{ wait: ">>:", type: "get f.png" }],
+        golden: false,
+        transcriptMatches: /servr response: error: no such file: f(error: usage: get NAME)?\n/,
+      }],
+      mutations: [{
+        program: "ftp_download_server.ts",
+        from: "no such file: ${name}",
+        to: "not found: ${name}",
+        shows: "does not match",
+      }],
+    }),
+    overIpv6(main),
+  ]),
 };

@@ -1,50 +1,40 @@
 /**
- * Every lesson with its cases, in the order of the README's lesson index.
+ * Every lesson with its cases, in the order of the README's lesson index. Each lesson's module
+ * (named by its id) holds the whole lesson: its cases, its bad-input rows, its chaos settings.
  *
  * @module
  */
 
 import type { Lesson } from "../harness/case.ts";
-import "./bad_input_files.ts";
-import "./bad_input_framing.ts";
-import "./bad_input_lockstep.ts";
+import { assertDemo } from "./assert_demo.ts";
 import { basic } from "./basic.ts";
+import { blocking } from "./blocking.ts";
 import { chat } from "./chat.ts";
+import { framed } from "./framed.ts";
 import { ftp } from "./ftp.ts";
 import { ftpDownload } from "./ftp_download.ts";
 import { ftpUpload } from "./ftp_upload.ts";
-import "./chaos.ts";
-import "./split_message.ts";
-import { addIpv6Twins } from "./ipv6.ts";
-import {
-  assertDemo,
-  blocking,
-  madongmei,
-  md5Demo,
-  multiconn,
-  multiplex,
-  notebook,
-  pseudoConcurrent,
-  selectEcho,
-  selectMultiport,
-  selectRw,
-  sendVsSendall,
-  tcpHello,
-  threadedChat,
-  udp,
-  welcome,
-} from "./lessons_part1.ts";
-import {
-  framed,
-  loginLesson,
-  msgFile,
-  ssh,
-  sticky,
-  stickyLen,
-  uploadProgress,
-} from "./lessons_part2.ts";
-import "./third_party.ts";
+import { loginLesson } from "./login.ts";
+import { madongmei } from "./madongmei.ts";
+import { md5Demo } from "./md5_demo.ts";
+import { msgFile } from "./msg_file.ts";
+import { multiconn } from "./multiconn.ts";
+import { multiplex } from "./multiplex.ts";
+import { notebook } from "./notebook.ts";
+import { pseudoConcurrent } from "./pseudo_concurrent.ts";
+import { selectEcho } from "./select_echo.ts";
+import { selectMultiport } from "./select_multiport.ts";
+import { selectRw } from "./select_rw.ts";
+import { sendVsSendall } from "./send_vs_sendall.ts";
+import { ssh } from "./ssh.ts";
+import { sticky } from "./sticky.ts";
+import { stickyLen } from "./sticky_len.ts";
+import { tcpHello } from "./tcp_hello.ts";
+import { threadedChat } from "./threaded_chat.ts";
+import { udp } from "./udp.ts";
 import { upper } from "./upper.ts";
+import { uploadProgress } from "./upload_progress.ts";
+import { welcome } from "./welcome.ts";
 
 /** All lessons. */
 export const lessons: Lesson[] = [
@@ -78,5 +68,3 @@ export const lessons: Lesson[] = [
   uploadProgress,
   ssh,
 ];
-
-addIpv6Twins(lessons);

@@ -4,20 +4,25 @@
  * address, `[::1]` and `::1` read as `127.0.0.1` for the comparison; everything else must be
  * byte for byte what the IPv4 run shows.
  *
+ * A lesson module ends its list with `overIpv6(main)` (and, for a program that runs alone yet
+ * uses the network, `aloneOverIpv6(that case)`).
+ *
  * @module
  */
 
-import type { ClientRole, ConformanceCase, Lesson } from "../harness/case.ts";
+import type { ClientRole, ConformanceCase } from "../harness/case.ts";
 import type { Mask } from "../harness/mask.ts";
-
-/** A deliberate breakage and the text its failure report must show. */
-type CaseMutation = NonNullable<ConformanceCase["mutations"]>[number];
+import type { CaseMutation } from "./_bad_input.ts";
 
 /** The IPv6 loopback address in a transcript, compared as the IPv4 one the goldens show. */
 const IPV6_LOOPBACK: Mask = { pattern: /\[::1\]|::1/g, placeholder: "127.0.0.1" };
 
-/** The IPv6 twin of `base`: same peers, files, bytes and goldens, over `::1`. */
-function overIpv6(base: ConformanceCase): ConformanceCase {
+/**
+ * The IPv6 twin of `base`: same peers, files, bytes and goldens, over `::1`; id `<id>-ipv6`.
+ * Its one mutation is the server listening on 127.0.0.1 whatever `--host` says (or, where
+ * that cannot be made, `base`'s first mutation).
+ */
+export function overIpv6(base: ConformanceCase): ConformanceCase {
   const serverGolden = base.server?.golden;
   return {
     ...base,
@@ -64,7 +69,7 @@ function ipv4OnlyServer(base: ConformanceCase): CaseMutation | undefined {
  * The IPv6 twin of a case whose one program listens and connects by itself (no server role):
  * it is told `--host ::1` directly.
  */
-function aloneOverIpv6(base: ConformanceCase): ConformanceCase {
+export function aloneOverIpv6(base: ConformanceCase): ConformanceCase {
   const twin = overIpv6(base);
   return {
     ...twin,
@@ -76,20 +81,4 @@ function aloneOverIpv6(base: ConformanceCase): ConformanceCase {
       )
     ),
   };
-}
-
-/**
- * Adds the IPv6 twin of each networked lesson's main case (the one named like the lesson), and
- * of each case whose program runs alone yet uses the network (it listens and calls itself).
- */
-export function addIpv6Twins(lessons: readonly Lesson[]): void {
-  for (const lesson of lessons) {
-    if (lesson.transport === "none") continue;
-    const main = lesson.cases.find((testCase) => testCase.id === lesson.id) ?? lesson.cases[0];
-    const alone = lesson.cases.filter((testCase) => testCase !== main && !testCase.server);
-    lesson.cases.push(
-      main.server ? overIpv6(main) : aloneOverIpv6(main),
-      ...alone.map(aloneOverIpv6),
-    );
-  }
 }
