@@ -1,12 +1,19 @@
 #!/usr/bin/env -S deno run -A
 /**
  * The connection benchmark: `deno run -A bench/load_bench.ts [--connections 100,1000,10000]
- * [--seconds N] [--warmup N] [--only NAME,…] [--write-docs]`.
+ * [--seconds N] [--warmup N] [--only NAME,…] [--generator c|node] [--write-docs]`.
  *
  * Drives `chat_server.ts`, `threaded_chat_server.ts` and `select_echo_server.ts`, and in the
  * same run the two references they are judged against (a minimal Deno echo, `echo_deno.ts`,
- * and a minimal Node `net` echo, `echo_node.mjs`), with `load_gen.mjs` (run by Node): C connections held at
- * once, each doing ping-pong round trips of one short UTF-8 message, for every C asked for.
+ * and a minimal Node `net` echo, `echo_node.mjs`), with a load generator: C connections held
+ * at once, each doing ping-pong round trips of one short UTF-8 message, for every C asked for.
+ *
+ * The generator (see generator.ts) is `load_gen.c`, compiled once per run with `$CC` or `cc`
+ * into a temporary folder, or with `--generator node` (or when it cannot be compiled, which
+ * the run says in one line) `load_gen.mjs`, run by Node. The report names the one that ran and
+ * its headroom: what `echo_node.mjs` made at 100 connections; under 150,000 round trips/s the
+ * run is marked generator-bound.
+ *
  * Every (server, C) pair gets a fresh server and a fresh generator process, so each peak RSS
  * (VmHWM, sampled from /proc while the generator runs) belongs to that many connections.
  *
@@ -30,6 +37,15 @@
 
 import { parseArgs } from "node:util";
 import { formatFiles, writeBetweenMarkers } from "./doc_section.ts";
+import {
+  type Generator,
+  type GeneratorKind,
+  headroomNote,
+  loadArgs,
+  type LoadResult,
+  percentOfCore,
+  prepareGenerator,
+} from "./generator.ts";
 import { peakRss } from "./peak_rss.ts";
 import { ChildScope, killChildrenOnInterrupt } from "../conformance/harness/children.ts";
 import { awaitReadiness } from "../conformance/harness/readiness.ts";
@@ -110,19 +126,6 @@ const PROBES: Target[] = ["fairness_probe.ts", "fairness_probe.ts --allocate"].m
   greeting: "欢迎致电babyshen",
 }));
 
-/** What load_gen.mjs prints. */
-interface LoadResult {
-  connections: number;
-  open: number;
-  served: number;
-  rampSeconds: number;
-  roundTripsPerSecond: number;
-  p50Ms: number | null;
-  p99Ms: number | null;
-  errors: number;
-  errorSamples: Record<string, string>;
-}
-
 interface Row {
   target: Target;
   connections: number;
@@ -152,6 +155,7 @@ async function measure(
   target: Target,
   connections: number,
   flags: { seconds: string; warmup: string },
+  generator: Generator,
 ): Promise<Row> {
   const server = scope.spawn(target.name, {
     cmd: "sh",
@@ -160,36 +164,30 @@ async function measure(
   });
   try {
     const [listening] = await awaitReadiness(server);
-    const generator = scope.spawn("load_gen", {
+    const load = scope.spawn("load_gen", {
       cmd: "sh",
       args: withFileLimit([
-        "node",
-        `${root}bench/load_gen.mjs`,
-        "--port",
-        String(listening.port),
-        "--connections",
-        String(connections),
-        "--seconds",
-        flags.seconds,
-        "--warmup",
-        flags.warmup,
-        "--message",
-        MESSAGE,
-        "--reply",
-        target.reply,
-        "--greeting",
-        target.greeting,
+        ...generator.command,
+        ...loadArgs({
+          port: listening.port,
+          connections,
+          seconds: Number(flags.seconds),
+          warmup: Number(flags.warmup),
+          message: MESSAGE,
+          reply: target.reply,
+          greeting: target.greeting,
+        }),
       ], false),
     });
     let serverKib = 0;
-    while (!generator.exited) {
+    while (!load.exited) {
       serverKib = Math.max(serverKib, await peakRss(server.pid));
-      await Promise.race([generator.status, new Promise((r) => setTimeout(r, 100))]);
+      await Promise.race([load.status, new Promise((r) => setTimeout(r, 100))]);
     }
     // The ramp is bounded by the connections; allow a minute per 10k on top of the run.
-    const status = await generator.waitExit(60_000 + connections * 6);
+    const status = await load.waitExit(60_000 + connections * 6);
     if (status.code !== 0) {
-      throw new Error(`load_gen.mjs exited with ${status.code}: ${generator.stderr.text.trim()}`);
+      throw new Error(`the generator exited with ${status.code}: ${load.stderr.text.trim()}`);
     }
     if (server.exited) {
       const { code, signal } = await server.status;
@@ -197,7 +195,7 @@ async function measure(
         `${target.name} exited under load (${signal ?? code}): ${server.stderr.text.trim()}`,
       );
     }
-    return { target, connections, result: JSON.parse(generator.stdout.text), serverKib };
+    return { target, connections, result: JSON.parse(load.stdout.text), serverKib };
   } finally {
     await server.stop("SIGKILL", 0);
   }
@@ -217,7 +215,18 @@ const label = (target: Target) => `\`${target.name}\`${target.reference ? " (ref
 
 function formatTable(rows: Row[]): string {
   return markdownTable(
-    ["Server", "Connections", "Round trips/s", "p50", "p99", "Served", "Errors", "Peak RSS"],
+    [
+      "Server",
+      "Connections",
+      "Round trips/s",
+      "p50",
+      "p99",
+      "Served",
+      "Per connection",
+      "Generator CPU",
+      "Errors",
+      "Peak RSS",
+    ],
     rows.map(({ target, connections, result, serverKib }) => [
       label(target),
       thousands(connections),
@@ -225,6 +234,8 @@ function formatTable(rows: Row[]): string {
       ms(result.p50Ms),
       ms(result.p99Ms),
       `${thousands(result.served)}/${thousands(connections)}`,
+      `${thousands(result.minRoundTrips)}–${thousands(result.maxRoundTrips)}`,
+      percentOfCore(result.cpuBusy),
       String(result.errors),
       mib(serverKib),
     ]),
@@ -318,6 +329,7 @@ async function main() {
       seconds: { type: "string", default: "5" },
       warmup: { type: "string", default: "1" },
       only: { type: "string" },
+      generator: { type: "string", default: "c" },
       "write-docs": { type: "boolean" },
     },
   }).values;
@@ -328,6 +340,9 @@ async function main() {
   const only = flags.only?.split(",");
   const targets = only ? [...TARGETS, ...PROBES].filter((t) => only.includes(t.name)) : TARGETS;
   if (targets.length === 0) throw new Error(`--only matches none of the servers`);
+  if (flags.generator !== "c" && flags.generator !== "node") {
+    throw new Error(`--generator takes c or node, not ${flags.generator}`);
+  }
   // Each side holds one descriptor per connection, plus the runtime's own.
   const limit = await hardFileLimit();
   if (limit < Math.max(...counts) + 200) {
@@ -335,6 +350,7 @@ async function main() {
   }
   killChildrenOnInterrupt();
 
+  const generator = await prepareGenerator(flags.generator as GeneratorKind);
   const scope = new ChildScope(`load-bench-${crypto.randomUUID()}`);
   const rows: Row[] = [];
   try {
@@ -342,7 +358,7 @@ async function main() {
     for (const connections of counts) {
       for (const target of targets) {
         console.error(`${target.name}: ${thousands(connections)} connections`);
-        const row = await measure(scope, target, connections, flags);
+        const row = await measure(scope, target, connections, flags, generator);
         const samples = Object.values(row.result.errorSamples);
         if (samples.length > 0) console.error(`  errors, e.g. ${samples.join("; ")}`);
         rows.push(row);
@@ -350,13 +366,20 @@ async function main() {
     }
   } finally {
     await scope.killAll();
+    await generator.dispose();
   }
   rows.sort((a, b) => targets.indexOf(a.target) - targets.indexOf(b.target));
 
   const command = ["deno run -A bench/load_bench.ts", ...Deno.args].join(" ");
+  const nodeEcho = rows.find((r) => r.target.name === "echo_node.mjs" && r.connections === 100);
+  const headroom = headroomNote(generator, nodeEcho?.result);
   const table = [
     `Message \`${MESSAGE}\`; ${flags.seconds} s measured after ${flags.warmup} s of warm-up; ` +
-    "served = connections with a round trip in the measured window.",
+    "served = connections with a round trip in the measured window; per connection = the " +
+    "fewest and most round trips of one connection in it; generator CPU = the generator's own " +
+    "CPU time in it per second (100 % is one core).",
+    "",
+    headroom,
     "",
     formatTable(rows),
   ].join("\n");

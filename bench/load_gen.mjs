@@ -16,8 +16,11 @@
  *
  * Prints one JSON object on stdout: round trips per second over the measured window, p50 and
  * p99 latency in ms (send to last reply byte, of the round trips that ended in the window),
- * how many connections were open and how many completed a round trip in the window, and the
- * errors (connect failures, resets or early closes, wrong replies) with a sample of each kind.
+ * how many connections were open and how many completed a round trip in the window, the fewest
+ * and most round trips of one open connection in the window, the generator's own CPU time in
+ * the window per second of it (`cpuBusy`; 1 is one core fully busy), and the errors (connect
+ * failures, resets or early closes, wrong replies) with a sample of each kind. load_gen.c takes
+ * the same flags and prints the same JSON (with `"generator":"c"` where this prints `"node"`).
  *
  * Node rather than Deno: the same loop written for Deno (`conn.read`/`conn.write`) drove as
  * many round trips per second for the same CPU time, but served its connections unevenly:
@@ -91,7 +94,8 @@ class Pinger {
   matched = 0;
   expected = greeting;
   sentAt = 0;
-  servedInWindow = false;
+  /** Round trips completed in the measured window. */
+  roundTrips = 0;
   answered = false;
   /** Resolves once connected, greeted and answered once (true), or failed (false). */
   ready;
@@ -155,7 +159,7 @@ class Pinger {
     if (now >= windowStart && now < windowEnd) {
       roundTrips++;
       latencies[Math.min(Math.floor((now - this.sentAt) * 1000), LATENCY_BUCKETS - 1)]++;
-      this.servedInWindow = true;
+      this.roundTrips++;
     }
     if (!stopping) this.send();
   }
@@ -176,22 +180,29 @@ const rampSeconds = (performance.now() - rampStart) / 1000;
 for (const pinger of pingers) pinger.send();
 await sleep(Number(flags.warmup) * 1000);
 windowStart = performance.now();
+const cpuAtStart = process.cpuUsage();
 await sleep(Number(flags.seconds) * 1000);
 windowEnd = performance.now();
+const cpu = process.cpuUsage(cpuAtStart);
 stopping = true;
 for (const pinger of pingers) pinger.socket.destroy();
 
 const seconds = (windowEnd - windowStart) / 1000;
+const perConnection = pingers.map((p) => p.roundTrips);
 console.log(JSON.stringify({
+  generator: "node",
   connections,
   open: pingers.length,
-  served: pingers.filter((p) => p.servedInWindow).length,
+  served: perConnection.filter((n) => n > 0).length,
   rampSeconds: Number(rampSeconds.toFixed(3)),
   seconds: Number(seconds.toFixed(3)),
   roundTrips,
   roundTripsPerSecond: Math.round(roundTrips / seconds),
   p50Ms: percentile(0.5, roundTrips),
   p99Ms: percentile(0.99, roundTrips),
+  cpuBusy: Number(((cpu.user + cpu.system) / 1e6 / seconds).toFixed(3)),
+  minRoundTrips: pingers.length ? Math.min(...perConnection) : 0,
+  maxRoundTrips: pingers.length ? Math.max(...perConnection) : 0,
   errors: errors.connect + errors.closed + errors.wrongReply,
   errorKinds: errors,
   errorSamples,
