@@ -4,7 +4,7 @@ import { lessons } from "./cases/mod.ts";
 import { goldensOf } from "./golden_names.ts";
 import { formatMarkdown, INDEX_MARKERS, RELIABILITY_PAGE, withIndex } from "./index.ts";
 import { reliabilityPage } from "./reliability.ts";
-import { shebangFlags } from "./harness/standalone.ts";
+import { runLineFlags, shebangFlags } from "./harness/standalone.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 const programNames = [...Deno.readDirSync(`${root}programs`)]
@@ -62,8 +62,18 @@ Deno.test("every golden is used by a case", () => {
 
 Deno.test("every program is standalone: shebang, header, only Deno and node: imports", () => {
   for (const [name, source] of sources) {
+    // The shebang works for every flag value: it grants each permission the @run line names,
+    // unscoped (the run line scopes it to the default address or folder).
     const flags = shebangFlags(source);
-    assert.ok(flags.includes("-A"), `${name}: shebang should run with -A`);
+    const granted = new Set(flags.map((flag) => flag.split("=")[0]));
+    for (const needed of runLineFlags(source) ?? []) {
+      const permission = needed.split("=")[0];
+      if (!permission.startsWith("--allow-")) continue;
+      assert.ok(
+        granted.has("-A") || granted.has(permission),
+        `${name}: shebang lacks ${permission}, which its @run line grants`,
+      );
+    }
     for (const tag of ["@title", "@seed", "@run", "@module"]) {
       assert.ok(source.includes(` * ${tag}`), `${name}: header lacks ${tag}`);
     }
@@ -96,7 +106,6 @@ const SHARED_HELPERS = [
   "nameProblem",
   "isInside",
   "resolveExisting",
-  "resolveForWrite",
   "FramedConn",
   "receiveToFile",
   "sendFromFile",
@@ -106,21 +115,37 @@ const SHARED_HELPERS = [
   "byteCount",
   "borrowBuffer",
   "pythonJson",
-  "frameHeader",
   "describeListener",
   "timestamp",
   "parseSeconds",
   "closeWhenIdle",
+  "UsageError",
+  "readFlags",
 ];
 
-/** The text of top-level function or class `name` with its doc comment, or undefined. */
+/**
+ * The text of top-level function or class `name` (generic ones too) with its doc comment, or
+ * undefined. A class of one line (`class X extends Error {}`) ends with its line.
+ */
 function helperText(source: string, name: string): string | undefined {
-  const at = source.search(new RegExp(`^((async )?function\\*? ?${name}\\(|class ${name} )`, "m"));
+  const declaration = new RegExp(`^((async )?function\\*? ?${name}[<(]|class ${name} )`, "m");
+  const at = source.search(declaration);
   if (at < 0) return undefined;
-  const start = source.lastIndexOf("/**", at);
+  const docStart = source.lastIndexOf("/**", at);
+  const docEnd = source.indexOf("*/", docStart);
+  const start = docStart >= 0 && source.slice(docEnd + 2, at).trim() === "" ? docStart : at;
+  const lineEnd = source.indexOf("\n", at);
+  if (source.slice(at, lineEnd).endsWith("{}")) return source.slice(start, lineEnd + 1);
   const end = source.indexOf("\n}\n", at);
   return source.slice(start, end + 3);
 }
+
+Deno.test("every shared helper is in two or more scripts", () => {
+  for (const helper of SHARED_HELPERS) {
+    const holders = [...sources].filter(([, source]) => helperText(source, helper) !== undefined);
+    assert.ok(holders.length >= 2, `${helper} is in ${holders.length} script(s): not shared`);
+  }
+});
 
 Deno.test("shared helpers have the same name and shape in every script", () => {
   for (const helper of SHARED_HELPERS) {

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title 使用Socket实现聊天机器人 — Chat bot: the client
  * @seed 000_84409504fdc3648b.txt, "使用Socket实现聊天机器人" (the same code is in 001_371bd9c9ea180cac.txt)
@@ -9,69 +9,64 @@
  * client without waiting for an answer. It teaches the client half of lockstep talk: one send,
  * one receive, strictly in turn, with bytes (UTF-8) on the wire and text on the screen.
  *
- * Only `--allow-net` for the server's address is needed.
- *
- * Same bytes and same screen as the Python original. Differences, all in behaviour:
- * - End of input (Ctrl-D, or the end of a piped file) counts as typing `q`, where Python's
- *   `input()` would die with EOFError and leave the server waiting.
- * - A reply read that ends inside a UTF-8 character waits for the rest of the character.
- * - If the server hangs up, the client says so in one line and exits with status 1.
+ * Python → Deno: `socket()` + `connect()` is one `await Deno.connect()`; `input()` is the
+ * `input` below, which reads standard input a line at a time.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "chat_client.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 9999;
+const HOST = "127.0.0.1";
+const PORT = 9999;
 const PROMPT = "请输入要发送的内容>>>：";
 const QUIT = "q";
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+  }, USAGE).values;
 
-Chat bot client: prints the welcome, then sends each line you type and prints the reply.
-Type q (or end the input) to quit; empty lines are skipped.
+  // socket() + connect() are one call in Deno.
+  const conn = await connectTo(flags.host, Number(flags.port));
+  const buffer = new Uint8Array(1024);
+  const decoder = new TextDecoder();
 
-Options:
-  --host HOST   server address (default ${DEFAULT_HOST})
-  --port PORT   server port (default ${DEFAULT_PORT})
-  --help        show this help`;
+  // The server speaks first: print its welcome.
+  const welcome = await recv(conn, buffer, decoder);
+  if (welcome === null) throw new ServerGone();
+  console.log(welcome);
 
-const encoder = new TextEncoder();
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  while (true) {
+    let line = await input(PROMPT);
+    if (line === null) {
+      // End of input: finish the prompt's line and quit as if q had been typed.
+      console.log();
+      line = QUIT;
+    }
+    if (line.length === 0) continue;
+    await writeAll(conn, encoder.encode(line));
+    // After q only the sending matters; the server ends the conversation without a reply.
+    if (line === QUIT) break;
+    const reply = await recv(conn, buffer, decoder);
+    if (reply === null) throw new ServerGone();
+    console.log(reply);
   }
-  return Number(text);
-}
-
-/** Writes every byte: `conn.write` may write only part, like Python's `send`. */
-async function writeAll(
-  writer: { write(p: Uint8Array): Promise<number> },
-  data: Uint8Array,
-): Promise<void> {
-  for (let written = 0; written < data.length;) {
-    written += await writer.write(data.subarray(written));
-  }
+  conn.close();
 }
 
 /**
  * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
- * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken;
+ * bytes that are not UTF-8 read as U+FFFD.
  */
-async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
-  const buffer = new Uint8Array(1024);
+async function recv(
+  conn: Reader,
+  buffer: Uint8Array,
+  decoder: TextDecoder,
+): Promise<string | null> {
   while (true) {
     const n = await conn.read(buffer);
     if (n === null) return null;
@@ -79,6 +74,82 @@ async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<strin
     if (text !== "") return text;
   }
 }
+
+/** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
+async function writeAll(
+  conn: { write(data: Uint8Array): Promise<number> },
+  data: Uint8Array,
+): Promise<void> {
+  let written = 0;
+  while (written < data.length) {
+    written += await conn.write(data.subarray(written));
+  }
+}
+
+/** Why the client stops: the server hung up in the middle of the conversation. */
+class ServerGone extends Error {
+  override message = "the server closed the connection";
+}
+
+/**
+ * Differences from the seed (same bytes, same screen; behaviour fixed):
+ * - End of input (Ctrl-D, or the end of a piped file) counts as typing `q`, where Python's
+ *   `input()` would die with EOFError and leave the server waiting.
+ * - A reply read that ends inside a UTF-8 character waits for the rest of the character.
+ * - If the server hangs up, the client says so in one line and exits with status 1.
+ */
+
+// ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Chat bot client: prints the welcome, then sends each line you type and prints the reply.
+Type q (or end the input) to quit; empty lines are skipped.
+
+Options:
+  --host HOST   server address (default ${HOST})
+  --port PORT   server port (default ${PORT})
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+/** What `recv` reads from. */
+type Reader = { read(buffer: Uint8Array): Promise<number | null> };
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** Connects to host:port, or fails with a one-line reason. */
 async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
@@ -94,9 +165,11 @@ async function* stdinLines(): AsyncGenerator<string> {
   let pending = "";
   for await (const text of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
     pending += text;
-    for (let end = pending.indexOf("\n"); end >= 0; end = pending.indexOf("\n")) {
+    let end = pending.indexOf("\n");
+    while (end >= 0) {
       yield pending.slice(0, end).replace(/\r$/, "");
       pending = pending.slice(end + 1);
+      end = pending.indexOf("\n");
     }
   }
   if (pending !== "") yield pending;
@@ -111,59 +184,12 @@ async function input(prompt: string): Promise<string | null> {
   return next.done ? null : next.value;
 }
 
-// --- the lesson ---
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-
-  const conn = await connectTo(flags.host, port);
-  const decoder = new TextDecoder();
-  const closed = () => new Error("the server closed the connection");
-
-  // The server speaks first: print its welcome.
-  const welcome = await readMessage(conn, decoder);
-  if (welcome === null) throw closed();
-  console.log(welcome);
-
-  while (true) {
-    let line = await input(PROMPT);
-    if (line === null) {
-      // End of input: finish the prompt's line and quit as if q had been typed.
-      console.log();
-      line = QUIT;
-    }
-    if (line.length === 0) continue;
-    await writeAll(conn, encoder.encode(line));
-    // After q only the sending matters; the server ends the conversation without a reply.
-    if (line === QUIT) break;
-    const reply = await readMessage(conn, decoder);
-    if (reply === null) throw closed();
-    console.log(reply);
-  }
-  conn.close();
-}
-
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  main().catch((error) => {
+    const usage = error instanceof UsageError;
+    console.error(
+      `${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`,
+    );
+    Deno.exit(usage ? 2 : 1);
   });
 }

@@ -76,13 +76,14 @@ function parsePort(text: string): number {
   return Number(text);
 }
 
-/** Writes every byte: `conn.write` may write only part, like Python's `send`. */
+/** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
 async function writeAll(
-  writer: { write(p: Uint8Array): Promise<number> },
+  conn: { write(data: Uint8Array): Promise<number> },
   data: Uint8Array,
 ): Promise<void> {
-  for (let written = 0; written < data.length;) {
-    written += await writer.write(data.subarray(written));
+  let written = 0;
+  while (written < data.length) {
+    written += await conn.write(data.subarray(written));
   }
 }
 
@@ -125,9 +126,11 @@ async function* stdinLines(): AsyncGenerator<string> {
   let pending = "";
   for await (const text of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
     pending += text;
-    for (let end = pending.indexOf("\n"); end >= 0; end = pending.indexOf("\n")) {
+    let end = pending.indexOf("\n");
+    while (end >= 0) {
       yield pending.slice(0, end).replace(/\r$/, "");
       pending = pending.slice(end + 1);
+      end = pending.indexOf("\n");
     }
   }
   if (pending !== "") yield pending;

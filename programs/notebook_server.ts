@@ -78,13 +78,14 @@ function formatAddress(addr: Deno.NetAddr): string {
     : `${addr.hostname}:${addr.port}`;
 }
 
-/** Writes every byte: `conn.write` may write only part, like Python's `send`. */
+/** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
 async function writeAll(
-  writer: { write(p: Uint8Array): Promise<number> },
+  conn: { write(data: Uint8Array): Promise<number> },
   data: Uint8Array,
 ): Promise<void> {
-  for (let written = 0; written < data.length;) {
-    written += await writer.write(data.subarray(written));
+  let written = 0;
+  while (written < data.length) {
+    written += await conn.write(data.subarray(written));
   }
 }
 

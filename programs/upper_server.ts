@@ -86,19 +86,20 @@ function formatAddress(addr: Deno.NetAddr): string {
 }
 
 /** The readable Deno stand-in for Python's `<socket.socket fd=…, laddr=…, raddr=…>`. */
-function describeConn(conn: Deno.TcpConn): string {
+function describeConn(conn: Pick<Deno.TcpConn, "localAddr" | "remoteAddr">): string {
   return `<Deno.TcpConn laddr=${formatAddress(conn.localAddr)}, raddr=${
     formatAddress(conn.remoteAddr)
   }>`;
 }
 
-/** Writes every byte: `conn.write` may write only part, like Python's `send`. */
+/** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
 async function writeAll(
-  writer: { write(p: Uint8Array): Promise<number> },
+  conn: { write(data: Uint8Array): Promise<number> },
   data: Uint8Array,
 ): Promise<void> {
-  for (let written = 0; written < data.length;) {
-    written += await writer.write(data.subarray(written));
+  let written = 0;
+  while (written < data.length) {
+    written += await conn.write(data.subarray(written));
   }
 }
 

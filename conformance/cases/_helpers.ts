@@ -18,12 +18,27 @@ export function seedPython(script: string): Peer {
 }
 
 /**
- * The mutation every signal case must catch: `program` without its signal handler (the call
- * `onShutdown(() => { … })` left as a function nobody registers), so the runtime's default
- * kills it (status 130 for SIGINT, 143 for SIGTERM) instead of a clean exit 0.
+ * The mutation every signal case must catch: `program` without its signal handler (never
+ * registered), so the runtime's default kills it (status 130 for SIGINT, 143 for SIGTERM)
+ * instead of a clean exit 0.
  */
 export function noSignalHandler(program: string): Mutation & { shows: string } {
-  return { program, from: "onShutdown(() => {", to: "(() => {", shows: "server exited with" };
+  const shows = "server exited with";
+  if (programSource(program).includes("onShutdown(() => {")) {
+    return { program, from: "onShutdown(() => {", to: "(() => {", shows };
+  }
+  // The lesson-first shape (issue #17): `listenOn` adds the handlers; removing a listener that
+  // was never added does nothing.
+  const from = "Deno.addSignalListener(signal, () => {";
+  return { program, from, to: "Deno.removeSignalListener(signal, () => {", shows };
+}
+
+/**
+ * The source of `program` in `programs/`, for a mutation that must name what the script holds
+ * while scripts move from one shape to another.
+ */
+export function programSource(program: string): string {
+  return Deno.readTextFileSync(new URL(`../../programs/${program}`, import.meta.url));
 }
 
 /** The UTF-8 byte length of `text`: what it weighs on the wire. */
