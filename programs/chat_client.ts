@@ -185,11 +185,10 @@ async function input(prompt: string): Promise<string | null> {
 }
 
 if (import.meta.main) {
-  main().catch((error) => {
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
     const usage = error instanceof UsageError;
-    console.error(
-      `${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`,
-    );
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
     Deno.exit(usage ? 2 : 1);
   });
 }
