@@ -62,10 +62,16 @@ export interface Check {
   run: () => Promise<CaseResult>;
 }
 
-/** A case that puts many clients on the server at once (raw copies, or a crowd by name). */
+/**
+ * A case that puts many clients on the server at once: one it marks `crowd` (e.g. 1,000 UDP
+ * senders in one process), or one whose raw clients play in copies.
+ */
 function isCrowd(testCase: ConformanceCase): boolean {
-  return /crowd|1000-connections/.test(testCase.id) ||
-    testCase.clients.flat().some((role) => role.raw && (role.copies ?? 1) > 1);
+  if (testCase.crowd) return true;
+  for (const role of testCase.clients.flat()) {
+    if (role.raw && (role.copies ?? 1) > 1) return true;
+  }
+  return false;
 }
 
 /**
