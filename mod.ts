@@ -2,14 +2,18 @@
  * socket-lessons: the classic Chinese Python socket tutorials as standalone Deno scripts, and
  * the conformance harness that proves them.
  *
- * Two things are public:
+ * Three things are public, and nothing else (the harness's other modules are its own):
  *
  * - The **catalog** of programs: every lesson with its title as in the seed, seed file and
  *   section, scripts, default host and port, transport and conformance cases.
- * - The **harness**, usable for any client/server pair: start a server and read its readiness
- *   line, put a recording proxy in front of it, drive an interactive client expect-style,
- *   compare transcripts with goldens (ports masked), check byte counts and file digests, and
- *   kill every child when done.
+ * - **Running a case**, for any client/server pair: {@linkcode runCase} starts the server and
+ *   reads its readiness line, puts a recording proxy in front of it, drives each client
+ *   expect-style, compares transcripts with goldens (ports masked), checks byte counts and file
+ *   digests, and kills every child when done. It is {@linkcode executeCase} (what happened, an
+ *   {@linkcode Observation}) then {@linkcode judge} (what is wrong with it), usable apart.
+ * - The **recording proxy and its shapers**: {@linkcode startTcpProxy} logs every chunk with
+ *   its direction and time, and can deliver each byte alone, glue writes together (粘包), hold
+ *   a message back or cut a connection; {@linkcode startUdpRelay} does the same for datagrams.
  *
  * ```ts
  * import { runCase } from "./mod.ts";
@@ -26,16 +30,13 @@
  * @module
  */
 
-export {
-  catalog,
-  type CatalogEntry,
-  catalogEntry,
-  lessonIndex,
-  planned,
-  type PlannedLesson,
-} from "./conformance/catalog.ts";
+// The catalog: every lesson and its cases.
+export { catalog, type CatalogEntry } from "./conformance/catalog.ts";
 export { lessons } from "./conformance/cases/mod.ts";
+
+// The shape of a case.
 export type {
+  ClientBase,
   ClientRole,
   ConformanceCase,
   FileCheck,
@@ -44,9 +45,41 @@ export type {
   LessonChaos,
   Peer,
   PeerPath,
+  ProcessClient,
+  RawClient,
   ServerRole,
 } from "./conformance/harness/case.ts";
-export { contentDigest, type FileContent, writeContent } from "./conformance/harness/files.ts";
+export type { Step } from "./conformance/harness/expect.ts";
+export type { RawStep } from "./conformance/harness/raw_peer.ts";
+export type { FileContent } from "./conformance/harness/files.ts";
+export type { Mask } from "./conformance/harness/mask.ts";
+export type { Mutation } from "./conformance/harness/standalone.ts";
+export { type Chaos, CHAOS_MODES, type ChaosMode } from "./conformance/harness/chaos.ts";
+
+// Running a case: execute, then judge.
+export { type CaseResult, runCase, type RunOptions } from "./conformance/harness/run_case.ts";
+export { executeCase } from "./conformance/harness/execute_case.ts";
+export { judge, type Judgement, type JudgeOptions } from "./conformance/harness/judge.ts";
+export type {
+  ClientObservation,
+  Observation,
+  ProcessClientObservation,
+  ProxyObservation,
+  RawClientObservation,
+  ServerObservation,
+} from "./conformance/harness/observation.ts";
+export type { Child, Command } from "./conformance/harness/children.ts";
+export type { TextCapture } from "./conformance/harness/text_capture.ts";
+
+// The recording proxy, its shapers, and the UDP relay.
+export {
+  type ProxiedConnection,
+  type Shaper,
+  startTcpProxy,
+  type TcpProxy,
+  type TcpProxyOptions,
+  type Upstream,
+} from "./conformance/harness/tcp_proxy.ts";
 export {
   ConnectionCut,
   cutAfter,
@@ -57,76 +90,8 @@ export {
   SHAPERS,
 } from "./conformance/harness/shapers.ts";
 export {
-  type Chaos,
-  CHAOS_MODES,
-  type ChaosMode,
-  chaosShaper,
-  coalesced,
-  composeShapers,
-  oneByteThenSmall,
-  randomCut,
-  randomDelays,
-  randomSplits,
-  seededRandom,
-} from "./conformance/harness/chaos.ts";
-export {
-  type EntryState,
-  type FolderSnapshot,
-  snapshotChanges,
-  snapshotFolder,
-} from "./conformance/harness/folder_snapshot.ts";
-export {
   startUdpRelay,
   type UdpRelay,
   type UdpRelayOptions,
 } from "./conformance/harness/udp_relay.ts";
-export { type CaseResult, runCase, type RunOptions } from "./conformance/harness/run_case.ts";
-export {
-  Child,
-  ChildScope,
-  type Command,
-  killChildrenOnInterrupt,
-  RUN_TAG_VARIABLE,
-} from "./conformance/harness/children.ts";
-export { StreamEnded, TextCapture, WaitTimeout } from "./conformance/harness/text_capture.ts";
-export {
-  awaitReadiness,
-  formatListenAddress,
-  type ListenAddress,
-  parseReadinessLine,
-  readinessLines,
-} from "./conformance/harness/readiness.ts";
-export {
-  passThrough,
-  type ProxiedConnection,
-  type Shaper,
-  startTcpProxy,
-  type TcpProxy,
-  type TcpProxyOptions,
-  type Upstream,
-} from "./conformance/harness/tcp_proxy.ts";
-export {
-  type ByteCounts,
-  type ChunkRecord,
-  countBytes,
-  describeLog,
-  type Direction,
-  KEPT_BYTES,
-} from "./conformance/harness/chunk_log.ts";
-export { ExpectFailure, ExpectSession, type Step } from "./conformance/harness/expect.ts";
-export { applyMasks, type Mask, portMasks, TIMESTAMP_MASK } from "./conformance/harness/mask.ts";
-export { compareGolden, type GoldenOutcome } from "./conformance/harness/golden.ts";
-export { unifiedDiff } from "./conformance/harness/diff.ts";
-export { type FileDigest, fileDigest } from "./conformance/harness/file_digest.ts";
-export {
-  type Mutation,
-  netFlagsFor,
-  runLineFlags,
-  shebangFlags,
-  stagedCommand,
-  type StagedProgram,
-  stageProgram,
-} from "./conformance/harness/standalone.ts";
-export { type RawPeerHooks, type RawStep, runRawPeer } from "./conformance/harness/raw_peer.ts";
-export { checkCli, type CliCheckOptions } from "./conformance/harness/cli_check.ts";
-export { verifyFiles, verifyFilesAfterFault, verifyTraffic } from "./conformance/harness/verify.ts";
+export type { ByteCounts, ChunkRecord, Direction } from "./conformance/harness/chunk_log.ts";

@@ -72,7 +72,7 @@ const orNone = (diagram: string | undefined) => diagram ?? "(no diagram)\n";
  * case's chunk logs, one per listener) draws, and the rest with what the scripts, goldens and
  * cases give now. Each part that differs is a failure of its own, with a diff.
  */
-export async function checkLessonDiagram(
+export async function checkLessonPage(
   lesson: Lesson,
   traffic: readonly (readonly ChunkRecord[])[],
   options: DiagramCheckOptions,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { chat } from "./cases/chat.ts";
-import { checkLessonDiagram, writeLessonPage } from "./diagram_check.ts";
+import { checkLessonPage, writeLessonPage } from "./diagram_check.ts";
 import { type ChunkRecord, KEPT_BYTES } from "./harness/chunk_log.ts";
 import { diagramInPage, lessonDiagram } from "./lesson_page.ts";
 
@@ -32,7 +32,7 @@ async function withPages(test: (pagesDir: string) => Promise<void>): Promise<voi
 Deno.test("a page drawn from the same traffic matches", async () => {
   await withPages(async (pagesDir) => {
     await writeLessonPage(chat, lessonDiagram(chat, chatTraffic()), { pagesDir, programsDir });
-    const found = await checkLessonDiagram(chat, chatTraffic(), { pagesDir, programsDir });
+    const found = await checkLessonPage(chat, chatTraffic(), { pagesDir, programsDir });
     assert.deepEqual(found, { failures: [], notes: [] });
   });
 });
@@ -41,7 +41,7 @@ Deno.test("other traffic fails with a diff naming the page, and --update rewrite
   await withPages(async (pagesDir) => {
     await writeLessonPage(chat, lessonDiagram(chat, chatTraffic()), { pagesDir, programsDir });
     const options = { pagesDir, programsDir };
-    const found = await checkLessonDiagram(chat, chatTraffic("我了"), options);
+    const found = await checkLessonPage(chat, chatTraffic("我了"), options);
     assert.equal(found.failures.length, 1);
     assert.match(found.failures[0], /the diagram in docs\/lessons\/chat.md no longer matches/);
     assert.match(
@@ -49,7 +49,7 @@ Deno.test("other traffic fails with a diff naming the page, and --update rewrite
       /\n- {2}server-->>c1: 6 B “我好”\n\+ {2}server-->>c1: 6 B “我了”/,
     );
 
-    const updated = await checkLessonDiagram(chat, chatTraffic("我了"), {
+    const updated = await checkLessonPage(chat, chatTraffic("我了"), {
       ...options,
       update: true,
     });
@@ -62,10 +62,10 @@ Deno.test("other traffic fails with a diff naming the page, and --update rewrite
 Deno.test("a missing page fails; a page without a diagram shows what is missing", async () => {
   await withPages(async (pagesDir) => {
     const options = { pagesDir, programsDir };
-    const missing = await checkLessonDiagram(chat, chatTraffic(), options);
+    const missing = await checkLessonPage(chat, chatTraffic(), options);
     assert.match(missing.failures.join("\n"), /no page docs\/lessons\/chat.md/);
     await writeLessonPage(chat, undefined, options);
-    const none = await checkLessonDiagram(chat, chatTraffic(), options);
+    const none = await checkLessonPage(chat, chatTraffic(), options);
     assert.match(none.failures.join("\n"), /\n-\(no diagram\)\n\+sequenceDiagram\n/);
   });
 });
@@ -76,12 +76,12 @@ Deno.test("a stale terminal on the page fails with a diff, though the diagram ma
     const path = await writeLessonPage(chat, lessonDiagram(chat, chatTraffic()), options);
     const page = await Deno.readTextFile(path);
     await Deno.writeTextFile(path, page.replace("我好\n", "我了\n"));
-    const found = await checkLessonDiagram(chat, chatTraffic(), options);
+    const found = await checkLessonPage(chat, chatTraffic(), options);
     assert.equal(found.failures.length, 1);
     assert.match(found.failures[0], /^docs\/lessons\/chat.md is out of date/);
     assert.match(found.failures[0], /\n-我了\n\+我好\n/);
 
-    const updated = await checkLessonDiagram(chat, chatTraffic(), { ...options, update: true });
+    const updated = await checkLessonPage(chat, chatTraffic(), { ...options, update: true });
     assert.deepEqual(updated, { failures: [], notes: ["wrote docs/lessons/chat.md"] });
     assert.equal(await Deno.readTextFile(path), page);
   });

@@ -23,7 +23,7 @@ import { killChildrenOnInterrupt, RUN_TAG_VARIABLE } from "./harness/children.ts
 import { checkCli, type CliCheckOptions } from "./harness/cli_check.ts";
 import { type CaseResult, runCase, type RunOptions } from "./harness/run_case.ts";
 import { buildChaosChecks, parseChaosPlan } from "./chaos_checks.ts";
-import { checkLessonDiagram } from "./diagram_check.ts";
+import { checkLessonPage } from "./diagram_check.ts";
 import { LESSON_PAGES_DIR, mainCase } from "./lesson_page.ts";
 
 const USAGE = `Usage: deno task conformance [options]
@@ -104,9 +104,10 @@ export function buildChecks(lessons: Lesson[], options: RunOptions, pagesDir?: s
           const result = await runCase(testCase, options);
           // Only traffic that passed the case is the lesson's to draw.
           if (!drawn || result.status !== "passed") return result;
-          const found = await checkLessonDiagram(lesson, result.traffic ?? [], {
+          const found = await checkLessonPage(lesson, result.traffic ?? [], {
             pagesDir,
             programsDir: options.programsDir,
+            transcriptsDir: `${options.fixturesDir}/transcripts`,
             update: options.update,
           });
           const failures = [...result.failures, ...found.failures];

@@ -61,7 +61,7 @@ export interface ServerRole {
 }
 
 /** What every client of a case has, whatever runs it. */
-interface ClientBase {
+export interface ClientBase {
   /** Names the golden `<case>.<role>.txt` and its folder, and appears in messages (default `client`). */
   role?: string;
   /**
@@ -87,6 +87,7 @@ export interface ProcessClient extends ClientBase {
   exitCode?: number;
   /** What its stderr must match (default: it must be empty). */
   stderr?: RegExp;
+  /** A process client has no raw script: what tells the two kinds apart. */
   raw?: never;
 }
 
@@ -96,6 +97,7 @@ export interface RawClient extends ClientBase {
   raw: RawStep[];
   /** How many copies play the script at the same time (default 1). */
   copies?: number;
+  /** A raw client runs no process. */
   peer?: never;
 }
 
