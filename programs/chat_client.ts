@@ -63,7 +63,7 @@ async function main(): Promise<void> {
  * bytes that are not UTF-8 read as U+FFFD.
  */
 async function recv(
-  conn: Reader,
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
   buffer: Uint8Array,
   decoder: TextDecoder,
 ): Promise<string | null> {
@@ -112,9 +112,6 @@ Options:
   --help        show this help`;
 
 const encoder = new TextEncoder();
-
-/** What `recv` reads from. */
-type Reader = { read(buffer: Uint8Array): Promise<number | null> };
 
 /** A command line the script cannot take: reported in one line, exit status 2. */
 class UsageError extends Error {}

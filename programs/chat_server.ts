@@ -83,7 +83,7 @@ async function serveCaller(conn: Conn): Promise<void> {
  * bytes that are not UTF-8 read as U+FFFD.
  */
 async function recv(
-  conn: Reader,
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
   buffer: Uint8Array,
   decoder: TextDecoder,
 ): Promise<string | null> {
@@ -144,9 +144,6 @@ Options:
 
 const encoder = new TextEncoder();
 
-/** What `recv` reads from. */
-type Reader = { read(buffer: Uint8Array): Promise<number | null> };
-
 /** A command line the script cannot take: reported in one line, exit status 2. */
 class UsageError extends Error {}
 
@@ -191,24 +188,25 @@ function formatAddress(addr: Deno.NetAddr): string {
 
 /**
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
- * Ctrl-C or SIGTERM closes it and exits 0.
+ * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number): Deno.TcpListener {
+function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });
   } catch (error) {
-    throw new Error(
-      `cannot listen on ${hostname}:${port}: ${(error as Error).message}`,
-    );
+    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
   }
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM"];
   for (const signal of signals) {
     Deno.addSignalListener(signal, () => {
-      listener.close();
+      cleanUp();
       Deno.exit(0);
     });
   }
+  // Announced only now: a signal from here on stops the server cleanly.
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   return listener;
 }
