@@ -140,35 +140,40 @@ const liveScopes = new Set<string>();
  * SIGKILLs every process (other than this one) whose environment carries `name=value`: the
  * children of a scope and anything they started, such as the two ends of a shell pipeline,
  * which a kill of the shell alone would leave running and holding the pipes. A process may
- * start another while the scan runs, so scans repeat until one finds nothing left (a killed
- * process starts nothing). Linux only; a no-op where /proc cannot be read.
+ * start another while the scan runs, so scans repeat until one finds no process it has not
+ * killed already (a killed process stays in /proc as a zombie until it is reaped, and must not
+ * count as new, or the passes run out before a late child shows). Linux only; a no-op where
+ * /proc cannot be read.
  */
 export function killByEnvironment(name: string, value: string): void {
-  for (let pass = 0; pass < 10; pass++) {
-    if (killScan(`${name}=${value}`) === 0) return;
+  const killed = new Set<number>();
+  for (let pass = 0; pass < 100; pass++) {
+    if (killScan(`${name}=${value}`, killed) === 0) return;
   }
 }
 
-/** One pass of {@linkcode killByEnvironment}: how many processes it killed. */
-function killScan(variable: string): number {
+/** One pass of {@linkcode killByEnvironment}: how many processes it killed that `killed` lacked. */
+function killScan(variable: string, killed: Set<number>): number {
   let entries: Iterable<Deno.DirEntry>;
   try {
     entries = Deno.readDirSync("/proc");
   } catch {
     return 0;
   }
-  let killed = 0;
+  let newly = 0;
   for (const entry of entries) {
-    if (!/^\d+$/.test(entry.name) || Number(entry.name) === Deno.pid) continue;
+    const pid = Number(entry.name);
+    if (!/^\d+$/.test(entry.name) || pid === Deno.pid || killed.has(pid)) continue;
     try {
       const environ = Deno.readTextFileSync(`/proc/${entry.name}/environ`);
       if (environ.split("\0").includes(variable)) {
-        Deno.kill(Number(entry.name), "SIGKILL");
-        killed++;
+        Deno.kill(pid, "SIGKILL");
+        killed.add(pid);
+        newly++;
       }
     } catch { /* gone meanwhile, or not ours to read */ }
   }
-  return killed;
+  return newly;
 }
 
 /** A group of children that end together. */
