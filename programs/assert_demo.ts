@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run
 /**
  * @title 断言 — assert
  * @seed 000_84409504fdc3648b.txt, "断言"
@@ -7,21 +7,53 @@
  * Reads one line at `PLZ inpuet>>: ` (the seed's spelling) and asserts what it is. What is
  * typed is always text, so asserting a string passes and `True` is printed; with `--int` it
  * asserts a number instead, as the seed's second run does, and the failed assertion stops the
- * program there: nothing after it runs.
+ * program there: nothing after it runs. It needs no permissions and uses no network.
  *
- * Python's `assert type(choice) is str` is `assert.ok(typeof choice === "string")` from
- * `node:assert/strict`. Python prints a traceback ending in `AssertionError`; this prints the
- * failure in one line, `assert_demo.ts: AssertionError: …`, and exits with status 1. It needs
- * no permissions and takes no `--host` or `--port`: it uses no network.
+ * Python → Deno: `assert type(choice) is str` is `assert.ok(typeof choice === "string")` from
+ * `node:assert/strict`, which throws an `AssertionError` as Python's `assert` raises one.
  *
  * @module
  */
 
-import assert from "node:assert/strict";
-import { parseArgs } from "node:util";
+import assert, { AssertionError } from "node:assert/strict";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "assert_demo.ts";
 const PROMPT = "PLZ inpuet>>: ";
+
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, { int: { type: "boolean" } }, USAGE).values;
+
+  // choice = input("PLZ inpuet>>: "); the end of input reads as an empty line.
+  const choice = await input(PROMPT) ?? "";
+  try {
+    // Whatever is typed is text: keyboard input is always a string.
+    if (flags.int) {
+      // assert type(choice) is int
+      assert.ok(
+        typeof choice === "number",
+        `type of ${JSON.stringify(choice)} is ${typeof choice}, not number`,
+      );
+    } else {
+      // assert type(choice) is str
+      assert.ok(typeof choice === "string", "keyboard input is not a string?");
+    }
+  } catch (error) {
+    if (!(error instanceof AssertionError)) throw error;
+    // A failed assertion stops here, as in Python; the print below never runs.
+    throw new Error(`AssertionError: ${error.message}`);
+  }
+  // print("True")
+  console.log("True");
+}
+
+/**
+ * Differences from the seed: Python prints a traceback ending in `AssertionError`; this prints
+ * the failure in one line, `assert_demo.ts: AssertionError: …`, and exits with status 1. The
+ * seed's two runs are one script here: `--int` picks the second.
+ */
+
+// ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
 
 const USAGE = `Usage: ${NAME} [--int]
 
@@ -34,13 +66,40 @@ Options:
 
 const encoder = new TextEncoder();
 
-// --- small helpers (same name and shape in every script) ---
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
 
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
 }
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
 async function writeAll(
@@ -76,42 +135,12 @@ async function input(prompt: string): Promise<string | null> {
   const next = await lines.next();
   return next.done ? null : next.value;
 }
-// --- the lesson ---
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: { int: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const choice = await input(PROMPT) ?? "";
-  try {
-    // Whatever is typed is text: keyboard input is always a string.
-    if (flags.int) {
-      assert.ok(
-        typeof choice === "number",
-        `type of ${JSON.stringify(choice)} is ${typeof choice}, not number`,
-      );
-    } else assert.ok(typeof choice === "string", "keyboard input is not a string?");
-  } catch (error) {
-    // A failed assertion stops here, as in Python; the print below never runs.
-    throw new Error(`AssertionError: ${(error as Error).message}`);
-  }
-  console.log("True");
-}
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title 4 阻塞与非阻塞 — Blocking and non-blocking: the server
  * @seed 003_5d88270f3bd9af2f.txt, "4 阻塞与非阻塞", socket服务端（接收者）
@@ -9,140 +9,52 @@
  * one client, prints what it sends (`ABCDEFGH`) and ends. `nonblocking_demo.ts` shows the other
  * way, `setblocking(False)`, in Deno terms.
  *
- * In Deno, `await listener.accept()` and `await conn.read()` are where this program waits:
- * only this program's flow stops; the runtime underneath never blocks (see the demo).
- *
- * Only `--allow-net` for the address it listens on is needed. Same bytes and screen as the
- * Python original. It reads until the client closes rather than one `recv(1024)`, so a
- * message split by the network is printed whole; it announces `listening on tcp://HOST:PORT`
- * on stderr.
- *
- * Limits and faults: `--idle-timeout SECONDS` (default 300, 0 = never) closes a connection whose
- * read or write has waited that long, with one line on stderr (`… idle for N s: closed`); a client
- * dropped that way, or by a reset, is not the one client: the server waits for the next. A message
- * longer than 64 KiB is refused the same way, with one line on stderr (`… sent more than 65536
- * bytes: refused`). Bytes that are not UTF-8 are printed as U+FFFD. A client that connects and
- * hangs up without a word is the one client: it prints an empty line, as the seed prints `b''`.
- * Ctrl-C or SIGTERM stops it cleanly (exit 0). While it serves its one client, everyone else waits
- * in the listen backlog, and is let go when it ends.
+ * Python → Deno: `sock.accept()` and `conn.recv()` are `await listener.accept()` and
+ * `await conn.read()`: only this program's flow stops there; the runtime never blocks.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "blocking_server.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 8001;
-const DEFAULT_IDLE_SECONDS = 300;
+const HOST = "127.0.0.1";
+const PORT = 8001;
 const MAX_MESSAGE = 64 * 1024;
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+    "idle-timeout": { type: "string", default: "300" },
+  }, USAGE).values;
 
-Waits for one client, prints what it sends, and ends.
+  // sock = socket.socket(); sock.bind(('127.0.0.1', 8001)); sock.listen(5)
+  const listener = openListener(flags.host, Number(flags.port));
 
-Options:
-  --host HOST   address to listen on (default ${DEFAULT_HOST})
-  --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
-  --idle-timeout SECONDS
-                close a connection whose read or write has waited this long, 0 = never
-                (default ${DEFAULT_IDLE_SECONDS})
-  --help        show this help`;
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
-  }
-  return Number(text);
-}
-
-/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
-function parseSeconds(text: string): number {
-  if (!/^\d+(\.\d+)?$/.test(text)) {
-    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
-  }
-  return Number(text);
-}
-
-/** `host:port`, with IPv6 hosts in brackets. */
-function formatAddress(addr: Deno.NetAddr): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
-}
-
-/**
- * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
- * never), after telling stderr: a client that stalls or goes silent cannot hold its
- * connection forever. The pending read or write then fails, which ends that conversation as a
- * disconnect would; other connections are not affected. One check every quarter of the
- * timeout costs less than a timer per read: a stalled connection goes within 1 to 1.25 times
- * `seconds`. Closing it twice is harmless.
- */
-function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
-  if (seconds <= 0) return;
-  let pending = 0;
-  let since = Date.now();
-  let closed = false;
-  const check = setInterval(() => {
-    if (pending === 0 || Date.now() - since < seconds * 1000) return;
-    console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
+  while (true) {
+    // conn, addr = sock.accept(): waits (阻塞) until a client connects.
+    const tcpConn = await listener.accept();
+    const conn = withIdleTimeout(tcpConn, Number(flags["idle-timeout"]));
+    // client_data = conn.recv(1024): waits (阻塞) until the client has sent everything.
+    const data = await readToEnd(conn, MAX_MESSAGE);
     conn.close();
-  }, seconds * 250);
-  Deno.unrefTimer(check);
-  const watch = <T>(io: Promise<T>): Promise<T> => {
-    if (pending++ === 0) since = Date.now();
-    return io.finally(() => {
-      pending--;
-      since = Date.now();
-    });
-  };
-  const read = conn.read.bind(conn);
-  const write = conn.write.bind(conn);
-  const close = conn.close.bind(conn);
-  conn.read = (buffer) => watch(read(buffer));
-  conn.write = (data) => watch(write(data));
-  conn.close = () => {
-    if (closed) return;
-    closed = true;
-    clearInterval(check);
-    close();
-  };
-}
-
-/** Listens on host:port, or fails with a one-line reason. */
-function listenOn(hostname: string, port: number): Deno.TcpListener {
-  try {
-    return Deno.listen({ hostname, port });
-  } catch (error) {
-    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
+    // A broken, silent or oversize client is not the one client: wait for the next.
+    if (data === null) continue;
+    // print(client_data.decode('utf-8'))
+    console.log(data);
+    break;
   }
+  // sock.close()
+  listener.close();
 }
-
-/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
-function onShutdown(stop: () => void): void {
-  const signals: Deno.Signal[] = Deno.build.os === "windows"
-    ? ["SIGINT", "SIGBREAK"]
-    : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, stop);
-}
-// --- the lesson ---
 
 /**
  * Everything the client sends until it closes, as text (bytes that are not UTF-8 become
  * U+FFFD). Null if the connection broke first (a reset, or closed for idleness), or if the
  * client sent more than `limit` bytes: that is refused with one line on stderr.
  */
-async function readToEnd(conn: Deno.Conn, limit: number, who: string): Promise<string | null> {
+async function readToEnd(conn: Conn, limit: number): Promise<string | null> {
   const decoder = new TextDecoder();
   const buffer = new Uint8Array(1024);
   let text = "";
@@ -153,65 +65,170 @@ async function readToEnd(conn: Deno.Conn, limit: number, who: string): Promise<s
       if (n === null) return text + decoder.decode();
       total += n;
       if (total > limit) {
+        const who = formatAddress(conn.remoteAddr);
         console.error(`${NAME}: ${who} sent more than ${limit} bytes: refused`);
         return null;
       }
       text += decoder.decode(buffer.subarray(0, n), { stream: true });
     }
-  } catch {
+  } catch (error) {
+    if (error instanceof IdleTimeout) console.error(`${NAME}: ${error.message}`);
     return null;
   }
 }
 
-async function main(args: string[]): Promise<void> {
-  let flags;
+/**
+ * Differences from the seed (same bytes and screen):
+ * - It reads until the client closes rather than one `recv(1024)`, so a message split by the
+ *   network is printed whole. A message longer than 64 KiB is refused with one line on stderr
+ *   (`… sent more than 65536 bytes: refused`), and the server waits for the next client.
+ * - A client dropped by `--idle-timeout` or by a reset is not the one client either: the
+ *   server waits for the next.
+ * - Bytes that are not UTF-8 are printed as U+FFFD, where Python's `decode` raises. A client
+ *   that connects and hangs up without a word is the one client: it prints an empty line, as
+ *   the seed prints the empty string of `b''`.
+ * - While it serves its one client, everyone else waits in the listen backlog, and is let go
+ *   when it ends.
+ */
+
+// ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Waits for one client, prints what it sends, and ends.
+
+Options:
+  --host HOST   address to listen on (default ${HOST})
+  --port PORT   port to listen on, 0 for any free port (default ${PORT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long, 0 = never
+                (default 300)
+  --help        show this help`;
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
   try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
   } catch (error) {
-    usageError((error as Error).message);
+    throw new UsageError((error as Error).message.split("\n")[0]);
   }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const idleSeconds = parseSeconds(flags["idle-timeout"]);
-  const listener = listenOn(flags.host, port);
-  onShutdown(() => {
-    listener.close();
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
     Deno.exit(0);
-  });
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/** `host:port`, with IPv6 hosts in brackets. */
+function formatAddress(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
+}
+
+/**
+ * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
+ * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
+ */
+function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+  let listener: Deno.TcpListener;
+  try {
+    listener = Deno.listen({ hostname, port });
+  } catch (error) {
+    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
+  }
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) {
+    Deno.addSignalListener(signal, () => {
+      cleanUp();
+      Deno.exit(0);
+    });
+  }
   // Announced only now: a signal from here on stops the server cleanly.
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
+  return listener;
+}
 
-  while (true) {
-    // Waits (阻塞) until a client connects.
-    const conn = await listener.accept();
-    const who = formatAddress(conn.remoteAddr);
-    closeWhenIdle(conn, idleSeconds, who);
-    // Waits (阻塞) until the client has sent everything and closed.
-    const data = await readToEnd(conn, MAX_MESSAGE, who);
+/** Why a read or write failed: the connection waited past `--idle-timeout` and was closed. */
+class IdleTimeout extends Error {}
+
+/** A connection as the lesson uses it: what `withIdleTimeout` returns. */
+type Conn = Pick<Deno.TcpConn, "localAddr" | "remoteAddr" | "read" | "write" | "close">;
+
+/**
+ * `conn`, closed once one of its reads or writes has waited `seconds` (0 = never); that read
+ * or write then fails with IdleTimeout. One check every quarter of the timeout, not a timer
+ * per read: a stalled connection goes within 1 to 1.25 times `seconds`.
+ */
+function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
+  let waiting = 0;
+  let since = 0;
+  let idle = false;
+  let closed = false;
+  function close(): void {
+    clearInterval(check);
+    if (closed) return;
+    closed = true;
     conn.close();
-    // A broken, silent or oversize client is not the one client: wait for the next.
-    if (data === null) continue;
-    console.log(data);
-    break;
   }
-  listener.close();
+  function closeIfIdle(): void {
+    if (waiting === 0 || Date.now() - since < seconds * 1000) return;
+    idle = true;
+    close();
+  }
+  // 0 = never: no check at all. The check alone does not keep the process alive.
+  const check = seconds > 0 ? setInterval(closeIfIdle, seconds * 250) : undefined;
+  if (check !== undefined) Deno.unrefTimer(check);
+  async function watch<T>(io: Promise<T>): Promise<T> {
+    if (waiting === 0) since = Date.now();
+    waiting++;
+    try {
+      return await io;
+    } catch (error) {
+      if (!idle) throw error;
+      throw new IdleTimeout(`${formatAddress(conn.remoteAddr)} idle for ${seconds} s: closed`);
+    } finally {
+      waiting--;
+      since = Date.now();
+    }
+  }
+  return {
+    localAddr: conn.localAddr,
+    remoteAddr: conn.remoteAddr,
+    read: (buffer) => watch(conn.read(buffer)),
+    write: (data) => watch(conn.write(data)),
+    close,
+  };
 }
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

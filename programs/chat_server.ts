@@ -226,16 +226,24 @@ function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
   let waiting = 0;
   let since = 0;
   let idle = false;
+  let closed = false;
+  function close(): void {
+    clearInterval(check);
+    if (closed) return;
+    closed = true;
+    conn.close();
+  }
   function closeIfIdle(): void {
     if (waiting === 0 || Date.now() - since < seconds * 1000) return;
     idle = true;
-    conn.close();
+    close();
   }
   // 0 = never: no check at all. The check alone does not keep the process alive.
   const check = seconds > 0 ? setInterval(closeIfIdle, seconds * 250) : undefined;
   if (check !== undefined) Deno.unrefTimer(check);
   async function watch<T>(io: Promise<T>): Promise<T> {
-    if (waiting++ === 0) since = Date.now();
+    if (waiting === 0) since = Date.now();
+    waiting++;
     try {
       return await io;
     } catch (error) {
@@ -251,10 +259,7 @@ function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
     remoteAddr: conn.remoteAddr,
     read: (buffer) => watch(conn.read(buffer)),
     write: (data) => watch(conn.write(data)),
-    close() {
-      clearInterval(check);
-      if (!idle) conn.close();
-    },
+    close,
   };
 }
 

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title 5.2 IO复用完成客户端基础伪并发请求 — The server that makes one request slow
  * @seed 003_5d88270f3bd9af2f.txt, "5.2 IO复用完成客户端基础伪并发请求", service.py
@@ -6,83 +6,98 @@
  *
  * Answers every message at once (`已收到普通信息：first`), except `sleep`, which it answers after
  * a delay (`已收到延时反馈信息:sleep`, 5 s by default, `--delay`). Use it with
- * `pseudo_concurrent_client.ts`, which sends four requests at once.
+ * `pseudo_concurrent_client.ts`, which sends four requests at once. By default the delay is an
+ * `await` inside that one connection's task: the others are answered meanwhile. `--blocking`
+ * is the seed's `time.sleep(5)` inside its one select loop, which stops everything.
  *
- * The lesson's point, both ways:
- * - By default the delay is an `await` of a timer inside that one connection's async function:
- *   the other connections are answered meanwhile.
- * - `--blocking` reproduces the seed's server, whose `time.sleep(5)` inside its single select
- *   loop stops everything: here `Atomics.wait` blocks the whole thread for the delay, so no
- *   other connection is read or answered until it is over.
- *
- * Only `--allow-net` for the address it listens on is needed. Same bytes as the Python original
- * (note the seed's two colons: ASCII in `已收到延时反馈信息:`, full-width in `已收到普通信息：`).
- * Python prints the message and `收到普通信息 first`; this prints the same lines. It announces
- * `listening on tcp://HOST:PORT` on stderr and stops cleanly on Ctrl-C.
- *
- * Limits: `--idle-timeout SECONDS` (default 300, 0 = never) closes a connection whose read or write
- * has waited that long, with one line on stderr (`… idle for N s: closed`); the other clients go
- * on. Bytes that are not UTF-8 are read as U+FFFD and answered so. A message longer than 1024 bytes
- * is read one `recv(1024)` at a time and answered in pieces, one reply per read. Any message but
- * `sleep` is a normal one: there are no unknown commands.
+ * Python → Deno: `time.sleep(5)` is `await` on a timer (only this task waits), or, with
+ * `--blocking`, `Atomics.wait`, which blocks the whole thread as `time.sleep` does.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "delay_server.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 8001;
-const DEFAULT_IDLE_SECONDS = 300;
-const DEFAULT_DELAY_SECONDS = 5;
+const HOST = "127.0.0.1";
+const PORT = 8001;
+const DELAY_SECONDS = 5;
 const SLOW = "sleep";
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--delay SECONDS] [--blocking]
-
-Answers every message at once, except "${SLOW}", answered after the delay.
-
-Options:
-  --host HOST         address to listen on (default ${DEFAULT_HOST})
-  --port PORT         port to listen on, 0 for any free port (default ${DEFAULT_PORT})
-  --idle-timeout SECONDS
-                      close a connection whose read or write has waited this long, 0 = never
-                      (default ${DEFAULT_IDLE_SECONDS})
-  --delay SECONDS     how long "${SLOW}" takes (default ${DEFAULT_DELAY_SECONDS})
-  --blocking          wait the way the seed does, stopping every connection meanwhile
-  --help              show this help`;
-
-const encoder = new TextEncoder();
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+    "idle-timeout": { type: "string", default: "300" },
+    delay: { type: "string", default: String(DELAY_SECONDS) },
+    blocking: { type: "boolean", default: false },
+  }, USAGE).values;
+  const delaySeconds = Number(flags.delay);
+  if (!(delaySeconds >= 0)) {
+    throw new UsageError(`--delay takes a number of seconds, not ${JSON.stringify(flags.delay)}`);
   }
-  return Number(text);
-}
 
-/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
-function parseSeconds(text: string): number {
-  if (!/^\d+(\.\d+)?$/.test(text)) {
-    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
+  // server = socket.socket(); server.bind(('127.0.0.1', 8001)); server.listen(5)
+  const listener = openListener(flags.host, Number(flags.port));
+
+  // if sock == server: conn, addr = sock.accept(); inputs.append(conn) — each connection is
+  // served by a task of its own, so the next is accepted meanwhile.
+  for await (const conn of listener) {
+    console.log("有新的连接");
+    serveClient(withIdleTimeout(conn, Number(flags["idle-timeout"])), delaySeconds, flags.blocking);
   }
-  return Number(text);
 }
 
-/** `host:port`, with IPv6 hosts in brackets. */
-function formatAddress(addr: Deno.NetAddr): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
+/** One connection: answer each message, the slow one late. */
+async function serveClient(conn: Conn, delaySeconds: number, blocking: boolean): Promise<void> {
+  const buffer = new Uint8Array(1024);
+  const decoder = new TextDecoder();
+  try {
+    while (true) {
+      // data = sock.recv(1024).decode('utf-8'); an empty read: the client has gone.
+      const data = await recv(conn, buffer, decoder);
+      if (data === null) break;
+      console.log(data);
+      if (data === SLOW) {
+        console.log("收到延时信息", data);
+        await pause(delaySeconds, blocking);
+        await writeAll(conn, encoder.encode(`已收到延时反馈信息:${data}`));
+      } else {
+        console.log("收到普通信息", data);
+        await writeAll(conn, encoder.encode(`已收到普通信息：${data}`));
+      }
+    }
+  } catch (error) {
+    // Reset by the client, or let go by the idle timeout: closed all the same.
+    if (error instanceof IdleTimeout) console.error(`${NAME}: ${error.message}`);
+  } finally {
+    console.log("连接已被关闭");
+    conn.close();
+  }
+}
+
+/** Waits `seconds`: only this connection (an awaited timer), or everything (blocking). */
+async function pause(seconds: number, blocking: boolean): Promise<void> {
+  if (blocking) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, seconds * 1000);
+  else await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+}
+
+/**
+ * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken;
+ * bytes that are not UTF-8 read as U+FFFD.
+ */
+async function recv(
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
+  buffer: Uint8Array,
+  decoder: TextDecoder,
+): Promise<string | null> {
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    if (text !== "") return text;
+  }
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -97,157 +112,159 @@ async function writeAll(
 }
 
 /**
- * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
- * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
+ * Differences from the seed (same bytes on the wire; note the seed's two colons: ASCII in
+ * `已收到延时反馈信息:`, full-width in `已收到普通信息：`):
+ * - By default the delay holds up only the connection that asked for it; `--blocking` gives
+ *   the seed's stall, where no other connection is read or answered until it is over.
+ * - Python prints the message and `收到普通信息 first`; this prints the same lines.
+ * - Bytes that are not UTF-8 are read as U+FFFD and answered so, where Python's `decode`
+ *   raises. A message longer than 1024 bytes is read one `recv(1024)` at a time and answered
+ *   in pieces, one reply per read. Any message but `sleep` is a normal one.
+ * - A client that resets, or is let go by `--idle-timeout`, is closed as if it had hung up.
  */
-async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
-  const buffer = new Uint8Array(1024);
-  while (true) {
-    const n = await conn.read(buffer);
-    if (n === null) return null;
-    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
-    if (text !== "") return text;
+
+// ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--delay SECONDS] [--blocking]
+
+Answers every message at once, except "${SLOW}", answered after the delay.
+
+Options:
+  --host HOST         address to listen on (default ${HOST})
+  --port PORT         port to listen on, 0 for any free port (default ${PORT})
+  --idle-timeout SECONDS
+                      close a connection whose read or write has waited this long, 0 = never
+                      (default 300)
+  --delay SECONDS     how long "${SLOW}" takes (default ${DELAY_SECONDS})
+  --blocking          wait the way the seed does, stopping every connection meanwhile
+  --help              show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
   }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/** `host:port`, with IPv6 hosts in brackets. */
+function formatAddress(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
 }
 
 /**
- * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
- * never), after telling stderr: a client that stalls or goes silent cannot hold its
- * connection forever. The pending read or write then fails, which ends that conversation as a
- * disconnect would; other connections are not affected. One check every quarter of the
- * timeout costs less than a timer per read: a stalled connection goes within 1 to 1.25 times
- * `seconds`. Closing it twice is harmless.
+ * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
+ * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
-  if (seconds <= 0) return;
-  let pending = 0;
-  let since = Date.now();
-  let closed = false;
-  const check = setInterval(() => {
-    if (pending === 0 || Date.now() - since < seconds * 1000) return;
-    console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
-    conn.close();
-  }, seconds * 250);
-  Deno.unrefTimer(check);
-  const watch = <T>(io: Promise<T>): Promise<T> => {
-    if (pending++ === 0) since = Date.now();
-    return io.finally(() => {
-      pending--;
-      since = Date.now();
-    });
-  };
-  const read = conn.read.bind(conn);
-  const write = conn.write.bind(conn);
-  const close = conn.close.bind(conn);
-  conn.read = (buffer) => watch(read(buffer));
-  conn.write = (data) => watch(write(data));
-  conn.close = () => {
-    if (closed) return;
-    closed = true;
-    clearInterval(check);
-    close();
-  };
-}
-
-/** Listens on host:port, or fails with a one-line reason. */
-function listenOn(hostname: string, port: number): Deno.TcpListener {
+function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+  let listener: Deno.TcpListener;
   try {
-    return Deno.listen({ hostname, port });
+    listener = Deno.listen({ hostname, port });
   } catch (error) {
     throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
   }
-}
-
-/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
-function onShutdown(stop: () => void): void {
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT", "SIGBREAK"]
     : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, stop);
-}
-// --- the lesson ---
-
-/** Waits `seconds`: only this connection (an awaited timer), or everything (blocking). */
-async function pause(seconds: number, blocking: boolean): Promise<void> {
-  if (blocking) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, seconds * 1000);
-  else await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-}
-
-/** One connection: answer each message, the slow one late. */
-async function serveClient(
-  conn: Deno.TcpConn,
-  seconds: number,
-  blocking: boolean,
-  idleSeconds: number,
-): Promise<void> {
-  closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
-  const decoder = new TextDecoder();
-  try {
-    while (true) {
-      const data = await readMessage(conn, decoder);
-      if (data === null) break;
-      console.log(data);
-      if (data === SLOW) {
-        console.log("收到延时信息", data);
-        await pause(seconds, blocking);
-        await writeAll(conn, encoder.encode(`已收到延时反馈信息:${data}`));
-      } else {
-        console.log("收到普通信息", data);
-        await writeAll(conn, encoder.encode(`已收到普通信息：${data}`));
-      }
-    }
-  } catch {
-    // Reset by the client: closed all the same.
-  } finally {
-    console.log("连接已被关闭");
-    conn.close();
+  for (const signal of signals) {
+    Deno.addSignalListener(signal, () => {
+      cleanUp();
+      Deno.exit(0);
+    });
   }
-}
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
-        delay: { type: "string", default: String(DEFAULT_DELAY_SECONDS) },
-        blocking: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const idleSeconds = parseSeconds(flags["idle-timeout"]);
-  const seconds = Number(flags.delay);
-  if (!(seconds >= 0)) {
-    usageError(`--delay takes a number of seconds, not ${JSON.stringify(flags.delay)}`);
-  }
-  const listener = listenOn(flags.host, port);
-  onShutdown(() => {
-    listener.close();
-    Deno.exit(0);
-  });
   // Announced only now: a signal from here on stops the server cleanly.
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
-  for await (const conn of listener) {
-    console.log("有新的连接");
-    serveClient(conn, seconds, flags.blocking, idleSeconds);
+  return listener;
+}
+
+/** Why a read or write failed: the connection waited past `--idle-timeout` and was closed. */
+class IdleTimeout extends Error {}
+
+/** A connection as the lesson uses it: what `withIdleTimeout` returns. */
+type Conn = Pick<Deno.TcpConn, "localAddr" | "remoteAddr" | "read" | "write" | "close">;
+
+/**
+ * `conn`, closed once one of its reads or writes has waited `seconds` (0 = never); that read
+ * or write then fails with IdleTimeout. One check every quarter of the timeout, not a timer
+ * per read: a stalled connection goes within 1 to 1.25 times `seconds`.
+ */
+function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
+  let waiting = 0;
+  let since = 0;
+  let idle = false;
+  let closed = false;
+  function close(): void {
+    clearInterval(check);
+    if (closed) return;
+    closed = true;
+    conn.close();
   }
+  function closeIfIdle(): void {
+    if (waiting === 0 || Date.now() - since < seconds * 1000) return;
+    idle = true;
+    close();
+  }
+  // 0 = never: no check at all. The check alone does not keep the process alive.
+  const check = seconds > 0 ? setInterval(closeIfIdle, seconds * 250) : undefined;
+  if (check !== undefined) Deno.unrefTimer(check);
+  async function watch<T>(io: Promise<T>): Promise<T> {
+    if (waiting === 0) since = Date.now();
+    waiting++;
+    try {
+      return await io;
+    } catch (error) {
+      if (!idle) throw error;
+      throw new IdleTimeout(`${formatAddress(conn.remoteAddr)} idle for ${seconds} s: closed`);
+    } finally {
+      waiting--;
+      since = Date.now();
+    }
+  }
+  return {
+    localAddr: conn.localAddr,
+    remoteAddr: conn.remoteAddr,
+    read: (buffer) => watch(conn.read(buffer)),
+    write: (data) => watch(conn.write(data)),
+    close,
+  };
 }
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

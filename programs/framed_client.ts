@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title 3.2 使用struct解决数字转字节 — 4-byte length headers: the client
  * @seed 003_5d88270f3bd9af2f.txt, "3.2 使用struct解决数字转字节", 案例 client.py
@@ -6,48 +6,52 @@
  *
  * Sends each message with a 4-byte header holding its byte length, `struct.pack('i', n)`
  * (signed 32-bit little-endian), then closes. Without arguments it sends the seed's two,
- * `xin正在学习` and `应该没有`; give others to send those instead.
+ * `xin正在学习` and `应该没有`; give others to send those instead. A header of fixed size is
+ * what the previous lesson's length-as-text lacked: the receiver always knows where it ends.
  *
  * Python → Deno: `struct.pack('i', n)` is a 4-byte array written with
  * `new DataView(header.buffer).setInt32(0, n, true)`.
  *
- * Only `--allow-net` for the server's address is needed. Same bytes as the Python original.
- *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "framed_client.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 8001;
+const HOST = "127.0.0.1";
+const PORT = 8001;
 const SEED_MESSAGES = ["xin正在学习", "应该没有"];
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [MESSAGE ...]
+async function main(): Promise<void> {
+  const parsed = readFlags(
+    Deno.args,
+    {
+      host: { type: "string", default: HOST },
+      port: { type: "string", default: String(PORT) },
+    },
+    USAGE,
+    Infinity,
+  );
+  const flags = parsed.values;
+  const messages = parsed.positionals.length ? parsed.positionals : SEED_MESSAGES;
 
-Sends each MESSAGE (default: ${SEED_MESSAGES.join(", ")}) after a 4-byte length header.
+  // socket() + connect() are one call in Deno.
+  const conn = await connectTo(flags.host, Number(flags.port));
 
-Options:
-  --host HOST   server address (default ${DEFAULT_HOST})
-  --port PORT   server port (default ${DEFAULT_PORT})
-  --help        show this help`;
-
-const encoder = new TextEncoder();
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
+  for (const message of messages) {
+    const data = encoder.encode(message);
+    // heard1 = struct.pack('i', len(data1)); client.sendall(heard1); client.sendall(data1)
+    await writeAll(conn, header(data.length));
+    await writeAll(conn, data);
+  }
+  conn.close();
 }
 
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
-  }
-  return Number(text);
+/** struct.pack('i', n): 4 bytes, signed, little-endian. */
+function header(n: number): Uint8Array {
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setInt32(0, n, true);
+  return bytes;
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -61,6 +65,59 @@ async function writeAll(
   }
 }
 
+/**
+ * Differences from the seed: the same bytes for the seed's two messages; other messages may be
+ * given as arguments. A server that cannot be reached is one line on stderr and exit status 1.
+ */
+
+// ─── Plumbing: flags, usage errors, connecting (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [MESSAGE ...]
+
+Sends each MESSAGE (default: ${SEED_MESSAGES.join(", ")}) after a 4-byte length header.
+
+Options:
+  --host HOST   server address (default ${HOST})
+  --port PORT   server port (default ${PORT})
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
 /** Connects to host:port, or fails with a one-line reason. */
 async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
   try {
@@ -69,51 +126,12 @@ async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> 
     throw new Error(`cannot connect to ${hostname}:${port}: ${(error as Error).message}`);
   }
 }
-// --- the lesson ---
-
-/** struct.pack('i', n): 4 bytes, signed, little-endian. */
-function header(n: number): Uint8Array {
-  const bytes = new Uint8Array(4);
-  new DataView(bytes.buffer).setInt32(0, n, true);
-  return bytes;
-}
-
-async function main(args: string[]): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  const flags = parsed.values;
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const messages = parsed.positionals.length ? parsed.positionals : SEED_MESSAGES;
-
-  const conn = await connectTo(flags.host, port);
-  for (const message of messages) {
-    const data = encoder.encode(message);
-    await writeAll(conn, header(data.length));
-    await writeAll(conn, data);
-  }
-  conn.close();
-}
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

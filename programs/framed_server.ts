@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title 3.2 使用struct解决数字转字节 — 4-byte length headers: the server
  * @seed 003_5d88270f3bd9af2f.txt, "3.2 使用struct解决数字转字节", 案例 service.py
@@ -13,66 +13,172 @@
  * Python → Deno: `struct.unpack('i', header)[0]` is
  * `new DataView(header.buffer).getInt32(0, true)`.
  *
- * Only `--allow-net` for the address it listens on is needed. Same bytes as the original. It
- * serves one client, as the seed does, then ends: with status 0 when the client closes between
- * two messages, with status 1 and one line on stderr when the client breaks the protocol.
- * Differences from the seed, all in behaviour:
+ * @module
+ */
+
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+const NAME = "framed_server.ts";
+const HOST = "127.0.0.1";
+const PORT = 8001;
+const MAX_MESSAGE = 16 << 20;
+const CLOSED = "对方断开连接";
+
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+    "max-message": { type: "string", default: String(MAX_MESSAGE) },
+    "idle-timeout": { type: "string", default: "300" },
+  }, USAGE).values;
+  const maxMessage = Number(flags["max-message"]);
+  if (!Number.isInteger(maxMessage) || maxMessage < 0) {
+    throw new UsageError("--max-message takes a number of bytes");
+  }
+
+  // socket() + bind() + listen(5) are one call in Deno.
+  const listener = openListener(flags.host, Number(flags.port));
+
+  // conn, addr = sock.accept(): one client, as in the seed; nobody else is let in after it.
+  const accepted = await listener.accept();
+  listener.close();
+  const conn = withIdleTimeout(accepted, Number(flags["idle-timeout"]));
+
+  // Its messages, until it closes between two of them. A client that breaks the protocol (or
+  // is idle past --idle-timeout) ends the server with one line on stderr and status 1.
+  await printMessages(conn, maxMessage);
+  conn.close();
+}
+
+/** Reads framed messages and prints each, until the client closes between two messages. */
+async function printMessages(conn: Conn, maxMessage: number): Promise<void> {
+  const decoder = new TextDecoder();
+  while (true) {
+    // header = conn.recv(4), but exactly 4 bytes, however the network splits them.
+    const header = await readHeader(conn);
+    // if not header: the client closed between two messages, the one clean end.
+    if (header === null) {
+      console.log(CLOSED);
+      return;
+    }
+    // data_lenth = struct.unpack('i', header)[0]: signed 32-bit, little-endian.
+    const length = new DataView(header.buffer).getInt32(0, true);
+    // Refused before anything is allocated for it: a header can claim up to 2 GiB.
+    if (length < 0 || length > maxMessage) {
+      throw new Error(`a message of ${length} bytes is not accepted (limit ${maxMessage})`);
+    }
+    // The seed's inner recv loop: exactly that many bytes, in as many reads as it takes.
+    const data = await readBody(conn, length);
+    console.log(decoder.decode(data));
+  }
+}
+
+/** The 4-byte header, or null if the client closed before it: between two messages. */
+async function readHeader(conn: Conn): Promise<Uint8Array | null> {
+  try {
+    return await readExactly(conn, 4);
+  } catch (error) {
+    if (error instanceof ShortRead) throw new Error("the client closed inside a 4-byte header");
+    throw error;
+  }
+}
+
+/** The `length` bytes of a message; the client closing before the last of them is an error. */
+async function readBody(conn: Conn, length: number): Promise<Uint8Array> {
+  try {
+    const data = await readExactly(conn, length);
+    if (data !== null) return data;
+  } catch (error) {
+    if (!(error instanceof ShortRead)) throw error;
+  }
+  throw new Error(`the client closed inside a ${length}-byte message`);
+}
+
+/** The peer closed in the middle of a message: some of its bytes came, not all. */
+class ShortRead extends Error {}
+
+/**
+ * Exactly `n` bytes, however the network splits them: null if the peer closed before the first
+ * byte, ShortRead if it closed after some.
+ */
+async function readExactly(
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
+  n: number,
+): Promise<Uint8Array | null> {
+  const data = new Uint8Array(n);
+  let got = 0;
+  while (got < n) {
+    const count = await conn.read(data.subarray(got));
+    if (count === null) {
+      if (got === 0) return null;
+      throw new ShortRead(`the peer closed after ${got} of ${n} bytes`);
+    }
+    got += count;
+  }
+  return data;
+}
+
+/**
+ * Differences from the seed (same bytes on the wire; behaviour fixed):
+ * - It serves one client, as the seed does, then ends: with status 0 when the client closes
+ *   between two messages, with status 1 and one line on stderr when the client breaks the
+ *   protocol or is idle past `--idle-timeout`.
  * - A negative length, or one over `--max-message` (default 16 MiB), is refused before anything
  *   is allocated for it (a header can claim up to 2 GiB; `ff ff ff ff` reads as -1); so is a
  *   stream that ends inside a header or a message. The seed crashes or waits for the bytes.
  * - A message that is not valid UTF-8 is printed with U+FFFD (�) in place of the bad bytes
  *   (Python's `decode()` raises).
- * - `--idle-timeout SECONDS` (default 300, 0 = never): a client whose read has waited that
- *   long is let go with one line on stderr, and the server ends with status 1.
- * - Ctrl-C or SIGTERM, also mid-message, closes the listener and ends with status 0.
- *
- * @module
  */
 
-import { parseArgs } from "node:util";
-
-const NAME = "framed_server.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 8001;
-const DEFAULT_IDLE_SECONDS = 300;
-const DEFAULT_MAX_MESSAGE = 16 << 20;
+// ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
 
 const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--max-message BYTES]
 
 Reads messages with a 4-byte little-endian length header from one client and prints them.
 
 Options:
-  --host HOST            address to listen on (default ${DEFAULT_HOST})
-  --port PORT            port to listen on, 0 for any free port (default ${DEFAULT_PORT})
-  --max-message BYTES    the longest message accepted (default ${DEFAULT_MAX_MESSAGE})
+  --host HOST            address to listen on (default ${HOST})
+  --port PORT            port to listen on, 0 for any free port (default ${PORT})
+  --max-message BYTES    the longest message accepted (default ${MAX_MESSAGE})
   --idle-timeout SECONDS
                          close a connection whose read or write has waited this long,
-                         0 = never (default ${DEFAULT_IDLE_SECONDS})
+                         0 = never (default 300)
   --help                 show this help`;
 
-// --- small helpers (same name and shape in every script) ---
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
 
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
   }
-  return Number(text);
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
 }
 
-/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
-function parseSeconds(text: string): number {
-  if (!/^\d+(\.\d+)?$/.test(text)) {
-    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
-  }
-  return Number(text);
-}
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress(addr: Deno.NetAddr): string {
@@ -81,154 +187,88 @@ function formatAddress(addr: Deno.NetAddr): string {
     : `${addr.hostname}:${addr.port}`;
 }
 
-/** Reads exactly `n` bytes, however the network splits them; null if the peer closes first. */
-async function readExactly(conn: Deno.Conn, n: number): Promise<Uint8Array | null> {
-  const data = new Uint8Array(n);
-  for (let got = 0; got < n;) {
-    const read = await conn.read(data.subarray(got));
-    if (read === null) return null;
-    got += read;
-  }
-  return data;
-}
-
 /**
- * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
- * never), after telling stderr: a client that stalls or goes silent cannot hold its
- * connection forever. The pending read or write then fails, which ends that conversation as a
- * disconnect would; other connections are not affected. One check every quarter of the
- * timeout costs less than a timer per read: a stalled connection goes within 1 to 1.25 times
- * `seconds`. Closing it twice is harmless.
+ * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
+ * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
-  if (seconds <= 0) return;
-  let pending = 0;
-  let since = Date.now();
-  let closed = false;
-  const check = setInterval(() => {
-    if (pending === 0 || Date.now() - since < seconds * 1000) return;
-    console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
-    conn.close();
-  }, seconds * 250);
-  Deno.unrefTimer(check);
-  const watch = <T>(io: Promise<T>): Promise<T> => {
-    if (pending++ === 0) since = Date.now();
-    return io.finally(() => {
-      pending--;
-      since = Date.now();
-    });
-  };
-  const read = conn.read.bind(conn);
-  const write = conn.write.bind(conn);
-  const close = conn.close.bind(conn);
-  conn.read = (buffer) => watch(read(buffer));
-  conn.write = (data) => watch(write(data));
-  conn.close = () => {
-    if (closed) return;
-    closed = true;
-    clearInterval(check);
-    close();
-  };
-}
-
-/** Listens on host:port, or fails with a one-line reason. */
-function listenOn(hostname: string, port: number): Deno.TcpListener {
+function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+  let listener: Deno.TcpListener;
   try {
-    return Deno.listen({ hostname, port });
+    listener = Deno.listen({ hostname, port });
   } catch (error) {
     throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
   }
-}
-
-/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
-function onShutdown(stop: () => void): void {
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT", "SIGBREAK"]
     : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, stop);
-}
-// --- the lesson ---
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        "max-message": { type: "string", default: String(DEFAULT_MAX_MESSAGE) },
-        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
+  for (const signal of signals) {
+    Deno.addSignalListener(signal, () => {
+      cleanUp();
+      Deno.exit(0);
+    });
   }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const idleSeconds = parseSeconds(flags["idle-timeout"]);
-  const maxMessage = Number(flags["max-message"]);
-  if (!Number.isInteger(maxMessage) || maxMessage < 0) {
-    usageError(`--max-message takes a number of bytes`);
-  }
-  const listener = listenOn(flags.host, port);
-  onShutdown(() => {
-    // The listener is closed already once the one client has been accepted.
-    try {
-      listener.close();
-    } catch { /* closed */ }
-    Deno.exit(0);
-  });
   // Announced only now: a signal from here on stops the server cleanly.
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
-  const conn = await listener.accept();
-  listener.close();
-  closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
-  try {
-    await printMessages(conn, maxMessage);
-  } catch (error) {
-    // Only the idle timer closes the connection under a pending read, and it has said so.
-    if (error instanceof Deno.errors.Interrupted || error instanceof Deno.errors.BadResource) {
-      Deno.exit(1);
-    }
-    throw error;
-  }
-  conn.close();
+  return listener;
 }
 
-/** Reads framed messages and prints each, until the client closes between two messages. */
-async function printMessages(conn: Deno.Conn, maxMessage: number): Promise<void> {
-  const decoder = new TextDecoder();
-  while (true) {
-    // Exactly 4 bytes of header; none at all means the client closed.
-    const start = await readExactly(conn, 1);
-    if (start === null) {
-      console.log("对方断开连接");
-      return;
-    }
-    const rest = await readExactly(conn, 3);
-    if (rest === null) throw new Error("the client closed inside a 4-byte header");
-    const header = Uint8Array.of(...start, ...rest);
-    const length = new DataView(header.buffer).getInt32(0, true);
-    // Refused before anything is allocated for it: a header can claim up to 2 GiB.
-    if (length < 0 || length > maxMessage) {
-      throw new Error(`a message of ${length} bytes is not accepted (limit ${maxMessage})`);
-    }
-    // Then exactly that many bytes, in as many reads as it takes.
-    const data = await readExactly(conn, length);
-    if (data === null) throw new Error(`the client closed inside a ${length}-byte message`);
-    console.log(decoder.decode(data));
+/** Why a read or write failed: the connection waited past `--idle-timeout` and was closed. */
+class IdleTimeout extends Error {}
+
+/** A connection as the lesson uses it: what `withIdleTimeout` returns. */
+type Conn = Pick<Deno.TcpConn, "localAddr" | "remoteAddr" | "read" | "write" | "close">;
+
+/**
+ * `conn`, closed once one of its reads or writes has waited `seconds` (0 = never); that read
+ * or write then fails with IdleTimeout. One check every quarter of the timeout, not a timer
+ * per read: a stalled connection goes within 1 to 1.25 times `seconds`.
+ */
+function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
+  let waiting = 0;
+  let since = 0;
+  let idle = false;
+  let closed = false;
+  function close(): void {
+    clearInterval(check);
+    if (closed) return;
+    closed = true;
+    conn.close();
   }
+  function closeIfIdle(): void {
+    if (waiting === 0 || Date.now() - since < seconds * 1000) return;
+    idle = true;
+    close();
+  }
+  // 0 = never: no check at all. The check alone does not keep the process alive.
+  const check = seconds > 0 ? setInterval(closeIfIdle, seconds * 250) : undefined;
+  if (check !== undefined) Deno.unrefTimer(check);
+  async function watch<T>(io: Promise<T>): Promise<T> {
+    if (waiting === 0) since = Date.now();
+    waiting++;
+    try {
+      return await io;
+    } catch (error) {
+      if (!idle) throw error;
+      throw new IdleTimeout(`${formatAddress(conn.remoteAddr)} idle for ${seconds} s: closed`);
+    } finally {
+      waiting--;
+      since = Date.now();
+    }
+  }
+  return {
+    localAddr: conn.localAddr,
+    remoteAddr: conn.remoteAddr,
+    read: (buffer) => watch(conn.read(buffer)),
+    write: (data) => watch(conn.write(data)),
+    close,
+  };
 }
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

@@ -1,11 +1,65 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net --allow-read --allow-write
 /**
  * @title 使用socket实现FTP-下载功能(增加MD5验证功能) — FTP download with MD5: the client
  * @seed 000_84409504fdc3648b.txt, "使用socket实现FTP-下载功能(增加MD5验证功能)", socket客户端代码
  * @run deno run --allow-net=localhost --allow-read=. --allow-write=. ftp_download_client.ts
  *
  * Asks `>>:` for commands; `get NAME` downloads NAME and saves it as `NAME.new` in the current
- * folder, printing what the seed prints:
+ * folder. It teaches the receiving half of a sized transfer: read the size, acknowledge it so
+ * it never sticks to the data, count the bytes to know where the file ends, then compare the
+ * server's MD5 with our own. End the input (Ctrl-D) to quit.
+ *
+ * Python → Deno: `client.recv(size)` is `conn.read(buffer.subarray(0, size))`, which returns
+ * how many bytes came; `hashlib.md5()` is `createHash("md5")` from `node:crypto`.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+const NAME = "ftp_download_client.ts";
+const HOST = "localhost";
+const PORT = 9999;
+const PROMPT = ">>:";
+const ACK = "ready to recv file";
+const SEED_PIECE = 1024;
+const MD5_HEX_LENGTH = 32;
+const CHUNK_SIZE = 1 << 20;
+
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+  }, USAGE).values;
+
+  // socket() + connect() are one call in Deno.
+  const conn = await connectTo(flags.host, Number(flags.port));
+  const buffer = new Uint8Array(1024);
+  const decoder = new TextDecoder();
+
+  // while True: cmd = input(">>:").strip(), until the input ends.
+  while (true) {
+    const line = await input(PROMPT);
+    if (line === null) {
+      // End of input: finish the prompt's line and leave.
+      console.log();
+      break;
+    }
+    const command = line.trim();
+    if (command.length === 0) continue;
+    if (!command.startsWith("get")) {
+      console.log("usage: get NAME");
+      continue;
+    }
+    await get(conn, command, buffer, decoder);
+  }
+  conn.close();
+}
+
+/**
+ * One `get NAME`: size, ack, data, MD5; saves NAME.new only if the MD5s agree. It prints what
+ * the seed prints (`servr` is the seed's spelling):
  *
  * ```
  * >>:get f.png
@@ -15,65 +69,104 @@
  * server file md5: 8538a2876ec718b52850d4abfa89b651
  * client file md5: 8538a2876ec718b52850d4abfa89b651
  * ```
- *
- * (`servr` is the seed's spelling.) `last receive` is the size of the final piece when the
- * file is read 1024 bytes at a time, as the seed reads it. End the input (Ctrl-D) to quit.
- *
- * It writes only `NAME.new` (and a temporary file beside it) in the current folder.
- *
- * Same bytes on the wire as the Python original. On screen, Python's reprs of bytes objects,
- * `servr response: b'1795'` and `server file md5: b'8538…'`, become the text they hold.
- * Differences in behaviour:
- * - An answer that is not a size (the server's error, e.g. `error: no such file: x.png`) is
- *   printed and the prompt comes back; the original dies on `int()`, or waits forever for a
- *   server that never answers.
- * - The data is read in large pieces, exactly as many bytes as announced, then exactly the 32
- *   bytes of MD5 (the original may take part of the MD5 as data when they arrive together).
- * - `NAME.new` appears only when the MD5s agree; it is written under a temporary name first,
- *   so a failed download leaves an older `NAME.new` untouched.
- * - Input other than `get NAME` gets a one-line hint instead of being ignored.
- *
- * @module
  */
+async function get(
+  conn: Deno.Conn,
+  command: string,
+  buffer: Uint8Array,
+  decoder: TextDecoder,
+): Promise<void> {
+  // client.send(cmd.encode()); server_response = client.recv(1024)
+  await writeAll(conn, encoder.encode(command));
+  const response = await recv(conn, buffer, decoder);
+  if (response === null) throw new Error("the server closed the connection");
+  console.log("servr response:", response);
+  // Anything but a size is the server's error answer: nothing follows it.
+  if (!/^\d{1,15}$/.test(response)) return;
+  // client.send(b"ready to recv file"): only now does the server send the data.
+  await writeAll(conn, encoder.encode(ACK));
 
-import { createHash } from "node:crypto";
-import { parseArgs } from "node:util";
-
-const NAME = "ftp_download_client.ts";
-const DEFAULT_HOST = "localhost";
-const DEFAULT_PORT = 9999;
-const PROMPT = ">>:";
-const ACK = "ready to recv file";
-const SEED_PIECE = 1024;
-const MD5_HEX_LENGTH = 32;
-const CHUNK_SIZE = 1 << 20;
-
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
-
-FTP download client: type "get NAME" at the ${PROMPT} prompt to download NAME as NAME.new,
-checked with MD5. End the input (Ctrl-D) to quit.
-
-Options:
-  --host HOST   server address (default ${DEFAULT_HOST})
-  --port PORT   server port (default ${DEFAULT_PORT})
-  --help        show this help`;
-
-const encoder = new TextEncoder();
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
+  // f = open(filename + ".new", "wb"), under a temporary name until the MD5s agree.
+  const size = Number(response);
+  const target = `${command.split(/\s+/)[1]}.new`;
+  const temporary = `${target}.part-${crypto.randomUUID().slice(0, 8)}`;
+  try {
+    const md5 = await receiveFile(conn, size, temporary);
+    const serverMd5 = await readMd5(conn);
+    console.log("server file md5:", serverMd5);
+    console.log("client file md5:", md5);
+    if (serverMd5 !== md5) {
+      console.log(`MD5 mismatch: ${target} not written`);
+      return;
+    }
+    await Deno.rename(temporary, target);
+  } finally {
+    await Deno.remove(temporary).catch(() => {});
+  }
 }
 
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+/**
+ * The seed's `while received_size < file_total_size: data = client.recv(size)`: exactly
+ * `size` bytes into `path`, hashed as they come, in large reads. It prints `last receive: N`
+ * where the seed would: N is the size of the final piece when the file is read 1024 bytes at
+ * a time, printed before that piece is read. Returns the MD5 hex.
+ */
+async function receiveFile(conn: Deno.Conn, size: number, path: string): Promise<string> {
+  const hash = createHash("md5");
+  const lastPiece = size - SEED_PIECE * Math.floor((size - 1) / SEED_PIECE);
+  const lastPieceStart = size - lastPiece;
+  let announced = false;
+  using file = await Deno.open(path, { write: true, createNew: true });
+  const buffer = new Uint8Array(CHUNK_SIZE);
+  let received = 0;
+  while (received < size) {
+    if (!announced && received >= lastPieceStart) {
+      console.log("last receive:", lastPiece);
+      announced = true;
+    }
+    const n = await conn.read(buffer.subarray(0, Math.min(buffer.length, size - received)));
+    if (n === null) {
+      throw new Error(`the server closed the connection after ${received} of ${size} bytes`);
+    }
+    const piece = buffer.subarray(0, n);
+    hash.update(piece);
+    await writeAll(file, piece);
+    received += n;
   }
-  return Number(text);
+  // A large read may have brought the last piece with the ones before it.
+  if (!announced && size > 0) console.log("last receive:", lastPiece);
+  console.log("file recv done", received, size);
+  return hash.digest("hex");
+}
+
+/** The server's MD5 (`client.recv(1024)` in the seed): exactly its 32 hex digits. */
+async function readMd5(conn: Deno.Conn): Promise<string> {
+  try {
+    const data = await readExactly(conn, MD5_HEX_LENGTH);
+    if (data !== null) return new TextDecoder().decode(data);
+  } catch (error) {
+    // Some of it came, not all: the server left all the same.
+    if (!(error instanceof ShortRead)) throw error;
+  }
+  throw new Error("the server closed the connection before its MD5");
+}
+
+/**
+ * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken;
+ * bytes that are not UTF-8 read as U+FFFD.
+ */
+async function recv(
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
+  buffer: Uint8Array,
+  decoder: TextDecoder,
+): Promise<string | null> {
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    if (text !== "") return text;
+  }
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -87,30 +180,93 @@ async function writeAll(
   }
 }
 
-/**
- * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
- * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
- */
-async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
-  const buffer = new Uint8Array(1024);
-  while (true) {
-    const n = await conn.read(buffer);
-    if (n === null) return null;
-    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
-    if (text !== "") return text;
-  }
-}
+/** The peer closed in the middle of a message: some of its bytes came, not all. */
+class ShortRead extends Error {}
 
-/** Reads exactly `n` bytes, however the network splits them; null if the peer closes first. */
-async function readExactly(conn: Deno.Conn, n: number): Promise<Uint8Array | null> {
+/**
+ * Exactly `n` bytes, however the network splits them: null if the peer closed before the first
+ * byte, ShortRead if it closed after some.
+ */
+async function readExactly(
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
+  n: number,
+): Promise<Uint8Array | null> {
   const data = new Uint8Array(n);
-  for (let got = 0; got < n;) {
-    const read = await conn.read(data.subarray(got));
-    if (read === null) return null;
-    got += read;
+  let got = 0;
+  while (got < n) {
+    const count = await conn.read(data.subarray(got));
+    if (count === null) {
+      if (got === 0) return null;
+      throw new ShortRead(`the peer closed after ${got} of ${n} bytes`);
+    }
+    got += count;
   }
   return data;
 }
+
+/**
+ * Differences from the seed (same bytes on the wire; behaviour fixed). On screen, Python's
+ * reprs of bytes objects, `servr response: b'1795'` and `server file md5: b'8538…'`, become the
+ * text they hold.
+ * - An answer that is not a size (the server's error, e.g. `error: no such file: x.png`) is
+ *   printed and the prompt comes back; the original dies on `int()`, or waits forever for a
+ *   server that never answers.
+ * - The data is read in large pieces, exactly as many bytes as announced, then exactly the 32
+ *   bytes of MD5 (the original may take part of the MD5 as data when they arrive together).
+ * - `NAME.new` appears only when the MD5s agree; it is written under a temporary name first,
+ *   so a failed download leaves an older `NAME.new` untouched. It writes nothing else, hence
+ *   `--allow-write=.` for the current folder.
+ * - Input other than `get NAME` gets a one-line hint instead of being ignored.
+ */
+
+// ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+FTP download client: type "get NAME" at the ${PROMPT} prompt to download NAME as NAME.new,
+checked with MD5. End the input (Ctrl-D) to quit.
+
+Options:
+  --host HOST   server address (default ${HOST})
+  --port PORT   server port (default ${PORT})
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** Connects to host:port, or fails with a one-line reason. */
 async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
@@ -144,112 +300,12 @@ async function input(prompt: string): Promise<string | null> {
   const next = await lines.next();
   return next.done ? null : next.value;
 }
-// --- the lesson ---
-
-/**
- * Receives exactly `size` bytes into `path`, hashing them, and prints `last receive: N` where
- * the seed's 1024-byte reads would. Returns the MD5 hex.
- */
-async function receiveFile(conn: Deno.Conn, size: number, path: string): Promise<string> {
-  const hash = createHash("md5");
-  const lastPiece = size - SEED_PIECE * Math.floor((size - 1) / SEED_PIECE);
-  let announced = size === 0;
-  const announce = (received: number) => {
-    if (announced || received < size - lastPiece) return;
-    console.log("last receive:", lastPiece);
-    announced = true;
-  };
-  using file = await Deno.open(path, { write: true, createNew: true });
-  const buffer = new Uint8Array(CHUNK_SIZE);
-  let received = 0;
-  while (received < size) {
-    announce(received);
-    const n = await conn.read(buffer.subarray(0, Math.min(buffer.length, size - received)));
-    if (n === null) {
-      throw new Error(`the server closed the connection after ${received} of ${size} bytes`);
-    }
-    const piece = buffer.subarray(0, n);
-    hash.update(piece);
-    await writeAll(file, piece);
-    received += n;
-  }
-  announce(received);
-  console.log("file recv done", received, size);
-  return hash.digest("hex");
-}
-
-/** One `get NAME`: size, ack, data, MD5; saves NAME.new only if the MD5s agree. */
-async function get(conn: Deno.Conn, command: string, decoder: TextDecoder): Promise<void> {
-  await writeAll(conn, encoder.encode(command));
-  const response = await readMessage(conn, decoder);
-  if (response === null) throw new Error("the server closed the connection");
-  console.log("servr response:", response);
-  // Anything but a size is the server's error answer: nothing follows it.
-  if (!/^\d{1,15}$/.test(response)) return;
-  await writeAll(conn, encoder.encode(ACK));
-
-  const size = Number(response);
-  const target = `${command.split(/\s+/)[1]}.new`;
-  const temporary = `${target}.part-${crypto.randomUUID().slice(0, 8)}`;
-  try {
-    const md5 = await receiveFile(conn, size, temporary);
-    const serverMd5 = await readExactly(conn, MD5_HEX_LENGTH);
-    if (serverMd5 === null) throw new Error("the server closed the connection before its MD5");
-    console.log("server file md5:", new TextDecoder().decode(serverMd5));
-    console.log("client file md5:", md5);
-    if (new TextDecoder().decode(serverMd5) !== md5) {
-      console.log(`MD5 mismatch: ${target} not written`);
-      return;
-    }
-    await Deno.rename(temporary, target);
-  } finally {
-    await Deno.remove(temporary).catch(() => {});
-  }
-}
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-
-  const conn = await connectTo(flags.host, port);
-  const decoder = new TextDecoder();
-  while (true) {
-    const line = await input(PROMPT);
-    if (line === null) {
-      console.log();
-      break;
-    }
-    const command = line.trim();
-    if (command.length === 0) continue;
-    if (!command.startsWith("get")) {
-      console.log("usage: get NAME");
-      continue;
-    }
-    await get(conn, command, decoder);
-  }
-  conn.close();
-}
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

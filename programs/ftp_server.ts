@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net --allow-read --allow-write
 /**
  * @title FTP系统 — The FTP tool: the server (get, put, ls, resume)
  * @seed 000_84409504fdc3648b.txt, "使用Socket实现FTP-上传功能(MD5)" and "使用socket实现FTP-下载功能(增加MD5验证功能)"
@@ -6,8 +6,60 @@
  *
  * The two FTP lessons grown into one tool you can trust with your files: one server for both
  * directions, on the lessons' own handshake (size → ack → data → MD5), serving `./ftp_root`
- * (created if missing; `--root DIR`) on 127.0.0.1:9999. Use it with `ftp_client.ts`.
+ * (created if missing; `--root DIR`) on 127.0.0.1:9999. Use it with `ftp_client.ts`. It teaches
+ * framing on a stream: commands are lines, file data is exactly as many raw bytes as announced.
  *
+ * Python → Deno: `hashlib.md5()` is `createHash("md5")` from `node:crypto`; `for line in f:
+ * conn.send(line)` is `file.read(buffer)` + `conn.write`, 1 MiB at a time.
+ *
+ * @module
+ */
+
+import { createHash, type Hash } from "node:crypto";
+import { isAbsolute, join, relative, sep as SEP } from "node:path";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+const NAME = "ftp_server.ts";
+const HOST = "127.0.0.1";
+const PORT = 9999;
+const ROOT = "./ftp_root";
+const WELCOME = "欢迎登陆FTP系统";
+const ACK = "ready to recv file";
+const REPLY_PREFIX = "file MD5(after send):";
+const PARTIAL_FOLDER = ".ftp-partial";
+const COMMANDS = "get NAME, put NAME SIZE, ls, quit";
+const MAX_LINE = 8192;
+const CHUNK_SIZE = 1 << 20;
+
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+    root: { type: "string", default: ROOT },
+    "idle-timeout": { type: "string", default: "300" },
+  }, USAGE).values;
+
+  // The served folder as a real path: every name a client sends is checked against it.
+  let root: string;
+  try {
+    await Deno.mkdir(flags.root, { recursive: true });
+    root = await Deno.realPath(flags.root);
+  } catch (error) {
+    throw new Error(`cannot serve ${flags.root}: ${(error as Error).message}`);
+  }
+
+  // socket() + bind() + listen(5) are one call in Deno. A signal stops the server at once:
+  // partial uploads live under .ftp-partial, never under a final name, so nothing is undone.
+  const listener = openListener(flags.host, Number(flags.port));
+
+  // while True: conn, addr = server.accept() — each client gets its own task, so a slow or
+  // stalled one holds up nobody.
+  for await (const conn of listener) {
+    serveClient(withIdleTimeout(conn, Number(flags["idle-timeout"])), root);
+  }
+}
+
+/**
  * The protocol: every control message is one line of UTF-8 ending in `\n`; file data is raw
  * bytes, exactly as many as announced, so message boundaries never depend on how TCP splits
  * or joins the bytes (粘包 cannot happen).
@@ -28,172 +80,256 @@
  *
  * OFFSET is where an interrupted transfer resumes: the bytes the receiving side already holds
  * (0 for a fresh one). The MD5 always covers the whole file, so a stale partial file is caught.
- *
- * What it guarantees:
- * - **Streams**: files are read and written 1 MiB at a time, memory stays flat for any size.
- * - **Verifies**: an upload is written under `.ftp-partial/` and moved to its name only when its
- *   size and MD5 match the client's; a failed or interrupted upload never appears under its
- *   name, and an older file of that name is untouched. The partial file is kept for resuming.
- * - **Jail**: names with `..`, absolute paths, backslashes, control characters (NUL among
- *   them), or links leading outside the root are refused with a one-line `error:`; nothing
- *   outside the root is read or written. The narrow `--allow-read`/`--allow-write` of the run
- *   line above make the runtime enforce the same.
- * - **Fast repeats**: the MD5 of a file it has sent whole is remembered with the file's
- *   identity (inode, size, times); a later `get` of the unchanged file skips hashing it again.
- *   The client still hashes what it receives, so a stale entry could fail a download, never
- *   pass wrong bytes; any write to the file changes its identity.
- * - **Concurrency**: each connection has its own async task; a slow or stalled client never
- *   holds up another. Two uploads of the same name at once are refused, not interleaved.
- * - **Refusals**: a bad request (unknown command, a size that is not 0 to 15 digits, a name
- *   that is not valid UTF-8, a refused name) gets one `error: REASON` line and the
- *   connection goes on. A line over 8192 bytes cannot be followed: it gets `error: line too
- *   long` and the connection ends. A refusal by the runtime's permissions is answered the
- *   same way. Note that Deno checks `--allow-read` against the path as named, not where a
- *   link leads: a link inside the root pointing out is stopped only by the server's own
- *   check (the real path must lie inside the root), not by the runtime.
- * - **Failures mid-transfer**: should the disk fail during an upload (it is full), the rest of
- *   the upload is still read, and dropped, then `error: cannot store NAME: REASON` is the
- *   answer; the connection goes on and what was written stays for resuming. A verified upload
- *   is announced (`file MD5(after send):…`) only once it is under its name, so a client never
- *   reports as saved a file that could not be put in place. Should a file shrink or fail to
- *   read while it is being sent, the connection is closed: the client counts bytes, and would
- *   take an error line for data; it keeps what came and can resume.
- * - **Idle clients**: `--idle-timeout SECONDS` (default 300, 0 = never): a connection whose read or write has
- *   waited that long is closed, with one line on stderr; the other connections go on.
- * - It announces `listening on tcp://HOST:PORT` on stderr, logs one line per transfer on
- *   stdout, and on Ctrl-C or SIGTERM closes the listener and exits 0; an upload cut short by
- *   that stays under `.ftp-partial/` (kept for resuming), never under its name.
- *
- * @module
  */
 
-import { createHash, type Hash } from "node:crypto";
-import { isAbsolute, join, relative, sep as SEP } from "node:path";
-import { parseArgs } from "node:util";
-
-const NAME = "ftp_server.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 9999;
-const DEFAULT_ROOT = "./ftp_root";
-const WELCOME = "欢迎登陆FTP系统";
-const ACK = "ready to recv file";
-const REPLY_PREFIX = "file MD5(after send):";
-const PARTIAL_FOLDER = ".ftp-partial";
-const COMMANDS = "get NAME, put NAME SIZE, ls, quit";
-const MAX_LINE = 8192;
-const CHUNK_SIZE = 1 << 20;
-const DEFAULT_IDLE_SECONDS = 300;
-
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--root DIR] [--idle-timeout SECONDS]
-
-FTP server for ftp_client.ts: get, put (both resumable, checked with MD5) and ls,
-confined to DIR.
-
-Options:
-  --host HOST   address to listen on (default ${DEFAULT_HOST})
-  --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
-  --root DIR    folder to serve, created if missing (default ${DEFAULT_ROOT})
-  --idle-timeout SECONDS
-                close a connection whose read or write has waited this long, 0 = never
-                (default ${DEFAULT_IDLE_SECONDS})
-  --help        show this help`;
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+/** One client: the welcome, then commands until `quit` or a disconnect. */
+async function serveClient(conn: Conn, root: string): Promise<void> {
+  const client = formatAddress(conn.remoteAddr);
+  // One buffered reader per connection: lines and the raw bytes between them.
+  const session = new FramedConn(conn);
+  // Python: print("new conn:", addr)
+  console.log("new conn:", client);
+  try {
+    await session.writeLine(WELCOME);
+    while (true) {
+      const line = await session.readLine();
+      if (line === null || line === "quit") break;
+      const [command, ...rest] = line.split(" ");
+      try {
+        let done: string;
+        // Bytes that are not UTF-8 arrive as U+FFFD: no name or command can be meant by them.
+        if (line.includes("\uFFFD")) throw new Error("the command is not valid UTF-8");
+        if (command === "get" && rest.length > 0) {
+          done = await handleGet(session, root, rest.join(" "));
+        } else if (command === "put" && rest.length > 1 && parseCount(rest.at(-1)!) !== null) {
+          done = await handlePut(
+            session,
+            root,
+            rest.slice(0, -1).join(" "),
+            parseCount(rest.at(-1)!)!,
+          );
+        } else if (command === "put" && rest.length > 1) {
+          throw new Error(
+            `the size must be a whole number of bytes (at most 15 digits), not ${
+              JSON.stringify(rest.at(-1)!.slice(0, 100))
+            }`,
+          );
+        } else if (line === "ls") {
+          done = await handleLs(session, root);
+        } else {
+          throw new Error(
+            `unknown command ${JSON.stringify(line.slice(0, 100))}; commands: ${COMMANDS}`,
+          );
+        }
+        console.log(`${client} ${done}`);
+      } catch (error) {
+        // An idle connection is closed already: there is no one left to answer.
+        if (error instanceof IdleTimeout) throw error;
+        // A refusal is one line to the client; the conversation goes on.
+        const message = (error as Error).message;
+        console.log(`${client} ${command}: ${message}`);
+        // Mid-stream, a line would be taken for data: the connection ends instead.
+        if (error instanceof StreamBroken) break;
+        await session.writeLine(`error: ${message}`);
+      }
+    }
+  } catch (error) {
+    // A dropped connection was already reported by the command it cut short.
+    const dropped = error instanceof Deno.errors.BrokenPipe ||
+      error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.Interrupted;
+    if (error instanceof IdleTimeout) {
+      console.error(`${NAME}: ${error.message}`);
+    } else if (!dropped) {
+      // An unreadable request (a line over MAX_LINE bytes) ends the connection, after one line.
+      const message = (error as Error).message;
+      console.log(`${client}: ${message}`);
+      await session.writeLine(`error: ${message}`).catch(() => {});
+    }
+  } finally {
+    // Python: print("客户端已经断开")
+    console.log("客户端已经断开", client);
+    conn.close();
   }
-  return Number(text);
 }
 
-/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
-function parseSeconds(text: string): number {
-  if (!/^\d+(\.\d+)?$/.test(text)) {
-    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
+/** `get NAME`: size, the client's ack with its offset, the data from there, the MD5. */
+async function handleGet(session: FramedConn, root: string, name: string): Promise<string> {
+  const path = await resolveExisting(root, name);
+  using file = await Deno.open(path);
+  const before = await file.stat();
+  const size = before.size;
+  await session.writeLine(String(size));
+
+  const ack = await session.readLine();
+  const match = ack === null ? null : /^ready to recv file(?: (\d{1,15}))?$/.exec(ack);
+  const offset = match ? Number(match[1] ?? 0) : NaN;
+  if (!(offset <= size)) throw new Error(`expected "${ACK} OFFSET" with OFFSET ≤ ${size}`);
+
+  const known = knownMd5s.get(path);
+  let md5: string;
+  try {
+    if (known !== undefined && known.identity === fileIdentity(before)) {
+      // Hashed before and unchanged since: send the bytes, then the MD5 we already know.
+      await file.seek(offset, Deno.SeekMode.Start);
+      await sendFromFile(file, session.conn, size - offset, null, () => {});
+      md5 = known.md5;
+    } else {
+      // The MD5 covers the whole file, also the part the client already has.
+      const hashingBegan = Date.now();
+      const hash = createHash("md5");
+      await hashPrefix(file, offset, hash);
+      await sendFromFile(file, session.conn, size - offset, hash, () => {});
+      md5 = hash.digest("hex");
+      rememberMd5(path, before, await file.stat(), hashingBegan, md5);
+    }
+  } catch (error) {
+    if (error instanceof IdleTimeout) throw error;
+    throw new StreamBroken((error as Error).message);
   }
-  return Number(text);
+  await session.writeLine(md5);
+  return `get ${name}: ${byteCount(size - offset)} sent${offset ? ` (resumed at ${offset})` : ""}`;
 }
 
-/** `host:port`, with IPv6 hosts in brackets. */
-function formatAddress(addr: Deno.NetAddr): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
-}
+/** `put NAME SIZE`: the offset to resume at, the data from there, the MD5, the verdict. */
+async function handlePut(
+  session: FramedConn,
+  root: string,
+  name: string,
+  size: number,
+): Promise<string> {
+  // Refuse a bad name before any byte is sent; folders are made only once the file is verified.
+  await resolveForWrite(root, name, false);
+  // One partial file per name and size, so an interrupted upload can resume.
+  const partialFolder = join(root, PARTIAL_FOLDER);
+  const partial = join(partialFolder, `${encodeURIComponent(name)}.${size}`);
+  if (uploading.has(partial)) throw new Error(`${name} is being uploaded by another client`);
+  uploading.add(partial);
+  try {
+    await Deno.mkdir(partialFolder, { recursive: true });
+    using file = await Deno.open(partial, { read: true, write: true, create: true });
+    let offset = (await file.stat()).size;
+    if (offset > size) {
+      await file.truncate(0);
+      offset = 0;
+    }
+    await session.writeLine(String(offset));
 
-/** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
-async function writeAll(
-  conn: { write(data: Uint8Array): Promise<number> },
-  data: Uint8Array,
-): Promise<void> {
-  let written = 0;
-  while (written < data.length) {
-    written += await conn.write(data.subarray(written));
+    const hash = createHash("md5");
+    await hashPrefix(file, offset, hash);
+    let received: number;
+    try {
+      received = offset + await receiveToFile(session, file, size - offset, hash, () => {});
+    } catch (error) {
+      if (!(error instanceof StoreFailed)) throw error;
+      // Every byte was read and dropped; the client's MD5 line comes next. What was written
+      // stays for resuming.
+      await session.readLine();
+      throw new Error(`cannot store ${name}: ${error.message}`);
+    }
+    const claimed = received === size ? await session.readLine() : null;
+    if (claimed === null) {
+      return `put ${name}: interrupted at ${received} of ${size} bytes; kept for resuming`;
+    }
+    const md5 = hash.digest("hex");
+    if (claimed !== md5) {
+      await Deno.remove(partial);
+      await session.writeLine(REPLY_PREFIX + md5);
+      return `put ${name}: MD5 mismatch (client ${claimed}, received ${md5}); not saved`;
+    }
+    // Verified: only now does the file appear under its name, and only then is the client
+    // told: a file that could not be put in place is never reported as saved.
+    try {
+      await Deno.rename(partial, await resolveForWrite(root, name, true));
+    } catch (error) {
+      throw new Error(`cannot store ${name}: ${(error as Error).message}`);
+    }
+    await session.writeLine(REPLY_PREFIX + md5);
+    return `put ${name}: ${byteCount(size)}${
+      offset ? ` (resumed at ${offset})` : ""
+    }, md5 ${md5}, saved`;
+  } finally {
+    uploading.delete(partial);
   }
+}
+
+/** `ls`: every file under the root (not the partial uploads), as "BYTES<TAB>NAME" lines. */
+async function handleLs(session: FramedConn, root: string): Promise<string> {
+  const lines: string[] = [];
+  async function walk(folder: string, prefix: string): Promise<void> {
+    for await (const entry of Deno.readDir(folder)) {
+      if (prefix === "" && entry.name === PARTIAL_FOLDER) continue;
+      const path = join(folder, entry.name);
+      if (entry.isDirectory) await walk(path, `${prefix}${entry.name}/`);
+      else if (entry.isFile) lines.push(`${(await Deno.stat(path)).size}\t${prefix}${entry.name}`);
+    }
+  }
+  await walk(root, "");
+  lines.sort((a, b) => a.slice(a.indexOf("\t")).localeCompare(b.slice(b.indexOf("\t"))));
+  const listing = encoder.encode(lines.map((line) => `${line}\n`).join(""));
+  await session.writeLine(String(listing.length));
+  await writeAll(session.conn, listing);
+  return `ls: ${lines.length} ${lines.length === 1 ? "file" : "files"}`;
+}
+
+/** A size or offset from the wire: a whole number of bytes, or null. */
+function parseCount(text: string): number | null {
+  return /^\d{1,15}$/.test(text) ? Number(text) : null;
+}
+
+/** `1 byte`, `2 bytes`. */
+function byteCount(n: number): string {
+  return `${n} ${n === 1 ? "byte" : "bytes"}`;
 }
 
 /**
- * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
- * never), after telling stderr: a client that stalls or goes silent cannot hold its
- * connection forever. The pending read or write then fails, which ends that conversation as a
- * disconnect would; other connections are not affected. One check every quarter of the
- * timeout costs less than a timer per read: a stalled connection goes within 1 to 1.25 times
- * `seconds`. Closing it twice is harmless.
+ * A failure after the data began to flow (a file that shrank or could not be read): the
+ * client counts bytes, so an error line would be taken for data. The connection ends instead.
  */
-function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
-  if (seconds <= 0) return;
-  let pending = 0;
-  let since = Date.now();
-  let closed = false;
-  const check = setInterval(() => {
-    if (pending === 0 || Date.now() - since < seconds * 1000) return;
-    console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
-    conn.close();
-  }, seconds * 250);
-  Deno.unrefTimer(check);
-  const watch = <T>(io: Promise<T>): Promise<T> => {
-    if (pending++ === 0) since = Date.now();
-    return io.finally(() => {
-      pending--;
-      since = Date.now();
-    });
-  };
-  const read = conn.read.bind(conn);
-  const write = conn.write.bind(conn);
-  const close = conn.close.bind(conn);
-  conn.read = (buffer) => watch(read(buffer));
-  conn.write = (data) => watch(write(data));
-  conn.close = () => {
-    if (closed) return;
-    closed = true;
-    clearInterval(check);
-    close();
-  };
+class StreamBroken extends Error {}
+
+/** Uploads in progress, by partial file: a second upload of the same file is refused. */
+const uploading = new Set<string>();
+
+/**
+ * MD5s of whole files this server has hashed, by path, with the file's identity when it was
+ * hashed (device, inode, size, modification and change times). A `get` of an unchanged file
+ * then sends the bytes without hashing them again, which halves the CPU a download costs; the
+ * client still hashes what it receives, so a wrong entry could only fail a download, never
+ * pass a wrong file.
+ */
+const knownMd5s = new Map<string, { identity: string; md5: string }>();
+const KNOWN_MD5_LIMIT = 10_000;
+/**
+ * A file written within this long before hashing began is not cached: a later write could get
+ * the same modification time, since the kernel stamps times from a coarse clock. 100 ms covers
+ * that clock on filesystems with sub-second times; 2 s covers those that store whole seconds.
+ */
+const SETTLE_MS = { fine: 100, coarse: 2_000 };
+
+/** What must stay equal for a file's cached MD5 to hold. */
+function fileIdentity(info: Deno.FileInfo): string | null {
+  if (info.ctime === null || info.mtime === null) return null;
+  return [info.dev, info.ino, info.size, info.mtime.getTime(), info.ctime.getTime()].join(":");
 }
 
-/** Listens on host:port, or fails with a one-line reason. */
-function listenOn(hostname: string, port: number): Deno.TcpListener {
-  try {
-    return Deno.listen({ hostname, port });
-  } catch (error) {
-    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
-  }
-}
-
-/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
-function onShutdown(stop: () => void): void {
-  const signals: Deno.Signal[] = Deno.build.os === "windows"
-    ? ["SIGINT", "SIGBREAK"]
-    : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, stop);
+/**
+ * Remembers `md5` for `path` if the file's identity did not change while it was hashed and
+ * its last write was well before hashing began: any write after that moves its times.
+ */
+function rememberMd5(
+  path: string,
+  before: Deno.FileInfo,
+  after: Deno.FileInfo,
+  hashingBegan: number,
+  md5: string,
+): void {
+  const identity = fileIdentity(before);
+  if (identity === null || identity !== fileIdentity(after)) return;
+  const written = before.mtime!.getTime();
+  const settle = written % 1000 === 0 ? SETTLE_MS.coarse : SETTLE_MS.fine;
+  if (hashingBegan - written < settle) return;
+  if (knownMd5s.size >= KNOWN_MD5_LIMIT) knownMd5s.delete(knownMd5s.keys().next().value!);
+  knownMd5s.set(path, { identity, md5 });
 }
 
 /** Why `name` cannot name a file inside the served folder, or null if its form is fine. */
@@ -272,18 +408,30 @@ async function resolveForWrite(root: string, name: string, create: boolean): Pro
   return target;
 }
 
+/** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
+async function writeAll(
+  conn: { write(data: Uint8Array): Promise<number> },
+  data: Uint8Array,
+): Promise<void> {
+  let written = 0;
+  while (written < data.length) {
+    written += await conn.write(data.subarray(written));
+  }
+}
+
 /**
  * A connection that carries lines (commands, sizes, MD5s) and raw file data in between.
  * Bytes read past a line stay buffered and are handed to the next read, so nothing is lost
  * however the network groups them.
  */
 class FramedConn {
-  readonly conn: Deno.Conn;
+  readonly conn: Pick<Deno.Conn, "read" | "write" | "close">;
   #buffer = new Uint8Array(MAX_LINE);
   #start = 0;
   #end = 0;
+  #decoder = new TextDecoder();
 
-  constructor(conn: Deno.Conn) {
+  constructor(conn: Pick<Deno.Conn, "read" | "write" | "close">) {
     this.conn = conn;
   }
 
@@ -294,7 +442,7 @@ class FramedConn {
       if (newline >= 0) {
         const line = this.#buffer.subarray(this.#start, this.#start + newline);
         this.#start += newline + 1;
-        return new TextDecoder().decode(line);
+        return this.#decoder.decode(line);
       }
       if (this.#end - this.#start === this.#buffer.length) throw new Error("line too long");
       // Move what is left to the front, then read more after it.
@@ -323,7 +471,7 @@ class FramedConn {
 
   /** Sends one line; `\n` is added. */
   async writeLine(line: string): Promise<void> {
-    await writeAll(this.conn, new TextEncoder().encode(`${line}\n`));
+    await writeAll(this.conn, encoder.encode(`${line}\n`));
   }
 }
 
@@ -357,13 +505,15 @@ async function receiveToFile(
   let writing = Promise.resolve();
   // Set by a failed write (from a callback, hence the type spelled out).
   let writeError = null as Error | null;
-  const noteWriteError = (error: Error) => {
+  function noteWriteError(error: Error): void {
     writeError ??= error;
-  };
+  }
   let received = 0;
+  let turn = 0;
   try {
-    for (let turn = 0; received < count; turn ^= 1) {
-      const buffer = buffers[turn];
+    while (received < count) {
+      const buffer = buffers[turn % buffers.length];
+      turn++;
       const due = Math.min(buffer.length, count - received);
       let filled = 0;
       while (filled < due) {
@@ -407,7 +557,7 @@ function handledLater<T>(promise: Promise<T>): Promise<T> {
  */
 async function sendFromFile(
   file: Deno.FsFile,
-  to: Deno.Conn,
+  to: { write(data: Uint8Array): Promise<number> },
   count: number,
   hash: Hash | null,
   progress: (done: number) => void,
@@ -415,25 +565,30 @@ async function sendFromFile(
   const buffers = [borrowBuffer(), borrowBuffer(), borrowBuffer()];
   let scheduled = 0;
   let turn = 0;
-  // Reads the next piece into the next buffer; null when everything is scheduled.
-  const readNext = (): Promise<Uint8Array> | null => {
+  // Starts reading the next piece into the next buffer; null when everything is scheduled.
+  function readNext(): Promise<Uint8Array> | null {
     const due = Math.min(CHUNK_SIZE, count - scheduled);
     if (due === 0) return null;
     scheduled += due;
-    const buffer = buffers[turn++ % buffers.length];
-    return handledLater((async () => {
-      for (let filled = 0; filled < due;) {
-        const n = await file.read(buffer.subarray(filled, due));
-        if (n === null) throw new Error("the file shrank while it was being sent");
-        filled += n;
-      }
-      return buffer.subarray(0, due);
-    })());
-  };
+    const buffer = buffers[turn % buffers.length];
+    turn++;
+    return handledLater(readPiece(buffer, due));
+  }
+  // The next `due` bytes of the file, read into the start of `buffer`.
+  async function readPiece(buffer: Uint8Array, due: number): Promise<Uint8Array> {
+    let filled = 0;
+    while (filled < due) {
+      const n = await file.read(buffer.subarray(filled, due));
+      if (n === null) throw new Error("the file shrank while it was being sent");
+      filled += n;
+    }
+    return buffer.subarray(0, due);
+  }
   let reading = readNext();
   let sending = Promise.resolve();
+  let sent = 0;
   try {
-    for (let sent = 0; reading;) {
+    while (reading !== null) {
       const piece = await reading;
       // The buffer read into next was sent two pieces ago, and that send has been awaited.
       reading = readNext();
@@ -454,8 +609,9 @@ async function sendFromFile(
 async function hashPrefix(file: Deno.FsFile, count: number, hash: Hash): Promise<void> {
   if (count === 0) return;
   const buffer = borrowBuffer();
+  let done = 0;
   try {
-    for (let done = 0; done < count;) {
+    while (done < count) {
       const n = await file.read(buffer.subarray(0, Math.min(buffer.length, count - done)));
       if (n === null) throw new Error("the file is shorter than the part already transferred");
       hash.update(buffer.subarray(0, n));
@@ -465,298 +621,191 @@ async function hashPrefix(file: Deno.FsFile, count: number, hash: Hash): Promise
     spareBuffers.push(buffer);
   }
 }
-// --- the server ---
-
-/** `1 byte`, `2 bytes`. */
-function byteCount(n: number): string {
-  return `${n} ${n === 1 ? "byte" : "bytes"}`;
-}
-
-/** A size or offset from the wire: a whole number of bytes, or null. */
-function parseCount(text: string): number | null {
-  return /^\d{1,15}$/.test(text) ? Number(text) : null;
-}
-
-/** Uploads in progress, by partial file: a second upload of the same file is refused. */
-const uploading = new Set<string>();
 
 /**
- * MD5s of whole files this server has hashed, by path, with the file's identity when it was
- * hashed (device, inode, size, modification and change times). A `get` of an unchanged file
- * then sends the bytes without hashing them again, which halves the CPU a download costs; the
- * client still hashes what it receives, so a wrong entry could only fail a download, never
- * pass a wrong file.
+ * Differences from the seed (the seed's handshake, made safe to trust with files):
+ * - **One server, both directions**: `get`, `put` and `ls` on one connection, each message a
+ *   line or an announced count of bytes (see the protocol after `main`), where the seed's
+ *   server takes one upload per connection and its download server one `recv(1024)` per
+ *   command.
+ * - **Streams**: files are read and written 1 MiB at a time, memory stays flat for any size.
+ * - **Verifies**: an upload is written under `.ftp-partial/` and moved to its name only when its
+ *   size and MD5 match the client's; a failed or interrupted upload never appears under its
+ *   name, and an older file of that name is untouched. The partial file is kept for resuming.
+ * - **Jail**: names with `..`, absolute paths, backslashes, control characters (NUL among
+ *   them), or links leading outside the root are refused with a one-line `error:`; nothing
+ *   outside the root is read or written. The narrow `--allow-read`/`--allow-write` of the run
+ *   line make the runtime enforce the same.
+ * - **Fast repeats**: the MD5 of a file it has sent whole is remembered with the file's
+ *   identity (inode, size, times); a later `get` of the unchanged file skips hashing it again.
+ *   The client still hashes what it receives, so a stale entry could fail a download, never
+ *   pass wrong bytes; any write to the file changes its identity.
+ * - **Concurrency**: each connection has its own async task; a slow or stalled client never
+ *   holds up another. Two uploads of the same name at once are refused, not interleaved.
+ * - **Refusals**: a bad request (unknown command, a size that is not 0 to 15 digits, a name
+ *   that is not valid UTF-8, a refused name) gets one `error: REASON` line and the
+ *   connection goes on. A line over 8192 bytes cannot be followed: it gets `error: line too
+ *   long` and the connection ends. A refusal by the runtime's permissions is answered the
+ *   same way. Note that Deno checks `--allow-read` against the path as named, not where a
+ *   link leads: a link inside the root pointing out is stopped only by the server's own
+ *   check (the real path must lie inside the root), not by the runtime.
+ * - **Failures mid-transfer**: should the disk fail during an upload (it is full), the rest of
+ *   the upload is still read, and dropped, then `error: cannot store NAME: REASON` is the
+ *   answer; the connection goes on and what was written stays for resuming. A verified upload
+ *   is announced (`file MD5(after send):…`) only once it is under its name, so a client never
+ *   reports as saved a file that could not be put in place. Should a file shrink or fail to
+ *   read while it is being sent, the connection is closed: the client counts bytes, and would
+ *   take an error line for data; it keeps what came and can resume.
+ * - **Idle clients and signals** (as every server here, see the README): a connection idle
+ *   past `--idle-timeout` is closed with one line on stderr, also in the middle of a transfer;
+ *   on Ctrl-C or SIGTERM an upload cut short stays under `.ftp-partial/` (kept for resuming),
+ *   never under its name. It logs one line per transfer on stdout.
+ * - Python prints the client's address as `('127.0.0.1', 53320)`; this prints
+ *   `127.0.0.1:53320`.
  */
-const knownMd5s = new Map<string, { identity: string; md5: string }>();
-const KNOWN_MD5_LIMIT = 10_000;
+
+// ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--root DIR] [--idle-timeout SECONDS]
+
+FTP server for ftp_client.ts: get, put (both resumable, checked with MD5) and ls,
+confined to DIR.
+
+Options:
+  --host HOST   address to listen on (default ${HOST})
+  --port PORT   port to listen on, 0 for any free port (default ${PORT})
+  --root DIR    folder to serve, created if missing (default ${ROOT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long, 0 = never
+                (default 300)
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
 /**
- * A file written within this long before hashing began is not cached: a later write could get
- * the same modification time, since the kernel stamps times from a coarse clock. 100 ms covers
- * that clock on filesystems with sub-second times; 2 s covers those that store whole seconds.
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
  */
-const SETTLE_MS = { fine: 100, coarse: 2_000 };
-
-/** What must stay equal for a file's cached MD5 to hold. */
-function fileIdentity(info: Deno.FileInfo): string | null {
-  if (info.ctime === null || info.mtime === null) return null;
-  return [info.dev, info.ino, info.size, info.mtime.getTime(), info.ctime.getTime()].join(":");
-}
-
-/**
- * Remembers `md5` for `path` if the file's identity did not change while it was hashed and
- * its last write was well before hashing began: any write after that moves its times.
- */
-function rememberMd5(
-  path: string,
-  before: Deno.FileInfo,
-  after: Deno.FileInfo,
-  hashingBegan: number,
-  md5: string,
-): void {
-  const identity = fileIdentity(before);
-  if (identity === null || identity !== fileIdentity(after)) return;
-  const written = before.mtime!.getTime();
-  const settle = written % 1000 === 0 ? SETTLE_MS.coarse : SETTLE_MS.fine;
-  if (hashingBegan - written < settle) return;
-  if (knownMd5s.size >= KNOWN_MD5_LIMIT) knownMd5s.delete(knownMd5s.keys().next().value!);
-  knownMd5s.set(path, { identity, md5 });
-}
-
-/**
- * A failure after the data began to flow (a file that shrank or could not be read): the
- * client counts bytes, so an error line would be taken for data. The connection ends instead.
- */
-class StreamBroken extends Error {}
-
-/** `get NAME`: size, the client's ack with its offset, the data from there, the MD5. */
-async function handleGet(session: FramedConn, root: string, name: string): Promise<string> {
-  const path = await resolveExisting(root, name);
-  using file = await Deno.open(path);
-  const before = await file.stat();
-  const size = before.size;
-  await session.writeLine(String(size));
-
-  const ack = await session.readLine();
-  const match = ack === null ? null : /^ready to recv file(?: (\d{1,15}))?$/.exec(ack);
-  const offset = match ? Number(match[1] ?? 0) : NaN;
-  if (!(offset <= size)) throw new Error(`expected "${ACK} OFFSET" with OFFSET ≤ ${size}`);
-
-  const known = knownMd5s.get(path);
-  let md5: string;
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
   try {
-    if (known !== undefined && known.identity === fileIdentity(before)) {
-      // Hashed before and unchanged since: send the bytes, then the MD5 we already know.
-      await file.seek(offset, Deno.SeekMode.Start);
-      await sendFromFile(file, session.conn, size - offset, null, () => {});
-      md5 = known.md5;
-    } else {
-      // The MD5 covers the whole file, also the part the client already has.
-      const hashingBegan = Date.now();
-      const hash = createHash("md5");
-      await hashPrefix(file, offset, hash);
-      await sendFromFile(file, session.conn, size - offset, hash, () => {});
-      md5 = hash.digest("hex");
-      rememberMd5(path, before, await file.stat(), hashingBegan, md5);
-    }
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
   } catch (error) {
-    throw new StreamBroken((error as Error).message);
+    throw new UsageError((error as Error).message.split("\n")[0]);
   }
-  await session.writeLine(md5);
-  return `get ${name}: ${byteCount(size - offset)} sent${offset ? ` (resumed at ${offset})` : ""}`;
-}
-
-/** `put NAME SIZE`: the offset to resume at, the data from there, the MD5, the verdict. */
-async function handlePut(
-  session: FramedConn,
-  root: string,
-  name: string,
-  size: number,
-): Promise<string> {
-  // Refuse a bad name before any byte is sent; folders are made only once the file is verified.
-  await resolveForWrite(root, name, false);
-  // One partial file per name and size, so an interrupted upload can resume.
-  const partialFolder = join(root, PARTIAL_FOLDER);
-  const partial = join(partialFolder, `${encodeURIComponent(name)}.${size}`);
-  if (uploading.has(partial)) throw new Error(`${name} is being uploaded by another client`);
-  uploading.add(partial);
-  try {
-    await Deno.mkdir(partialFolder, { recursive: true });
-    using file = await Deno.open(partial, { read: true, write: true, create: true });
-    let offset = (await file.stat()).size;
-    if (offset > size) {
-      await file.truncate(0);
-      offset = 0;
-    }
-    await session.writeLine(String(offset));
-
-    const hash = createHash("md5");
-    await hashPrefix(file, offset, hash);
-    let received: number;
-    try {
-      received = offset + await receiveToFile(session, file, size - offset, hash, () => {});
-    } catch (error) {
-      if (!(error instanceof StoreFailed)) throw error;
-      // Every byte was read and dropped; the client's MD5 line comes next. What was written
-      // stays for resuming.
-      await session.readLine();
-      throw new Error(`cannot store ${name}: ${error.message}`);
-    }
-    const claimed = received === size ? await session.readLine() : null;
-    if (claimed === null) {
-      return `put ${name}: interrupted at ${received} of ${size} bytes; kept for resuming`;
-    }
-    const md5 = hash.digest("hex");
-    if (claimed !== md5) {
-      await Deno.remove(partial);
-      await session.writeLine(REPLY_PREFIX + md5);
-      return `put ${name}: MD5 mismatch (client ${claimed}, received ${md5}); not saved`;
-    }
-    // Verified: only now does the file appear under its name, and only then is the client
-    // told: a file that could not be put in place is never reported as saved.
-    try {
-      await Deno.rename(partial, await resolveForWrite(root, name, true));
-    } catch (error) {
-      throw new Error(`cannot store ${name}: ${(error as Error).message}`);
-    }
-    await session.writeLine(REPLY_PREFIX + md5);
-    return `put ${name}: ${byteCount(size)}${
-      offset ? ` (resumed at ${offset})` : ""
-    }, md5 ${md5}, saved`;
-  } finally {
-    uploading.delete(partial);
-  }
-}
-
-/** `ls`: every file under the root (not the partial uploads), as "BYTES<TAB>NAME" lines. */
-async function handleLs(session: FramedConn, root: string): Promise<string> {
-  const lines: string[] = [];
-  const walk = async (folder: string, prefix: string) => {
-    for await (const entry of Deno.readDir(folder)) {
-      if (prefix === "" && entry.name === PARTIAL_FOLDER) continue;
-      const path = join(folder, entry.name);
-      if (entry.isDirectory) await walk(path, `${prefix}${entry.name}/`);
-      else if (entry.isFile) lines.push(`${(await Deno.stat(path)).size}\t${prefix}${entry.name}`);
-    }
-  };
-  await walk(root, "");
-  lines.sort((a, b) => a.slice(a.indexOf("\t")).localeCompare(b.slice(b.indexOf("\t"))));
-  const listing = new TextEncoder().encode(lines.map((line) => `${line}\n`).join(""));
-  await session.writeLine(String(listing.length));
-  await writeAll(session.conn, listing);
-  return `ls: ${lines.length} ${lines.length === 1 ? "file" : "files"}`;
-}
-
-/** One client: the welcome, then commands until `quit` or a disconnect. */
-async function serveClient(conn: Deno.TcpConn, root: string, idleSeconds: number): Promise<void> {
-  const client = formatAddress(conn.remoteAddr);
-  closeWhenIdle(conn, idleSeconds, client);
-  const session = new FramedConn(conn);
-  console.log("new conn:", client);
-  try {
-    await session.writeLine(WELCOME);
-    while (true) {
-      const line = await session.readLine();
-      if (line === null || line === "quit") break;
-      const [command, ...rest] = line.split(" ");
-      try {
-        let done: string;
-        // Bytes that are not UTF-8 arrive as U+FFFD: no name or command can be meant by them.
-        if (line.includes("\uFFFD")) throw new Error("the command is not valid UTF-8");
-        if (command === "get" && rest.length > 0) {
-          done = await handleGet(session, root, rest.join(" "));
-        } else if (command === "put" && rest.length > 1 && parseCount(rest.at(-1)!) !== null) {
-          done = await handlePut(
-            session,
-            root,
-            rest.slice(0, -1).join(" "),
-            parseCount(rest.at(-1)!)!,
-          );
-        } else if (command === "put" && rest.length > 1) {
-          throw new Error(
-            `the size must be a whole number of bytes (at most 15 digits), not ${
-              JSON.stringify(rest.at(-1)!.slice(0, 100))
-            }`,
-          );
-        } else if (line === "ls") {
-          done = await handleLs(session, root);
-        } else {
-          throw new Error(
-            `unknown command ${JSON.stringify(line.slice(0, 100))}; commands: ${COMMANDS}`,
-          );
-        }
-        console.log(`${client} ${done}`);
-      } catch (error) {
-        // A refusal is one line to the client; the conversation goes on.
-        const message = (error as Error).message;
-        console.log(`${client} ${command}: ${message}`);
-        // Mid-stream, a line would be taken for data: the connection ends instead.
-        if (error instanceof StreamBroken) break;
-        await session.writeLine(`error: ${message}`);
-      }
-    }
-  } catch (error) {
-    // A dropped connection was already reported by the command it cut short, an idle one by
-    // closeWhenIdle.
-    const dropped = error instanceof Deno.errors.BrokenPipe ||
-      error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.Interrupted;
-    if (!dropped) {
-      // An unreadable request (a line over MAX_LINE bytes) ends the connection, after one line.
-      const message = (error as Error).message;
-      console.log(`${client}: ${message}`);
-      await session.writeLine(`error: ${message}`).catch(() => {});
-    }
-  } finally {
-    console.log("客户端已经断开", client);
-    conn.close();
-  }
-}
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        root: { type: "string", default: DEFAULT_ROOT },
-        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const idleSeconds = parseSeconds(flags["idle-timeout"]);
-  let root: string;
-  try {
-    await Deno.mkdir(flags.root, { recursive: true });
-    root = await Deno.realPath(flags.root);
-  } catch (error) {
-    throw new Error(`cannot serve ${flags.root}: ${(error as Error).message}`);
-  }
-
-  const listener = listenOn(flags.host, port);
-  onShutdown(() => {
-    // Partial uploads live under .ftp-partial, never under a final name: nothing to undo.
-    listener.close();
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
     Deno.exit(0);
-  });
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/** `host:port`, with IPv6 hosts in brackets. */
+function formatAddress(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
+}
+
+/**
+ * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
+ * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
+ */
+function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+  let listener: Deno.TcpListener;
+  try {
+    listener = Deno.listen({ hostname, port });
+  } catch (error) {
+    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
+  }
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) {
+    Deno.addSignalListener(signal, () => {
+      cleanUp();
+      Deno.exit(0);
+    });
+  }
   // Announced only now: a signal from here on stops the server cleanly.
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
+  return listener;
+}
 
-  for await (const conn of listener) serveClient(conn, root, idleSeconds);
+/** Why a read or write failed: the connection waited past `--idle-timeout` and was closed. */
+class IdleTimeout extends Error {}
+
+/** A connection as the lesson uses it: what `withIdleTimeout` returns. */
+type Conn = Pick<Deno.TcpConn, "localAddr" | "remoteAddr" | "read" | "write" | "close">;
+
+/**
+ * `conn`, closed once one of its reads or writes has waited `seconds` (0 = never); that read
+ * or write then fails with IdleTimeout. One check every quarter of the timeout, not a timer
+ * per read: a stalled connection goes within 1 to 1.25 times `seconds`.
+ */
+function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
+  let waiting = 0;
+  let since = 0;
+  let idle = false;
+  let closed = false;
+  function close(): void {
+    clearInterval(check);
+    if (closed) return;
+    closed = true;
+    conn.close();
+  }
+  function closeIfIdle(): void {
+    if (waiting === 0 || Date.now() - since < seconds * 1000) return;
+    idle = true;
+    close();
+  }
+  // 0 = never: no check at all. The check alone does not keep the process alive.
+  const check = seconds > 0 ? setInterval(closeIfIdle, seconds * 250) : undefined;
+  if (check !== undefined) Deno.unrefTimer(check);
+  async function watch<T>(io: Promise<T>): Promise<T> {
+    if (waiting === 0) since = Date.now();
+    waiting++;
+    try {
+      return await io;
+    } catch (error) {
+      if (!idle) throw error;
+      throw new IdleTimeout(`${formatAddress(conn.remoteAddr)} idle for ${seconds} s: closed`);
+    } finally {
+      waiting--;
+      since = Date.now();
+    }
+  }
+  return {
+    localAddr: conn.localAddr,
+    remoteAddr: conn.remoteAddr,
+    read: (buffer) => watch(conn.read(buffer)),
+    write: (data) => watch(conn.write(data)),
+    close,
+  };
 }
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

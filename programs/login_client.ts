@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title 案例3：远程登陆系统 — Remote login: the client
  * @seed 003_5d88270f3bd9af2f.txt, "案例3：远程登陆系统", client.py
@@ -6,53 +6,86 @@
  *
  * Prints the server's welcome, asks `请输入账号名:` and `请输入密码:`, sends
  * `{"username": NAME, "password": md5("sdasdfagfawds" + PASSWORD)}` and prints the answer:
- * `登陆成功` or `账号或密码错误`. The exit status is 0 only for a successful login.
+ * `登陆成功` or `账号或密码错误`. The exit status is 0 only for a successful login. The salted
+ * MD5 is the seed's and a teaching artifact: anyone who sees the hash on the wire can replay it.
  *
- * The salted MD5 is the seed's and a teaching artifact: anyone who sees the hash on the wire
- * can replay it. See `login_server.ts`.
- *
- * Only `--allow-net` for the server's address is needed. Same bytes as the Python original:
- * the JSON is written as Python's `json.dumps` writes it (`": "`, `", "`, non-ASCII as
- * `\uXXXX`). The answer is read to the end of the stream (the server hangs up after it), so a
- * split answer is never cut short.
+ * Python → Deno: `hashlib.md5` is `createHash("md5")` from `node:crypto`; `json.dumps` is the
+ * `pythonJson` below, since `JSON.stringify` writes no spaces and keeps non-ASCII as it is.
  *
  * @module
  */
 
 import { createHash } from "node:crypto";
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "login_client.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 8001;
+const HOST = "127.0.0.1";
+const PORT = 8001;
 const SALT = "sdasdfagfawds";
+const ACCOUNT_PROMPT = "请输入账号名:";
+const PASSWORD_PROMPT = "请输入密码:";
 const SUCCESS = "登陆成功";
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+  }, USAGE).values;
 
-Asks for an account name and password and logs in; exit status 0 only on success.
+  // client.connect(('127.0.0.1', 8001)): socket() + connect() are one call in Deno.
+  const conn = await connectTo(flags.host, Number(flags.port));
 
-Options:
-  --host HOST   server address (default ${DEFAULT_HOST})
-  --port PORT   server port (default ${DEFAULT_PORT})
-  --help        show this help`;
+  // print(client.recv(1024).decode('utf-8')): the welcome, from one read as the seed takes it.
+  const welcome = await recv(conn, new Uint8Array(1024), new TextDecoder());
+  if (welcome === null) throw new ServerGone();
+  console.log(welcome);
 
-const encoder = new TextEncoder();
+  // input(...).strip(), twice; the end of input reads as an empty answer.
+  const username = (await input(ACCOUNT_PROMPT) ?? "").trim();
+  const password = (await input(PASSWORD_PROMPT) ?? "").trim();
 
-// --- small helpers (same name and shape in every script) ---
+  // client.sendall(json.dumps(login_data).encode('utf-8')): the password goes hashed.
+  await writeAll(conn, encoder.encode(pythonJson({ username, password: md5(password) })));
 
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
+  // login_status = client.recv(1024): the server hangs up after its answer, so read to the end.
+  const status = await new Response(conn.readable).text();
+  console.log(status);
+  if (status !== SUCCESS) Deno.exit(1);
 }
 
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+/** The seed's md5(): the salt first, then the password, both UTF-8. */
+function md5(origin: string, salt = SALT): string {
+  // hash_object = hashlib.md5(salt.encode('utf-8')); hash_object.update(origin.encode('utf-8'))
+  const hash = createHash("md5").update(encoder.encode(salt)).update(encoder.encode(origin));
+  return hash.digest("hex");
+}
+
+/** Python's json.dumps for a flat object of strings: `{"k": "v", …}`, ensure_ascii. */
+function pythonJson(object: Record<string, string>): string {
+  const quote = (text: string) =>
+    JSON.stringify(text).replace(
+      /[\u0080-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+  return `{${Object.entries(object).map(([k, v]) => `${quote(k)}: ${quote(v)}`).join(", ")}}`;
+}
+
+/**
+ * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken;
+ * bytes that are not UTF-8 read as U+FFFD.
+ */
+async function recv(
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
+  buffer: Uint8Array,
+  decoder: TextDecoder,
+): Promise<string | null> {
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    if (text !== "") return text;
   }
-  return Number(text);
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -66,19 +99,70 @@ async function writeAll(
   }
 }
 
-/**
- * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
- * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
- */
-async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
-  const buffer = new Uint8Array(1024);
-  while (true) {
-    const n = await conn.read(buffer);
-    if (n === null) return null;
-    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
-    if (text !== "") return text;
-  }
+/** Why the client stops: the server hung up in the middle of the conversation. */
+class ServerGone extends Error {
+  override message = "the server closed the connection";
 }
+
+/**
+ * Differences from the seed (same bytes, same screen):
+ * - The JSON is written as Python's `json.dumps` writes it (`": "`, `", "`, non-ASCII as
+ *   `\uXXXX`), so the bytes on the wire are the seed's.
+ * - The answer is read to the end of the stream (the server hangs up after it), so a split
+ *   answer is never cut short; the seed takes one `recv(1024)`.
+ * - The exit status says how the login went: 0 only for `登陆成功`. If the server hangs up
+ *   before its welcome, the client says so in one line and exits with status 1.
+ * - The end of input reads as an empty answer, where Python's `input()` would die with
+ *   EOFError.
+ */
+
+// ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Asks for an account name and password and logs in; exit status 0 only on success.
+
+Options:
+  --host HOST   server address (default ${HOST})
+  --port PORT   server port (default ${PORT})
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** Connects to host:port, or fails with a one-line reason. */
 async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
@@ -112,61 +196,12 @@ async function input(prompt: string): Promise<string | null> {
   const next = await lines.next();
   return next.done ? null : next.value;
 }
-// --- the lesson ---
-
-/** The seed's md5(): the salt first, then the password, both UTF-8. */
-function md5(origin: string, salt = SALT): string {
-  return createHash("md5").update(encoder.encode(salt)).update(encoder.encode(origin)).digest(
-    "hex",
-  );
-}
-
-/** Python's json.dumps for a flat object of strings: `{"k": "v", …}`, ensure_ascii. */
-function pythonJson(object: Record<string, string>): string {
-  const quote = (text: string) =>
-    JSON.stringify(text).replace(
-      /[\u0080-\uffff]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-    );
-  return `{${Object.entries(object).map(([k, v]) => `${quote(k)}: ${quote(v)}`).join(", ")}}`;
-}
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const conn = await connectTo(flags.host, port);
-  const welcome = await readMessage(conn, new TextDecoder());
-  if (welcome === null) throw new Error("the server closed the connection");
-  console.log(welcome);
-  const username = (await input("请输入账号名:") ?? "").trim();
-  const password = (await input("请输入密码:") ?? "").trim();
-  await writeAll(conn, encoder.encode(pythonJson({ username, password: md5(password) })));
-  // The server hangs up after its answer: read to the end.
-  const status = await new Response(conn.readable).text();
-  console.log(status);
-  if (status !== SUCCESS) Deno.exit(1);
-}
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

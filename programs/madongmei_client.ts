@@ -1,52 +1,80 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title 案例1：马冬梅大爷模拟器 — The 马冬梅 simulator: the client
  * @seed 003_5d88270f3bd9af2f.txt, "案例1：马冬梅大爷模拟器", client.py
  * @run deno run --allow-net=127.0.0.1 madongmei_client.ts [--host 127.0.0.1] [--port 8001]
  *
  * Prints the uncle's greeting, then asks `请输入(q/Q退出)：` and prints what he heard, until
- * you type q or Q (nothing is sent for it: closing the connection is the goodbye).
+ * you type q or Q. Nothing is sent for it: closing the connection is the goodbye, and the
+ * server reads it as an empty `recv`.
  *
- * Only `--allow-net` for the server's address is needed.
- *
- * Same bytes and screen as the Python original. Differences: an empty line is not sent (the
- * original sends nothing and then waits forever for an answer); end of input counts as q.
+ * Python → Deno: `client.connect()` is one `await Deno.connect()`; `input()` is the `input`
+ * below, which reads standard input a line at a time.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "madongmei_client.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 8001;
+const HOST = "127.0.0.1";
+const PORT = 8001;
 const PROMPT = "请输入(q/Q退出)：";
+const QUIT = "Q";
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+  }, USAGE).values;
 
-Talks to the 马冬梅 uncle: type a name, see what he heard; q or Q quits.
+  // 1. client.connect(('127.0.0.1', 8001)): socket() + connect() are one call in Deno.
+  const conn = await connectTo(flags.host, Number(flags.port));
+  const buffer = new Uint8Array(1024);
+  const decoder = new TextDecoder();
 
-Options:
-  --host HOST   server address (default ${DEFAULT_HOST})
-  --port PORT   server port (default ${DEFAULT_PORT})
-  --help        show this help`;
+  // 2. Once connected, the server speaks first: print its greeting.
+  const welcome = await recv(conn, buffer, decoder);
+  if (welcome === null) throw new ServerGone();
+  console.log(welcome);
 
-const encoder = new TextEncoder();
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
+  while (true) {
+    const content = await input(PROMPT);
+    if (content === null) {
+      // End of input: finish the prompt's line and quit as if Q had been typed.
+      console.log();
+      break;
+    }
+    // if content.upper() == 'Q': break — nothing is sent for it.
+    if (content.toUpperCase() === QUIT) break;
+    // An empty line is not sent: the server would wait for bytes, the client for its answer.
+    if (content === "") continue;
+    await writeAll(conn, encoder.encode(content));
+    // 3. Wait for the answer.
+    const reply = await recv(conn, buffer, decoder);
+    if (reply === null) throw new ServerGone();
+    console.log(reply);
+  }
+  // Closing sends the server its empty read.
+  conn.close();
 }
 
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+/**
+ * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken;
+ * bytes that are not UTF-8 read as U+FFFD.
+ */
+async function recv(
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
+  buffer: Uint8Array,
+  decoder: TextDecoder,
+): Promise<string | null> {
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    if (text !== "") return text;
   }
-  return Number(text);
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -60,19 +88,68 @@ async function writeAll(
   }
 }
 
-/**
- * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
- * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
- */
-async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
-  const buffer = new Uint8Array(1024);
-  while (true) {
-    const n = await conn.read(buffer);
-    if (n === null) return null;
-    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
-    if (text !== "") return text;
-  }
+/** Why the client stops: the server hung up in the middle of the conversation. */
+class ServerGone extends Error {
+  override message = "the server closed the connection";
 }
+
+/**
+ * Differences from the seed (same bytes, same screen; behaviour fixed):
+ * - An empty line is not sent: the prompt comes again (the original sends nothing and then
+ *   waits forever for an answer).
+ * - End of input (Ctrl-D, or the end of a piped file) counts as typing `q`, where Python's
+ *   `input()` would die with EOFError.
+ * - A reply read that ends inside a UTF-8 character waits for the rest of the character.
+ * - If the server hangs up, the client says so in one line and exits with status 1.
+ */
+
+// ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Talks to the 马冬梅 uncle: type a name, see what he heard; q or Q quits.
+
+Options:
+  --host HOST   server address (default ${HOST})
+  --port PORT   server port (default ${PORT})
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** Connects to host:port, or fails with a one-line reason. */
 async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
@@ -106,55 +183,12 @@ async function input(prompt: string): Promise<string | null> {
   const next = await lines.next();
   return next.done ? null : next.value;
 }
-// --- the lesson ---
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const conn = await connectTo(flags.host, port);
-  const decoder = new TextDecoder();
-  const closed = () => new Error("the server closed the connection");
-
-  // 2. After connecting, the server speaks first.
-  const welcome = await readMessage(conn, decoder);
-  if (welcome === null) throw closed();
-  console.log(welcome);
-
-  while (true) {
-    const content = await input(PROMPT);
-    if (content === null) console.log();
-    if (content === null || content.toUpperCase() === "Q") break;
-    if (content === "") continue;
-    await writeAll(conn, encoder.encode(content));
-    // 3. Wait for the answer.
-    const reply = await readMessage(conn, decoder);
-    if (reply === null) throw closed();
-    console.log(reply);
-  }
-  // Closing sends the server its empty read.
-  conn.close();
-}
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

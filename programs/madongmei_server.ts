@@ -1,82 +1,113 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title 案例1：马冬梅大爷模拟器 — The 马冬梅 simulator: the server
  * @seed 003_5d88270f3bd9af2f.txt, "案例1：马冬梅大爷模拟器", service.py
  * @run deno run --allow-net=127.0.0.1 madongmei_server.ts [--host 127.0.0.1] [--port 8001] [--seed N]
  *
  * The hard-of-hearing uncle from the film: greets with `你找谁呀！`, and answers every name
- * with one of its characters, chosen at random, heard as `什么`: `马冬梅` → `马什么梅`. As in
- * the seed, every occurrence of that character is replaced (Python's `str.replace`). It
+ * with one of its characters, chosen at random, heard as `什么`: `马冬梅` → `马什么梅`. It
  * teaches the receive loop that ends on an empty read: `对方断开连接`.
  *
- * Only `--allow-net` for the address it listens on is needed.
- *
- * Same bytes as the Python original. Differences: `--seed N` makes the choices reproducible
- * (a small seeded generator, so the sequence differs from Python's `random`); characters are
- * counted as Unicode code points, as Python counts them; each caller is served in its own
- * async task; it announces `listening on tcp://HOST:PORT` on stderr and stops on Ctrl-C.
- *
- * Limits: `--idle-timeout SECONDS` (default 300, 0 = never) closes a connection whose read or write
- * has waited that long, with one line on stderr (`… idle for N s: closed`); the other callers go
- * on. Bytes that are not UTF-8 are read as U+FFFD, one character among the others. A message longer
- * than 1024 bytes is read one `recv(1024)` at a time and answered in pieces, one reply per read.
+ * Python → Deno: `conn.recv(1024)` is `conn.read(buffer)`, which returns null (Python: `b''`)
+ * once the caller has closed; `random.randint` is `Math.random`, or a seeded one with `--seed`.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "madongmei_server.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 8001;
-const DEFAULT_IDLE_SECONDS = 300;
+const HOST = "127.0.0.1";
+const PORT = 8001;
 const WELCOME = "你找谁呀！";
 const MISHEARD = "什么";
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--seed N]
-
-Answers every message with one random character of it replaced by ${MISHEARD}.
-
-Options:
-  --host HOST   address to listen on (default ${DEFAULT_HOST})
-  --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
-  --idle-timeout SECONDS
-                close a connection whose read or write has waited this long, 0 = never
-                (default ${DEFAULT_IDLE_SECONDS})
-  --seed N      make the random choices reproducible (a whole number)
-  --help        show this help`;
-
-const encoder = new TextEncoder();
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+    "idle-timeout": { type: "string", default: "300" },
+    seed: { type: "string" },
+  }, USAGE).values;
+  if (flags.seed !== undefined && !/^\d{1,10}$/.test(flags.seed)) {
+    throw new UsageError(`--seed takes a whole number, not ${JSON.stringify(flags.seed)}`);
   }
-  return Number(text);
-}
+  // --seed N: the uncle mishears the same way every run.
+  const random = randomSource(flags.seed === undefined ? undefined : Number(flags.seed));
 
-/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
-function parseSeconds(text: string): number {
-  if (!/^\d+(\.\d+)?$/.test(text)) {
-    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
+  // sock = socket(); sock.bind(('127.0.0.1', 8001)); sock.listen(5): one call in Deno.
+  const listener = openListener(flags.host, Number(flags.port));
+
+  // while True: conn, addr = sock.accept() — each caller gets its own task, so the next
+  // caller is greeted at once instead of waiting for this one to hang up.
+  for await (const conn of listener) {
+    serveCaller(withIdleTimeout(conn, Number(flags["idle-timeout"])), random);
   }
-  return Number(text);
 }
 
-/** `host:port`, with IPv6 hosts in brackets. */
-function formatAddress(addr: Deno.NetAddr): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
+/** One caller: greet, then mishear every message until they hang up. */
+async function serveCaller(conn: Conn, random: () => number): Promise<void> {
+  console.log("用户已连接");
+  const buffer = new Uint8Array(1024);
+  const decoder = new TextDecoder();
+  try {
+    await writeAll(conn, encoder.encode(WELCOME));
+    while (true) {
+      // client_data = conn.recv(1024)
+      const message = await recv(conn, buffer, decoder);
+      // An empty read: the caller closed (Python: `if not client_data: break`).
+      if (message === null) break;
+      await writeAll(conn, encoder.encode(inquire(message, random)));
+    }
+  } catch (error) {
+    // Reset by the caller is the same as hanging up; one let go by the idle timeout says so.
+    if (error instanceof IdleTimeout) {
+      console.error(`${NAME}: ${error.message}`);
+    }
+  } finally {
+    console.log("对方断开连接");
+    conn.close();
+  }
+}
+
+/** The seed's Inquire(): one random character, and every copy of it, becomes 什么. */
+function inquire(item: string, random: () => number): string {
+  // len(item) and item[i] count code points in Python: so does Array.from.
+  const characters = Array.from(item);
+  const name = characters[Math.floor(random() * characters.length)];
+  return item.replaceAll(name, MISHEARD);
+}
+
+/** A source of random numbers in [0, 1): seeded (mulberry32) when --seed is given. */
+function randomSource(seed: number | undefined): () => number {
+  if (seed === undefined) return Math.random;
+  let state = seed >>> 0;
+  function mulberry32(): number {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  return mulberry32;
+}
+
+/**
+ * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken;
+ * bytes that are not UTF-8 read as U+FFFD.
+ */
+async function recv(
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
+  buffer: Uint8Array,
+  decoder: TextDecoder,
+): Promise<string | null> {
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    if (text !== "") return text;
+  }
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -91,162 +122,162 @@ async function writeAll(
 }
 
 /**
- * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
- * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
+ * Differences from the seed (same bytes on the wire; behaviour fixed):
+ * - `--seed N` makes the choices reproducible, with a small seeded generator (mulberry32), so
+ *   the sequence differs from Python's `random`. Without it the choices are `Math.random`'s.
+ * - As in the seed, every occurrence of the chosen character is replaced (Python's
+ *   `str.replace`); characters are counted as Unicode code points, as Python counts them.
+ * - Each caller is served in its own async task, so a second caller is greeted at once
+ *   instead of waiting in the `listen(5)` queue; a caller that resets its connection counts
+ *   as hanging up.
+ * - Bytes that are not UTF-8 are read as U+FFFD, one character among the others to mishear
+ *   (the seed's `decode('utf-8')` would raise). A read that ends inside a UTF-8 character
+ *   waits for the rest of it.
+ * - A message longer than 1024 bytes is read one `recv(1024)` at a time and answered in
+ *   pieces, one reply per read.
  */
-async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
-  const buffer = new Uint8Array(1024);
-  while (true) {
-    const n = await conn.read(buffer);
-    if (n === null) return null;
-    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
-    if (text !== "") return text;
+
+// ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--idle-timeout SECONDS] [--seed N]
+
+Answers every message with one random character of it replaced by ${MISHEARD}.
+
+Options:
+  --host HOST   address to listen on (default ${HOST})
+  --port PORT   port to listen on, 0 for any free port (default ${PORT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long, 0 = never
+                (default 300)
+  --seed N      make the random choices reproducible (a whole number)
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
   }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/** `host:port`, with IPv6 hosts in brackets. */
+function formatAddress(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
 }
 
 /**
- * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
- * never), after telling stderr: a client that stalls or goes silent cannot hold its
- * connection forever. The pending read or write then fails, which ends that conversation as a
- * disconnect would; other connections are not affected. One check every quarter of the
- * timeout costs less than a timer per read: a stalled connection goes within 1 to 1.25 times
- * `seconds`. Closing it twice is harmless.
+ * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
+ * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
-  if (seconds <= 0) return;
-  let pending = 0;
-  let since = Date.now();
-  let closed = false;
-  const check = setInterval(() => {
-    if (pending === 0 || Date.now() - since < seconds * 1000) return;
-    console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
-    conn.close();
-  }, seconds * 250);
-  Deno.unrefTimer(check);
-  const watch = <T>(io: Promise<T>): Promise<T> => {
-    if (pending++ === 0) since = Date.now();
-    return io.finally(() => {
-      pending--;
-      since = Date.now();
-    });
-  };
-  const read = conn.read.bind(conn);
-  const write = conn.write.bind(conn);
-  const close = conn.close.bind(conn);
-  conn.read = (buffer) => watch(read(buffer));
-  conn.write = (data) => watch(write(data));
-  conn.close = () => {
-    if (closed) return;
-    closed = true;
-    clearInterval(check);
-    close();
-  };
-}
-
-/** Listens on host:port, or fails with a one-line reason. */
-function listenOn(hostname: string, port: number): Deno.TcpListener {
+function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+  let listener: Deno.TcpListener;
   try {
-    return Deno.listen({ hostname, port });
+    listener = Deno.listen({ hostname, port });
   } catch (error) {
     throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
   }
-}
-
-/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
-function onShutdown(stop: () => void): void {
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT", "SIGBREAK"]
     : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, stop);
+  for (const signal of signals) {
+    Deno.addSignalListener(signal, () => {
+      cleanUp();
+      Deno.exit(0);
+    });
+  }
+  // Announced only now: a signal from here on stops the server cleanly.
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
+  return listener;
 }
-// --- the lesson ---
 
-/** A source of random numbers in [0, 1): seeded (mulberry32) when --seed is given. */
-function randomSource(seed: number | undefined): () => number {
-  if (seed === undefined) return Math.random;
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+/** Why a read or write failed: the connection waited past `--idle-timeout` and was closed. */
+class IdleTimeout extends Error {}
+
+/** A connection as the lesson uses it: what `withIdleTimeout` returns. */
+type Conn = Pick<Deno.TcpConn, "localAddr" | "remoteAddr" | "read" | "write" | "close">;
+
+/**
+ * `conn`, closed once one of its reads or writes has waited `seconds` (0 = never); that read
+ * or write then fails with IdleTimeout. One check every quarter of the timeout, not a timer
+ * per read: a stalled connection goes within 1 to 1.25 times `seconds`.
+ */
+function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
+  let waiting = 0;
+  let since = 0;
+  let idle = false;
+  let closed = false;
+  function close(): void {
+    clearInterval(check);
+    if (closed) return;
+    closed = true;
+    conn.close();
+  }
+  function closeIfIdle(): void {
+    if (waiting === 0 || Date.now() - since < seconds * 1000) return;
+    idle = true;
+    close();
+  }
+  // 0 = never: no check at all. The check alone does not keep the process alive.
+  const check = seconds > 0 ? setInterval(closeIfIdle, seconds * 250) : undefined;
+  if (check !== undefined) Deno.unrefTimer(check);
+  async function watch<T>(io: Promise<T>): Promise<T> {
+    if (waiting === 0) since = Date.now();
+    waiting++;
+    try {
+      return await io;
+    } catch (error) {
+      if (!idle) throw error;
+      throw new IdleTimeout(`${formatAddress(conn.remoteAddr)} idle for ${seconds} s: closed`);
+    } finally {
+      waiting--;
+      since = Date.now();
+    }
+  }
+  return {
+    localAddr: conn.localAddr,
+    remoteAddr: conn.remoteAddr,
+    read: (buffer) => watch(conn.read(buffer)),
+    write: (data) => watch(conn.write(data)),
+    close,
   };
 }
 
-/** The seed's Inquire(): one random character, and every copy of it, becomes 什么. */
-function inquire(item: string, random: () => number): string {
-  const characters = Array.from(item);
-  const name = characters[Math.floor(random() * characters.length)];
-  return item.replaceAll(name, MISHEARD);
-}
-
-/** One caller: greet, then mishear every message until they hang up. */
-async function serveCaller(
-  conn: Deno.TcpConn,
-  random: () => number,
-  idleSeconds: number,
-): Promise<void> {
-  closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
-  console.log("用户已连接");
-  const decoder = new TextDecoder();
-  try {
-    await writeAll(conn, encoder.encode(WELCOME));
-    while (true) {
-      const message = await readMessage(conn, decoder);
-      // An empty read: the caller closed.
-      if (message === null) break;
-      await writeAll(conn, encoder.encode(inquire(message, random)));
-    }
-  } catch {
-    // Reset by the caller: the same as hanging up.
-  } finally {
-    console.log("对方断开连接");
-    conn.close();
-  }
-}
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
-        seed: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const idleSeconds = parseSeconds(flags["idle-timeout"]);
-  if (flags.seed !== undefined && !/^\d{1,10}$/.test(flags.seed)) {
-    usageError(`--seed takes a whole number, not ${JSON.stringify(flags.seed)}`);
-  }
-  const random = randomSource(flags.seed === undefined ? undefined : Number(flags.seed));
-
-  const listener = listenOn(flags.host, port);
-  onShutdown(() => {
-    listener.close();
-    Deno.exit(0);
-  });
-  // Announced only now: a signal from here on stops the server cleanly.
-  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
-  for await (const conn of listener) serveCaller(conn, random, idleSeconds);
-}
-
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

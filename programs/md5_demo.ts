@@ -1,77 +1,43 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-read
 /**
  * @title MD5实现 / 中文的长度问题 / 获取文件大小 — MD5, UTF-8 lengths and file sizes
  * @seed 000_84409504fdc3648b.txt, "使用Socket实现FTP-上传功能(MD5)": MD5实现, 中文的长度问题, 获取文件大小
  * @run deno run --allow-read md5_demo.ts [FILE]
  *
- * The three facts the FTP lesson stands on, each as the seed shows it in Python and as it is
- * done in Deno:
- * - MD5 of a string: `hashlib.md5(…).hexdigest()` is `createHash("md5")` from `node:crypto`
- *   (`md5("wangzy")` = `2ea763badcd027b0087306a3ef3ef95f`).
- * - Characters are not bytes: `"神"` is 1 character but 3 bytes in UTF-8, and a size sent over
- *   a socket must count bytes (`new TextEncoder().encode(text).length`, Python's
- *   `len(a.encode())`).
- * - A file's size: `os.stat(path).st_size` is `(await Deno.stat(path)).size`.
+ * The three facts the FTP lesson stands on, each as the seed shows it: the MD5 of a string
+ * (`md5("wangzy")` = `2ea763badcd027b0087306a3ef3ef95f`); characters are not bytes (`"神"` is 1
+ * character but 3 bytes in UTF-8, and a size sent over a socket must count bytes); and the size
+ * of a file. It uses no network, so it takes no `--host` or `--port`.
  *
- * It reads only FILE (when given), hence `--allow-read`; it uses no network, so it takes no
- * `--host` or `--port`.
+ * Python → Deno: `hashlib.md5()` is `createHash("md5")` from `node:crypto`; `len(a.encode())`
+ * is `new TextEncoder().encode(a).length`; `os.stat(path).st_size` is
+ * `(await Deno.stat(path)).size`.
  *
  * @module
  */
 
 import { createHash } from "node:crypto";
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "md5_demo.ts";
+const WORD = "wangzy";
+const CHARACTER = "神";
 
-const USAGE = `Usage: ${NAME} [FILE]
+async function main(): Promise<void> {
+  // The only word it takes: a file whose size to show.
+  const path = readFlags(Deno.args, {}, USAGE, 1).positionals[0];
 
-Prints md5("wangzy"), the length of "神" in characters and in UTF-8 bytes, and the size
-of FILE if one is given.
-
-Options:
-  --help   show this help`;
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-// --- the lesson ---
-
-async function main(args: string[]): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: { help: { type: "boolean", short: "h" } },
-    });
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (parsed.values.help) {
-    console.log(USAGE);
-    return;
-  }
-  if (parsed.positionals.length > 1) usageError("give at most one file");
-
-  // MD5实现: h = hashlib.md5(); h.update("wangzy".encode("utf-8")); h.hexdigest()
+  // MD5实现: h = hashlib.md5(); h.update("wangzy".encode("utf-8")); print(h.hexdigest())
   const hash = createHash("md5");
-  hash.update(new TextEncoder().encode("wangzy"));
-  console.log(`md5("wangzy") = ${hash.digest("hex")}`);
+  hash.update(encoder.encode(WORD));
+  console.log(`md5("${WORD}") = ${hash.digest("hex")}`);
 
-  // 中文的长度问题: len("神") == 1, len("神".encode()) == 3
-  const a = "神";
-  console.log(
-    `"${a}": ${[...a].length} character, ${new TextEncoder().encode(a).length} bytes in UTF-8`,
-  );
+  // 中文的长度问题: len(a) is 1 character, len(a.encode()) is 3 bytes.
+  const characters = [...CHARACTER].length;
+  const bytes = encoder.encode(CHARACTER).length;
+  console.log(`"${CHARACTER}": ${characters} character, ${bytes} bytes in UTF-8`);
 
-  // 获取文件大小: os.stat(path).st_size
-  const path = parsed.positionals[0];
+  // 获取文件大小: os.stat('demo1.txt').st_size
   if (path !== undefined) {
     let size: number;
     try {
@@ -83,9 +49,64 @@ async function main(args: string[]): Promise<void> {
   }
 }
 
+/**
+ * Differences from the seed: the seed shows three Python sessions; this runs all three in one
+ * script, prints what each computes with a label, and takes the file to measure as its one
+ * argument (the seed's `os.chdir` and `demo1.txt` are its own disk's).
+ */
+
+// ─── Plumbing: flags, usage errors (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [FILE]
+
+Prints md5("${WORD}"), the length of "${CHARACTER}" in characters and in UTF-8 bytes, and the size
+of FILE if one is given.
+
+Options:
+  --help   show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

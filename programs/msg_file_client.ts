@@ -1,62 +1,120 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net --allow-read
 /**
  * @title 3.3 案例：发送消息和文件上传 — Messages and files in one protocol: the client
  * @seed 003_5d88270f3bd9af2f.txt, "3.3 案例：发送消息和文件上传", client.py
  * @run deno run --allow-net=127.0.0.1 --allow-read msg_file_client.ts [--host 127.0.0.1] [--port 8001]
  *
- * At the `>>>` prompt:
- * - `msg|你好呀` sends a message: the frame `{"msg_type": "msg"}`, then the text's frame;
- * - `file|PATH` sends a file: `{"msg_type": "file", "file_name": "NAME"}`, then the file as
- *   one frame, streamed from disk;
- * - `Q` sends the frame `close` and ends; anything else prints `格式输入错误`.
+ * At the `>>>` prompt, `msg|你好呀` sends a message: the frame `{"msg_type": "msg"}`, then the
+ * text's frame; `file|PATH` sends a file: `{"msg_type": "file", "file_name": "NAME"}`, then the
+ * file as one frame, streamed from disk; `Q` sends the frame `close` and ends. Every frame is
+ * a 4-byte length and then that many bytes, so the server always knows where each one ends.
  *
- * As in the seed, every text frame sent is also printed with its length: Python's
- * `print(data, len(data))` shows `b'{"msg_type": "msg"} 19'`; this prints the text it holds,
- * `{"msg_type": "msg"} 19`.
- *
- * The JSON is written exactly as Python's `json.dumps` writes it (`": "` and `", "` between
- * parts, non-ASCII characters as `\uXXXX`), so the bytes on the wire are the seed's. It reads
- * the files it sends, hence `--allow-read`. A missing file prints a one-line error and the
- * prompt comes back (the original crashes after it has already sent the type frame); end of
- * input counts as `Q`.
+ * Python → Deno: `struct.pack('i', n)` is the `frameHeader(n)` below; `json.dumps` is the
+ * `pythonJson` below, since `JSON.stringify` writes no spaces and keeps non-ASCII as it is.
  *
  * @module
  */
 
 import { basename } from "node:path";
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "msg_file_client.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 8001;
+const HOST = "127.0.0.1";
+const PORT = 8001;
 const PROMPT = ">>>";
+const QUIT = "Q";
+const CLOSE = "close";
+const FORMAT_ERROR = "格式输入错误";
 const CHUNK_SIZE = 1 << 20;
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+  }, USAGE).values;
 
-Sends messages (msg|TEXT) and files (file|PATH) in length-framed chunks; Q quits.
+  // socket() + connect() are one call in Deno.
+  const conn = await connectTo(flags.host, Number(flags.port));
 
-Options:
-  --host HOST   server address (default ${DEFAULT_HOST})
-  --port PORT   server port (default ${DEFAULT_PORT})
-  --help        show this help`;
-
-const encoder = new TextEncoder();
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
+  while (true) {
+    const content = await input(PROMPT);
+    // End of input: finish the prompt's line and quit as if Q had been typed.
+    if (content === null) console.log();
+    if (content === null || content.toUpperCase() === QUIT) {
+      // A frame that says goodbye: an empty read would not tell a close from a crash.
+      await sendData(conn, CLOSE);
+      break;
+    }
+    // msg|TEXT or file|PATH: exactly one bar.
+    const parts = content.split("|");
+    if (parts.length !== 2) {
+      console.log(FORMAT_ERROR);
+      continue;
+    }
+    const [messageType, info] = parts;
+    if (messageType === "msg") {
+      await sendData(conn, pythonJson({ msg_type: "msg" }));
+      await sendData(conn, info);
+    } else if (messageType === "file") {
+      // Open it first: once the type frame is sent, the file frame must follow.
+      let file: Deno.FsFile;
+      try {
+        file = await Deno.open(info);
+      } catch (error) {
+        console.log(`cannot read ${info}: ${(error as Error).message}`);
+        continue;
+      }
+      using _ = file;
+      const size = (await file.stat()).size;
+      if (size > 0x7fffffff) {
+        console.log(`${info} is over 2 GiB, more than a 4-byte signed length can say`);
+        continue;
+      }
+      await sendData(conn, pythonJson({ msg_type: "file", file_name: basename(info) }));
+      await sendFile(conn, file, size);
+    } else {
+      console.log(FORMAT_ERROR);
+    }
+  }
+  conn.close();
 }
 
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+/** send_data(): one text frame, printed as the seed prints it (`print(data, len(data))`). */
+async function sendData(conn: Deno.Conn, content: string): Promise<void> {
+  const data = encoder.encode(content);
+  await writeAll(conn, frameHeader(data.length));
+  await writeAll(conn, data);
+  console.log(content, data.length);
+}
+
+/** send_file(): the file as one frame, streamed a piece at a time. */
+async function sendFile(conn: Deno.Conn, file: Deno.FsFile, size: number): Promise<void> {
+  await writeAll(conn, frameHeader(size));
+  const buffer = new Uint8Array(CHUNK_SIZE);
+  let sent = 0;
+  while (sent < size) {
+    const n = await file.read(buffer.subarray(0, Math.min(buffer.length, size - sent)));
+    if (n === null) throw new Error("the file shrank while it was being sent");
+    await writeAll(conn, buffer.subarray(0, n));
+    sent += n;
   }
-  return Number(text);
+}
+
+/** struct.pack('i', n): 4 bytes, signed 32-bit little-endian. */
+function frameHeader(n: number): Uint8Array {
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setInt32(0, n, true);
+  return bytes;
+}
+
+/** Python's json.dumps for a flat object of strings: `{"k": "v", …}`, ensure_ascii. */
+function pythonJson(object: Record<string, string>): string {
+  const quote = (text: string) =>
+    JSON.stringify(text).replace(
+      /[\u0080-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
+  return `{${Object.entries(object).map(([k, v]) => `${quote(k)}: ${quote(v)}`).join(", ")}}`;
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -69,6 +127,66 @@ async function writeAll(
     written += await conn.write(data.subarray(written));
   }
 }
+
+/**
+ * Differences from the seed (same bytes on the wire; behaviour fixed):
+ * - Python's `print(data, len(data))` shows `b'{"msg_type": "msg"}' 19`; this prints the text
+ *   the bytes hold, `{"msg_type": "msg"} 19`.
+ * - The JSON is written exactly as Python's `json.dumps` writes it (`": "` and `", "` between
+ *   parts, non-ASCII characters as `\uXXXX`), so the bytes on the wire are the seed's.
+ * - A missing file prints a one-line error and the prompt comes back (the original crashes
+ *   after it has already sent the type frame); a file over 2 GiB, more than the 4-byte length
+ *   can say, is refused the same way. End of input counts as `Q`.
+ * - It reads the files it sends, hence `--allow-read`.
+ */
+
+// ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Sends messages (msg|TEXT) and files (file|PATH) in length-framed chunks; Q quits.
+
+Options:
+  --host HOST   server address (default ${HOST})
+  --port PORT   server port (default ${PORT})
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** Connects to host:port, or fails with a one-line reason. */
 async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
@@ -103,109 +221,11 @@ async function input(prompt: string): Promise<string | null> {
   return next.done ? null : next.value;
 }
 
-/** struct.pack('i', n): 4 bytes, signed 32-bit little-endian. */
-function frameHeader(n: number): Uint8Array {
-  const bytes = new Uint8Array(4);
-  new DataView(bytes.buffer).setInt32(0, n, true);
-  return bytes;
-}
-// --- the lesson ---
-
-/** Python's json.dumps for a flat object of strings: `{"k": "v", …}`, ensure_ascii. */
-function pythonJson(object: Record<string, string>): string {
-  const quote = (text: string) =>
-    JSON.stringify(text).replace(
-      /[\u0080-\uffff]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
-    );
-  return `{${Object.entries(object).map(([k, v]) => `${quote(k)}: ${quote(v)}`).join(", ")}}`;
-}
-
-/** send_data(): one text frame, printed as the seed prints it. */
-async function sendData(conn: Deno.Conn, content: string): Promise<void> {
-  const data = encoder.encode(content);
-  await writeAll(conn, frameHeader(data.length));
-  await writeAll(conn, data);
-  console.log(content, data.length);
-}
-
-/** send_file(): the file as one frame, streamed. */
-async function sendFile(conn: Deno.Conn, file: Deno.FsFile, size: number): Promise<void> {
-  await writeAll(conn, frameHeader(size));
-  const buffer = new Uint8Array(CHUNK_SIZE);
-  for (let sent = 0; sent < size;) {
-    const n = await file.read(buffer.subarray(0, Math.min(buffer.length, size - sent)));
-    if (n === null) throw new Error("the file shrank while it was being sent");
-    await writeAll(conn, buffer.subarray(0, n));
-    sent += n;
-  }
-}
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const conn = await connectTo(flags.host, port);
-  while (true) {
-    const content = await input(PROMPT);
-    if (content === null) console.log();
-    if (content === null || content.toUpperCase() === "Q") {
-      // A frame that says goodbye: an empty read would not tell a close from a crash.
-      await sendData(conn, "close");
-      break;
-    }
-    const parts = content.split("|");
-    if (parts.length !== 2) {
-      console.log("格式输入错误");
-      continue;
-    }
-    const [messageType, info] = parts;
-    if (messageType === "msg") {
-      await sendData(conn, pythonJson({ msg_type: "msg" }));
-      await sendData(conn, info);
-    } else if (messageType === "file") {
-      // Open it first: once the type frame is sent, the file frame must follow.
-      let file: Deno.FsFile;
-      try {
-        file = await Deno.open(info);
-      } catch (error) {
-        console.log(`cannot read ${info}: ${(error as Error).message}`);
-        continue;
-      }
-      using _ = file;
-      const size = (await file.stat()).size;
-      if (size > 0x7fffffff) {
-        console.log(`${info} is over 2 GiB, more than a 4-byte signed length can say`);
-        continue;
-      }
-      await sendData(conn, pythonJson({ msg_type: "file", file_name: basename(info) }));
-      await sendFile(conn, file, size);
-    } else {
-      console.log("格式输入错误");
-    }
-  }
-  conn.close();
-}
-
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title selectors — several connections at once: the client
  * @seed 002_74a0ec6df0a817ca.txt, "5. selectors" (the multi-connection program its notes are about)
@@ -6,61 +6,78 @@
  *
  * Opens `--conns` connections (default 2) from one process, all at once; on each it sends
  * `Message 1 from client.` and `Message 2 from client.`, reads the echo until every byte it
- * sent has come back, and closes. Then it prints each connection's story, in connection order:
+ * sent has come back, and closes. Then it prints each connection's story, in connection order.
  *
- * ```
- * starting connection 1 to 127.0.0.1:65432
- * sending Message 1 from client. to connection 1
- * …
- * received Message 1 from client.Message 2 from client. from connection 1
- * closing connection 1
- * ```
- *
- * Python → Deno: the selectors client registers each socket for read and write and keeps the
- * messages still to send in `key.data`; here each connection is an async function with those
- * as local variables, and they all run at once under one `Promise.all`. The echo may come back
- * in other pieces than it was sent in (TCP keeps no message boundaries), so the client counts
- * bytes, not reads. Printing waits until every connection is done, so the output does not
- * depend on which connection the network happened to serve first.
- *
- * Only `--allow-net` for the server's address is needed.
+ * Python → Deno: the selectors client keeps the messages still to send in each socket's
+ * `key.data` and waits on `sel.select()`; here each connection is an async function with those
+ * as local variables, and they all run at once under one `Promise.all`.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "multiconn_client.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 65432;
+const HOST = "127.0.0.1";
+const PORT = 65432;
+const CONNECTIONS = 2;
 const MESSAGES = ["Message 1 from client.", "Message 2 from client."];
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--conns N]
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+    conns: { type: "string", default: String(CONNECTIONS) },
+  }, USAGE).values;
+  const count = Number(flags.conns);
+  if (!Number.isInteger(count) || count < 1 || count > 1000) {
+    throw new UsageError(`--conns takes 1 to 1000, not ${JSON.stringify(flags.conns)}`);
+  }
 
-Opens N connections at once, sends two messages on each and reads their echo.
+  // start_connections(host, port, num_conns): every connection starts now, none waits for
+  // another; Promise.all waits for them all, as the select loop runs until none is left.
+  const conversations: Promise<string[]>[] = [];
+  for (let id = 1; id <= count; id++) {
+    conversations.push(converse(flags.host, Number(flags.port), id));
+  }
+  const stories = await Promise.all(conversations);
 
-Options:
-  --host HOST   server address (default ${DEFAULT_HOST})
-  --port PORT   server port (default ${DEFAULT_PORT})
-  --conns N     how many connections (default 2)
-  --help        show this help`;
-
-const encoder = new TextEncoder();
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
+  // Printed once all are done, in connection order, so the output does not depend on which
+  // connection the network happened to serve first:
+  //   starting connection 1 to 127.0.0.1:65432
+  //   sending Message 1 from client. to connection 1
+  //   …
+  //   received Message 1 from client.Message 2 from client. from connection 1
+  //   closing connection 1
+  for (const story of stories) {
+    for (const line of story) console.log(line);
+  }
 }
 
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+/** One connection's work; returns the lines that tell its story. */
+async function converse(host: string, port: number, id: number): Promise<string[]> {
+  const story = [`starting connection ${id} to ${host}:${port}`];
+  const conn = await connectTo(host, port);
+  let total = 0;
+  for (const message of MESSAGES) {
+    story.push(`sending ${message} to connection ${id}`);
+    const bytes = encoder.encode(message);
+    await writeAll(conn, bytes);
+    total += bytes.length;
   }
-  return Number(text);
+  // Everything sent comes back, in whatever pieces: count bytes, not reads.
+  let echoed: Uint8Array | null = null;
+  try {
+    echoed = await readExactly(conn, total);
+  } catch (error) {
+    // ShortRead: some of the echo came, not all. The same story as none.
+    if (!(error instanceof ShortRead)) throw error;
+  }
+  if (echoed === null) throw new EchoCutShort(id);
+  story.push(`received ${new TextDecoder().decode(echoed)} from connection ${id}`);
+  story.push(`closing connection ${id}`);
+  conn.close();
+  return story;
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -74,16 +91,95 @@ async function writeAll(
   }
 }
 
-/** Reads exactly `n` bytes, however the network splits them; null if the peer closes first. */
-async function readExactly(conn: Deno.Conn, n: number): Promise<Uint8Array | null> {
+/** The peer closed in the middle of a message: some of its bytes came, not all. */
+class ShortRead extends Error {}
+
+/**
+ * Exactly `n` bytes, however the network splits them: null if the peer closed before the first
+ * byte, ShortRead if it closed after some.
+ */
+async function readExactly(
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
+  n: number,
+): Promise<Uint8Array | null> {
   const data = new Uint8Array(n);
-  for (let got = 0; got < n;) {
-    const read = await conn.read(data.subarray(got));
-    if (read === null) return null;
-    got += read;
+  let got = 0;
+  while (got < n) {
+    const count = await conn.read(data.subarray(got));
+    if (count === null) {
+      if (got === 0) return null;
+      throw new ShortRead(`the peer closed after ${got} of ${n} bytes`);
+    }
+    got += count;
   }
   return data;
 }
+
+/** Why the client stops: the server closed a connection before echoing all it was sent. */
+class EchoCutShort extends Error {
+  constructor(id: number) {
+    super(`connection ${id}: the server closed before echoing everything`);
+  }
+}
+
+/**
+ * Differences from the seed (its notes describe the selectors program; they do not list it):
+ * - The stories are printed once every connection is done, in connection order, where the
+ *   selectors program prints as events happen: the output is the same on every run.
+ * - The echo may come back in other pieces than it was sent in (TCP keeps no message
+ *   boundaries), so the client counts bytes, not reads.
+ * - If the server closes a connection before echoing everything, the client says so in one
+ *   line and exits with status 1.
+ */
+
+// ─── Plumbing: flags, usage errors, connecting (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--conns N]
+
+Opens N connections at once, sends two messages on each and reads their echo.
+
+Options:
+  --host HOST   server address (default ${HOST})
+  --port PORT   server port (default ${PORT})
+  --conns N     how many connections (default ${CONNECTIONS})
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** Connects to host:port, or fails with a one-line reason. */
 async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
@@ -93,64 +189,12 @@ async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> 
     throw new Error(`cannot connect to ${hostname}:${port}: ${(error as Error).message}`);
   }
 }
-// --- the lesson ---
-
-/** One connection's work; returns the lines that tell its story. */
-async function converse(host: string, port: number, id: number): Promise<string[]> {
-  const story = [`starting connection ${id} to ${host}:${port}`];
-  const conn = await connectTo(host, port);
-  let total = 0;
-  for (const message of MESSAGES) {
-    story.push(`sending ${message} to connection ${id}`);
-    const bytes = encoder.encode(message);
-    await writeAll(conn, bytes);
-    total += bytes.length;
-  }
-  // Everything sent comes back, in whatever pieces.
-  const echoed = await readExactly(conn, total);
-  if (echoed === null) {
-    throw new Error(`connection ${id}: the server closed before echoing everything`);
-  }
-  story.push(`received ${new TextDecoder().decode(echoed)} from connection ${id}`);
-  story.push(`closing connection ${id}`);
-  conn.close();
-  return story;
-}
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        conns: { type: "string", default: "2" },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const count = Number(flags.conns);
-  if (!Number.isInteger(count) || count < 1 || count > 1000) {
-    usageError(`--conns takes 1 to 1000, not ${JSON.stringify(flags.conns)}`);
-  }
-  const stories = await Promise.all(
-    Array.from({ length: count }, (_, i) => converse(flags.host, port, i + 1)),
-  );
-  for (const line of stories.flat()) console.log(line);
-}
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

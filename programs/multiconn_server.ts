@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title selectors — several connections at once: the server
  * @seed 002_74a0ec6df0a817ca.txt, "5. selectors" (the multi-connection program its notes are about)
@@ -8,72 +8,60 @@
  * it prints `accepted connection from ADDR` for each connection, echoes everything back, and
  * `closing connection to ADDR` when the peer closes. Use it with `multiconn_client.ts`.
  *
- * Python → Deno: with selectors, the listening socket is registered for EVENT_READ with
- * `data=None` and each connection with a `SelectorKey` whose `data` holds its state;
- * `sel.select()` returns the ready keys and the loop dispatches on `key.data`. In Deno each
- * connection is an async function whose local variables are its state (the `data`), and the
- * runtime (epoll, DefaultSelector's choice on Linux) wakes whichever is ready. The
- * register/unregister calls have no counterpart: a connection's function ends when it closes.
- *
- * Only `--allow-net` for the address it listens on is needed. It announces
- * `listening on tcp://HOST:PORT` on stderr and stops cleanly on Ctrl-C.
- *
- * Limits: `--idle-timeout SECONDS` (default 300, 0 = never) closes a connection whose read or write
- * has waited that long, with one line on stderr (`… idle for N s: closed`); the other connections
- * go on. It echoes bytes, not text: anything, UTF-8 or not, comes back unchanged, read and echoed
- * 1024 bytes at a time (a longer message comes back whole, in pieces).
+ * Python → Deno: selectors keeps each connection's state in its `SelectorKey.data` and
+ * `sel.select()` returns the ready keys; in Deno each connection is an async function whose
+ * locals are its `data`, and the runtime (epoll, as DefaultSelector on Linux) wakes it.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "multiconn_server.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 65432;
-const DEFAULT_IDLE_SECONDS = 300;
+const HOST = "127.0.0.1";
+const PORT = 65432;
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+    "idle-timeout": { type: "string", default: "300" },
+  }, USAGE).values;
 
-Echo server for many connections at once.
+  // lsock.bind(); lsock.listen(); lsock.setblocking(False); sel.register(lsock, EVENT_READ,
+  // data=None): in Deno, listening is one call and nothing needs registering.
+  const listener = openListener(flags.host, Number(flags.port));
 
-Options:
-  --host HOST   address to listen on (default ${DEFAULT_HOST})
-  --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
-  --idle-timeout SECONDS
-                close a connection whose read or write has waited this long, 0 = never
-                (default ${DEFAULT_IDLE_SECONDS})
-  --help        show this help`;
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  // A ready key with `data=None` is the listening socket: accept, and register the new
+  // connection. Here the connection's own function starts; it ends when the peer closes,
+  // which is the unregister.
+  for await (const conn of listener) {
+    console.log("accepted connection from", formatAddress(conn.remoteAddr));
+    serviceConnection(withIdleTimeout(conn, Number(flags["idle-timeout"])));
   }
-  return Number(text);
 }
 
-/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
-function parseSeconds(text: string): number {
-  if (!/^\d+(\.\d+)?$/.test(text)) {
-    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
+/** service_connection for one connection: echo what comes in until the peer closes. */
+async function serviceConnection(conn: Conn): Promise<void> {
+  const peer = formatAddress(conn.remoteAddr);
+  // Allocated once per connection: each read fills it again.
+  const buffer = new Uint8Array(1024);
+  try {
+    while (true) {
+      // recv_data = sock.recv(1024): bytes, echoed as they came; null once the peer closed.
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      await writeAll(conn, buffer.subarray(0, n));
+    }
+  } catch (error) {
+    // Reset by the peer: closed all the same. One let go by the idle timeout says so.
+    if (error instanceof IdleTimeout) {
+      console.error(`${NAME}: ${error.message}`);
+    }
+  } finally {
+    console.log("closing connection to", peer);
+    conn.close();
   }
-  return Number(text);
-}
-
-/** `host:port`, with IPv6 hosts in brackets. */
-function formatAddress(addr: Deno.NetAddr): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -88,119 +76,152 @@ async function writeAll(
 }
 
 /**
- * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
- * never), after telling stderr: a client that stalls or goes silent cannot hold its
- * connection forever. The pending read or write then fails, which ends that conversation as a
- * disconnect would; other connections are not affected. One check every quarter of the
- * timeout costs less than a timer per read: a stalled connection goes within 1 to 1.25 times
- * `seconds`. Closing it twice is harmless.
+ * Differences from the seed (its notes describe the selectors program; they do not list it):
+ * - It echoes bytes, not text: anything, UTF-8 or not, comes back unchanged, read and echoed
+ *   1024 bytes at a time (a longer message comes back whole, in pieces).
+ * - A peer that resets its connection is closed as one that hangs up.
+ * - The register/unregister calls have no counterpart: a connection's function ends when it
+ *   closes.
  */
-function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
-  if (seconds <= 0) return;
-  let pending = 0;
-  let since = Date.now();
-  let closed = false;
-  const check = setInterval(() => {
-    if (pending === 0 || Date.now() - since < seconds * 1000) return;
-    console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
-    conn.close();
-  }, seconds * 250);
-  Deno.unrefTimer(check);
-  const watch = <T>(io: Promise<T>): Promise<T> => {
-    if (pending++ === 0) since = Date.now();
-    return io.finally(() => {
-      pending--;
-      since = Date.now();
-    });
-  };
-  const read = conn.read.bind(conn);
-  const write = conn.write.bind(conn);
-  const close = conn.close.bind(conn);
-  conn.read = (buffer) => watch(read(buffer));
-  conn.write = (data) => watch(write(data));
-  conn.close = () => {
-    if (closed) return;
-    closed = true;
-    clearInterval(check);
-    close();
-  };
+
+// ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--idle-timeout SECONDS]
+
+Echo server for many connections at once.
+
+Options:
+  --host HOST   address to listen on (default ${HOST})
+  --port PORT   port to listen on, 0 for any free port (default ${PORT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long, 0 = never
+                (default 300)
+  --help        show this help`;
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
 }
 
-/** Listens on host:port, or fails with a one-line reason. */
-function listenOn(hostname: string, port: number): Deno.TcpListener {
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/** `host:port`, with IPv6 hosts in brackets. */
+function formatAddress(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
+}
+
+/**
+ * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
+ * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
+ */
+function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+  let listener: Deno.TcpListener;
   try {
-    return Deno.listen({ hostname, port });
+    listener = Deno.listen({ hostname, port });
   } catch (error) {
     throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
   }
-}
-
-/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
-function onShutdown(stop: () => void): void {
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT", "SIGBREAK"]
     : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, stop);
-}
-// --- the lesson ---
-
-/** One connection (a registered key): echo what comes in until the peer closes. */
-async function serviceConnection(conn: Deno.TcpConn, idleSeconds: number): Promise<void> {
-  const peer = formatAddress(conn.remoteAddr);
-  closeWhenIdle(conn, idleSeconds, peer);
-  const buffer = new Uint8Array(1024);
-  try {
-    while (true) {
-      const n = await conn.read(buffer);
-      if (n === null) break;
-      await writeAll(conn, buffer.subarray(0, n));
-    }
-  } catch {
-    // Reset by the peer: closed all the same.
-  } finally {
-    console.log("closing connection to", peer);
-    conn.close();
+  for (const signal of signals) {
+    Deno.addSignalListener(signal, () => {
+      cleanUp();
+      Deno.exit(0);
+    });
   }
-}
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const idleSeconds = parseSeconds(flags["idle-timeout"]);
-  const listener = listenOn(flags.host, port);
-  onShutdown(() => {
-    listener.close();
-    Deno.exit(0);
-  });
   // Announced only now: a signal from here on stops the server cleanly.
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
-  for await (const conn of listener) {
-    console.log("accepted connection from", formatAddress(conn.remoteAddr));
-    serviceConnection(conn, idleSeconds);
+  return listener;
+}
+
+/** Why a read or write failed: the connection waited past `--idle-timeout` and was closed. */
+class IdleTimeout extends Error {}
+
+/** A connection as the lesson uses it: what `withIdleTimeout` returns. */
+type Conn = Pick<Deno.TcpConn, "localAddr" | "remoteAddr" | "read" | "write" | "close">;
+
+/**
+ * `conn`, closed once one of its reads or writes has waited `seconds` (0 = never); that read
+ * or write then fails with IdleTimeout. One check every quarter of the timeout, not a timer
+ * per read: a stalled connection goes within 1 to 1.25 times `seconds`.
+ */
+function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
+  let waiting = 0;
+  let since = 0;
+  let idle = false;
+  let closed = false;
+  function close(): void {
+    clearInterval(check);
+    if (closed) return;
+    closed = true;
+    conn.close();
   }
+  function closeIfIdle(): void {
+    if (waiting === 0 || Date.now() - since < seconds * 1000) return;
+    idle = true;
+    close();
+  }
+  // 0 = never: no check at all. The check alone does not keep the process alive.
+  const check = seconds > 0 ? setInterval(closeIfIdle, seconds * 250) : undefined;
+  if (check !== undefined) Deno.unrefTimer(check);
+  async function watch<T>(io: Promise<T>): Promise<T> {
+    if (waiting === 0) since = Date.now();
+    waiting++;
+    try {
+      return await io;
+    } catch (error) {
+      if (!idle) throw error;
+      throw new IdleTimeout(`${formatAddress(conn.remoteAddr)} idle for ${seconds} s: closed`);
+    } finally {
+      waiting--;
+      since = Date.now();
+    }
+  }
+  return {
+    localAddr: conn.localAddr,
+    remoteAddr: conn.remoteAddr,
+    read: (buffer) => watch(conn.read(buffer)),
+    write: (data) => watch(conn.write(data)),
+    close,
+  };
 }
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

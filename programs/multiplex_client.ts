@@ -1,51 +1,51 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title 5.1 TCP的服务端同时处理多个客户端 — One server, many clients (a client)
  * @seed 003_5d88270f3bd9af2f.txt, "5.1 TCP的服务端同时处理多个客户端", client.py
  * @run deno run --allow-net=127.0.0.1 multiplex_client.ts [--host 127.0.0.1] [--port 8001]
  *
  * Sends each line typed at `>>>` to the server, which prints it; `q` or `Q` leaves. Start
- * several at once: the server takes them all. Nothing comes back.
+ * several at once: the server takes them all. Nothing comes back. It teaches the sending half
+ * alone: the client never waits for the server, so lines typed faster than the server reads
+ * them may arrive glued together (粘包): TCP keeps no message boundaries.
  *
- * Only `--allow-net` for the server's address is needed. Same bytes and screen as the Python
- * original; an empty line is not sent, and end of input counts as `q`. Lines typed faster than
- * the server reads them may arrive glued together (粘包): there are no message boundaries.
+ * Python → Deno: `client.connect()` is one `await Deno.connect()`; `client.sendall()` is
+ * `writeAll` below, a loop over `conn.write`, which may write only part.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "multiplex_client.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 8001;
+const HOST = "127.0.0.1";
+const PORT = 8001;
 const PROMPT = ">>>";
+const QUIT = "Q";
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+  }, USAGE).values;
 
-Sends each line you type to the server; q or Q leaves.
+  // client = socket.socket(); client.connect(('127.0.0.1', 8001)): one call in Deno.
+  const conn = await connectTo(flags.host, Number(flags.port));
 
-Options:
-  --host HOST   server address (default ${DEFAULT_HOST})
-  --port PORT   server port (default ${DEFAULT_PORT})
-  --help        show this help`;
-
-const encoder = new TextEncoder();
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  while (true) {
+    const content = await input(PROMPT);
+    if (content === null) {
+      // End of input: finish the prompt's line and leave as if Q had been typed.
+      console.log();
+      break;
+    }
+    // if content.upper() == "Q": break — nothing is sent for it; closing says goodbye.
+    if (content.toUpperCase() === QUIT) break;
+    // An empty line is not sent: `sendall(b'')` puts nothing on the wire anyway.
+    if (content === "") continue;
+    await writeAll(conn, encoder.encode(content));
   }
-  return Number(text);
+  conn.close();
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -58,6 +58,61 @@ async function writeAll(
     written += await conn.write(data.subarray(written));
   }
 }
+
+/**
+ * Differences from the seed (same bytes, same screen; behaviour fixed):
+ * - An empty line is not sent, the prompt comes again.
+ * - End of input (Ctrl-D, or the end of a piped file) counts as typing `q`, where Python's
+ *   `input()` would die with EOFError.
+ */
+
+// ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Sends each line you type to the server; q or Q leaves.
+
+Options:
+  --host HOST   server address (default ${HOST})
+  --port PORT   server port (default ${PORT})
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** Connects to host:port, or fails with a one-line reason. */
 async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
@@ -91,42 +146,12 @@ async function input(prompt: string): Promise<string | null> {
   const next = await lines.next();
   return next.done ? null : next.value;
 }
-// --- the lesson ---
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const conn = await connectTo(flags.host, port);
-  while (true) {
-    const content = await input(PROMPT);
-    if (content === null) console.log();
-    if (content === null || content.toUpperCase() === "Q") break;
-    if (content === "") continue;
-    await writeAll(conn, encoder.encode(content));
-  }
-  conn.close();
-}
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

@@ -1,110 +1,44 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title 4 阻塞与非阻塞 — setblocking(False) and BlockingIOError, the Deno way
  * @seed 003_5d88270f3bd9af2f.txt, "4 阻塞与非阻塞" (`sock.setblocking(False)`, `except BlockingIOError`)
  * @run deno run --allow-net=127.0.0.1 nonblocking_demo.ts [--host 127.0.0.1] [--port 0]
  *
  * In Python a non-blocking `accept()` with nobody waiting raises BlockingIOError at once, and
- * the program carries on with other work. Deno has no non-blocking flag: `listener.accept()`
- * returns a promise at once, and the program goes on by not awaiting it yet. To ask "is there
- * a caller right now?" race the promise against a timer: if the timer wins, that is the
- * BlockingIOError case. The same promise is still good later; nothing is lost by asking.
+ * the program carries on with other work. This script listens (any free port by default), asks
+ * once with nobody there, then connects to itself and asks again, printing what happens.
  *
- * This script listens (any free port by default), asks once with nobody there, then connects
- * to itself and asks again, printing what happens each time.
- *
- * Only `--allow-net` for the address it listens on is needed.
+ * Python → Deno: there is no non-blocking flag: `listener.accept()` returns a promise at once,
+ * and "is there a caller right now?" is that promise raced against a timer; the timer winning
+ * is the BlockingIOError case. The same promise is still good later: nothing is lost by asking.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "nonblocking_demo.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 0;
+const HOST = "127.0.0.1";
+const PORT = 0;
+const NOBODY_YET = "nobody yet";
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+  }, USAGE).values;
 
-Shows what setblocking(False) and BlockingIOError become in Deno: an accept() raced
-against a timer.
-
-Options:
-  --host HOST   address to listen on (default ${DEFAULT_HOST})
-  --port PORT   port to listen on (default ${DEFAULT_PORT}: any free port)
-  --help        show this help`;
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
-  }
-  return Number(text);
-}
-
-/** Listens on host:port, or fails with a one-line reason. */
-function listenOn(hostname: string, port: number): Deno.TcpListener {
-  try {
-    return Deno.listen({ hostname, port });
-  } catch (error) {
-    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
-  }
-}
-
-/** Connects to host:port, or fails with a one-line reason. */
-async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
-  try {
-    return await Deno.connect({ hostname, port });
-  } catch (error) {
-    throw new Error(`cannot connect to ${hostname}:${port}: ${(error as Error).message}`);
-  }
-}
-// --- the lesson ---
-
-/** Resolves with `value` after `ms` milliseconds: the other side of the race. */
-function after<T>(ms: number, value: T): Promise<T> {
-  return new Promise((resolve) => setTimeout(() => resolve(value), ms));
-}
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const listener = listenOn(flags.host, port);
-  // accept() starts now and does not block: it is a promise of the next caller.
+  // sock = socket.socket(); sock.bind(...); sock.listen(5)
+  const listener = listenQuietly(flags.host, Number(flags.port));
+  // sock.setblocking(False); sock.accept() — accept() starts now and does not block: it is a
+  // promise of the next caller.
   const nextCaller = listener.accept();
 
   // 1. Nobody has connected yet: the timer wins, as BlockingIOError would be raised.
-  const first = await Promise.race([nextCaller, after(0, "nobody yet")]);
+  const first = await Promise.race([nextCaller, after(0, NOBODY_YET)]);
   console.log(
     "accept() with nobody waiting:",
-    first === "nobody yet"
-      ? "BlockingIOError (no caller yet), go on with other work"
-      : "a caller?!",
+    first === NOBODY_YET ? "BlockingIOError (no caller yet), go on with other work" : "a caller?!",
   );
 
   // 2. Someone connects; the same promise now settles with the connection.
@@ -118,9 +52,90 @@ async function main(args: string[]): Promise<void> {
   listener.close();
 }
 
+/** Resolves with `value` after `ms` milliseconds: the other side of the race. */
+function after<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolve) => setTimeout(() => resolve(value), ms));
+}
+
+/**
+ * Listens on host:port, or fails with a one-line reason. Unlike a server's `openListener` it
+ * announces nothing and takes no signals: the demo ends by itself.
+ */
+function listenQuietly(hostname: string, port: number): Deno.TcpListener {
+  try {
+    return Deno.listen({ hostname, port });
+  } catch (error) {
+    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Differences from the seed: the seed shows only the `try: sock.accept() except
+ * BlockingIOError: pass` fragment; this runs it both ways, before and after a caller, and
+ * prints what happened.
+ */
+
+// ─── Plumbing: flags, usage errors (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Shows what setblocking(False) and BlockingIOError become in Deno: an accept() raced
+against a timer.
+
+Options:
+  --host HOST   address to listen on (default ${HOST})
+  --port PORT   port to listen on (default ${PORT}: any free port)
+  --help        show this help`;
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/** Connects to host:port, or fails with a one-line reason. */
+async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
+  try {
+    return await Deno.connect({ hostname, port });
+  } catch (error) {
+    throw new Error(`cannot connect to ${hostname}:${port}: ${(error as Error).message}`);
+  }
+}
+
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title 修改内网版notebook — The LAN notebook: the client
  * @seed 002_74a0ec6df0a817ca.txt, "6. 修改内网版notebook", 6.2 and 6.3
@@ -7,52 +7,74 @@
  * Asks `今日记录，请输入（输入quit退出程序）：`; each note is sent to the notebook server,
  * which saves it and echoes it back, and printed as `Data: YYYY/MM/DD HH:MM:SS note`. `quit`
  * ends the client without sending anything (6.2: the server learns of it from the closed
- * connection).
+ * connection). As 6.3 teaches, the answer is decoded as UTF-8, so Chinese notes stay readable.
  *
- * Only `--allow-net` for the server's address is needed.
- *
- * As in 6.3, the answer is decoded as UTF-8 and printed as text, so Chinese notes stay
- * readable (`repr(data)` would print `b'\xe6\x88\x91…'`). The seed's port is not stated; the
- * default, 65432, is the one of the echo server the notes start from. An empty note is not
- * sent (the server would wait for it forever), and end of input counts as `quit`.
+ * Python → Deno: `data.decode('utf-8')` is a `TextDecoder`; `time.strftime('%Y/%m/%d
+ * %H:%M:%S')` is the `timestamp` below.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "notebook_client.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 65432;
+const HOST = "127.0.0.1";
+const PORT = 65432;
 const PROMPT = "今日记录，请输入（输入quit退出程序）：";
 const QUIT = "quit";
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+  }, USAGE).values;
 
-Notebook client: each note you type is saved by the server and shown back with the time.
-Type quit (or end the input) to leave.
+  // s.connect((HOST, PORT)): socket() + connect() are one call in Deno.
+  const conn = await connectTo(flags.host, Number(flags.port));
+  const buffer = new Uint8Array(1024);
+  const decoder = new TextDecoder();
 
-Options:
-  --host HOST   server address (default ${DEFAULT_HOST})
-  --port PORT   server port (default ${DEFAULT_PORT})
-  --help        show this help`;
-
-const encoder = new TextEncoder();
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
+  while (true) {
+    // data = input('今日记录，请输入（输入quit退出程序）：'); the end of input counts as quit.
+    const data = await input(PROMPT);
+    if (data === null) console.log();
+    // 6.2: quit leaves at once, sending nothing; the server sees the connection close.
+    if (data === null || data === QUIT) break;
+    // An empty note is not sent: the server would wait for it forever.
+    if (data === "") continue;
+    // 6.3: s.sendall(data.encode('utf-8')), then data = s.recv(1024).
+    await writeAll(conn, encoder.encode(data));
+    const echoed = await recv(conn, buffer, decoder);
+    if (echoed === null) throw new ServerGone();
+    // print('Data:', time.strftime(...), data.decode('utf-8')): text, not repr(data).
+    console.log("Data:", timestamp(), echoed);
+  }
+  conn.close();
 }
 
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+/** Python's `time.strftime('%Y/%m/%d %H:%M:%S')`, local time. */
+function timestamp(date = new Date()): string {
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}/${two(date.getMonth() + 1)}/${two(date.getDate())} ` +
+    `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
+}
+
+/**
+ * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken;
+ * bytes that are not UTF-8 read as U+FFFD.
+ */
+async function recv(
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
+  buffer: Uint8Array,
+  decoder: TextDecoder,
+): Promise<string | null> {
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    if (text !== "") return text;
   }
-  return Number(text);
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -66,19 +88,69 @@ async function writeAll(
   }
 }
 
-/**
- * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
- * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
- */
-async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
-  const buffer = new Uint8Array(1024);
-  while (true) {
-    const n = await conn.read(buffer);
-    if (n === null) return null;
-    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
-    if (text !== "") return text;
-  }
+/** Why the client stops: the server hung up in the middle of the conversation. */
+class ServerGone extends Error {
+  override message = "the server closed the connection";
 }
+
+/**
+ * Differences from the seed (same bytes, same screen):
+ * - The answer is printed as text (6.3); `repr(data)` would print `b'\xe6\x88\x91…'`.
+ * - The seed's port is not stated; the default, 65432, is the one of the echo server the notes
+ *   start from.
+ * - An empty note is not sent (the server would wait for it forever), and the end of input
+ *   counts as `quit`, where Python's `input()` would die with EOFError.
+ * - If the server hangs up, the client says so in one line and exits with status 1.
+ */
+
+// ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Notebook client: each note you type is saved by the server and shown back with the time.
+Type quit (or end the input) to leave.
+
+Options:
+  --host HOST   server address (default ${HOST})
+  --port PORT   server port (default ${PORT})
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** Connects to host:port, or fails with a one-line reason. */
 async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
@@ -112,53 +184,12 @@ async function input(prompt: string): Promise<string | null> {
   const next = await lines.next();
   return next.done ? null : next.value;
 }
-// --- the lesson ---
-
-/** Python's `time.strftime('%Y/%m/%d %H:%M:%S')`, local time. */
-function timestamp(date = new Date()): string {
-  const two = (n: number) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}/${two(date.getMonth() + 1)}/${two(date.getDate())} ` +
-    `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}`;
-}
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const conn = await connectTo(flags.host, port);
-  const decoder = new TextDecoder();
-  while (true) {
-    const data = await input(PROMPT);
-    if (data === null) console.log();
-    if (data === null || data === QUIT) break;
-    if (data === "") continue;
-    await writeAll(conn, encoder.encode(data));
-    const echoed = await readMessage(conn, decoder);
-    if (echoed === null) throw new Error("the server closed the connection");
-    console.log("Data:", timestamp(), echoed);
-  }
-  conn.close();
-}
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

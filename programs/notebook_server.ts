@@ -1,164 +1,75 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net --allow-write
 /**
  * @title 修改内网版notebook — The LAN notebook: the server
  * @seed 002_74a0ec6df0a817ca.txt, "6. 修改内网版notebook" (the seed shows only the client)
  * @run deno run --allow-net=127.0.0.1 --allow-write=notebook.txt notebook_server.ts
  *
- * The smallest server the seed's notebook client fits: it echoes every note back, and saves
+ * The smallest server the seed's notebook client fits: it echoes every note back and appends
  * it, timestamped (`YYYY/MM/DD HH:MM:SS note`), as one line of `notebook.txt` (`--notebook`).
- * The file is only ever appended to: earlier notes are never lost. It ends a conversation
- * when the client closes, as the seed's 6.2 says a server must ("若收不到新消息就退出"):
+ * It ends a conversation when the client closes, as 6.2 says a server must ("若收不到新消息就退出"):
  * the client's `quit` is never sent, so the empty read is the only signal.
  *
- * It only appends to the notebook file (appending needs no read access), hence the narrow
- * flags above. Each note is what one read returns (at most 1024 bytes, as the seed's
- * `recv(1024)`): a longer one is saved as several lines. A note with line breaks in it (`nc`
- * sends one for every Enter) is saved one stamped line per line, so that every line of the
- * notebook is a note; the echo is the note as sent. Bytes that are not UTF-8 are saved
- * and echoed as U+FFFD, so the notebook stays UTF-8. `--idle-timeout SECONDS` (default 300,
- * 0 = never) closes a connection whose read or write has waited that long, with one line on
- * stderr. Notes are UTF-8 throughout (6.3 中文问题解决). It prints `Connected by
- * 127.0.0.1:PORT` for each client, as the echo server the notes start from does, announces
- * `listening on tcp://HOST:PORT` on stderr and stops cleanly on Ctrl-C or SIGTERM (exit 0).
+ * Python → Deno: `conn.recv(1024)` is `conn.read(buffer)`, null where Python returns `b''`;
+ * appending to a file is `Deno.writeTextFile(path, text, { append: true })`.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "notebook_server.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_IDLE_SECONDS = 300;
-const DEFAULT_PORT = 65432;
-const DEFAULT_NOTEBOOK = "notebook.txt";
+const HOST = "127.0.0.1";
+const PORT = 65432;
+const NOTEBOOK = "notebook.txt";
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--notebook FILE]
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+    notebook: { type: "string", default: NOTEBOOK },
+    "idle-timeout": { type: "string", default: "300" },
+  }, USAGE).values;
 
-Echoes every note back and appends it, timestamped, to FILE.
+  // The echo server the notes start from: socket() + bind() + listen() are one call in Deno.
+  const listener = openListener(flags.host, Number(flags.port));
 
-Options:
-  --host HOST       address to listen on (default ${DEFAULT_HOST})
-  --port PORT       port to listen on, 0 for any free port (default ${DEFAULT_PORT})
-  --notebook FILE   where notes are saved (default ${DEFAULT_NOTEBOOK})
-  --idle-timeout SECONDS
-                    close a connection whose read or write has waited this long, 0 = never
-                    (default ${DEFAULT_IDLE_SECONDS})
-  --help            show this help`;
-
-const encoder = new TextEncoder();
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
-  }
-  return Number(text);
-}
-
-/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
-function parseSeconds(text: string): number {
-  if (!/^\d+(\.\d+)?$/.test(text)) {
-    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
-  }
-  return Number(text);
-}
-
-/** `host:port`, with IPv6 hosts in brackets. */
-function formatAddress(addr: Deno.NetAddr): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
-}
-
-/** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
-async function writeAll(
-  conn: { write(data: Uint8Array): Promise<number> },
-  data: Uint8Array,
-): Promise<void> {
-  let written = 0;
-  while (written < data.length) {
-    written += await conn.write(data.subarray(written));
+  // conn, addr = s.accept() in a loop: each client gets its own task, so a second one is
+  // served at once instead of waiting for the first to leave.
+  for await (const conn of listener) {
+    serveClient(withIdleTimeout(conn, Number(flags["idle-timeout"])), flags.notebook);
   }
 }
 
-/**
- * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
- * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
- */
-async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
+/** One client: echo and save every note until it closes. */
+async function serveClient(conn: Conn, notebook: string): Promise<void> {
+  const client = formatAddress(conn.remoteAddr);
+  console.log("Connected by", client);
   const buffer = new Uint8Array(1024);
-  while (true) {
-    const n = await conn.read(buffer);
-    if (n === null) return null;
-    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
-    if (text !== "") return text;
-  }
-}
-
-/**
- * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
- * never), after telling stderr: a client that stalls or goes silent cannot hold its
- * connection forever. The pending read or write then fails, which ends that conversation as a
- * disconnect would; other connections are not affected. One check every quarter of the
- * timeout costs less than a timer per read: a stalled connection goes within 1 to 1.25 times
- * `seconds`. Closing it twice is harmless.
- */
-function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
-  if (seconds <= 0) return;
-  let pending = 0;
-  let since = Date.now();
-  let closed = false;
-  const check = setInterval(() => {
-    if (pending === 0 || Date.now() - since < seconds * 1000) return;
-    console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
-    conn.close();
-  }, seconds * 250);
-  Deno.unrefTimer(check);
-  const watch = <T>(io: Promise<T>): Promise<T> => {
-    if (pending++ === 0) since = Date.now();
-    return io.finally(() => {
-      pending--;
-      since = Date.now();
-    });
-  };
-  const read = conn.read.bind(conn);
-  const write = conn.write.bind(conn);
-  const close = conn.close.bind(conn);
-  conn.read = (buffer) => watch(read(buffer));
-  conn.write = (data) => watch(write(data));
-  conn.close = () => {
-    if (closed) return;
-    closed = true;
-    clearInterval(check);
-    close();
-  };
-}
-
-/** Listens on host:port, or fails with a one-line reason. */
-function listenOn(hostname: string, port: number): Deno.TcpListener {
+  const decoder = new TextDecoder();
   try {
-    return Deno.listen({ hostname, port });
+    while (true) {
+      // data = conn.recv(1024): one read is one note.
+      const note = await recv(conn, buffer, decoder);
+      // 6.2: if not data: break — no new message means the client has gone.
+      if (note === null) break;
+      // Appended, never truncated: one stamped line per line of the note.
+      const stamp = timestamp();
+      const lines = notebookLines(note).map((line) => `${stamp} ${line}\n`);
+      await Deno.writeTextFile(notebook, lines.join(""), { append: true });
+      // conn.sendall(data): the note goes back as it came.
+      await writeAll(conn, encoder.encode(note));
+    }
   } catch (error) {
-    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
+    // Let go by the idle timeout (said on stderr), or any other failure in one line.
+    if (error instanceof IdleTimeout) {
+      console.error(`${NAME}: ${error.message}`);
+    } else {
+      console.log(`${client}: ${(error as Error).message}`);
+    }
+  } finally {
+    conn.close();
   }
 }
-
-/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
-function onShutdown(stop: () => void): void {
-  const signals: Deno.Signal[] = Deno.build.os === "windows"
-    ? ["SIGINT", "SIGBREAK"]
-    : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, stop);
-}
-// --- the lesson ---
 
 /** Python's `time.strftime('%Y/%m/%d %H:%M:%S')`, local time. */
 function timestamp(date = new Date()): string {
@@ -177,73 +88,190 @@ function notebookLines(note: string): string[] {
   return lines;
 }
 
-/** One client: echo and save every note until it closes. */
-async function serveClient(
-  conn: Deno.TcpConn,
-  notebook: string,
-  idleSeconds: number,
-): Promise<void> {
-  const client = formatAddress(conn.remoteAddr);
-  closeWhenIdle(conn, idleSeconds, client);
-  console.log("Connected by", client);
-  const decoder = new TextDecoder();
-  try {
-    while (true) {
-      const note = await readMessage(conn, decoder);
-      // 6.2: no new message means the client has gone.
-      if (note === null) break;
-      // Appended, never truncated: one stamped line per line of the note.
-      const stamp = timestamp();
-      const lines = notebookLines(note).map((line) => `${stamp} ${line}\n`);
-      await Deno.writeTextFile(notebook, lines.join(""), { append: true });
-      await writeAll(conn, encoder.encode(note));
-    }
-  } catch (error) {
-    // An idle connection was reported by closeWhenIdle; anything else in one line.
-    if (!(error instanceof Deno.errors.Interrupted)) {
-      console.log(`${client}: ${(error as Error).message}`);
-    }
-  } finally {
-    conn.close();
+/**
+ * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken;
+ * bytes that are not UTF-8 read as U+FFFD.
+ */
+async function recv(
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
+  buffer: Uint8Array,
+  decoder: TextDecoder,
+): Promise<string | null> {
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    if (text !== "") return text;
   }
 }
 
-async function main(args: string[]): Promise<void> {
-  let flags;
+/** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
+async function writeAll(
+  conn: { write(data: Uint8Array): Promise<number> },
+  data: Uint8Array,
+): Promise<void> {
+  let written = 0;
+  while (written < data.length) {
+    written += await conn.write(data.subarray(written));
+  }
+}
+
+/**
+ * Differences from the seed (the seed has no server; this is the one its client fits):
+ * - The notebook file is only ever appended to: earlier notes are never lost. Appending needs
+ *   no read access, hence only `--allow-write` for the file in the `@run` line.
+ * - Each note is what one read returns (at most 1024 bytes, as the seed's `recv(1024)`): a
+ *   longer one is saved as several lines.
+ * - A note with line breaks in it (`nc` sends one for every Enter) is saved one stamped line per
+ *   line, so that every line of the notebook is a note; the echo is the note as sent.
+ * - Notes are UTF-8 throughout (6.3 中文问题解决). Bytes that are not UTF-8 are saved and
+ *   echoed as U+FFFD, so the notebook stays UTF-8.
+ * - It prints `Connected by 127.0.0.1:PORT` for each client, as the echo server the notes start
+ *   from does.
+ */
+
+// ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--notebook FILE]
+
+Echoes every note back and appends it, timestamped, to FILE.
+
+Options:
+  --host HOST       address to listen on (default ${HOST})
+  --port PORT       port to listen on, 0 for any free port (default ${PORT})
+  --notebook FILE   where notes are saved (default ${NOTEBOOK})
+  --idle-timeout SECONDS
+                    close a connection whose read or write has waited this long, 0 = never
+                    (default 300)
+  --help            show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
   try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        notebook: { type: "string", default: DEFAULT_NOTEBOOK },
-        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
   } catch (error) {
-    usageError((error as Error).message);
+    throw new UsageError((error as Error).message.split("\n")[0]);
   }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const idleSeconds = parseSeconds(flags["idle-timeout"]);
-  const listener = listenOn(flags.host, port);
-  onShutdown(() => {
-    listener.close();
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
     Deno.exit(0);
-  });
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/** `host:port`, with IPv6 hosts in brackets. */
+function formatAddress(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
+}
+
+/**
+ * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
+ * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
+ */
+function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+  let listener: Deno.TcpListener;
+  try {
+    listener = Deno.listen({ hostname, port });
+  } catch (error) {
+    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
+  }
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) {
+    Deno.addSignalListener(signal, () => {
+      cleanUp();
+      Deno.exit(0);
+    });
+  }
   // Announced only now: a signal from here on stops the server cleanly.
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
-  for await (const conn of listener) serveClient(conn, flags.notebook, idleSeconds);
+  return listener;
+}
+
+/** Why a read or write failed: the connection waited past `--idle-timeout` and was closed. */
+class IdleTimeout extends Error {}
+
+/** A connection as the lesson uses it: what `withIdleTimeout` returns. */
+type Conn = Pick<Deno.TcpConn, "localAddr" | "remoteAddr" | "read" | "write" | "close">;
+
+/**
+ * `conn`, closed once one of its reads or writes has waited `seconds` (0 = never); that read
+ * or write then fails with IdleTimeout. One check every quarter of the timeout, not a timer
+ * per read: a stalled connection goes within 1 to 1.25 times `seconds`.
+ */
+function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
+  let waiting = 0;
+  let since = 0;
+  let idle = false;
+  let closed = false;
+  function close(): void {
+    clearInterval(check);
+    if (closed) return;
+    closed = true;
+    conn.close();
+  }
+  function closeIfIdle(): void {
+    if (waiting === 0 || Date.now() - since < seconds * 1000) return;
+    idle = true;
+    close();
+  }
+  // 0 = never: no check at all. The check alone does not keep the process alive.
+  const check = seconds > 0 ? setInterval(closeIfIdle, seconds * 250) : undefined;
+  if (check !== undefined) Deno.unrefTimer(check);
+  async function watch<T>(io: Promise<T>): Promise<T> {
+    if (waiting === 0) since = Date.now();
+    waiting++;
+    try {
+      return await io;
+    } catch (error) {
+      if (!idle) throw error;
+      throw new IdleTimeout(`${formatAddress(conn.remoteAddr)} idle for ${seconds} s: closed`);
+    } finally {
+      waiting--;
+      since = Date.now();
+    }
+  }
+  return {
+    localAddr: conn.localAddr,
+    remoteAddr: conn.remoteAddr,
+    read: (buffer) => watch(conn.read(buffer)),
+    write: (data) => watch(conn.write(data)),
+    close,
+  };
 }
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

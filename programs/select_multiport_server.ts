@@ -1,86 +1,67 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title IO多路复用 — select over three listening ports (the server)
  * @seed 000_84409504fdc3648b.txt, "IO多路复用", socket服务端代码
  * @run deno run --allow-net=127.0.0.1 select_multiport_server.ts [--host 127.0.0.1] [--port 8001]
  *
  * Listens on three ports at once, 8001, 8002 and 8003 (`--port P` gives P, P+1, P+2; `--port 0`
- * gives three free ports); whoever connects to any of them gets `hello` and is hung up on.
+ * three free ports); whoever connects to any of them gets `hello` and is hung up on. It teaches
+ * what select is for: one program waiting on several sockets, served by whichever is ready.
  *
- * Python → Deno: `select.select(inputs, inputs, inputs, 1)` over the three listening sockets
- * returns `r_list`, the ones with a caller waiting, and the seed prints it every second, mostly
- * `[]`. Here each listener has its own accept loop and all three wait at once; when one has a
- * caller, this prints what `r_list` would hold then, `[<Deno.TcpListener 127.0.0.1:8002>]`.
- * The empty `[]` lines of the idle seconds have no counterpart: nothing runs while nobody calls.
- *
- * Only `--allow-net` for the address it listens on is needed. Same bytes as the original. It
- * announces each listener (`listening on tcp://HOST:PORT`, three lines) on stderr and stops
- * cleanly on Ctrl-C or SIGTERM (all three listeners closed, status 0). It reads nothing from
- * a caller, so no input can be bad; a caller that leaves before its `hello` is simply gone.
- * `--idle-timeout SECONDS` (default 300, 0 = never) bounds the one write, the greeting, as in
- * the other servers; a caller is hung up on at once anyway, idle or not.
+ * Python → Deno: `select.select(inputs, inputs, inputs, 1)` is gone: each listener has its own
+ * accept loop, an async function, and the three wait at the same time; the runtime wakes the
+ * one that has a caller.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "select_multiport_server.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 8001;
-const DEFAULT_IDLE_SECONDS = 300;
+const HOST = "127.0.0.1";
+const PORT = 8001;
 const LISTENERS = 3;
 const GREETING = "hello";
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
-
-Listens on PORT, PORT+1 and PORT+2 (three free ports with --port 0); greets every caller
-with "${GREETING}" and hangs up.
-
-Options:
-  --host HOST   address to listen on (default ${DEFAULT_HOST})
-  --port PORT   the first of the three ports, 0 for any free ports (default ${DEFAULT_PORT})
-  --idle-timeout SECONDS
-                close a connection whose read or write has waited this long,
-                0 = never (default ${DEFAULT_IDLE_SECONDS})
-  --help        show this help`;
-
-const encoder = new TextEncoder();
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+    "idle-timeout": { type: "string", default: "300" },
+  }, USAGE).values;
+  const firstPort = Number(flags.port);
+  if (firstPort > 65535 - (LISTENERS - 1)) {
+    throw new UsageError(`--port ${firstPort} leaves no room for three ports`);
   }
-  return Number(text);
-}
 
-/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
-function parseSeconds(text: string): number {
-  if (!/^\d+(\.\d+)?$/.test(text)) {
-    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
+  // sk1, sk2, sk3: socket() + bind() + listen(5) three times, on 8001, 8002 and 8003.
+  const listeners: Deno.TcpListener[] = [];
+  for (let i = 0; i < LISTENERS; i++) {
+    listeners.push(openListener(flags.host, firstPort === 0 ? 0 : firstPort + i));
   }
-  return Number(text);
+
+  // inputs = [sk1, sk2, sk3]; while True: select.select(inputs, …) — here the three accept
+  // loops run at once, and main waits for all of them (forever, until a signal).
+  const idleSeconds = Number(flags["idle-timeout"]);
+  await Promise.all(listeners.map((listener) => greetCallers(listener, idleSeconds)));
 }
 
-/** `host:port`, with IPv6 hosts in brackets. */
-function formatAddress(addr: Deno.NetAddr): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
-}
-
-/** The readable Deno stand-in for Python's repr of a listening socket. */
-function describeListener(listener: Deno.TcpListener): string {
-  return `<Deno.TcpListener ${formatAddress(listener.addr)}>`;
+/** One listener's loop: print it as the seed prints `r_list`, greet the caller, hang up. */
+async function greetCallers(listener: Deno.TcpListener, idleSeconds: number): Promise<void> {
+  // for sk in r_list: conn, address = sk.accept()
+  for await (const tcpConn of listener) {
+    const conn = withIdleTimeout(tcpConn, idleSeconds);
+    // print(r_list): the one listener that has a caller.
+    console.log(`[${describeListener(listener)}]`);
+    try {
+      // conn.sendall(bytes('hello', encoding="utf-8"))
+      await writeAll(conn, encoder.encode(GREETING));
+    } catch (error) {
+      // A caller that has already left was greeted as far as it listened.
+      if (error instanceof IdleTimeout) console.error(`${NAME}: ${error.message}`);
+    }
+    conn.close();
+  }
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -94,116 +75,163 @@ async function writeAll(
   }
 }
 
-/**
- * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
- * never), after telling stderr: a client that stalls or goes silent cannot hold its
- * connection forever. The pending read or write then fails, which ends that conversation as a
- * disconnect would; other connections are not affected. One check every quarter of the
- * timeout costs less than a timer per read: a stalled connection goes within 1 to 1.25 times
- * `seconds`. Closing it twice is harmless.
- */
-function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
-  if (seconds <= 0) return;
-  let pending = 0;
-  let since = Date.now();
-  let closed = false;
-  const check = setInterval(() => {
-    if (pending === 0 || Date.now() - since < seconds * 1000) return;
-    console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
-    conn.close();
-  }, seconds * 250);
-  Deno.unrefTimer(check);
-  const watch = <T>(io: Promise<T>): Promise<T> => {
-    if (pending++ === 0) since = Date.now();
-    return io.finally(() => {
-      pending--;
-      since = Date.now();
-    });
-  };
-  const read = conn.read.bind(conn);
-  const write = conn.write.bind(conn);
-  const close = conn.close.bind(conn);
-  conn.read = (buffer) => watch(read(buffer));
-  conn.write = (data) => watch(write(data));
-  conn.close = () => {
-    if (closed) return;
-    closed = true;
-    clearInterval(check);
-    close();
-  };
+/** The readable Deno stand-in for Python's repr of a listening socket. */
+function describeListener(listener: Deno.TcpListener): string {
+  return `<Deno.TcpListener ${formatAddress(listener.addr)}>`;
 }
 
-/** Listens on host:port, or fails with a one-line reason. */
-function listenOn(hostname: string, port: number): Deno.TcpListener {
+/**
+ * Differences from the seed (same bytes on the wire):
+ * - The seed prints `r_list` every second, mostly `[]`, and a caller's listener as
+ *   `[<socket.socket fd=272, …, laddr=('127.0.0.1', 8001)>]`. This prints only when a listener
+ *   has a caller, as `[<Deno.TcpListener 127.0.0.1:8002>]`: nothing runs while nobody calls,
+ *   so the empty `[]` lines of the idle seconds have no counterpart.
+ * - It reads nothing from a caller, so no input can be bad; a caller that leaves before its
+ *   `hello` is simply gone. `--idle-timeout` bounds the one write, the greeting; a caller is
+ *   hung up on at once anyway.
+ */
+
+// ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Listens on PORT, PORT+1 and PORT+2 (three free ports with --port 0); greets every caller
+with "${GREETING}" and hangs up.
+
+Options:
+  --host HOST   address to listen on (default ${HOST})
+  --port PORT   the first of the three ports, 0 for any free ports (default ${PORT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long,
+                0 = never (default 300)
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
   try {
-    return Deno.listen({ hostname, port });
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/** `host:port`, with IPv6 hosts in brackets. */
+function formatAddress(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
+}
+
+/**
+ * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
+ * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
+ */
+function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+  let listener: Deno.TcpListener;
+  try {
+    listener = Deno.listen({ hostname, port });
   } catch (error) {
     throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
   }
-}
-
-/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
-function onShutdown(stop: () => void): void {
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT", "SIGBREAK"]
     : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, stop);
+  for (const signal of signals) {
+    Deno.addSignalListener(signal, () => {
+      cleanUp();
+      Deno.exit(0);
+    });
+  }
+  // Announced only now: a signal from here on stops the server cleanly.
+  console.error(`listening on tcp://${formatAddress(listener.addr)}`);
+  return listener;
 }
-// --- the lesson ---
 
-/** One listener's loop: print it as the ready r_list, greet, hang up. */
-async function acceptLoop(listener: Deno.TcpListener, idleSeconds: number): Promise<void> {
-  for await (const conn of listener) {
-    closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
-    console.log(`[${describeListener(listener)}]`);
-    // A caller that has already left makes this fail: it was greeted as far as it listened.
-    await writeAll(conn, encoder.encode(GREETING)).catch(() => {});
+/** Why a read or write failed: the connection waited past `--idle-timeout` and was closed. */
+class IdleTimeout extends Error {}
+
+/** A connection as the lesson uses it: what `withIdleTimeout` returns. */
+type Conn = Pick<Deno.TcpConn, "localAddr" | "remoteAddr" | "read" | "write" | "close">;
+
+/**
+ * `conn`, closed once one of its reads or writes has waited `seconds` (0 = never); that read
+ * or write then fails with IdleTimeout. One check every quarter of the timeout, not a timer
+ * per read: a stalled connection goes within 1 to 1.25 times `seconds`.
+ */
+function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
+  let waiting = 0;
+  let since = 0;
+  let idle = false;
+  let closed = false;
+  function close(): void {
+    clearInterval(check);
+    if (closed) return;
+    closed = true;
     conn.close();
   }
-}
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
+  function closeIfIdle(): void {
+    if (waiting === 0 || Date.now() - since < seconds * 1000) return;
+    idle = true;
+    close();
   }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
+  // 0 = never: no check at all. The check alone does not keep the process alive.
+  const check = seconds > 0 ? setInterval(closeIfIdle, seconds * 250) : undefined;
+  if (check !== undefined) Deno.unrefTimer(check);
+  async function watch<T>(io: Promise<T>): Promise<T> {
+    if (waiting === 0) since = Date.now();
+    waiting++;
+    try {
+      return await io;
+    } catch (error) {
+      if (!idle) throw error;
+      throw new IdleTimeout(`${formatAddress(conn.remoteAddr)} idle for ${seconds} s: closed`);
+    } finally {
+      waiting--;
+      since = Date.now();
+    }
   }
-  const port = parsePort(flags.port);
-  const idleSeconds = parseSeconds(flags["idle-timeout"]);
-  if (port > 65535 - (LISTENERS - 1)) usageError(`--port ${port} leaves no room for three ports`);
-  const listeners = Array.from(
-    { length: LISTENERS },
-    (_, i) => listenOn(flags.host, port === 0 ? 0 : port + i),
-  );
-  onShutdown(() => {
-    for (const listener of listeners) listener.close();
-    Deno.exit(0);
-  });
-  // Announced only now: a signal from here on stops the server cleanly.
-  for (const listener of listeners) {
-    console.error(`listening on tcp://${formatAddress(listener.addr)}`);
-  }
-  // inputs = [sk1, sk2, sk3]: all three wait at once.
-  await Promise.all(listeners.map((listener) => acceptLoop(listener, idleSeconds)));
+  return {
+    localAddr: conn.localAddr,
+    remoteAddr: conn.remoteAddr,
+    read: (buffer) => watch(conn.read(buffer)),
+    write: (data) => watch(conn.write(data)),
+    close,
+  };
 }
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

@@ -1,95 +1,156 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title select 第二个参数(w_list) 读写分离 — select's w_list: reading and writing apart
  * @seed 000_84409504fdc3648b.txt, "socket中第二个参数(w_list)详解", the server with `message_dict`
  * @run deno run --allow-net=127.0.0.1 select_rw_server.ts [--host 127.0.0.1] [--port 8001]
  *
- * Reading and answering apart: a message is read and put in its connection's queue, and the
- * connection is listed in `outputs` (the seed's w_list, "who is owed an answer"); the answer,
- * message plus `好`, is written later, when the connection can take it. Use it with
+ * Reading and answering apart: a message is read and put in its connection's queue (the seed's
+ * `message_dict[conn]`), and the connection is listed in `outputs`, "who is owed an answer";
+ * the answer, message plus `好`, is written later, when the connection can take it. Use it with
  * `select_echo_client.ts`.
  *
- * Python → Deno: the seed keeps `message_dict[conn]` (a list per connection) and `outputs`,
- * and writes when `select` reports the socket writable. Here each connection has a queue and
- * a writer task that sends its answers in order, one per message, while the reader goes on
- * reading; `outputs` holds the connections with answers still queued, printed as the seed
- * prints it after each message: `outputs内容： [<Deno.TcpConn …>]`.
- *
- * Only `--allow-net` for the address it listens on is needed. Same bytes as the original.
- * Fixed: the original answers `message_dict[conn][0]`, the first message, every time, and
- * never removes it; this answers each message once, in order. Also different, in behaviour:
- * - A message is one read of at most 1024 bytes, as the seed's `recv(1024)`; a connection
- *   queues at most 64 unanswered messages, then stops reading until its client takes the
- *   answers (the seed's `message_dict` grows without end for a client that never reads).
- * - Bytes that are not valid UTF-8 come back as U+FFFD (�) plus `好`.
- * - With more than 10 connections owed an answer, `outputs` prints the first 10 and
- *   `… N more`.
- * - `--idle-timeout SECONDS` (default 300, 0 = never): a client whose read or write has waited
- *   that long is let go with one line on stderr, as a departure.
+ * Python → Deno: the seed writes when `select(inputs, outputs, …)` reports a socket writable;
+ * here each connection has a writer task that sends its answers in order while the reader
+ * goes on reading, and `outputs` holds the connections with answers still queued.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "select_rw_server.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 8001;
-const DEFAULT_IDLE_SECONDS = 300;
+const HOST = "127.0.0.1";
+const PORT = 8001;
 const REPLY_SUFFIX = "好";
 const SHOWN_AT_MOST = 10;
 const MAX_QUEUED = 64;
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+    "idle-timeout": { type: "string", default: "300" },
+  }, USAGE).values;
 
-Queues each message and answers it (message + ${REPLY_SUFFIX}) from a writer of its own.
+  // sk1 = socket.socket(); sk1.bind(('127.0.0.1', 8001)); sk1.listen(5)
+  const listener = openListener(flags.host, Number(flags.port));
 
-Options:
-  --host HOST   address to listen on (default ${DEFAULT_HOST})
-  --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
-  --idle-timeout SECONDS
-                close a connection whose read or write has waited this long,
-                0 = never (default ${DEFAULT_IDLE_SECONDS})
-  --help        show this help`;
-
-const encoder = new TextEncoder();
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  // conn, address = sk1_or_conn.accept(): each connection read and answered in tasks of its
+  // own, so the next one is accepted meanwhile.
+  for await (const tcpConn of listener) {
+    const conn = withIdleTimeout(tcpConn, Number(flags["idle-timeout"]));
+    console.log("新客户端连接:", describeConn(conn));
+    serveClient(conn);
   }
-  return Number(text);
 }
 
-/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
-function parseSeconds(text: string): number {
-  if (!/^\d+(\.\d+)?$/.test(text)) {
-    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
+/** The seed's `outputs`: connections owed an answer. */
+const outputs = new Set<Conn>();
+
+/** `outputs` as the seed prints it; past SHOWN_AT_MOST connections, the first ones and a count. */
+function showOutputs(): string {
+  const shown = [...outputs].slice(0, SHOWN_AT_MOST).map(describeConn);
+  if (outputs.size > SHOWN_AT_MOST) shown.push(`… ${outputs.size - SHOWN_AT_MOST} more`);
+  return `[${shown.join(", ")}]`;
+}
+
+/** Reads messages into a queue; a writer task answers them in order. */
+async function serveClient(conn: Conn): Promise<void> {
+  // message_dict[conn] = []: the messages not answered yet, oldest first.
+  const queue: string[] = [];
+  const newMessage = new Doorbell();
+  const answered = new Doorbell();
+  let reading = true;
+  let writerDone = false;
+
+  // for conn in w_list: conn.sendall(message + 好) — whenever the queue has something.
+  async function answerInOrder(): Promise<unknown> {
+    try {
+      while (reading || queue.length > 0) {
+        if (queue.length === 0) {
+          await newMessage.wait();
+          continue;
+        }
+        // The seed sends message_dict[conn][0] and never removes it; this takes it out.
+        await writeAll(conn, encoder.encode(queue.shift()! + REPLY_SUFFIX));
+        if (queue.length === 0) outputs.delete(conn);
+        answered.ring();
+      }
+      return undefined;
+    } catch (error) {
+      // Reset by the client, or let go by the idle timeout: the reader stops too.
+      return error;
+    } finally {
+      writerDone = true;
+      answered.ring();
+    }
   }
-  return Number(text);
+  const writer = answerInOrder();
+
+  // The reading side: message_dict[sk1_or_conn].append(data_str); outputs.append(sk1_or_conn)
+  const buffer = new Uint8Array(1024);
+  const decoder = new TextDecoder();
+  let readError: unknown;
+  try {
+    while (true) {
+      const message = await recv(conn, buffer, decoder);
+      if (message === null) break;
+      queue.push(message);
+      outputs.add(conn);
+      console.log("outputs内容：", showOutputs());
+      newMessage.ring();
+      // A client that sends and never reads its answers: stop reading until it catches up.
+      while (queue.length >= MAX_QUEUED && !writerDone) await answered.wait();
+      if (writerDone) break;
+    }
+  } catch (error) {
+    // Reset by the client, or let go by the idle timeout.
+    readError = error;
+  } finally {
+    // What was read is still answered; then the connection goes.
+    reading = false;
+    newMessage.ring();
+    const writeError = await writer;
+    if (readError instanceof IdleTimeout) console.error(`${NAME}: ${readError.message}`);
+    else if (writeError instanceof IdleTimeout) console.error(`${NAME}: ${writeError.message}`);
+    outputs.delete(conn);
+    console.log("客户端断开之后sk1_or_conn内容：", describeConn(conn));
+    conn.close();
+  }
 }
 
-/** `host:port`, with IPv6 hosts in brackets. */
-function formatAddress(addr: Deno.NetAddr): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
+/** One task waits (`await wait()`) until another rings: the reader and writer wake each other. */
+class Doorbell {
+  #rung = Promise.withResolvers<void>();
+
+  /** Resolves at the next ring. */
+  wait(): Promise<void> {
+    return this.#rung.promise;
+  }
+
+  /** Wakes whoever waits now; a ring with nobody waiting is not kept. */
+  ring(): void {
+    this.#rung.resolve();
+    this.#rung = Promise.withResolvers<void>();
+  }
 }
 
-/** The readable Deno stand-in for Python's `<socket.socket fd=…, laddr=…, raddr=…>`. */
-function describeConn(conn: Pick<Deno.TcpConn, "localAddr" | "remoteAddr">): string {
-  return `<Deno.TcpConn laddr=${formatAddress(conn.localAddr)}, raddr=${
-    formatAddress(conn.remoteAddr)
-  }>`;
+/**
+ * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken;
+ * bytes that are not UTF-8 read as U+FFFD.
+ */
+async function recv(
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
+  buffer: Uint8Array,
+  decoder: TextDecoder,
+): Promise<string | null> {
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    if (text !== "") return text;
+  }
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -103,176 +164,170 @@ async function writeAll(
   }
 }
 
-/**
- * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
- * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
- */
-async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
-  const buffer = new Uint8Array(1024);
-  while (true) {
-    const n = await conn.read(buffer);
-    if (n === null) return null;
-    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
-    if (text !== "") return text;
-  }
+/** The readable Deno stand-in for Python's `<socket.socket fd=…, laddr=…, raddr=…>`. */
+function describeConn(conn: Pick<Deno.TcpConn, "localAddr" | "remoteAddr">): string {
+  return `<Deno.TcpConn laddr=${formatAddress(conn.localAddr)}, raddr=${
+    formatAddress(conn.remoteAddr)
+  }>`;
 }
 
 /**
- * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
- * never), after telling stderr: a client that stalls or goes silent cannot hold its
- * connection forever. The pending read or write then fails, which ends that conversation as a
- * disconnect would; other connections are not affected. One check every quarter of the
- * timeout costs less than a timer per read: a stalled connection goes within 1 to 1.25 times
- * `seconds`. Closing it twice is harmless.
+ * Differences from the seed (same bytes on the wire; behaviour fixed):
+ * - The seed answers `message_dict[conn][0]`, the first message, every time, and never
+ *   removes it; this answers each message once, in order.
+ * - Fewer lines: `新客户端连接:` on a connection, `outputs内容： [<Deno.TcpConn …>]` after each
+ *   message and `客户端断开之后sk1_or_conn内容：` on a departure. The seed's `inputs` and its
+ *   once-a-second lines (`正在监听的socket对象N`, `r_list`) have no counterpart, and sockets
+ *   print as `<Deno.TcpConn laddr=…, raddr=…>` in place of Python's `<socket.socket fd=…>`.
+ * - A message is one read of at most 1024 bytes, as the seed's `recv(1024)`; a connection
+ *   queues at most 64 unanswered messages, then stops reading until its client takes the
+ *   answers (the seed's `message_dict` grows without end for a client that never reads).
+ * - Bytes that are not valid UTF-8 come back as U+FFFD (�) plus `好`.
+ * - With more than 10 connections owed an answer, `outputs` prints the first 10 and
+ *   `… N more`.
+ * - A client let go by `--idle-timeout`, or one that resets, is a departure, like any other.
  */
-function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
-  if (seconds <= 0) return;
-  let pending = 0;
-  let since = Date.now();
-  let closed = false;
-  const check = setInterval(() => {
-    if (pending === 0 || Date.now() - since < seconds * 1000) return;
-    console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
-    conn.close();
-  }, seconds * 250);
-  Deno.unrefTimer(check);
-  const watch = <T>(io: Promise<T>): Promise<T> => {
-    if (pending++ === 0) since = Date.now();
-    return io.finally(() => {
-      pending--;
-      since = Date.now();
-    });
-  };
-  const read = conn.read.bind(conn);
-  const write = conn.write.bind(conn);
-  const close = conn.close.bind(conn);
-  conn.read = (buffer) => watch(read(buffer));
-  conn.write = (data) => watch(write(data));
-  conn.close = () => {
-    if (closed) return;
-    closed = true;
-    clearInterval(check);
-    close();
-  };
-}
 
-/** Listens on host:port, or fails with a one-line reason. */
-function listenOn(hostname: string, port: number): Deno.TcpListener {
+// ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Queues each message and answers it (message + ${REPLY_SUFFIX}) from a writer of its own.
+
+Options:
+  --host HOST   address to listen on (default ${HOST})
+  --port PORT   port to listen on, 0 for any free port (default ${PORT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long,
+                0 = never (default 300)
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
   try {
-    return Deno.listen({ hostname, port });
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/** `host:port`, with IPv6 hosts in brackets. */
+function formatAddress(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
+}
+
+/**
+ * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
+ * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
+ */
+function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+  let listener: Deno.TcpListener;
+  try {
+    listener = Deno.listen({ hostname, port });
   } catch (error) {
     throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
   }
-}
-
-/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
-function onShutdown(stop: () => void): void {
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT", "SIGBREAK"]
     : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, stop);
-}
-// --- the lesson ---
-
-/** The seed's `outputs`: connections owed an answer. */
-const outputs = new Set<Deno.TcpConn>();
-
-/** `outputs` as the seed prints it; past SHOWN_AT_MOST connections, the first ones and a count. */
-function showOutputs(): string {
-  const shown = [...outputs].slice(0, SHOWN_AT_MOST).map(describeConn);
-  if (outputs.size > SHOWN_AT_MOST) shown.push(`… ${outputs.size - SHOWN_AT_MOST} more`);
-  return `[${shown.join(", ")}]`;
-}
-
-/** Reads messages into a queue; a writer task answers them in order. */
-async function serveClient(conn: Deno.TcpConn): Promise<void> {
-  const queue: string[] = [];
-  let reading = true;
-  let wake = () => {};
-  let writerDone = false;
-  let drained = () => {};
-  // The writing side: whenever the queue has something, answer it.
-  const writer = (async () => {
-    while (reading || queue.length > 0) {
-      if (queue.length === 0) {
-        await new Promise<void>((resolve) => (wake = resolve));
-        continue;
-      }
-      await writeAll(conn, encoder.encode(queue.shift()! + REPLY_SUFFIX));
-      if (queue.length === 0) outputs.delete(conn);
-      drained();
-    }
-  })().finally(() => {
-    writerDone = true;
-    drained();
-  });
-  // The reading side: message_dict[conn].append(data); outputs.append(conn).
-  const decoder = new TextDecoder();
-  try {
-    while (true) {
-      const message = await readMessage(conn, decoder);
-      if (message === null) break;
-      queue.push(message);
-      outputs.add(conn);
-      console.log("outputs内容：", showOutputs());
-      wake();
-      // A client that sends and never reads its answers: stop reading until it catches up.
-      while (queue.length >= MAX_QUEUED && !writerDone) {
-        await new Promise<void>((resolve) => (drained = resolve));
-      }
-      if (writerDone) break;
-    }
-  } catch {
-    // Reset by the client.
-  } finally {
-    reading = false;
-    wake();
-    await writer.catch(() => {});
-    outputs.delete(conn);
-    console.log("客户端断开之后sk1_or_conn内容：", describeConn(conn));
-    conn.close();
+  for (const signal of signals) {
+    Deno.addSignalListener(signal, () => {
+      cleanUp();
+      Deno.exit(0);
+    });
   }
-}
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const idleSeconds = parseSeconds(flags["idle-timeout"]);
-  const listener = listenOn(flags.host, port);
-  onShutdown(() => {
-    listener.close();
-    Deno.exit(0);
-  });
   // Announced only now: a signal from here on stops the server cleanly.
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
-  for await (const conn of listener) {
-    closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
-    console.log("新客户端连接:", describeConn(conn));
-    serveClient(conn);
+  return listener;
+}
+
+/** Why a read or write failed: the connection waited past `--idle-timeout` and was closed. */
+class IdleTimeout extends Error {}
+
+/** A connection as the lesson uses it: what `withIdleTimeout` returns. */
+type Conn = Pick<Deno.TcpConn, "localAddr" | "remoteAddr" | "read" | "write" | "close">;
+
+/**
+ * `conn`, closed once one of its reads or writes has waited `seconds` (0 = never); that read
+ * or write then fails with IdleTimeout. One check every quarter of the timeout, not a timer
+ * per read: a stalled connection goes within 1 to 1.25 times `seconds`.
+ */
+function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
+  let waiting = 0;
+  let since = 0;
+  let idle = false;
+  let closed = false;
+  function close(): void {
+    clearInterval(check);
+    if (closed) return;
+    closed = true;
+    conn.close();
   }
+  function closeIfIdle(): void {
+    if (waiting === 0 || Date.now() - since < seconds * 1000) return;
+    idle = true;
+    close();
+  }
+  // 0 = never: no check at all. The check alone does not keep the process alive.
+  const check = seconds > 0 ? setInterval(closeIfIdle, seconds * 250) : undefined;
+  if (check !== undefined) Deno.unrefTimer(check);
+  async function watch<T>(io: Promise<T>): Promise<T> {
+    if (waiting === 0) since = Date.now();
+    waiting++;
+    try {
+      return await io;
+    } catch (error) {
+      if (!idle) throw error;
+      throw new IdleTimeout(`${formatAddress(conn.remoteAddr)} idle for ${seconds} s: closed`);
+    } finally {
+      waiting--;
+      since = Date.now();
+    }
+  }
+  return {
+    localAddr: conn.localAddr,
+    remoteAddr: conn.remoteAddr,
+    read: (buffer) => watch(conn.read(buffer)),
+    write: (data) => watch(conn.write(data)),
+    close,
+  };
 }
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

@@ -1,54 +1,57 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title send和sendall区别 — send vs sendall
  * @seed 000_84409504fdc3648b.txt, "send和sendall区别"
  * @run deno run --allow-net=127.0.0.1 send_vs_sendall.ts [--host 127.0.0.1] [--port 0]
  *
  * `send()` may send only part of what it is given and says how much; `sendall()` loops until
- * everything is sent. In Deno, `conn.write(data)` is `send()`: it resolves with the number of
- * bytes written, which can be fewer than `data.length`; a loop around it is `sendall()`.
+ * everything is sent. Shown for real: the script connects to itself and, while the receiving
+ * side is not reading yet, writes 64 MiB with one `conn.write`: the kernel's buffers take only
+ * a few MiB, and the call says so. Then the receiver starts reading, and the write-all loop
+ * sends the rest; the receiver counts every byte.
  *
- * Shown for real: the script connects to itself (any free port by default) and, while the
- * receiving side is not reading yet, writes 64 MiB with one `conn.write`: the kernel's buffers
- * take only a few MiB, and the call says so. Then the receiver starts reading, and the
- * write-all loop sends the rest; the receiver counts every byte.
- *
- * Only `--allow-net` for the address it listens on is needed.
+ * Python → Deno: `conn.send(data)` is `conn.write(data)`, which resolves with the number of
+ * bytes written, maybe fewer than `data.length`; `conn.sendall(data)` is the `writeAll` loop.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "send_vs_sendall.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 0;
+const HOST = "127.0.0.1";
+const PORT = 0;
+/** 64 MiB: far more than the kernel's socket buffers hold while nobody reads. */
 const SIZE = 64 << 20;
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+  }, USAGE).values;
 
-Shows a partial conn.write() (send) and the write-all loop that fixes it (sendall),
-over a connection to itself.
+  // Both ends in one script: listen (on any free port by default), connect, accept.
+  const listener = listenOn(flags.host, Number(flags.port));
+  const sender = await connectTo(listener.addr.hostname, listener.addr.port);
+  const receiver = await listener.accept();
+  const data = new Uint8Array(SIZE).fill(0x61);
 
-Options:
-  --host HOST   address to listen on (default ${DEFAULT_HOST})
-  --port PORT   port to listen on (default ${DEFAULT_PORT}: any free port)
-  --help        show this help`;
+  // conn.send(data): one call; nobody reads yet, so only what fits in the buffers goes.
+  const sent = await sender.write(data);
+  console.log(
+    `send: one conn.write() of ${SIZE} bytes wrote ${
+      sent < SIZE ? "only part of them" : "all of them"
+    }`,
+  );
 
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
-  }
-  return Number(text);
+  // conn.sendall(data): loop until the rest is written, while the receiver reads.
+  const received = countUntilClosed(receiver);
+  await writeAll(sender, data.subarray(sent));
+  sender.close();
+  console.log(`sendall: the write-all loop wrote the other ${sent < SIZE ? "part" : "0 bytes"}`);
+  console.log(`the receiver got ${await received} bytes of ${SIZE}`);
+  receiver.close();
+  listener.close();
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -61,6 +64,71 @@ async function writeAll(
     written += await conn.write(data.subarray(written));
   }
 }
+
+/** Reads until the peer closes; returns how many bytes came. */
+async function countUntilClosed(conn: Deno.Conn): Promise<number> {
+  const buffer = new Uint8Array(1 << 20);
+  let total = 0;
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return total;
+    total += n;
+  }
+}
+
+/**
+ * Differences from the seed: the seed only names the two calls (and its
+ * `conn.send("this is a test send")` passes a str, which Python 3 refuses: it takes bytes).
+ * This makes a partial send happen instead of describing it, on a connection to itself, with
+ * enough bytes that the kernel's buffers cannot take them all at once.
+ */
+
+// ─── Plumbing: flags, usage errors, listening, connecting (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Shows a partial conn.write() (send) and the write-all loop that fixes it (sendall),
+over a connection to itself.
+
+Options:
+  --host HOST   address to listen on (default ${HOST})
+  --port PORT   port to listen on (default ${PORT}: any free port)
+  --help        show this help`;
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** Listens on host:port, or fails with a one-line reason. */
 function listenOn(hostname: string, port: number): Deno.TcpListener {
@@ -79,62 +147,12 @@ async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> 
     throw new Error(`cannot connect to ${hostname}:${port}: ${(error as Error).message}`);
   }
 }
-// --- the lesson ---
-
-/** Reads until the peer closes; returns how many bytes came. */
-async function countUntilClosed(conn: Deno.Conn): Promise<number> {
-  const buffer = new Uint8Array(1 << 20);
-  let total = 0;
-  for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) total += n;
-  return total;
-}
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const listener = listenOn(flags.host, port);
-  const sender = await connectTo(listener.addr.hostname, listener.addr.port);
-  const receiver = await listener.accept();
-  const data = new Uint8Array(SIZE).fill(0x61);
-
-  // send(): one call; nobody reads yet, so only what fits in the buffers goes.
-  const sent = await sender.write(data);
-  console.log(
-    `send: one conn.write() of ${SIZE} bytes wrote ${
-      sent < SIZE ? "only part of them" : "all of them"
-    }`,
-  );
-
-  // sendall(): loop until the rest is written, while the receiver reads.
-  const received = countUntilClosed(receiver);
-  await writeAll(sender, data.subarray(sent));
-  sender.close();
-  console.log(`sendall: the write-all loop wrote the other ${sent < SIZE ? "part" : "0 bytes"}`);
-  console.log(`the receiver got ${await received} bytes of ${SIZE}`);
-  receiver.close();
-  listener.close();
-}
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

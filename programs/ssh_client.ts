@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title 使用socket实现简单的SSH工具 — A tiny SSH: the client
  * @seed 000_84409504fdc3648b.txt, "使用socket实现简单的SSH工具", socket客户端代码 and 方式2
@@ -6,54 +6,122 @@
  *
  * Asks `>>：` for a command, sends it, reads the size of the result (`命令结果大小： N`),
  * acknowledges it (`准备好接受了，loser可以发了`, the seed's 方式2), reads exactly N bytes
- * (`cmd res receive done.... N`) and prints the result. End the input (Ctrl-D) to leave.
+ * (`cmd res receive done.... N`) and prints the result. End the input (Ctrl-D) to leave. The
+ * size tells the client where the output ends; the ack keeps the two from sticking (粘包).
  *
- * With `--sleep-fix` (for a server started with `--sleep-fix`, the seed's 方式1) no ack is sent;
- * if the size and the output still arrive glued, the leading digits are taken as the size and
- * the rest as output, which breaks when the output itself starts with a digit: the reason the
- * ack is the fix. `--token SECRET` sends the server's secret first.
- *
- * Only `--allow-net` for the server's address is needed. Same bytes and screen as the Python
- * original; Python's `命令结果大小： b'7'` shows bytes, this shows the number.
+ * Python → Deno: `client.recv(1024)` is `conn.read(buffer)`, which returns how many bytes came;
+ * `received_data += data` becomes collecting the pieces and joining them once, at the end.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "ssh_client.ts";
-const DEFAULT_HOST = "localhost";
-const DEFAULT_PORT = 9999;
+const HOST = "localhost";
+const PORT = 9999;
 const PROMPT = ">>：";
 const ACK = "准备好接受了，loser可以发了";
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--token SECRET] [--sleep-fix]
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+    token: { type: "string" },
+    "sleep-fix": { type: "boolean", default: false },
+  }, USAGE).values;
 
-Sends each command you type and prints its output; end the input (Ctrl-D) to leave.
+  // socket() + connect() are one call in Deno.
+  const conn = await connectTo(flags.host, Number(flags.port));
+  const buffer = new Uint8Array(1024);
+  const decoder = new TextDecoder();
 
-Options:
-  --host HOST      server address (default ${DEFAULT_HOST})
-  --port PORT      server port (default ${DEFAULT_PORT})
-  --token SECRET   the server's secret, sent first
-  --sleep-fix      for a server started with --sleep-fix: send no ack
-  --help           show this help`;
+  // A server listening off loopback wants its secret before any command.
+  if (flags.token !== undefined) {
+    await writeAll(conn, encoder.encode(flags.token));
+    const answer = decoder.decode(await readSome(conn, buffer));
+    if (answer !== "token ok") throw new Error(`the server refused the token (${answer})`);
+  }
 
-const encoder = new TextEncoder();
+  // while True: cmd = input(">>：").strip(), until the input ends.
+  while (true) {
+    const line = await input(PROMPT);
+    if (line === null) {
+      // End of input: finish the prompt's line and leave.
+      console.log();
+      break;
+    }
+    const command = line.trim();
+    if (command.length === 0) continue;
+    await writeAll(conn, encoder.encode(command));
 
-// --- small helpers (same name and shape in every script) ---
+    // cmd_res_size = client.recv(1024), then the ack (方式2): only now does the output come.
+    const { size, glued } = await readSize(conn, buffer, flags["sleep-fix"]);
+    console.log("命令结果大小：", size);
+    if (!flags["sleep-fix"]) await writeAll(conn, encoder.encode(ACK));
 
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
+    // while received_size < int(cmd_res_size): data = client.recv(1024) …
+    const result = await readResult(conn, size, glued);
+    console.log("cmd res receive done....", result.length);
+    console.log(decoder.decode(result));
+  }
+  conn.close();
 }
 
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+/**
+ * The size of the result, sent first as decimal text, and any bytes of the output that came
+ * glued to it. With the ack nothing follows the size until we answer. With `--sleep-fix` (for
+ * a server started with `--sleep-fix`, the seed's 方式1) no ack is sent; if the size and the
+ * output still arrive glued, the leading digits are taken as the size and the rest as output,
+ * which breaks when the output itself starts with a digit: the reason the ack is the fix.
+ */
+async function readSize(
+  conn: Deno.Conn,
+  buffer: Uint8Array,
+  sleepFix: boolean,
+): Promise<{ size: number; glued: Uint8Array }> {
+  let received = await readSome(conn, buffer);
+  let digits = leadingDigits(received);
+  // All digits so far, and no ack to keep the output back: the size may go on in the next read.
+  while (sleepFix && digits === received.length) {
+    received = concat([received, await readSome(conn, buffer)]);
+    digits = leadingDigits(received);
   }
-  return Number(text);
+  if (digits === 0) {
+    const text = new TextDecoder().decode(received);
+    throw new Error(`expected the size of the result, got ${JSON.stringify(text)}`);
+  }
+  const size = Number(new TextDecoder().decode(received.subarray(0, digits)));
+  return { size, glued: received.subarray(digits) };
+}
+
+/** How many bytes at the start of `bytes` are the ASCII digits 0 to 9. */
+function leadingDigits(bytes: Uint8Array): number {
+  let count = 0;
+  while (count < bytes.length && bytes[count] >= 0x30 && bytes[count] <= 0x39) count++;
+  return count;
+}
+
+/**
+ * The whole result: exactly `size` bytes, those that came glued to the size first, then as
+ * many reads as it takes (each `recv` may bring less than asked for).
+ */
+async function readResult(conn: Deno.Conn, size: number, glued: Uint8Array): Promise<Uint8Array> {
+  try {
+    const rest = await readExactly(conn, Math.max(0, size - glued.length));
+    if (rest !== null) return concat([glued, rest]);
+  } catch (error) {
+    // Some of it came, not all: the server left all the same.
+    if (!(error instanceof ShortRead)) throw error;
+  }
+  throw new Error("the server closed the connection before the whole result");
+}
+
+/** One `recv(1024)`: a copy of what one read brought; the server must not have closed. */
+async function readSome(conn: Deno.Conn, buffer: Uint8Array): Promise<Uint8Array> {
+  const n = await conn.read(buffer);
+  if (n === null) throw new Error("the server closed the connection");
+  return buffer.slice(0, n);
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -67,16 +135,103 @@ async function writeAll(
   }
 }
 
-/** Reads exactly `n` bytes, however the network splits them; null if the peer closes first. */
-async function readExactly(conn: Deno.Conn, n: number): Promise<Uint8Array | null> {
+/** The peer closed in the middle of a message: some of its bytes came, not all. */
+class ShortRead extends Error {}
+
+/**
+ * Exactly `n` bytes, however the network splits them: null if the peer closed before the first
+ * byte, ShortRead if it closed after some.
+ */
+async function readExactly(
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
+  n: number,
+): Promise<Uint8Array | null> {
   const data = new Uint8Array(n);
-  for (let got = 0; got < n;) {
-    const read = await conn.read(data.subarray(got));
-    if (read === null) return null;
-    got += read;
+  let got = 0;
+  while (got < n) {
+    const count = await conn.read(data.subarray(got));
+    if (count === null) {
+      if (got === 0) return null;
+      throw new ShortRead(`the peer closed after ${got} of ${n} bytes`);
+    }
+    got += count;
   }
   return data;
 }
+
+/** The pieces, one after another, in one array (Python's `b''.join(pieces)`). */
+function concat(pieces: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  const all = new Uint8Array(length);
+  let at = 0;
+  for (const piece of pieces) {
+    all.set(piece, at);
+    at += piece.length;
+  }
+  return all;
+}
+
+/**
+ * Differences from the seed (same bytes and screen; behaviour fixed). Python's
+ * `命令结果大小： b'7'` shows bytes; this shows the number.
+ * - End of input (Ctrl-D, or the end of a piped file) ends the client, where Python's `input()`
+ *   dies with EOFError.
+ * - The result is read to exactly its size, however the reads split it; a server that hangs
+ *   up or answers something that is not a size is reported in one line, exit status 1.
+ * - `--token SECRET` sends the server's secret first (a server off loopback requires one).
+ * - Only `--allow-net` for the server's address is needed.
+ */
+
+// ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--token SECRET] [--sleep-fix]
+
+Sends each command you type and prints its output; end the input (Ctrl-D) to leave.
+
+Options:
+  --host HOST      server address (default ${HOST})
+  --port PORT      server port (default ${PORT})
+  --token SECRET   the server's secret, sent first
+  --sleep-fix      for a server started with --sleep-fix: send no ack
+  --help           show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** Connects to host:port, or fails with a one-line reason. */
 async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
@@ -110,87 +265,12 @@ async function input(prompt: string): Promise<string | null> {
   const next = await lines.next();
   return next.done ? null : next.value;
 }
-// --- the lesson ---
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        token: { type: "string" },
-        "sleep-fix": { type: "boolean", default: false },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const conn = await connectTo(flags.host, port);
-  const decoder = new TextDecoder();
-  const buffer = new Uint8Array(1024);
-  const read = async () => {
-    const n = await conn.read(buffer);
-    if (n === null) throw new Error("the server closed the connection");
-    return buffer.slice(0, n);
-  };
-  if (flags.token !== undefined) {
-    await writeAll(conn, encoder.encode(flags.token));
-    const answer = decoder.decode(await read());
-    if (answer !== "token ok") throw new Error(`the server refused the token (${answer})`);
-  }
-  while (true) {
-    const line = await input(PROMPT);
-    if (line === null) {
-      console.log();
-      break;
-    }
-    const command = line.trim();
-    if (command.length === 0) continue;
-    await writeAll(conn, encoder.encode(command));
-
-    // The size, as decimal text. With the ack, nothing follows it until we answer.
-    let first = await read();
-    let digits = 0;
-    while (digits < first.length && first[digits] >= 0x30 && first[digits] <= 0x39) digits++;
-    while (digits === first.length) {
-      // All digits so far: the size may go on in the next read.
-      if (!flags["sleep-fix"]) break;
-      const more = await read();
-      first = Uint8Array.from([...first, ...more]);
-      while (digits < first.length && first[digits] >= 0x30 && first[digits] <= 0x39) digits++;
-    }
-    if (digits === 0) {
-      throw new Error(
-        `expected the size of the result, got ${JSON.stringify(decoder.decode(first))}`,
-      );
-    }
-    const size = Number(decoder.decode(first.subarray(0, digits)));
-    console.log("命令结果大小：", size);
-    if (!flags["sleep-fix"]) await writeAll(conn, encoder.encode(ACK));
-
-    // Exactly `size` bytes, in as many reads as it takes (what came glued counts first).
-    const glued = first.subarray(digits);
-    const rest = await readExactly(conn, Math.max(0, size - glued.length));
-    if (rest === null) throw new Error("the server closed the connection before the whole result");
-    const result = Uint8Array.from([...glued, ...rest]);
-    console.log("cmd res receive done....", result.length);
-    console.log(decoder.decode(result));
-  }
-  conn.close();
-}
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

@@ -1,185 +1,142 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net --allow-run
 /**
  * @title 使用socket实现简单的SSH工具 — A tiny SSH: the server
  * @seed 000_84409504fdc3648b.txt, "使用socket实现简单的SSH工具", socket服务端代码 and 方式1/方式2
  * @run deno run --allow-net=127.0.0.1 --allow-run=sh ssh_server.ts [--host 127.0.0.1] [--port 9999]
  *
- * Runs each command a client sends (`sh -c`, as `os.popen` does) and sends back the size of
- * its output in bytes (UTF-8), as decimal text, then the output itself (`cmd has no output...`
- * when there is none). The size first, so the client knows how much to read.
+ * Runs each command a client sends and returns the size of its output in UTF-8 bytes, then the
+ * output (`cmd has no output...` if none). Sent back to back, the two can stick (粘包): 方式2
+ * (the default) waits for the client's ack `准备好接受了，loser可以发了` in between; 方式1, "太low了"
+ * (`--sleep-fix`, both sides), pauses 0.5 s instead: the counter-example, timing is no protocol.
  *
- * Sending the size and then the output back to back lets them arrive glued (粘包), and the
- * client then reads part of the output as the size. The seed shows two fixes, both here:
- * - 方式2 (default): the client acknowledges the size (`准备好接受了，loser可以发了`) and only
- *   then is the output sent; the two can never meet.
- * - 方式1, "太low了" (`--sleep-fix`): a 0.5 s pause between the two sends. It usually works and
- *   is the lesson's counter-example: timing is not a protocol. The client needs `--sleep-fix`
- *   too (it then sends no ack).
- *
- * Running whatever arrives is remote code execution, so: it listens on 127.0.0.1 by default
- * (the seed's localhost); to listen elsewhere `--token SECRET` is required, and a client must
- * send that secret first. Each command may run `--timeout` seconds (default 10) and return
- * `--max-output` bytes (default 1 MiB); past either, the client gets a one-line notice. Output
- * is stdout only, as with `os.popen`. It needs `--allow-run=sh` (or `cmd` on Windows).
- *
- * Bad input: a command longer than 1023 bytes (one `recv(1024)`, which might hold only part
- * of it) or not valid UTF-8 is not run; the client gets one line, `command refused: …`, in
- * place of the size, the server logs it, and the connection ends. An unknown command or a
- * blank one runs as the shell has it (`cmd has no output...`: stderr is not returned). A
- * client that leaves in the middle of an answer is a departure (`客户端已经断开`).
- * `--idle-timeout SECONDS` (default 300, 0 = never) lets go of a client whose read or write
- * has waited that long (one line on stderr); Ctrl-C or SIGTERM, even while a command runs,
- * kills the commands still running, closes the listener and ends with status 0.
- *
- * Same bytes as the Python original. Python prints `执行指令： b'ls'` and the ack as bytes; this
- * prints the text. `before send N` counts characters, as Python's `len(str)` does; the size
- * sent counts bytes. A client that disconnects ends only its own conversation. It announces
- * `listening on tcp://HOST:PORT` on stderr and stops cleanly on Ctrl-C.
+ * Python → Deno: `os.popen(cmd).read()` is `new Deno.Command("sh", { args: ["-c", cmd] })`,
+ * its stdout piped and read; `len(cmd_res.encode())` is `encoder.encode(text).length`.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "ssh_server.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 9999;
-const DEFAULT_IDLE_SECONDS = 300;
+const HOST = "127.0.0.1";
+const PORT = 9999;
 const NO_OUTPUT = "cmd has no output...";
 const LOOPBACK = ["127.0.0.1", "localhost", "::1"];
 const MAX_COMMAND = 1023;
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--token SECRET] [--sleep-fix]
-                    [--timeout SECONDS] [--max-output BYTES]
-
-Runs the commands clients send and returns their output, size first.
-
-Options:
-  --host HOST          address to listen on (default ${DEFAULT_HOST}; others need --token)
-  --port PORT          port to listen on, 0 for any free port (default ${DEFAULT_PORT})
-  --token SECRET       a secret every client must send first (required off loopback)
-  --sleep-fix          pause 0.5 s between size and output instead of waiting for an ack
-  --timeout SECONDS    the longest a command may run (default 10)
-  --max-output BYTES   the most output returned per command (default 1048576)
-  --idle-timeout SECONDS
-                       close a connection whose read or write has waited this long,
-                       0 = never (default ${DEFAULT_IDLE_SECONDS})
-  --help               show this help`;
-
-const encoder = new TextEncoder();
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+    token: { type: "string" },
+    "sleep-fix": { type: "boolean", default: false },
+    timeout: { type: "string", default: "10" },
+    "max-output": { type: "string", default: String(1 << 20) },
+    "idle-timeout": { type: "string", default: "300" },
+  }, USAGE).values;
+  const seconds = Number(flags.timeout);
+  const maxOutput = Number(flags["max-output"]);
+  if (!(seconds > 0)) throw new UsageError("--timeout takes a number of seconds");
+  if (!Number.isInteger(maxOutput) || maxOutput < 1) {
+    throw new UsageError("--max-output takes a number of bytes");
   }
-  return Number(text);
-}
-
-/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
-function parseSeconds(text: string): number {
-  if (!/^\d+(\.\d+)?$/.test(text)) {
-    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
+  // Running whatever arrives is remote code execution: off loopback, only for a secret's holder.
+  if (!LOOPBACK.includes(flags.host) && flags.token === undefined) {
+    throw new UsageError(
+      `listening on ${flags.host} runs commands for anyone who can reach it: give --token`,
+    );
   }
-  return Number(text);
-}
 
-/** `host:port`, with IPv6 hosts in brackets. */
-function formatAddress(addr: Deno.NetAddr): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
-}
+  // socket() + bind() + listen(5) are one call in Deno. A stop (Ctrl-C), even while a command
+  // runs, kills the commands still running: nothing outlives the server.
+  const listener = openListener(flags.host, Number(flags.port), killRunning);
 
-/** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
-async function writeAll(
-  conn: { write(data: Uint8Array): Promise<number> },
-  data: Uint8Array,
-): Promise<void> {
-  let written = 0;
-  while (written < data.length) {
-    written += await conn.write(data.subarray(written));
+  // while True: conn,addr = server.accept() — each client gets its own task, so a second
+  // client is served at once instead of waiting for the first to leave.
+  const options = { token: flags.token, sleepFix: flags["sleep-fix"], seconds, maxOutput };
+  for await (const conn of listener) {
+    serveClient(withIdleTimeout(conn, Number(flags["idle-timeout"])), options);
   }
 }
 
-/**
- * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
- * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
- */
-async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
+/** One client: commands until it leaves (the seed's inner `while True`). */
+async function serveClient(conn: Conn, options: {
+  token?: string;
+  sleepFix: boolean;
+  seconds: number;
+  maxOutput: number;
+}): Promise<void> {
+  const client = formatAddress(conn.remoteAddr);
+  // Python: print("new conn:",addr)
+  console.log("new conn:", client);
   const buffer = new Uint8Array(1024);
-  while (true) {
-    const n = await conn.read(buffer);
-    if (n === null) return null;
-    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
-    if (text !== "") return text;
-  }
-}
-
-/**
- * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
- * never), after telling stderr: a client that stalls or goes silent cannot hold its
- * connection forever. The pending read or write then fails, which ends that conversation as a
- * disconnect would; other connections are not affected. One check every quarter of the
- * timeout costs less than a timer per read: a stalled connection goes within 1 to 1.25 times
- * `seconds`. Closing it twice is harmless.
- */
-function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
-  if (seconds <= 0) return;
-  let pending = 0;
-  let since = Date.now();
-  let closed = false;
-  const check = setInterval(() => {
-    if (pending === 0 || Date.now() - since < seconds * 1000) return;
-    console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
-    conn.close();
-  }, seconds * 250);
-  Deno.unrefTimer(check);
-  const watch = <T>(io: Promise<T>): Promise<T> => {
-    if (pending++ === 0) since = Date.now();
-    return io.finally(() => {
-      pending--;
-      since = Date.now();
-    });
-  };
-  const read = conn.read.bind(conn);
-  const write = conn.write.bind(conn);
-  const close = conn.close.bind(conn);
-  conn.read = (buffer) => watch(read(buffer));
-  conn.write = (data) => watch(write(data));
-  conn.close = () => {
-    if (closed) return;
-    closed = true;
-    clearInterval(check);
-    close();
-  };
-}
-
-/** Listens on host:port, or fails with a one-line reason. */
-function listenOn(hostname: string, port: number): Deno.TcpListener {
+  // Fatal: a command that is not UTF-8 is refused, not run with U+FFFD in place of its bytes.
+  const decoder = new TextDecoder("utf-8", { fatal: true });
   try {
-    return Deno.listen({ hostname, port });
+    if (options.token !== undefined) {
+      const offered = await recvUtf8(conn, buffer, decoder);
+      if (offered !== options.token) {
+        await writeAll(conn, encoder.encode("token refused")).catch(() => {});
+        console.log(`${client}: wrong token`);
+        return;
+      }
+      await writeAll(conn, encoder.encode("token ok"));
+    }
+    while (true) {
+      console.log("等待指令");
+      // data = conn.recv(1024); an empty read means the client has gone.
+      const data = await recvUtf8(conn, buffer, decoder);
+      if (data === null) {
+        console.log("客户端已经断开");
+        break;
+      }
+      // One read is one command, as the seed's recv(1024): a full buffer may hold only part
+      // of it, and the rest would run as a command of its own. The rest would also be taken
+      // for the ack, so the conversation cannot go on.
+      if (encoder.encode(data).length > MAX_COMMAND) {
+        return await refuse(conn, `longer than ${MAX_COMMAND} bytes`);
+      }
+      console.log("执行指令：", data);
+      // cmd_res = os.popen(data.decode()).read()
+      let result = await runCommand(data, options.seconds, options.maxOutput);
+      console.log("before send", [...result].length);
+      if (result.length === 0) result = NO_OUTPUT;
+      const bytes = encoder.encode(result);
+      // The size in bytes, not characters: that is what the client will count.
+      await writeAll(conn, encoder.encode(String(bytes.length)));
+      if (options.sleepFix) {
+        // 方式1: hope the pause keeps the two sends apart.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      } else {
+        // 方式2: wait for the client's ack, so size and output cannot meet.
+        const ack = await recvUtf8(conn, buffer, decoder);
+        if (ack === null) {
+          console.log("客户端已经断开");
+          break;
+        }
+        console.log("ack from client:", ack);
+      }
+      await writeAll(conn, bytes);
+      console.log("send done");
+    }
   } catch (error) {
-    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
+    if (error instanceof NotUtf8) {
+      await refuse(conn, "not valid UTF-8");
+    } else if (error instanceof IdleTimeout) {
+      console.error(`${NAME}: ${error.message}`);
+      console.log(`${client}: idle, let go`);
+    } else if (
+      error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe
+    ) {
+      // Gone in the middle of an answer.
+      console.log("客户端已经断开");
+    } else {
+      console.log(`${client}: ${(error as Error).message}`);
+    }
+  } finally {
+    conn.close();
   }
 }
-
-/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
-function onShutdown(stop: () => void): void {
-  const signals: Deno.Signal[] = Deno.build.os === "windows"
-    ? ["SIGINT", "SIGBREAK"]
-    : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, stop);
-}
-// --- the lesson ---
 
 /**
  * os.popen(cmd).read(), bounded in time and size; returns the text to send. At the deadline
@@ -196,16 +153,9 @@ async function runCommand(command: string, seconds: number, maxOutput: number): 
   }).spawn();
   running.add(child);
   child.status.finally(() => running.delete(child));
-  const stop = () => {
-    try {
-      child.kill("SIGKILL");
-    } catch { /* it has exited already */ }
-  };
   const reader = child.stdout.getReader();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<"late">((
-    resolve,
-  ) => (timer = setTimeout(() => resolve("late"), seconds * 1000)));
+  const { promise: deadline, resolve } = Promise.withResolvers<"late">();
+  const timer = setTimeout(() => resolve("late"), seconds * 1000);
   const chunks: Uint8Array[] = [];
   let size = 0;
   let ending = "";
@@ -226,160 +176,250 @@ async function runCommand(command: string, seconds: number, maxOutput: number): 
   }
   clearTimeout(timer);
   if (ending) {
-    stop();
+    kill(child);
     await reader.cancel().catch(() => {});
   }
   await child.status;
-  const all = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  chunks.reduce((at, chunk) => (all.set(chunk, at), at + chunk.length), 0);
-  return new TextDecoder().decode(all) + ending;
+  return new TextDecoder().decode(concat(chunks)) + ending;
 }
 
 /** The shells running now, killed when the server is stopped. */
 const running = new Set<Deno.ChildProcess>();
 
+/** On Ctrl-C or SIGTERM: the commands still running are stopped with the server. */
+function killRunning(): void {
+  for (const child of running) kill(child);
+}
+
+/** Kills `child` at once; one that has exited already is left as it is. */
+function kill(child: Deno.ChildProcess): void {
+  try {
+    child.kill("SIGKILL");
+  } catch {
+    // It has exited already.
+  }
+}
+
 /** Tells the client, in one line, why its command is not run, and ends the conversation. */
-async function refuse(conn: Deno.TcpConn, reason: string): Promise<void> {
+async function refuse(conn: Conn, reason: string): Promise<void> {
   await writeAll(conn, encoder.encode(`command refused: ${reason}`)).catch(() => {});
   console.log(`${formatAddress(conn.remoteAddr)}: command refused: ${reason}`);
 }
 
-/** One client: commands until it leaves. */
-async function serveClient(conn: Deno.TcpConn, options: {
-  token?: string;
-  sleepFix: boolean;
-  seconds: number;
-  maxOutput: number;
-}): Promise<void> {
-  console.log("new conn:", formatAddress(conn.remoteAddr));
-  // Fatal: a command that is not UTF-8 is refused, not run with U+FFFD in place of its bytes.
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  try {
-    if (options.token !== undefined) {
-      const offered = await readMessage(conn, decoder);
-      if (offered !== options.token) {
-        await writeAll(conn, encoder.encode("token refused")).catch(() => {});
-        console.log(`${formatAddress(conn.remoteAddr)}: wrong token`);
-        return;
-      }
-      await writeAll(conn, encoder.encode("token ok"));
+/** Why a command is not run: its bytes are not UTF-8. */
+class NotUtf8 extends Error {}
+
+/**
+ * One `recv(1024)` read as strict UTF-8: the text of one read, or null when the peer has
+ * closed; NotUtf8 if the bytes are not UTF-8 (`decoder` is fatal). A read that ends inside a
+ * character is completed by the next one, so characters never arrive broken.
+ */
+async function recvUtf8(
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
+  buffer: Uint8Array,
+  decoder: TextDecoder,
+): Promise<string | null> {
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    let text: string;
+    try {
+      text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    } catch {
+      // A fatal decoder fails on the first byte that cannot be UTF-8.
+      throw new NotUtf8();
     }
-    while (true) {
-      console.log("等待指令");
-      const data = await readMessage(conn, decoder);
-      if (data === null) {
-        console.log("客户端已经断开");
-        break;
-      }
-      // One read is one command, as the seed's recv(1024): a full buffer may hold only part
-      // of it, and the rest would run as a command of its own. The rest would also be taken
-      // for the ack, so the conversation cannot go on.
-      if (encoder.encode(data).length > MAX_COMMAND) {
-        return await refuse(conn, `longer than ${MAX_COMMAND} bytes`);
-      }
-      console.log("执行指令：", data);
-      let result = await runCommand(data, options.seconds, options.maxOutput);
-      console.log("before send", [...result].length);
-      if (result.length === 0) result = NO_OUTPUT;
-      const bytes = encoder.encode(result);
-      // The size in bytes, not characters: that is what the client will count.
-      await writeAll(conn, encoder.encode(String(bytes.length)));
-      if (options.sleepFix) {
-        // 方式1: hope the pause keeps the two sends apart.
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      } else {
-        // 方式2: wait for the client's ack, so size and output cannot meet.
-        const ack = await readMessage(conn, decoder);
-        if (ack === null) {
-          console.log("客户端已经断开");
-          break;
-        }
-        console.log("ack from client:", ack);
-      }
-      await writeAll(conn, bytes);
-      console.log("send done");
-    }
-  } catch (error) {
-    if (error instanceof TypeError) {
-      await refuse(conn, "not valid UTF-8");
-    } else if (
-      error instanceof Deno.errors.Interrupted || error instanceof Deno.errors.BadResource
-    ) {
-      // The idle timer closed the connection (and said so on stderr).
-      console.log(`${formatAddress(conn.remoteAddr)}: idle, let go`);
-    } else if (
-      error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BrokenPipe
-    ) {
-      // Gone in the middle of an answer.
-      console.log("客户端已经断开");
-    } else {
-      console.log(`${formatAddress(conn.remoteAddr)}: ${(error as Error).message}`);
-    }
-  } finally {
-    conn.close();
+    if (text !== "") return text;
   }
 }
 
-async function main(args: string[]): Promise<void> {
-  let flags;
+/** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
+async function writeAll(
+  conn: { write(data: Uint8Array): Promise<number> },
+  data: Uint8Array,
+): Promise<void> {
+  let written = 0;
+  while (written < data.length) {
+    written += await conn.write(data.subarray(written));
+  }
+}
+
+/** The pieces, one after another, in one array (Python's `b''.join(pieces)`). */
+function concat(pieces: Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const piece of pieces) length += piece.length;
+  const all = new Uint8Array(length);
+  let at = 0;
+  for (const piece of pieces) {
+    all.set(piece, at);
+    at += piece.length;
+  }
+  return all;
+}
+
+/**
+ * Differences from the seed (same bytes on the wire; behaviour fixed):
+ * - Running whatever arrives is remote code execution, so: it listens on 127.0.0.1 by default
+ *   (the seed's localhost); to listen elsewhere `--token SECRET` is required, and a client
+ *   must send that secret first. Each command may run `--timeout` seconds (default 10) and
+ *   return `--max-output` bytes (default 1 MiB); past either, the client gets a one-line
+ *   notice. Output is stdout only, as with `os.popen`. It needs `--allow-run=sh` (or `cmd` on
+ *   Windows).
+ * - Bad input: a command longer than 1023 bytes (one `recv(1024)`, which might hold only part
+ *   of it) or not valid UTF-8 is not run; the client gets one line, `command refused: …`, in
+ *   place of the size, the server logs it, and the connection ends. An unknown command or a
+ *   blank one runs as the shell has it (`cmd has no output...`: stderr is not returned). A
+ *   client that leaves in the middle of an answer is a departure (`客户端已经断开`), and ends
+ *   only its own conversation. A stop (Ctrl-C, SIGTERM) kills the commands still running.
+ * - Python prints `执行指令： b'ls'` and the ack as bytes; this prints the text. `before send N`
+ *   counts characters, as Python's `len(str)` does; the size sent counts bytes.
+ */
+
+// ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--token SECRET] [--sleep-fix]
+                    [--timeout SECONDS] [--max-output BYTES] [--idle-timeout SECONDS]
+
+Runs the commands clients send and returns their output, size first.
+
+Options:
+  --host HOST          address to listen on (default ${HOST}; others need --token)
+  --port PORT          port to listen on, 0 for any free port (default ${PORT})
+  --token SECRET       a secret every client must send first (required off loopback)
+  --sleep-fix          pause 0.5 s between size and output instead of waiting for an ack
+  --timeout SECONDS    the longest a command may run (default 10)
+  --max-output BYTES   the most output returned per command (default 1048576)
+  --idle-timeout SECONDS
+                       close a connection whose read or write has waited this long,
+                       0 = never (default 300)
+  --help               show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
   try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        token: { type: "string" },
-        "sleep-fix": { type: "boolean", default: false },
-        timeout: { type: "string", default: "10" },
-        "max-output": { type: "string", default: String(1 << 20) },
-        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
   } catch (error) {
-    usageError((error as Error).message);
+    throw new UsageError((error as Error).message.split("\n")[0]);
   }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const idleSeconds = parseSeconds(flags["idle-timeout"]);
-  const seconds = Number(flags.timeout);
-  const maxOutput = Number(flags["max-output"]);
-  if (!(seconds > 0)) usageError("--timeout takes a number of seconds");
-  if (!Number.isInteger(maxOutput) || maxOutput < 1) {
-    usageError("--max-output takes a number of bytes");
-  }
-  if (!LOOPBACK.includes(flags.host) && flags.token === undefined) {
-    usageError(
-      `listening on ${flags.host} runs commands for anyone who can reach it: give --token`,
-    );
-  }
-  const listener = listenOn(flags.host, port);
-  onShutdown(() => {
-    listener.close();
-    // Commands still running are stopped: nothing outlives the server.
-    for (const child of running) {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* it has exited already */ }
-    }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
     Deno.exit(0);
-  });
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/** `host:port`, with IPv6 hosts in brackets. */
+function formatAddress(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
+}
+
+/**
+ * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
+ * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
+ */
+function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+  let listener: Deno.TcpListener;
+  try {
+    listener = Deno.listen({ hostname, port });
+  } catch (error) {
+    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
+  }
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) {
+    Deno.addSignalListener(signal, () => {
+      cleanUp();
+      Deno.exit(0);
+    });
+  }
   // Announced only now: a signal from here on stops the server cleanly.
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
-  const options = { token: flags.token, sleepFix: flags["sleep-fix"], seconds, maxOutput };
-  for await (const conn of listener) {
-    closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
-    serveClient(conn, options);
+  return listener;
+}
+
+/** Why a read or write failed: the connection waited past `--idle-timeout` and was closed. */
+class IdleTimeout extends Error {}
+
+/** A connection as the lesson uses it: what `withIdleTimeout` returns. */
+type Conn = Pick<Deno.TcpConn, "localAddr" | "remoteAddr" | "read" | "write" | "close">;
+
+/**
+ * `conn`, closed once one of its reads or writes has waited `seconds` (0 = never); that read
+ * or write then fails with IdleTimeout. One check every quarter of the timeout, not a timer
+ * per read: a stalled connection goes within 1 to 1.25 times `seconds`.
+ */
+function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
+  let waiting = 0;
+  let since = 0;
+  let idle = false;
+  let closed = false;
+  function close(): void {
+    clearInterval(check);
+    if (closed) return;
+    closed = true;
+    conn.close();
   }
+  function closeIfIdle(): void {
+    if (waiting === 0 || Date.now() - since < seconds * 1000) return;
+    idle = true;
+    close();
+  }
+  // 0 = never: no check at all. The check alone does not keep the process alive.
+  const check = seconds > 0 ? setInterval(closeIfIdle, seconds * 250) : undefined;
+  if (check !== undefined) Deno.unrefTimer(check);
+  async function watch<T>(io: Promise<T>): Promise<T> {
+    if (waiting === 0) since = Date.now();
+    waiting++;
+    try {
+      return await io;
+    } catch (error) {
+      if (!idle) throw error;
+      throw new IdleTimeout(`${formatAddress(conn.remoteAddr)} idle for ${seconds} s: closed`);
+    } finally {
+      waiting--;
+      since = Date.now();
+    }
+  }
+  return {
+    localAddr: conn.localAddr,
+    remoteAddr: conn.remoteAddr,
+    read: (buffer) => watch(conn.read(buffer)),
+    write: (data) => watch(conn.write(data)),
+    close,
+  };
 }
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

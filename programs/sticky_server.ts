@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title 3 粘包 — Sticky packets: the server
  * @seed 003_5d88270f3bd9af2f.txt, "3 粘包", service.py
@@ -6,71 +6,135 @@
  *
  * TCP carries a stream of bytes, not messages. The client sends `kinght love ` and then `aym`,
  * two sends; this server receives one client and prints what arrived: `kinght love aym`, one
- * piece. Nothing in the bytes says where the first message ended (粘包).
+ * piece. Nothing in the bytes says where the first message ended (粘包). It reads to the end of
+ * the stream, so the result never depends on how the network groups the bytes.
  *
- * To show it every time, not just when the timing happens to glue the two sends, the server
- * reads only once the client has finished sending (it reads to the end of the stream, where
- * the seed does one `recv(1024)`), so the client needs no sleep and the result never depends
- * on timing: however the network groups the bytes, the stream is `kinght love aym`.
- *
- * Only `--allow-net` for the address it listens on is needed. It serves one client and ends,
- * as the seed does; it announces `listening on tcp://HOST:PORT` on stderr. Differences from
- * the seed besides the reading to the end, all in behaviour:
- * - It reads at most `--max-message` bytes (default 16 MiB); a client that sends more is
- *   refused with one line on stderr, status 1.
- * - Bytes that are not valid UTF-8 are printed as U+FFFD (�) (Python's `decode()` raises).
- * - `--idle-timeout SECONDS` (default 300, 0 = never): a client whose read has waited that
- *   long is let go with one line on stderr, and the server ends with status 1.
- * - Ctrl-C or SIGTERM, also mid-message, closes the listener and ends with status 0.
+ * Python → Deno: `conn.recv(1024)` is `conn.read(buffer)`, which fills a buffer you own and
+ * returns the count (null at the end); `data.decode('utf-8')` is `new TextDecoder().decode()`.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "sticky_server.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 8001;
-const DEFAULT_IDLE_SECONDS = 300;
-const DEFAULT_MAX_MESSAGE = 16 << 20;
+const HOST = "127.0.0.1";
+const PORT = 8001;
+const MAX_MESSAGE = 16 << 20;
+
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+    "max-message": { type: "string", default: String(MAX_MESSAGE) },
+    "idle-timeout": { type: "string", default: "300" },
+  }, USAGE).values;
+  const maxMessage = Number(flags["max-message"]);
+  if (!Number.isInteger(maxMessage) || maxMessage < 0) {
+    throw new UsageError("--max-message takes a number of bytes");
+  }
+
+  // socket() + bind() + listen(1) are one call in Deno.
+  const listener = openListener(flags.host, Number(flags.port));
+
+  // conn, addr = sock.accept(): one client, as in the seed; nobody else is let in after it.
+  const accepted = await listener.accept();
+  listener.close();
+  const conn = withIdleTimeout(accepted, Number(flags["idle-timeout"]));
+
+  // client_data = conn.recv(1024), but everything the client sent, read after it finished:
+  // the two sends are one stream. (A client idle past --idle-timeout ends the server with
+  // IdleTimeout: one line on stderr, status 1.)
+  const bytes = await readToEnd(conn, maxMessage);
+  const data = new TextDecoder().decode(bytes);
+  console.log(data);
+  conn.close();
+}
+
+/** Reads until the client ends the stream; more than `limit` bytes is refused. */
+async function readToEnd(conn: Conn, limit: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  const buffer = new Uint8Array(64 * 1024);
+  let got = 0;
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) break;
+    got += n;
+    if (got > limit) throw new Error(`more than ${limit} bytes is not accepted`);
+    chunks.push(buffer.slice(0, n));
+  }
+  // b"".join(chunks): one array, each piece copied once.
+  const data = new Uint8Array(got);
+  let at = 0;
+  for (const chunk of chunks) {
+    data.set(chunk, at);
+    at += chunk.length;
+  }
+  return data;
+}
+
+/**
+ * Differences from the seed (same bytes on the wire; behaviour fixed):
+ * - The seed does one `recv(1024)` and shows 粘包 only when the timing glues the two sends;
+ *   this reads to the end of the stream, so the client needs no sleep and the result is
+ *   `kinght love aym` however the network groups the bytes.
+ * - It reads at most `--max-message` bytes (default 16 MiB); a client that sends more is
+ *   refused with one line on stderr, status 1.
+ * - Bytes that are not valid UTF-8 are printed as U+FFFD (�) (Python's `decode()` raises).
+ * - It serves one client and ends, as the seed does; a client idle past `--idle-timeout` ends
+ *   it with one line on stderr and status 1.
+ */
+
+// ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
 
 const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--max-message BYTES]
 
 Receives one client and prints everything it sent, as one piece.
 
 Options:
-  --host HOST   address to listen on (default ${DEFAULT_HOST})
-  --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --host HOST   address to listen on (default ${HOST})
+  --port PORT   port to listen on, 0 for any free port (default ${PORT})
   --max-message BYTES
-                the most it reads from the client (default ${DEFAULT_MAX_MESSAGE})
+                the most it reads from the client (default ${MAX_MESSAGE})
   --idle-timeout SECONDS
-                close a connection whose read or write has waited this long,
-                0 = never (default ${DEFAULT_IDLE_SECONDS})
+                close a connection whose read or write has waited this long, 0 = never
+                (default 300)
   --help        show this help`;
 
-// --- small helpers (same name and shape in every script) ---
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
 
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
   }
-  return Number(text);
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
 }
 
-/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
-function parseSeconds(text: string): number {
-  if (!/^\d+(\.\d+)?$/.test(text)) {
-    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
-  }
-  return Number(text);
-}
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress(addr: Deno.NetAddr): string {
@@ -80,135 +144,87 @@ function formatAddress(addr: Deno.NetAddr): string {
 }
 
 /**
- * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
- * never), after telling stderr: a client that stalls or goes silent cannot hold its
- * connection forever. The pending read or write then fails, which ends that conversation as a
- * disconnect would; other connections are not affected. One check every quarter of the
- * timeout costs less than a timer per read: a stalled connection goes within 1 to 1.25 times
- * `seconds`. Closing it twice is harmless.
+ * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
+ * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
-  if (seconds <= 0) return;
-  let pending = 0;
-  let since = Date.now();
-  let closed = false;
-  const check = setInterval(() => {
-    if (pending === 0 || Date.now() - since < seconds * 1000) return;
-    console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
-    conn.close();
-  }, seconds * 250);
-  Deno.unrefTimer(check);
-  const watch = <T>(io: Promise<T>): Promise<T> => {
-    if (pending++ === 0) since = Date.now();
-    return io.finally(() => {
-      pending--;
-      since = Date.now();
-    });
-  };
-  const read = conn.read.bind(conn);
-  const write = conn.write.bind(conn);
-  const close = conn.close.bind(conn);
-  conn.read = (buffer) => watch(read(buffer));
-  conn.write = (data) => watch(write(data));
-  conn.close = () => {
-    if (closed) return;
-    closed = true;
-    clearInterval(check);
-    close();
-  };
-}
-
-/** Listens on host:port, or fails with a one-line reason. */
-function listenOn(hostname: string, port: number): Deno.TcpListener {
+function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+  let listener: Deno.TcpListener;
   try {
-    return Deno.listen({ hostname, port });
+    listener = Deno.listen({ hostname, port });
   } catch (error) {
     throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
   }
-}
-
-/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
-function onShutdown(stop: () => void): void {
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT", "SIGBREAK"]
     : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, stop);
-}
-// --- the lesson ---
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        "max-message": { type: "string", default: String(DEFAULT_MAX_MESSAGE) },
-        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
+  for (const signal of signals) {
+    Deno.addSignalListener(signal, () => {
+      cleanUp();
+      Deno.exit(0);
+    });
   }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const idleSeconds = parseSeconds(flags["idle-timeout"]);
-  const maxMessage = Number(flags["max-message"]);
-  if (!Number.isInteger(maxMessage) || maxMessage < 0) {
-    usageError(`--max-message takes a number of bytes`);
-  }
-  const listener = listenOn(flags.host, port);
-  onShutdown(() => {
-    // The listener is closed already once the one client has been accepted.
-    try {
-      listener.close();
-    } catch { /* closed */ }
-    Deno.exit(0);
-  });
   // Announced only now: a signal from here on stops the server cleanly.
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
-  const conn = await listener.accept();
-  listener.close();
-  closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
-  // Everything the client sent, read after it finished: the two sends are one stream.
-  let bytes;
-  try {
-    bytes = await readToEnd(conn, maxMessage);
-  } catch (error) {
-    // Only the idle timer closes the connection under a pending read, and it has said so.
-    if (error instanceof Deno.errors.Interrupted || error instanceof Deno.errors.BadResource) {
-      Deno.exit(1);
-    }
-    throw error;
-  }
-  const data = new TextDecoder().decode(bytes);
-  console.log(data);
+  return listener;
 }
 
-/** Reads until the client ends the stream; more than `limit` bytes is refused. */
-async function readToEnd(conn: Deno.Conn, limit: number): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  const buffer = new Uint8Array(64 * 1024);
-  let got = 0;
-  for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {
-    got += n;
-    if (got > limit) throw new Error(`more than ${limit} bytes is not accepted`);
-    chunks.push(buffer.slice(0, n));
+/** Why a read or write failed: the connection waited past `--idle-timeout` and was closed. */
+class IdleTimeout extends Error {}
+
+/** A connection as the lesson uses it: what `withIdleTimeout` returns. */
+type Conn = Pick<Deno.TcpConn, "localAddr" | "remoteAddr" | "read" | "write" | "close">;
+
+/**
+ * `conn`, closed once one of its reads or writes has waited `seconds` (0 = never); that read
+ * or write then fails with IdleTimeout. One check every quarter of the timeout, not a timer
+ * per read: a stalled connection goes within 1 to 1.25 times `seconds`.
+ */
+function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
+  let waiting = 0;
+  let since = 0;
+  let idle = false;
+  let closed = false;
+  function close(): void {
+    clearInterval(check);
+    if (closed) return;
+    closed = true;
+    conn.close();
   }
-  const data = new Uint8Array(got);
-  chunks.reduce((at, chunk) => (data.set(chunk, at), at + chunk.length), 0);
-  return data;
+  function closeIfIdle(): void {
+    if (waiting === 0 || Date.now() - since < seconds * 1000) return;
+    idle = true;
+    close();
+  }
+  // 0 = never: no check at all. The check alone does not keep the process alive.
+  const check = seconds > 0 ? setInterval(closeIfIdle, seconds * 250) : undefined;
+  if (check !== undefined) Deno.unrefTimer(check);
+  async function watch<T>(io: Promise<T>): Promise<T> {
+    if (waiting === 0) since = Date.now();
+    waiting++;
+    try {
+      return await io;
+    } catch (error) {
+      if (!idle) throw error;
+      throw new IdleTimeout(`${formatAddress(conn.remoteAddr)} idle for ${seconds} s: closed`);
+    } finally {
+      waiting--;
+      since = Date.now();
+    }
+  }
+  return {
+    localAddr: conn.localAddr,
+    remoteAddr: conn.remoteAddr,
+    read: (buffer) => watch(conn.read(buffer)),
+    write: (data) => watch(conn.write(data)),
+    close,
+  };
 }
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

@@ -1,49 +1,58 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title 2.1 TCP代码示例 — TCP example: the client (hello → hello world)
  * @seed 003_5d88270f3bd9af2f.txt, "2.1 TCP代码示例", 客户端
  * @run deno run --allow-net=127.0.0.1 tcp_hello_client.ts [--host 127.0.0.1] [--port 8001]
  *
- * Asks to connect, sends `hello`, waits for the answer (blocks), prints it, closes.
+ * Asks to connect, sends `hello`, waits for the answer (blocks), prints it, closes: the client
+ * half of TCP's four steps.
  *
- * Only `--allow-net` for the server's address is needed. Same bytes as the Python original;
- * Python's `print(reply)` shows `b'hello world'`, this prints the text, `hello world`.
+ * Python → Deno: `client.connect(('127.0.0.1', 8001))` is `await Deno.connect()`;
+ * `client.sendall(b'hello')` is `writeAll` of the encoded text.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "tcp_hello_client.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 8001;
+const HOST = "127.0.0.1";
+const PORT = 8001;
 const MESSAGE = "hello";
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+  }, USAGE).values;
 
-Sends "${MESSAGE}" and prints the server's answer.
-
-Options:
-  --host HOST   server address (default ${DEFAULT_HOST})
-  --port PORT   server port (default ${DEFAULT_PORT})
-  --help        show this help`;
-
-const encoder = new TextEncoder();
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
+  // 1. Ask to connect: socket() + connect() are one call in Deno.
+  const conn = await connectTo(flags.host, Number(flags.port));
+  // 2. Connected: send the message (client.sendall(b'hello')).
+  await writeAll(conn, encoder.encode(MESSAGE));
+  // 3. Wait for the answer (reply = client.recv(1024), blocks) and print it.
+  const reply = await recv(conn, new Uint8Array(1024), new TextDecoder()) ?? "";
+  console.log(reply);
+  // 4. Close the connection.
+  conn.close();
 }
 
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+/**
+ * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken;
+ * bytes that are not UTF-8 read as U+FFFD.
+ */
+async function recv(
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
+  buffer: Uint8Array,
+  decoder: TextDecoder,
+): Promise<string | null> {
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    if (text !== "") return text;
   }
-  return Number(text);
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -58,18 +67,57 @@ async function writeAll(
 }
 
 /**
- * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
- * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
+ * Differences from the seed (same bytes on the wire): Python's `print(reply)` shows
+ * `b'hello world'`; this prints the text, `hello world`.
  */
-async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
-  const buffer = new Uint8Array(1024);
-  while (true) {
-    const n = await conn.read(buffer);
-    if (n === null) return null;
-    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
-    if (text !== "") return text;
+
+// ─── Plumbing: flags, usage errors, connecting (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Sends "${MESSAGE}" and prints the server's answer.
+
+Options:
+  --host HOST   server address (default ${HOST})
+  --port PORT   server port (default ${PORT})
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
   }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
 }
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** Connects to host:port, or fails with a one-line reason. */
 async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
@@ -79,39 +127,12 @@ async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> 
     throw new Error(`cannot connect to ${hostname}:${port}: ${(error as Error).message}`);
   }
 }
-// --- the lesson ---
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  // 1. Ask to connect. 2. Send the message.
-  const conn = await connectTo(flags.host, port);
-  await writeAll(conn, encoder.encode(MESSAGE));
-  // 3. Wait for the answer (one recv(1024)) and print it. 4. Close.
-  console.log(await readMessage(conn, new TextDecoder()) ?? "");
-  conn.close();
-}
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

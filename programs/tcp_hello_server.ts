@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title 2.1 TCP代码示例 — TCP example: the server (hello → hello world)
  * @seed 003_5d88270f3bd9af2f.txt, "2.1 TCP代码示例", 服务端
@@ -8,73 +8,88 @@
  * message (blocks); print it; answer `hello world`; close the connection, then wait for the
  * next one. TCP needs this connection first, unlike UDP (see `udp_server.ts`).
  *
- * Only `--allow-net` for the address it listens on is needed.
- *
- * Same bytes as the Python original. On screen, Python's `print(client_data)` shows the bytes
- * object `b'hello'`; this prints the text it holds, `hello`. Each connection is served in its
- * own async task, so a client that connects and says nothing holds up nobody; the server
- * announces `listening on tcp://HOST:PORT` on stderr and stops cleanly on Ctrl-C.
- *
- * Limits: `--idle-timeout SECONDS` (default 300, 0 = never) closes a connection whose read or write
- * has waited that long, with one line on stderr (`… idle for N s: closed`); the other clients go
- * on. Bytes that are not UTF-8 are printed as U+FFFD. The message is one `recv(1024)`: beyond its
- * first 1024 bytes, whatever the client sends is read and dropped until it hangs up, so the answer
- * is never lost to a reset (closing with unread bytes).
+ * Python → Deno: `sock.accept()` is the `for await` over the listener; `conn.recv(1024)` is
+ * `conn.read(buffer)`, and `conn.sendall(b"…")` is `writeAll` of the encoded text.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "tcp_hello_server.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 8001;
-const DEFAULT_IDLE_SECONDS = 300;
+const HOST = "127.0.0.1";
+const PORT = 8001;
 const REPLY = "hello world";
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+    "idle-timeout": { type: "string", default: "300" },
+  }, USAGE).values;
+  const idleSeconds = Number(flags["idle-timeout"]);
 
-Prints each client's message and answers "${REPLY}".
+  // 1. Listen on this machine's IP and port: socket() + bind() + listen(5) in one call.
+  const listener = openListener(flags.host, Number(flags.port));
 
-Options:
-  --host HOST   address to listen on (default ${DEFAULT_HOST})
-  --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
-  --idle-timeout SECONDS
-                close a connection whose read or write has waited this long, 0 = never
-                (default ${DEFAULT_IDLE_SECONDS})
-  --help        show this help`;
+  // 2. Wait for someone to connect, forever (conn, addr = sock.accept()). Each connection is
+  // served in its own task, so a client that connects and says nothing holds up nobody.
+  for await (const conn of listener) serveClient(conn, idleSeconds);
 
-const encoder = new TextEncoder();
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
+  // 6. Stop the server (sock.close()): never reached, as in the seed; Ctrl-C ends it.
 }
 
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+/** Steps 3 to 5 for one connection: wait for the message, print it, answer, close. */
+async function serveClient(tcp: Deno.TcpConn, idleSeconds: number): Promise<void> {
+  // The same connection, let go once a read or write has waited `idleSeconds`.
+  const conn = withIdleTimeout(tcp, idleSeconds);
+  const buffer = new Uint8Array(1024);
+  try {
+    // 3. client_data = conn.recv(1024); print(client_data)
+    const message = await recv(conn, buffer, new TextDecoder());
+    if (message === null) return;
+    console.log(message);
+    // 4. conn.sendall(b"hello world")
+    await writeAll(conn, encoder.encode(REPLY));
+    // 5. conn.close(): what the client sends beyond its one message is dropped.
+    await hangUp(tcp, conn, buffer);
+  } catch (error) {
+    // Reset by the client, or let go by the idle timeout: the next one is still served.
+    if (error instanceof IdleTimeout) {
+      console.error(`${NAME}: ${error.message}`);
+    }
+  } finally {
+    conn.close();
   }
-  return Number(text);
 }
 
-/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
-function parseSeconds(text: string): number {
-  if (!/^\d+(\.\d+)?$/.test(text)) {
-    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
+/**
+ * Hangs up without losing the answer: ends our side of `tcp`, then reads and drops what the
+ * peer still sends (through `conn`, so the idle timeout still counts) until it hangs up too.
+ * Closing with unread bytes would reset the connection, and a reset can destroy the answer
+ * before the peer has read it.
+ */
+async function hangUp(tcp: Deno.TcpConn, conn: Conn, buffer: Uint8Array): Promise<void> {
+  await tcp.closeWrite();
+  while (await conn.read(buffer) !== null) { /* dropped */ }
+}
+
+/**
+ * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken;
+ * bytes that are not UTF-8 read as U+FFFD.
+ */
+async function recv(
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
+  buffer: Uint8Array,
+  decoder: TextDecoder,
+): Promise<string | null> {
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    if (text !== "") return text;
   }
-  return Number(text);
-}
-
-/** `host:port`, with IPv6 hosts in brackets. */
-function formatAddress(addr: Deno.NetAddr): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -89,142 +104,156 @@ async function writeAll(
 }
 
 /**
- * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
- * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
+ * Differences from the seed (same bytes on the wire; behaviour fixed):
+ * - Python's `print(client_data)` shows the bytes object `b'hello'`; this prints the text it
+ *   holds, `hello`. Bytes that are not UTF-8 are printed as U+FFFD.
+ * - Each connection is served in its own async task, so a client that connects and says
+ *   nothing holds up nobody.
+ * - The message is one `recv(1024)`: beyond its first 1024 bytes, whatever the client sends is
+ *   read and dropped until it hangs up, so the answer is never lost to a reset (closing with
+ *   unread bytes).
  */
-async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
-  const buffer = new Uint8Array(1024);
-  while (true) {
-    const n = await conn.read(buffer);
-    if (n === null) return null;
-    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
-    if (text !== "") return text;
+
+// ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Prints each client's message and answers "${REPLY}".
+
+Options:
+  --host HOST   address to listen on (default ${HOST})
+  --port PORT   port to listen on, 0 for any free port (default ${PORT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long, 0 = never
+                (default 300)
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
   }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/** `host:port`, with IPv6 hosts in brackets. */
+function formatAddress(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
 }
 
 /**
- * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
- * never), after telling stderr: a client that stalls or goes silent cannot hold its
- * connection forever. The pending read or write then fails, which ends that conversation as a
- * disconnect would; other connections are not affected. One check every quarter of the
- * timeout costs less than a timer per read: a stalled connection goes within 1 to 1.25 times
- * `seconds`. Closing it twice is harmless.
+ * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
+ * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
-  if (seconds <= 0) return;
-  let pending = 0;
-  let since = Date.now();
-  let closed = false;
-  const check = setInterval(() => {
-    if (pending === 0 || Date.now() - since < seconds * 1000) return;
-    console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
-    conn.close();
-  }, seconds * 250);
-  Deno.unrefTimer(check);
-  const watch = <T>(io: Promise<T>): Promise<T> => {
-    if (pending++ === 0) since = Date.now();
-    return io.finally(() => {
-      pending--;
-      since = Date.now();
-    });
-  };
-  const read = conn.read.bind(conn);
-  const write = conn.write.bind(conn);
-  const close = conn.close.bind(conn);
-  conn.read = (buffer) => watch(read(buffer));
-  conn.write = (data) => watch(write(data));
-  conn.close = () => {
-    if (closed) return;
-    closed = true;
-    clearInterval(check);
-    close();
-  };
-}
-
-/** Listens on host:port, or fails with a one-line reason. */
-function listenOn(hostname: string, port: number): Deno.TcpListener {
+function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+  let listener: Deno.TcpListener;
   try {
-    return Deno.listen({ hostname, port });
+    listener = Deno.listen({ hostname, port });
   } catch (error) {
     throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
   }
-}
-
-/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
-function onShutdown(stop: () => void): void {
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT", "SIGBREAK"]
     : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, stop);
-}
-// --- the lesson ---
-
-/**
- * Hangs up without losing the answer: ends our side, then reads and drops whatever the client
- * still sends until it hangs up too. Closing with unread bytes would reset the connection,
- * and a reset can destroy the answer before the client has read it.
- */
-async function hangUp(conn: Deno.Conn): Promise<void> {
-  await conn.closeWrite();
-  const sink = new Uint8Array(1024);
-  while (await conn.read(sink) !== null) { /* dropped */ }
-}
-
-/** Steps 3 to 5: wait for the message, print it, answer, close. */
-async function serveClient(conn: Deno.TcpConn, idleSeconds: number): Promise<void> {
-  closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
-  try {
-    const message = await readMessage(conn, new TextDecoder());
-    if (message === null) return;
-    console.log(message);
-    await writeAll(conn, encoder.encode(REPLY));
-    // 6. Close: what the client sends beyond its one message is dropped.
-    await hangUp(conn);
-  } catch {
-    // Reset by the client (or idle); the next one is still served.
-  } finally {
-    conn.close();
+  for (const signal of signals) {
+    Deno.addSignalListener(signal, () => {
+      cleanUp();
+      Deno.exit(0);
+    });
   }
-}
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const idleSeconds = parseSeconds(flags["idle-timeout"]);
-  // 1. Listen on this machine's IP and port.
-  const listener = listenOn(flags.host, port);
-  onShutdown(() => {
-    listener.close();
-    Deno.exit(0);
-  });
   // Announced only now: a signal from here on stops the server cleanly.
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
+  return listener;
+}
 
-  // 2. Wait for someone to connect, forever.
-  for await (const conn of listener) serveClient(conn, idleSeconds);
+/** Why a read or write failed: the connection waited past `--idle-timeout` and was closed. */
+class IdleTimeout extends Error {}
+
+/** A connection as the lesson uses it: what `withIdleTimeout` returns. */
+type Conn = Pick<Deno.TcpConn, "localAddr" | "remoteAddr" | "read" | "write" | "close">;
+
+/**
+ * `conn`, closed once one of its reads or writes has waited `seconds` (0 = never); that read
+ * or write then fails with IdleTimeout. One check every quarter of the timeout, not a timer
+ * per read: a stalled connection goes within 1 to 1.25 times `seconds`.
+ */
+function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
+  let waiting = 0;
+  let since = 0;
+  let idle = false;
+  let closed = false;
+  function close(): void {
+    clearInterval(check);
+    if (closed) return;
+    closed = true;
+    conn.close();
+  }
+  function closeIfIdle(): void {
+    if (waiting === 0 || Date.now() - since < seconds * 1000) return;
+    idle = true;
+    close();
+  }
+  // 0 = never: no check at all. The check alone does not keep the process alive.
+  const check = seconds > 0 ? setInterval(closeIfIdle, seconds * 250) : undefined;
+  if (check !== undefined) Deno.unrefTimer(check);
+  async function watch<T>(io: Promise<T>): Promise<T> {
+    if (waiting === 0) since = Date.now();
+    waiting++;
+    try {
+      return await io;
+    } catch (error) {
+      if (!idle) throw error;
+      throw new IdleTimeout(`${formatAddress(conn.remoteAddr)} idle for ${seconds} s: closed`);
+    } finally {
+      waiting--;
+      since = Date.now();
+    }
+  }
+  return {
+    localAddr: conn.localAddr,
+    remoteAddr: conn.remoteAddr,
+    read: (buffer) => watch(conn.read(buffer)),
+    write: (data) => watch(conn.write(data)),
+    close,
+  };
 }
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title socketserver — many clients at once: a client
  * @seed 000_84409504fdc3648b.txt, "socketserver", socketserver客户端代码(支持多客户端连接)
@@ -8,51 +8,94 @@
  * gives the server 5 seconds to answer (`sk.settimeout(5)`; `--timeout` to change it). Start
  * several at once: each is answered without waiting for the others.
  *
- * Only `--allow-net` for the server's address is needed.
- *
- * Same bytes and screen as the Python original. Differences: when the server does not answer
- * in time, this says so in one line and exits with status 1 (Python dies with a
- * socket.timeout traceback); an empty line is not sent, the prompt comes again (sending
- * nothing would make the original wait out its timeout); end of input counts as `q`.
+ * Python → Deno: `sk.settimeout(5)` has no socket option in Deno: each `recv` races a timer
+ * (`recvWithin` below); `input()` is the `input` below, one line of standard input.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "threaded_chat_client.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 9999;
-const DEFAULT_TIMEOUT_SECONDS = 5;
+const HOST = "127.0.0.1";
+const PORT = 9999;
+const TIMEOUT_SECONDS = 5;
 const PROMPT = "please input:";
 const QUIT = "q";
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--timeout SECONDS]
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+    timeout: { type: "string", default: String(TIMEOUT_SECONDS) },
+  }, USAGE).values;
+  const seconds = Number(flags.timeout);
+  if (!(seconds > 0)) {
+    throw new UsageError(
+      `--timeout takes a number of seconds, not ${JSON.stringify(flags.timeout)}`,
+    );
+  }
 
-Chat client: prints the server's words, sends each line you type; q quits.
+  // sk = socket.socket(); sk.connect(ip_port): one call in Deno.
+  const conn = await connectTo(flags.host, Number(flags.port));
+  const buffer = new Uint8Array(1024);
+  const decoder = new TextDecoder();
 
-Options:
-  --host HOST          server address (default ${DEFAULT_HOST})
-  --port PORT          server port (default ${DEFAULT_PORT})
-  --timeout SECONDS    how long to wait for the server (default ${DEFAULT_TIMEOUT_SECONDS})
-  --help               show this help`;
-
-const encoder = new TextEncoder();
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
+  while (true) {
+    // data_bytes = sk.recv(1024): the welcome first, then each answer, within the timeout.
+    const message = await recvWithin(conn, buffer, decoder, seconds);
+    if (message === null) throw new ServerGone();
+    console.log(message);
+    // inp = input('please input:'); an empty line is not sent: the prompt comes again.
+    let line = await input(PROMPT);
+    while (line === "") line = await input(PROMPT);
+    if (line === null) {
+      // End of input: finish the prompt's line and quit as if q had been typed.
+      console.log();
+      line = QUIT;
+    }
+    await writeAll(conn, encoder.encode(line));
+    // As in the seed, q is sent first: the server ends the conversation on it.
+    if (line === QUIT) break;
+  }
+  conn.close();
 }
 
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+/**
+ * `recv` with the seed's `sk.settimeout(seconds)`: the text of one read, null when the server
+ * has closed, or ServerTooSlow if nothing comes within `seconds`.
+ */
+async function recvWithin(
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
+  buffer: Uint8Array,
+  decoder: TextDecoder,
+  seconds: number,
+): Promise<string | null> {
+  const late = Promise.withResolvers<never>();
+  const timer = setTimeout(() => late.reject(new ServerTooSlow(seconds)), seconds * 1000);
+  try {
+    return await Promise.race([recv(conn, buffer, decoder), late.promise]);
+  } finally {
+    clearTimeout(timer);
   }
-  return Number(text);
+}
+
+/**
+ * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken;
+ * bytes that are not UTF-8 read as U+FFFD.
+ */
+async function recv(
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
+  buffer: Uint8Array,
+  decoder: TextDecoder,
+): Promise<string | null> {
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    if (text !== "") return text;
+  }
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -66,19 +109,76 @@ async function writeAll(
   }
 }
 
-/**
- * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
- * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
- */
-async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
-  const buffer = new Uint8Array(1024);
-  while (true) {
-    const n = await conn.read(buffer);
-    if (n === null) return null;
-    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
-    if (text !== "") return text;
+/** Why the client stops: the server did not answer in time (Python: `socket.timeout`). */
+class ServerTooSlow extends Error {
+  constructor(seconds: number) {
+    super(`the server did not answer within ${seconds} s`);
   }
 }
+
+/** Why the client stops: the server hung up in the middle of the conversation. */
+class ServerGone extends Error {
+  override message = "the server closed the connection";
+}
+
+/**
+ * Differences from the seed (same bytes, same screen; behaviour fixed):
+ * - When the server does not answer in time, this says so in one line and exits with status 1
+ *   (Python dies with a `socket.timeout` traceback).
+ * - An empty line is not sent, the prompt comes again (sending nothing would make the
+ *   original wait out its timeout).
+ * - End of input (Ctrl-D, or the end of a piped file) counts as typing `q`.
+ * - A read that ends inside a UTF-8 character waits for the rest of the character.
+ */
+
+// ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--timeout SECONDS]
+
+Chat client: prints the server's words, sends each line you type; q quits.
+
+Options:
+  --host HOST          server address (default ${HOST})
+  --port PORT          server port (default ${PORT})
+  --timeout SECONDS    how long to wait for the server (default ${TIMEOUT_SECONDS})
+  --help               show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** Connects to host:port, or fails with a one-line reason. */
 async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
@@ -112,71 +212,12 @@ async function input(prompt: string): Promise<string | null> {
   const next = await lines.next();
   return next.done ? null : next.value;
 }
-// --- the lesson ---
-
-/** readMessage with the seed's settimeout: fails if nothing comes within `seconds`. */
-async function readWithin(conn: Deno.Conn, decoder: TextDecoder, seconds: number): Promise<string> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`the server did not answer within ${seconds} s`)),
-      seconds * 1000,
-    );
-  });
-  try {
-    const message = await Promise.race([readMessage(conn, decoder), late]);
-    if (message === null) throw new Error("the server closed the connection");
-    return message;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        timeout: { type: "string", default: String(DEFAULT_TIMEOUT_SECONDS) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const seconds = Number(flags.timeout);
-  if (!(seconds > 0)) {
-    usageError(`--timeout takes a number of seconds, not ${JSON.stringify(flags.timeout)}`);
-  }
-
-  const conn = await connectTo(flags.host, port);
-  const decoder = new TextDecoder();
-  while (true) {
-    console.log(await readWithin(conn, decoder, seconds));
-    let line: string | null = "";
-    while (line === "") line = await input(PROMPT);
-    if (line === null) {
-      console.log();
-      line = QUIT;
-    }
-    await writeAll(conn, encoder.encode(line));
-    if (line === QUIT) break;
-  }
-  conn.close();
-}
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

@@ -1,31 +1,125 @@
-#!/usr/bin/env -S deno run -A --unstable-net
+#!/usr/bin/env -S deno run --unstable-net --allow-net
 /**
  * @title 2.2 UDP代码示例 — UDP example: the client
  * @seed 003_5d88270f3bd9af2f.txt, "2.2 UDP代码示例", 客户端
  * @run deno run --unstable-net --allow-net=127.0.0.1 udp_client.ts [--host 127.0.0.1] [--port 8001]
  *
  * Asks `请输入要发送的内容(Q退出):`, sends each line as one datagram to the server and prints its
- * answer; `q` or `Q` leaves. No connection is made: every datagram carries its address.
+ * answer; `q` or `Q` leaves. No connection is made: every datagram carries its address. UDP does
+ * not promise delivery, so a line that gets no answer in time is sent again.
  *
- * UDP does not promise delivery. The seed's client waits for an answer forever, so one lost
- * datagram hangs it. This one waits `--timeout` seconds (default 1), then sends the line
- * again, up to `--retries` times (default 3), and says so; if no answer comes at all it
- * reports it in one line and asks for the next line. A resent line may reach the server twice
- * (when the answer, not the question, was lost): UDP carries no sequence numbers to tell.
- *
- * `Deno.listenDatagram` still needs `--unstable-net` in Deno 2.9, hence the flag in the
- * shebang. Same bytes and screen as the Python original otherwise; an empty line is sent as an
- * empty datagram, as in the seed, and end of input counts as `Q`.
+ * Python → Deno: `socket(AF_INET, SOCK_DGRAM)` is `Deno.listenDatagram()` on any free port
+ * (still behind `--unstable-net` in Deno 2.9); `sendto()` and `recvfrom()` are
+ * `send(data, address)` and `receive()`.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "udp_client.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 8001;
+const HOST = "127.0.0.1";
+const PORT = 8001;
 const PROMPT = "请输入要发送的内容(Q退出):";
+const QUIT = "Q";
+
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+    timeout: { type: "string", default: "1" },
+    retries: { type: "string", default: "3" },
+  }, USAGE).values;
+  const seconds = Number(flags.timeout);
+  const retries = Number(flags.retries);
+  if (!(seconds > 0)) {
+    throw new UsageError(
+      `--timeout takes a number of seconds, not ${JSON.stringify(flags.timeout)}`,
+    );
+  }
+  if (!Number.isInteger(retries) || retries < 0) {
+    throw new UsageError(`--retries takes a whole number, not ${JSON.stringify(flags.retries)}`);
+  }
+
+  // socket(AF_INET, SOCK_DGRAM), and no connect(): a socket of our own on any free port, and
+  // the server's address given with every datagram sent.
+  const client = Deno.listenDatagram({
+    transport: "udp",
+    hostname: ownAddress(flags.host),
+    port: 0,
+  });
+  const server: Deno.NetAddr = { transport: "udp", hostname: flags.host, port: Number(flags.port) };
+  const decoder = new TextDecoder();
+  // A socket takes one receive at a time: a receive still waiting when its time is up (the
+  // answer is late, or lost) is the one to wait on at the next try.
+  let receiving: Promise<[Uint8Array, Deno.Addr]> | null = null;
+
+  while (true) {
+    // text = input("请输入要发送的内容(Q退出):").strip(); the end of input counts as Q.
+    const line = await input(PROMPT);
+    if (line === null) console.log();
+    const text = (line ?? QUIT).trim();
+    if (text.toUpperCase() === QUIT) break;
+    // client.sendto(...) then client.recvfrom(1024), sent again while no answer comes in time.
+    let reply: Uint8Array | null = null;
+    for (let attempt = 0; attempt <= retries && reply === null; attempt++) {
+      if (attempt > 0) {
+        console.log(`(no answer within ${seconds} s, sending again: ${attempt} of ${retries})`);
+      }
+      await client.send(encoder.encode(text), server);
+      receiving ??= client.receive();
+      const answer = await within(receiving, seconds);
+      if (answer !== null) {
+        reply = answer[0];
+        receiving = null;
+      }
+    }
+    // print(data.decode('utf-8'))
+    console.log(
+      reply === null
+        ? `(no answer after ${retries + 1} tries; the server may be down)`
+        : decoder.decode(reply),
+    );
+  }
+  client.close();
+}
+
+/**
+ * The address the client's own socket is bound to: loopback for a server on loopback (all that
+ * the `@run` line's `--allow-net=127.0.0.1` allows), else every address of the server's family.
+ */
+function ownAddress(server: string): string {
+  if (/^127\.\d+\.\d+\.\d+$/.test(server) || server === "::1") return server;
+  return server.includes(":") ? "::" : "0.0.0.0";
+}
+
+/** What `promise` gives, or null if it has not settled within `seconds` (it may still do so). */
+async function within<T>(promise: Promise<T>, seconds: number): Promise<T | null> {
+  const late = Promise.withResolvers<null>();
+  const timer = setTimeout(() => late.resolve(null), seconds * 1000);
+  try {
+    return await Promise.race([promise, late.promise]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Differences from the seed (same bytes and screen otherwise):
+ * - UDP does not promise delivery. The seed's client waits for an answer forever, so one lost
+ *   datagram hangs it. This one waits `--timeout` seconds (default 1), then sends the line
+ *   again, up to `--retries` times (default 3), and says so; if no answer comes at all it
+ *   reports it in one line and asks for the next line.
+ * - A resent line may reach the server twice (when the answer, not the question, was lost):
+ *   UDP carries no sequence numbers to tell.
+ * - The seed's socket is bound by its first `sendto()`, to every address; this one is bound
+ *   before it sends, to loopback when the server is on loopback, so that the `@run` line's
+ *   `--allow-net=127.0.0.1` is all it needs.
+ * - An empty line is sent as an empty datagram, as in the seed; the end of input counts as `Q`
+ *   where Python's `input()` would die with EOFError.
+ */
+
+// ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
 
 const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--timeout SECONDS] [--retries N]
 
@@ -33,29 +127,48 @@ UDP client: sends each line you type as a datagram and prints the answer; q or Q
 A datagram that gets no answer within the timeout is sent again, up to N more times.
 
 Options:
-  --host HOST         server address (default ${DEFAULT_HOST})
-  --port PORT         server port (default ${DEFAULT_PORT})
+  --host HOST         server address (default ${HOST})
+  --port PORT         server port (default ${PORT})
   --timeout SECONDS   how long to wait for an answer (default 1)
   --retries N         how many times to send again (default 3)
   --help              show this help`;
 
 const encoder = new TextEncoder();
 
-// --- small helpers (same name and shape in every script) ---
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
 
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
   }
-  return Number(text);
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
 }
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
 async function writeAll(
@@ -91,87 +204,12 @@ async function input(prompt: string): Promise<string | null> {
   const next = await lines.next();
   return next.done ? null : next.value;
 }
-// --- the lesson ---
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        timeout: { type: "string", default: "1" },
-        retries: { type: "string", default: "3" },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const seconds = Number(flags.timeout);
-  const retries = Number(flags.retries);
-  if (!(seconds > 0)) {
-    usageError(`--timeout takes a number of seconds, not ${JSON.stringify(flags.timeout)}`);
-  }
-  if (!Number.isInteger(retries) || retries < 0) {
-    usageError(`--retries takes a whole number, not ${JSON.stringify(flags.retries)}`);
-  }
-
-  // No connect(): a socket of our own on any port, and the server's address on each send.
-  const client = Deno.listenDatagram({
-    transport: "udp",
-    hostname: flags.host.includes(":") ? "::" : "0.0.0.0",
-    port: 0,
-  });
-  const server: Deno.NetAddr = { transport: "udp", hostname: flags.host, port };
-  const decoder = new TextDecoder();
-  // One receive at a time: a receive still waiting after a timeout is the one to wait on next.
-  let pending: Promise<[Uint8Array, Deno.Addr]> | null = null;
-  const answer = async (): Promise<Uint8Array | null> => {
-    pending ??= client.receive();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<null>((
-      resolve,
-    ) => (timer = setTimeout(() => resolve(null), seconds * 1000)));
-    const got = await Promise.race([pending, late]);
-    clearTimeout(timer);
-    if (got === null) return null;
-    pending = null;
-    return got[0];
-  };
-
-  while (true) {
-    const line = await input(PROMPT);
-    if (line === null) console.log();
-    const text = (line ?? "Q").trim();
-    if (text.toUpperCase() === "Q") break;
-    let reply: Uint8Array | null = null;
-    for (let attempt = 0; attempt <= retries && reply === null; attempt++) {
-      if (attempt > 0) {
-        console.log(`(no answer within ${seconds} s, sending again: ${attempt} of ${retries})`);
-      }
-      await client.send(encoder.encode(text), server);
-      reply = await answer();
-    }
-    console.log(
-      reply === null
-        ? `(no answer after ${retries + 1} tries; the server may be down)`
-        : decoder.decode(reply),
-    );
-  }
-  client.close();
-}
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A --unstable-net
+#!/usr/bin/env -S deno run --unstable-net --allow-net
 /**
  * @title 2.2 UDP代码示例 — UDP example: the server
  * @seed 003_5d88270f3bd9af2f.txt, "2.2 UDP代码示例", 服务端
@@ -8,52 +8,100 @@
  * came from, and answers `已收到` to that address (it must be told where to answer, since no
  * connection remembers it). Compare with `tcp_hello_server.ts`.
  *
- * `Deno.listenDatagram` still needs `--unstable-net` in Deno 2.9, hence the flag in the
- * shebang; only `--allow-net` for the address it listens on is needed besides.
- *
- * Same bytes as the Python original. On screen, `print(data, host, port)` shows `b'…'`; this
- * prints the text it holds. It announces `listening on udp://HOST:PORT` on stderr and stops
- * cleanly on Ctrl-C. (The seed ends with `client.close()`, a name that does not exist there;
- * the loop never gets to it.) A datagram is read whole, up to UDP's own 65,507 bytes, where the
- * seed's `recvfrom(1024)` cuts it; bytes that are not valid UTF-8 are printed as U+FFFD (�).
- * There is no connection, so no client can idle or vanish mid-message.
+ * Python → Deno: `socket(AF_INET, SOCK_DGRAM)` + `bind()` is one `Deno.listenDatagram()` (still
+ * behind `--unstable-net` in Deno 2.9); `recvfrom()` and `sendto()` are `receive()` (or a
+ * `for await` over the socket) and `send(data, address)`.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "udp_server.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 8001;
+const HOST = "127.0.0.1";
+const PORT = 8001;
 const REPLY = "已收到";
+
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+  }, USAGE).values;
+
+  // socket(AF_INET, SOCK_DGRAM) + bind(): one call. No listen() and no accept(): there are no
+  // connections to accept, only datagrams to receive.
+  const server = listenUdp(flags.host, Number(flags.port));
+
+  // while True: data, (host, port) = server.recvfrom(1024) — each datagram arrives whole,
+  // with the address of whoever sent it.
+  const decoder = new TextDecoder();
+  for await (const [data, from] of server) {
+    const { hostname, port } = from as Deno.NetAddr;
+    // print(data, host, port)
+    console.log(decoder.decode(data), hostname, port);
+    // sendto(): no connection remembers the sender, so the answer names its address.
+    await server.send(encoder.encode(REPLY), from);
+  }
+}
+
+/**
+ * Differences from the seed (same bytes on the wire):
+ * - Python's `print(data, host, port)` shows the bytes as `b'\xe4\xbd\xa0\xe5\xa5\xbd'`; this
+ *   prints the text they hold. Bytes that are not valid UTF-8 are printed as U+FFFD (�).
+ * - A datagram is read whole, up to UDP's own 65,507 bytes, where the seed's `recvfrom(1024)`
+ *   cuts it.
+ * - The seed ends with `client.close()`, a name that does not exist there; the loop never gets
+ *   to it.
+ * - There is no connection, so no client can idle or vanish mid-message: no `--idle-timeout`.
+ */
+
+// ─── Plumbing: flags, usage errors, shutdown (the same in every script) ───
 
 const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
 
 UDP server: prints every datagram with its sender, answers "${REPLY}".
 
 Options:
-  --host HOST   address to listen on (default ${DEFAULT_HOST})
-  --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
+  --host HOST   address to listen on (default ${HOST})
+  --port PORT   port to listen on, 0 for any free port (default ${PORT})
   --help        show this help`;
 
 const encoder = new TextEncoder();
 
-// --- small helpers (same name and shape in every script) ---
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
 
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
   }
-  return Number(text);
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
 }
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress(addr: Deno.NetAddr): string {
@@ -62,65 +110,36 @@ function formatAddress(addr: Deno.NetAddr): string {
     : `${addr.hostname}:${addr.port}`;
 }
 
-/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
-function onShutdown(stop: () => void): void {
-  const signals: Deno.Signal[] = Deno.build.os === "windows"
-    ? ["SIGINT", "SIGBREAK"]
-    : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, stop);
-}
-// --- the lesson ---
-
-/** Binds a UDP socket, or fails with a one-line reason. */
-function bindUdp(hostname: string, port: number): Deno.DatagramConn {
+/**
+ * `openListener` for UDP: binds host:port (or fails with a one-line reason), announces it on
+ * stderr, and on Ctrl-C or SIGTERM closes the socket and exits 0: a clean stop.
+ */
+function listenUdp(hostname: string, port: number): Deno.DatagramConn {
+  let socket: Deno.DatagramConn;
   try {
-    return Deno.listenDatagram({ transport: "udp", hostname, port });
+    socket = Deno.listenDatagram({ transport: "udp", hostname, port });
   } catch (error) {
     throw new Error(`cannot listen on udp ${hostname}:${port}: ${(error as Error).message}`);
   }
-}
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) {
+    Deno.addSignalListener(signal, () => {
+      socket.close();
+      Deno.exit(0);
+    });
   }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const server = bindUdp(flags.host, port);
-  onShutdown(() => {
-    server.close();
-    Deno.exit(0);
-  });
   // Announced only now: a signal from here on stops the server cleanly.
-  console.error(`listening on udp://${formatAddress(server.addr as Deno.NetAddr)}`);
-
-  // recvfrom(1024) in a loop: each datagram arrives whole, with its sender's address.
-  const decoder = new TextDecoder();
-  for await (const [data, from] of server) {
-    const { hostname, port } = from as Deno.NetAddr;
-    console.log(decoder.decode(data), hostname, port);
-    // sendto(): the answer goes back to where the datagram came from.
-    await server.send(encoder.encode(REPLY), from);
-  }
+  console.error(`listening on udp://${formatAddress(socket.addr as Deno.NetAddr)}`);
+  return socket;
 }
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

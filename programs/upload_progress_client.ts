@@ -1,4 +1,4 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net --allow-read
 /**
  * @title 案例2：文件上传 — File upload with progress: the client
  * @seed 003_5d88270f3bd9af2f.txt, "案例2：文件上传", client.py
@@ -6,49 +6,59 @@
  *
  * Asks `请输入需要上传的文件:`, sends `NAME-SIZE` (the file's name and byte count), prints
  * `开始上传文件`, sends the file and closes. Nothing comes back: the server shows the progress.
+ * The size goes first so the server knows when the upload is complete.
  *
- * It reads the file it sends, hence `--allow-read`. Same bytes and screen as the Python
- * original. Differences: the file is checked before anything is sent, so a missing file is a
- * one-line error (exit status 1) rather than a traceback after the connection is made; exactly
- * the size announced is sent, even if the file changes meanwhile; it reads 1 MiB at a time.
+ * Python → Deno: `os.stat(file_path).st_size` is `(await file.stat()).size`;
+ * `file_object.read(1024)` is `file.read(buffer)`, which fills a buffer you own.
  *
  * @module
  */
 
 import { basename } from "node:path";
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "upload_progress_client.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 8001;
+const HOST = "127.0.0.1";
+const PORT = 8001;
 const PROMPT = "请输入需要上传的文件:";
+const STARTING = "开始上传文件";
 const CHUNK_SIZE = 1 << 20;
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+  }, USAGE).values;
 
-Asks for a file and uploads it as "NAME-SIZE" followed by its bytes.
+  // client.connect(('127.0.0.1', 8001)): socket() + connect() are one call in Deno.
+  const conn = await connectTo(flags.host, Number(flags.port));
 
-Options:
-  --host HOST   server address (default ${DEFAULT_HOST})
-  --port PORT   server port (default ${DEFAULT_PORT})
-  --help        show this help`;
-
-const encoder = new TextEncoder();
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  // file_path = input(...): opened before anything is sent, so a missing file sends nothing.
+  const path = (await input(PROMPT) ?? "").trim();
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path);
+  } catch (error) {
+    conn.close();
+    throw new Error(`cannot read ${JSON.stringify(path)}: ${(error as Error).message}`);
   }
-  return Number(text);
+  using _ = file;
+  const size = (await file.stat()).size;
+
+  // The header: file name and size, joined by "-".
+  await writeAll(conn, encoder.encode(`${basename(path)}-${size}`));
+  console.log(STARTING);
+
+  // Then the file, a piece at a time: exactly the size announced.
+  const buffer = new Uint8Array(CHUNK_SIZE);
+  let sent = 0;
+  while (sent < size) {
+    const n = await file.read(buffer.subarray(0, Math.min(buffer.length, size - sent)));
+    if (n === null) throw new Error(`${path} shrank while it was being sent`);
+    await writeAll(conn, buffer.subarray(0, n));
+    sent += n;
+  }
+  conn.close();
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -61,6 +71,63 @@ async function writeAll(
     written += await conn.write(data.subarray(written));
   }
 }
+
+/**
+ * Differences from the seed (same bytes and screen; behaviour fixed):
+ * - The file is checked before anything is sent, so a missing file is a one-line error (exit
+ *   status 1) rather than a traceback after the connection is made.
+ * - Exactly the size announced is sent, even if the file changes meanwhile; it reads 1 MiB at
+ *   a time, not 1024 bytes.
+ * - It reads the file it sends, hence `--allow-read`.
+ */
+
+// ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Asks for a file and uploads it as "NAME-SIZE" followed by its bytes.
+
+Options:
+  --host HOST   server address (default ${HOST})
+  --port PORT   server port (default ${PORT})
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** Connects to host:port, or fails with a one-line reason. */
 async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
@@ -94,55 +161,12 @@ async function input(prompt: string): Promise<string | null> {
   const next = await lines.next();
   return next.done ? null : next.value;
 }
-// --- the lesson ---
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const conn = await connectTo(flags.host, port);
-  const path = (await input(PROMPT) ?? "").trim();
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path);
-  } catch (error) {
-    conn.close();
-    throw new Error(`cannot read ${JSON.stringify(path)}: ${(error as Error).message}`);
-  }
-  using _ = file;
-  const size = (await file.stat()).size;
-  // The header: file name and size, joined by "-".
-  await writeAll(conn, encoder.encode(`${basename(path)}-${size}`));
-  console.log("开始上传文件");
-  const buffer = new Uint8Array(CHUNK_SIZE);
-  for (let sent = 0; sent < size;) {
-    const n = await file.read(buffer.subarray(0, Math.min(buffer.length, size - sent)));
-    if (n === null) throw new Error(`${path} shrank while it was being sent`);
-    await writeAll(conn, buffer.subarray(0, n));
-    sent += n;
-  }
-  conn.close();
-}
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

@@ -1,56 +1,50 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title 样例程序的问题 — The kudingcha welcome server: a client
  * @seed 002_74a0ec6df0a817ca.txt, "4. 样例程序的问题" and its "其他" note (`print('Received', repr(data))`)
  * @run deno run --allow-net=127.0.0.1 welcome_client.ts [--host 127.0.0.1] [--port 12346]
  *
  * Connects, reads the greeting, prints it and hangs up, which is what lets the welcome server
- * finish. The seed shows only this client's two lines; Python's `repr(data)` gives
- * `Received b'welcome kudingcha Tea Garden'`, and this prints the text it holds,
- * `Received welcome kudingcha Tea Garden`.
+ * finish. The seed shows only this client's two lines: `data = s.recv(1024)` and
+ * `print('Received', repr(data))`.
  *
- * Only `--allow-net` for the server's address is needed.
+ * Python → Deno: `s.recv(1024)` is `conn.read(buffer)`, null (Python: `b''`) once the server
+ * has closed; `repr(data)` has no Deno twin, so this prints the text itself.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "welcome_client.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 12346;
+const HOST = "127.0.0.1";
+const PORT = 12346;
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+  }, USAGE).values;
 
-Prints the server's greeting and hangs up.
-
-Options:
-  --host HOST   server address (default ${DEFAULT_HOST})
-  --port PORT   server port (default ${DEFAULT_PORT})
-  --help        show this help`;
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
-  }
-  return Number(text);
+  // s = socket.socket(); s.connect((HOST, PORT)): one call in Deno.
+  const conn = await connectTo(flags.host, Number(flags.port));
+  // data = s.recv(1024): the server speaks first.
+  const data = await recv(conn, new Uint8Array(1024), new TextDecoder());
+  console.log("Received", data ?? "");
+  // Hanging up is the signal the server waits for.
+  conn.close();
 }
 
 /**
  * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
- * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken;
+ * bytes that are not UTF-8 read as U+FFFD.
  */
-async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
-  const buffer = new Uint8Array(1024);
+async function recv(
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
+  buffer: Uint8Array,
+  decoder: TextDecoder,
+): Promise<string | null> {
   while (true) {
     const n = await conn.read(buffer);
     if (n === null) return null;
@@ -58,6 +52,58 @@ async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<strin
     if (text !== "") return text;
   }
 }
+
+/**
+ * Differences from the seed (same bytes on the wire): Python's `repr(data)` gives
+ * `Received b'welcome kudingcha Tea Garden'`; this prints the text it holds,
+ * `Received welcome kudingcha Tea Garden`.
+ */
+
+// ─── Plumbing: flags, usage errors, connecting (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Prints the server's greeting and hangs up.
+
+Options:
+  --host HOST   server address (default ${HOST})
+  --port PORT   server port (default ${PORT})
+  --help        show this help`;
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
+  }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** Connects to host:port, or fails with a one-line reason. */
 async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
@@ -67,38 +113,12 @@ async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> 
     throw new Error(`cannot connect to ${hostname}:${port}: ${(error as Error).message}`);
   }
 }
-// --- the lesson ---
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
-  }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const conn = await connectTo(flags.host, port);
-  const data = await readMessage(conn, new TextDecoder());
-  console.log("Received", data ?? "");
-  // Hanging up is the signal the server waits for.
-  conn.close();
-}
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

@@ -1,84 +1,92 @@
-#!/usr/bin/env -S deno run -A
+#!/usr/bin/env -S deno run --allow-net
 /**
  * @title 样例程序的问题 — The kudingcha welcome server
  * @seed 002_74a0ec6df0a817ca.txt, "4. 样例程序的问题", the first "正确可运行程序"
  * @run deno run --allow-net=127.0.0.1 welcome_server.ts [--host 127.0.0.1] [--port 12346]
  *
- * The notes' journey ends in a server that greets the caller with
- * `welcome kudingcha Tea Garden` and stops once the caller hangs up. On the way the author
- * found out why: without waiting for the client (`if not c.recv(1024): break`), the server
- * loops forever; waiting right after `accept`, before sending, means the greeting is never
- * sent, since both sides wait. So: accept, print the address, greet, then wait. An empty read
- * means the caller closed: the server ends. Anything else the caller says ends only that
- * conversation, and the server waits for the next caller, as in the seed.
+ * The notes' journey ends in a server that greets each caller with `welcome kudingcha Tea
+ * Garden` and stops once a caller hangs up. Without waiting for the caller (`if not
+ * c.recv(1024): break`) the server loops forever; waiting right after `accept`, before
+ * sending, leaves both sides waiting. So: accept, print the address, greet, then wait.
  *
- * Only `--allow-net` for the address it listens on is needed.
- *
- * Same bytes as the Python original. Python prints `Address: ('127.0.0.1', 53320)`; this
- * prints `Address: 127.0.0.1:53320`. It announces `listening on tcp://HOST:PORT` on stderr,
- * and Ctrl-C stops it cleanly (exit 0).
- *
- * Limits and faults: `--idle-timeout SECONDS` (default 300, 0 = never) closes a connection whose
- * read or write has waited that long, with one line on stderr (`… idle for N s: closed`); that
- * conversation is over, not the server, and so after a reset. Only a caller that hangs up (an empty
- * read) ends the server. What a caller says is one `recv(1024)`; its content does not matter (not
- * UTF-8, longer than 1024 bytes: the conversation simply ends). Callers are served one after
- * another, as in the seed: the others wait in the listen backlog.
+ * Python → Deno: `c.send(b'…')` is `writeAll` of the encoded text; `if not c.recv(1024)` is a
+ * read that returns null, Deno's end of stream where Python gives `b''`.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "welcome_server.ts";
-const DEFAULT_HOST = "127.0.0.1";
-const DEFAULT_PORT = 12346;
-const DEFAULT_IDLE_SECONDS = 300;
+const HOST = "127.0.0.1";
+const PORT = 12346;
 const WELCOME = "welcome kudingcha Tea Garden";
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+async function main(): Promise<void> {
+  const flags = readFlags(Deno.args, {
+    host: { type: "string", default: HOST },
+    port: { type: "string", default: String(PORT) },
+    "idle-timeout": { type: "string", default: "300" },
+  }, USAGE).values;
+  const idleSeconds = Number(flags["idle-timeout"]);
 
-Greets each caller with "${WELCOME}"; ends when a caller hangs up.
+  // with socket.socket(AF_INET, SOCK_STREAM) as s: s.bind((HOST, PORT)); s.listen(5)
+  const listener = openListener(flags.host, Number(flags.port));
 
-Options:
-  --host HOST   address to listen on (default ${DEFAULT_HOST})
-  --port PORT   port to listen on, 0 for any free port (default ${DEFAULT_PORT})
-  --idle-timeout SECONDS
-                close a connection whose read or write has waited this long, 0 = never
-                (default ${DEFAULT_IDLE_SECONDS})
-  --help        show this help`;
-
-const encoder = new TextEncoder();
-
-// --- small helpers (same name and shape in every script) ---
-
-/** Prints a one-line usage error and exits with status 2. */
-function usageError(message: string): never {
-  console.error(`${NAME}: ${message} (see --help)`);
-  Deno.exit(2);
-}
-
-/** Parses a port number from 0 to 65535, or exits with a usage error. */
-function parsePort(text: string): number {
-  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) {
-    usageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(text)}`);
+  // while True: c, addr = s.accept() — one caller after another, as in the seed: the others
+  // wait in the listen backlog.
+  while (true) {
+    const conn = await listener.accept();
+    // print('Address:', addr)
+    console.log("Address:", formatAddress(conn.remoteAddr));
+    const hungUp = await greetCaller(withIdleTimeout(conn, idleSeconds));
+    // `if not c.recv(1024): break` — the caller hung up without a word: the server is done.
+    if (hungUp) break;
   }
-  return Number(text);
+  listener.close();
 }
 
-/** Parses `--idle-timeout`: a non-negative number of seconds, or exits with a usage error. */
-function parseSeconds(text: string): number {
-  if (!/^\d+(\.\d+)?$/.test(text)) {
-    usageError(`--idle-timeout takes a number of seconds (0 = never), not ${JSON.stringify(text)}`);
+/**
+ * One caller: greet, then wait for a word, then close. True if the caller hung up instead (an
+ * empty read); false if it said anything, reset the connection or went idle: then only this
+ * conversation is over, not the server.
+ */
+async function greetCaller(conn: Conn): Promise<boolean> {
+  const buffer = new Uint8Array(1024);
+  try {
+    // c.send(b'welcome kudingcha Tea Garden'): first, since waiting for the caller before
+    // this would leave both sides waiting.
+    await writeAll(conn, encoder.encode(WELCOME));
+    // c.recv(1024): what the caller says does not matter, only whether it hung up.
+    const heard = await recv(conn, buffer, new TextDecoder());
+    return heard === null;
+  } catch (error) {
+    if (error instanceof IdleTimeout) {
+      console.error(`${NAME}: ${error.message}`);
+    }
+    return false;
+  } finally {
+    // c.close()
+    conn.close();
   }
-  return Number(text);
 }
 
-/** `host:port`, with IPv6 hosts in brackets. */
-function formatAddress(addr: Deno.NetAddr): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
+/**
+ * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
+ * inside a UTF-8 character is completed by the next one, so characters never arrive broken;
+ * bytes that are not UTF-8 read as U+FFFD.
+ */
+async function recv(
+  conn: { read(buffer: Uint8Array): Promise<number | null> },
+  buffer: Uint8Array,
+  decoder: TextDecoder,
+): Promise<string | null> {
+  while (true) {
+    const n = await conn.read(buffer);
+    if (n === null) return null;
+    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
+    if (text !== "") return text;
+  }
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -93,127 +101,155 @@ async function writeAll(
 }
 
 /**
- * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
- * inside a UTF-8 character is completed by the next one, so characters never arrive broken.
+ * Differences from the seed (same bytes on the wire; behaviour fixed):
+ * - Python prints `Address: ('127.0.0.1', 53320)`; this prints `Address: 127.0.0.1:53320`.
+ * - A caller that resets the connection, or is let go by `--idle-timeout`, ends only its own
+ *   conversation: the server waits for the next caller. Only a caller that hangs up (an empty
+ *   read) ends the server.
+ * - What a caller says is one `recv(1024)`; its content does not matter (not UTF-8, longer
+ *   than 1024 bytes: the conversation simply ends).
  */
-async function readMessage(conn: Deno.Conn, decoder: TextDecoder): Promise<string | null> {
-  const buffer = new Uint8Array(1024);
-  while (true) {
-    const n = await conn.read(buffer);
-    if (n === null) return null;
-    const text = decoder.decode(buffer.subarray(0, n), { stream: true });
-    if (text !== "") return text;
+
+// ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
+
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT]
+
+Greets each caller with "${WELCOME}"; ends when a caller hangs up.
+
+Options:
+  --host HOST   address to listen on (default ${HOST})
+  --port PORT   port to listen on, 0 for any free port (default ${PORT})
+  --idle-timeout SECONDS
+                close a connection whose read or write has waited this long, 0 = never
+                (default 300)
+  --help        show this help`;
+
+const encoder = new TextEncoder();
+
+/** A command line the script cannot take: reported in one line, exit status 2. */
+class UsageError extends Error {}
+
+/**
+ * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
+ * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
+ */
+function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
+  let parsed;
+  try {
+    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message.split("\n")[0]);
   }
+  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
+  if (help) {
+    console.log(usage);
+    Deno.exit(0);
+  }
+  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
+    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  }
+  if (parsed.positionals.length > maxWords) {
+    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
+  }
+  return parsed;
+}
+
+/** The option descriptions `parseArgs` takes. */
+type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/** `host:port`, with IPv6 hosts in brackets. */
+function formatAddress(addr: Deno.NetAddr): string {
+  return addr.hostname.includes(":")
+    ? `[${addr.hostname}]:${addr.port}`
+    : `${addr.hostname}:${addr.port}`;
 }
 
 /**
- * Closes `conn` once one of its reads or writes has waited `seconds` without completing (0 =
- * never), after telling stderr: a client that stalls or goes silent cannot hold its
- * connection forever. The pending read or write then fails, which ends that conversation as a
- * disconnect would; other connections are not affected. One check every quarter of the
- * timeout costs less than a timer per read: a stalled connection goes within 1 to 1.25 times
- * `seconds`. Closing it twice is harmless.
+ * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
+ * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function closeWhenIdle(conn: Deno.Conn, seconds: number, who: string): void {
-  if (seconds <= 0) return;
-  let pending = 0;
-  let since = Date.now();
-  let closed = false;
-  const check = setInterval(() => {
-    if (pending === 0 || Date.now() - since < seconds * 1000) return;
-    console.error(`${NAME}: ${who} idle for ${seconds} s: closed`);
-    conn.close();
-  }, seconds * 250);
-  Deno.unrefTimer(check);
-  const watch = <T>(io: Promise<T>): Promise<T> => {
-    if (pending++ === 0) since = Date.now();
-    return io.finally(() => {
-      pending--;
-      since = Date.now();
-    });
-  };
-  const read = conn.read.bind(conn);
-  const write = conn.write.bind(conn);
-  const close = conn.close.bind(conn);
-  conn.read = (buffer) => watch(read(buffer));
-  conn.write = (data) => watch(write(data));
-  conn.close = () => {
-    if (closed) return;
-    closed = true;
-    clearInterval(check);
-    close();
-  };
-}
-
-/** Listens on host:port, or fails with a one-line reason. */
-function listenOn(hostname: string, port: number): Deno.TcpListener {
+function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+  let listener: Deno.TcpListener;
   try {
-    return Deno.listen({ hostname, port });
+    listener = Deno.listen({ hostname, port });
   } catch (error) {
     throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
   }
-}
-/** Runs `stop` on Ctrl-C (and SIGTERM where the platform has it). */
-function onShutdown(stop: () => void): void {
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT", "SIGBREAK"]
     : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, stop);
-}
-
-// --- the lesson ---
-
-async function main(args: string[]): Promise<void> {
-  let flags;
-  try {
-    flags = parseArgs({
-      args,
-      strict: true,
-      options: {
-        host: { type: "string", default: DEFAULT_HOST },
-        port: { type: "string", default: String(DEFAULT_PORT) },
-        "idle-timeout": { type: "string", default: String(DEFAULT_IDLE_SECONDS) },
-        help: { type: "boolean", short: "h" },
-      },
-    }).values;
-  } catch (error) {
-    usageError((error as Error).message);
+  for (const signal of signals) {
+    Deno.addSignalListener(signal, () => {
+      cleanUp();
+      Deno.exit(0);
+    });
   }
-  if (flags.help) {
-    console.log(USAGE);
-    return;
-  }
-  const port = parsePort(flags.port);
-  const idleSeconds = parseSeconds(flags["idle-timeout"]);
-  const listener = listenOn(flags.host, port);
-  onShutdown(() => {
-    listener.close();
-    Deno.exit(0);
-  });
   // Announced only now: a signal from here on stops the server cleanly.
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
-  while (true) {
-    const conn = await listener.accept();
-    console.log("Address:", formatAddress(conn.remoteAddr));
-    closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));
-    let heard: string | null | undefined;
-    try {
-      // Greet first: waiting for the caller before this would leave both sides waiting.
-      await writeAll(conn, encoder.encode(WELCOME));
-      heard = await readMessage(conn, new TextDecoder());
-    } catch {
-      // Reset by the caller, or closed for idleness: this conversation is over, not the server.
-    }
+  return listener;
+}
+
+/** Why a read or write failed: the connection waited past `--idle-timeout` and was closed. */
+class IdleTimeout extends Error {}
+
+/** A connection as the lesson uses it: what `withIdleTimeout` returns. */
+type Conn = Pick<Deno.TcpConn, "localAddr" | "remoteAddr" | "read" | "write" | "close">;
+
+/**
+ * `conn`, closed once one of its reads or writes has waited `seconds` (0 = never); that read
+ * or write then fails with IdleTimeout. One check every quarter of the timeout, not a timer
+ * per read: a stalled connection goes within 1 to 1.25 times `seconds`.
+ */
+function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
+  let waiting = 0;
+  let since = 0;
+  let idle = false;
+  let closed = false;
+  function close(): void {
+    clearInterval(check);
+    if (closed) return;
+    closed = true;
     conn.close();
-    // `if not c.recv(1024): break` — an empty read means the caller hung up: we are done.
-    if (heard === null) break;
   }
-  listener.close();
+  function closeIfIdle(): void {
+    if (waiting === 0 || Date.now() - since < seconds * 1000) return;
+    idle = true;
+    close();
+  }
+  // 0 = never: no check at all. The check alone does not keep the process alive.
+  const check = seconds > 0 ? setInterval(closeIfIdle, seconds * 250) : undefined;
+  if (check !== undefined) Deno.unrefTimer(check);
+  async function watch<T>(io: Promise<T>): Promise<T> {
+    if (waiting === 0) since = Date.now();
+    waiting++;
+    try {
+      return await io;
+    } catch (error) {
+      if (!idle) throw error;
+      throw new IdleTimeout(`${formatAddress(conn.remoteAddr)} idle for ${seconds} s: closed`);
+    } finally {
+      waiting--;
+      since = Date.now();
+    }
+  }
+  return {
+    localAddr: conn.localAddr,
+    remoteAddr: conn.remoteAddr,
+    read: (buffer) => watch(conn.read(buffer)),
+    write: (data) => watch(conn.write(data)),
+    close,
+  };
 }
 
 if (import.meta.main) {
-  main(Deno.args).then(() => Deno.exit(0), (error) => {
-    console.error(`${NAME}: ${(error as Error).message}`);
-    Deno.exit(1);
+  // Exit when main is done, whatever still waits (standard input, timers).
+  main().then(() => Deno.exit(0), (error) => {
+    const usage = error instanceof UsageError;
+    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    Deno.exit(usage ? 2 : 1);
   });
 }

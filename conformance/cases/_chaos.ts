@@ -31,8 +31,8 @@ export function lockstepChaos(): LessonChaos {
 export function readExactlyTrustingOneRead(program: string): Mutation {
   return {
     program,
-    from: "const read = await conn.read(data.subarray(got));",
-    to: "const read = await conn.read(data.subarray(got));\n" +
-      "    if (read !== null) return data.subarray(0, got + read);",
+    from: "const count = await conn.read(data.subarray(got));",
+    to: "const count = await conn.read(data.subarray(got));\n" +
+      "    if (count !== null) return data.subarray(0, got + count);",
   };
 }

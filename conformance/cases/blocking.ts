@@ -42,8 +42,8 @@ const nonblockingDemo: ConformanceCase = {
   clients: [{ peer: { program: "nonblocking_demo.ts" } }],
   mutations: [{
     program: "nonblocking_demo.ts",
-    from: `first === "nobody yet"`,
-    to: `first !== "nobody yet"`,
+    from: "first === NOBODY_YET",
+    to: "first !== NOBODY_YET",
     shows: "+accept() with nobody waiting: a caller?!",
   }],
 };

@@ -128,6 +128,8 @@ const FTP_SERVER: ServerRole = {
   peer: { program: "ftp_server.ts" },
   mayChange: /^ftp_root(\/|$)/,
 };
+/** The server's accept loop hands each connection to its own task, with the idle timeout. */
+const SERVE_CLIENT = `serveClient(withIdleTimeout(conn, Number(flags["idle-timeout"])), root);`;
 const FTP_SIZE_CHECK = {
   program: "ftp_server.ts",
   from: "return /^\\d{1,15}$/.test(text) ? Number(text) : null;",
@@ -629,8 +631,8 @@ export const ftp: Lesson = {
       ],
       mutations: [{
         program: "ftp_server.ts",
-        from: "for await (const conn of listener) serveClient(conn, root, idleSeconds);",
-        to: "for await (const conn of listener) await serveClient(conn, root, idleSeconds);",
+        from: SERVE_CLIENT,
+        to: `await ${SERVE_CLIENT}`,
         // The stalled client holds the accept loop: both others hang, whichever is noticed first.
         shows: "did not exit within",
       }],
@@ -753,7 +755,9 @@ export const ftp: Lesson = {
     idleCase("ftp-idle", FTP_SERVER, [{ recv: FTP_WELCOME }], {
       role: "next",
       raw: [{ recv: FTP_WELCOME }, ...FTP_LS],
-    }, { files: [HI] }),
+    }, {
+      files: [HI],
+    }),
     {
       id: "ftp-1000-connections",
       title: "1,000 clients connected at once, each welcomed; one more is served in full",
@@ -768,10 +772,9 @@ export const ftp: Lesson = {
       mutations: [{
         // A server that turns clients away beyond 500 at once.
         program: "ftp_server.ts",
-        from: "for await (const conn of listener) serveClient(conn, root, idleSeconds);",
-        to:
-          "let open = 0;\n  for await (const conn of listener) if (++open > 500) conn.close();\n  " +
-          "else serveClient(conn, root, idleSeconds);",
+        from: "for await (const conn of listener) {",
+        to: "let open = 0;\n  for await (const conn of listener) {\n" +
+          "    if (++open > 500) {\n      conn.close();\n      continue;\n    }",
         shows: "raw peer expected",
       }],
       reliability: {

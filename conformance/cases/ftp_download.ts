@@ -271,15 +271,18 @@ export const ftpDownload: Lesson = {
         outcome: `connection let go (客户端已经断开); ${NEXT}`,
       },
     },
-    idleCase("ftp_download-idle", DL_SERVER, [], { role: "next", raw: DL_GET }, { files: [DL_HI] }),
+    idleCase("ftp_download-idle", DL_SERVER, [], { role: "next", raw: DL_GET }, {
+      files: [DL_HI],
+    }),
     crowdCase(
       "ftp_download-1000-connections",
       DL_SERVER,
       [{ send: "get hi.txt" }, { recv: "6" }],
       { role: "next", raw: DL_GET },
-      "serveClient(conn, root, idleSeconds);",
       `all 1,000 answered and held mid-download; ${NEXT} while they stay open`,
-      { files: [DL_HI] },
+      {
+        files: [DL_HI],
+      },
     ),
     ...signalCases("ftp_download", DL_SERVER, "a download", (signal) => ({
       // More than the socket buffers between the server and a downloader that reads nothing

@@ -109,6 +109,7 @@ export const ftpUpload: Lesson = {
       "the size is bare digits read with one recv: the ack keeps it from being glued to the " +
         "data, not from arriving in pieces",
     ),
+    // readExactly (the MD5) trusting one read: it returns what its first read brought.
     oneReadMutations: [readExactlyTrustingOneRead("ftp_upload_server.ts")],
   },
   // A case whose server may change files gets an empty server folder to start from.
@@ -229,9 +230,10 @@ export const ftpUpload: Lesson = {
       UPLOAD_SERVER,
       [{ recv: UPLOAD_WELCOME }],
       uploadNext,
-      "serveUpload(conn, flags.out, idleSeconds);",
       `all 1,000 welcomed and held; ${NEXT} (its file saved) while they stay open`,
-      { expectFiles: [UPLOAD_SAVED] },
+      {
+        expectFiles: [UPLOAD_SAVED],
+      },
     ),
     ...signalCases("ftp_upload", UPLOAD_SERVER, "an upload", (signal) => ({
       clients: [{

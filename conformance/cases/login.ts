@@ -119,8 +119,9 @@ export const loginLesson: Lesson = {
       mutations: [{
         program: "login_client.ts",
         from:
-          'return createHash("md5").update(encoder.encode(salt)).update(encoder.encode(origin))',
-        to: 'return createHash("md5").update(encoder.encode(origin)).update(encoder.encode(salt))',
+          'const hash = createHash("md5").update(encoder.encode(salt)).update(encoder.encode(origin));',
+        to:
+          'const hash = createHash("md5").update(encoder.encode(origin)).update(encoder.encode(salt));',
         shows: "+账号或密码错误",
       }],
     },
@@ -227,7 +228,7 @@ export const loginLesson: Lesson = {
         program: "login_server.ts",
         from: "if (n === null) return null;",
         to:
-          "if (n === null) return JSON.parse(new TextDecoder().decode(buffer.subarray(0, filled)));",
+          "if (n === null) return parseJson(new TextDecoder().decode(buffer.subarray(0, filled)));",
         shows: "+127.0.0.1:<PORT> null: 账号或密码错误",
       }],
       reliability: {
@@ -291,9 +292,10 @@ export const loginLesson: Lesson = {
       LOGIN_SERVER,
       [{ recv: LOGIN_WELCOME }],
       LOGIN_NEXT,
-      "serveClient(conn, flags.users, failDelay, idleSeconds);",
       `all 1,000 welcomed and held; ${NEXT} while they stay open`,
-      { files: [LOGIN_USERS] },
+      {
+        files: [LOGIN_USERS],
+      },
     ),
     ...signalCases("login", LOGIN_SERVER, "a login", (signal) => ({
       files: [LOGIN_USERS],

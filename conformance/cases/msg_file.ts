@@ -7,11 +7,11 @@
  * @module
  */
 
+import { readExactlyTrustingOneRead } from "./_chaos.ts";
 import type { ClientRole, ConformanceCase, Lesson, ServerRole } from "../harness/case.ts";
 import type { RawStep } from "../harness/raw_peer.ts";
 import { type CaseMutation, KEPT, nameChecksTakenOut, NEXT, PART_MASK } from "./_bad_input.ts";
 import { frame, header } from "./_bytes.ts";
-import { readExactlyTrustingOneRead } from "./_chaos.ts";
 import { everyChunking } from "./_chunking.ts";
 import { seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
@@ -45,7 +45,7 @@ const main: ConformanceCase = {
   mutations: [
     {
       program: "msg_file_server.ts",
-      from: "console.log(`接收到消息:${data}`);",
+      from: "console.log(`${RECEIVED}${data}`);",
       to: "console.log(`消息:${data}`);",
       shows: "+消息:你好呀",
     },
@@ -115,7 +115,11 @@ export const msgFile: Lesson = {
   host: "127.0.0.1",
   port: 8001,
   scripts: ["msg_file_server.ts", "msg_file_client.ts"],
-  chaos: { oneReadMutations: [readExactlyTrustingOneRead("msg_file_server.ts")] },
+  chaos: {
+    // readExactly (a header, a type frame, a message) trusting one read: it returns what its
+    // first read brought.
+    oneReadMutations: [readExactlyTrustingOneRead("msg_file_server.ts")],
+  },
   cases: withServerFolder([
     ...everyChunking(main),
     {
@@ -175,7 +179,7 @@ export const msgFile: Lesson = {
       ],
       mutations: [{
         program: "msg_file_server.ts",
-        from: `console.log("客户端已经断开");`,
+        from: "console.log(CLIENT_GONE);",
         to: "",
         shows: "-客户端已经断开",
       }],
@@ -197,7 +201,7 @@ export const msgFile: Lesson = {
       expectFiles: [{ at: "server", path: "file/f.png", content: F_PNG }],
       mutations: [{
         program: "msg_file_server.ts",
-        from: `console.log("客户端已关闭连接");`,
+        from: "console.log(CLIENT_CLOSED);",
         to: "",
         shows: "-客户端已关闭连接",
       }],
@@ -325,7 +329,7 @@ export const msgFile: Lesson = {
       clients: [{ role: "raw", raw: [{ send: frame(`{"msg_type": "dance"}`) }, ...MSG_NEXT] }],
       mutations: [{
         program: "msg_file_server.ts",
-        from: `console.log("格式错误，请验证后输入");`,
+        from: "console.log(BAD_FORMAT);",
         to: `throw new Error("unknown msg_type");`,
         shows: "-格式错误，请验证后输入",
       }],
@@ -371,7 +375,7 @@ export const msgFile: Lesson = {
           `replaced, its target untouched); ${KEPT}`,
       },
     },
-    idleCase("msg_file-idle", MSG_FILE_SERVER, [], msgNext),
+    idleCase("msg_file-idle", MSG_FILE_SERVER, [], msgNext, {}),
     crowdCase(
       "msg_file-1000-connections",
       MSG_FILE_SERVER,
@@ -385,9 +389,10 @@ export const msgFile: Lesson = {
           { awaitClose: true },
         ],
       },
-      "serveClient(conn, flags.dir, maxFrame, idleSeconds);",
       `all 1,000 held; ${NEXT} (a file saved) while they stay open`,
-      { expectFiles: [{ at: "server", path: "file/after.txt", content: { text: "hello" } }] },
+      {
+        expectFiles: [{ at: "server", path: "file/after.txt", content: { text: "hello" } }],
+      },
     ),
     ...signalCases(
       "msg_file",

@@ -86,8 +86,8 @@ export const multiplex: Lesson = {
       bytes: { c2s: 11, s2c: 0 },
       mutations: [{
         program: "multiplex_server.ts",
-        from: "serveClient(conn, idleSeconds);",
-        to: "await serveClient(conn, idleSeconds);",
+        from: `serveClient(withIdleTimeout(conn, Number(flags["idle-timeout"])));`,
+        to: `await serveClient(withIdleTimeout(conn, Number(flags["idle-timeout"])));`,
         shows: "server line",
       }],
     },

@@ -191,7 +191,6 @@ export const notebook: Lesson = {
       NB_SERVER,
       [{ send: "hi" }, { recv: "hi" }],
       { role: "next", raw: NB_NEXT },
-      "serveClient(conn, flags.notebook, idleSeconds);",
       `all 1,000 notes echoed and saved, connections held; ${NEXT} while they stay open`,
       {
         files: [NOTEBOOK],

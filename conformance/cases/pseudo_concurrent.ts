@@ -33,7 +33,7 @@ const main: ConformanceCase = {
   mutations: [{
     program: "delay_server.ts",
     from: 'console.log("收到普通信息", data);',
-    to: 'console.log("收到普通信息", data);\n        await pause(seconds * 2, false);',
+    to: 'console.log("收到普通信息", data);\n        await pause(delaySeconds * 2, false);',
     // The slow answer now comes before the others, whether the client ends in time or not.
     shows: `${SLOW_REPLY}\n已收到普通信息`,
   }],

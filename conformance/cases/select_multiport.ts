@@ -74,8 +74,8 @@ export const selectMultiport: Lesson = {
       // Not hung up on: only the idle timer lets it go (a line on stderr).
       mutations: [{
         program: MULTIPORT,
-        from: "await writeAll(conn, encoder.encode(GREETING)).catch(() => {});",
-        to: "await writeAll(conn, encoder.encode(GREETING)).catch(() => {});\n    continue;",
+        from: "await writeAll(conn, encoder.encode(GREETING));",
+        to: "await writeAll(conn, encoder.encode(GREETING));\n      continue;",
         shows: "never closed the connection",
       }],
     },

@@ -42,10 +42,11 @@ export const sticky: Lesson = {
   port: 8001,
   scripts: ["sticky_server.ts", "sticky_client.ts"],
   chaos: {
+    // readToEnd trusting one read: it stops after the first piece, whatever follows.
     oneReadMutations: [{
       program: "sticky_server.ts",
-      from: "for (let n = await conn.read(buffer); n !== null; n = await conn.read(buffer)) {",
-      to: "for (let n = await conn.read(buffer); n !== null; n = null) {",
+      from: "chunks.push(buffer.slice(0, n));",
+      to: "chunks.push(buffer.slice(0, n));\n    break;",
     }],
   },
   cases: [

@@ -11,7 +11,7 @@ import type { Step } from "../harness/expect.ts";
 import type { RawStep } from "../harness/raw_peer.ts";
 import { AS_TEXT, biggerRead, fatalDecoder, LONG, NOT_UTF8, PIECES } from "./_bad_input.ts";
 import { lockstepChaos } from "./_chaos.ts";
-import { capped, concurrentCases } from "./_concurrent.ts";
+import { cappedBlock, concurrentCases } from "./_concurrent.ts";
 import { rawClient, seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 
@@ -36,7 +36,6 @@ const threadedNormal: ProcessClient = {
   dialogue: ["你", "", "q"].map((line): Step => ({ wait: "please input:", type: line })),
   golden: "threaded_chat.client",
 };
-const TC_LOOP = "for await (const conn of server) handle(conn, server, idleSeconds);";
 
 /** socketserver: ThreadingTCPServer, one handler per connection. */
 export const threadedChat: Lesson = {
@@ -89,8 +88,8 @@ export const threadedChat: Lesson = {
       },
       mutations: [{
         program: "threaded_chat_server.ts",
-        from: "for await (const conn of server) handle(conn, server, idleSeconds);",
-        to: "for await (const conn of server) await handle(conn, server, idleSeconds);",
+        from: `handle(withIdleTimeout(conn, Number(flags["idle-timeout"])), server);`,
+        to: `await handle(withIdleTimeout(conn, Number(flags["idle-timeout"])), server);`,
         // One client at a time: the second never even gets its welcome.
         shows: `no prompt "please input:"`,
       }],
@@ -129,7 +128,7 @@ export const threadedChat: Lesson = {
       normal: threadedNormal,
       talk: [{ send: "你" }, { recv: "你好" }],
       farewell: [{ send: "q" }],
-      acceptLoop: capped(TC_LOOP, "handle(conn, server, idleSeconds);"),
+      acceptLoop: cappedBlock("for await (const conn of server) {"),
       normalBytes: { c2s: 4, s2c: utf8(TC_WELCOME) + 6 },
       crowdBytes: { c2s: 0, s2c: utf8(TC_WELCOME) },
       // The seed's handler answers the empty reads until its send fails.

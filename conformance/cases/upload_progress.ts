@@ -89,8 +89,8 @@ export const uploadProgress: Lesson = {
   chaos: {
     oneReadMutations: [{
       program: "upload_progress_server.ts",
-      from: "header = parseHeader(start.subarray(0, filled), ended);",
-      to: "header = parseHeader(start.subarray(0, filled), true);",
+      from: "const header = parseHeader(start.subarray(0, filled), ended);",
+      to: "const header = parseHeader(start.subarray(0, filled), true);",
     }],
   },
   cases: withServerFolder([
@@ -305,15 +305,18 @@ export const uploadProgress: Lesson = {
           `its target untouched; NUL cannot be in a header); ${NEXT}`,
       },
     },
-    idleCase("upload_progress-idle", UP_SERVER, [], upNext, { expectFiles: [UP_SAVED] }),
+    idleCase("upload_progress-idle", UP_SERVER, [], upNext, {
+      expectFiles: [UP_SAVED],
+    }),
     crowdCase(
       "upload_progress-1000-connections",
       UP_SERVER,
       [],
       upNext,
-      "serveUpload(conn, flags.dir, idleSeconds);",
       `all 1,000 held; ${NEXT} (its file saved) while they stay open`,
-      { expectFiles: [UP_SAVED] },
+      {
+        expectFiles: [UP_SAVED],
+      },
     ),
     ...signalCases(
       "upload_progress",
@@ -351,8 +354,9 @@ export const uploadProgress: Lesson = {
       mutations: [{
         // The runtime's refusal left to crash the server.
         program: "upload_progress_server.ts",
-        from: "if (!(error instanceof Deno.errors.Interrupted)) {",
-        to: "if (error instanceof Deno.errors.NotCapable) Deno.exit(3);\n    {",
+        from: "if (error instanceof IdleTimeout) {",
+        to:
+          "if (error instanceof Deno.errors.NotCapable) Deno.exit(3);\n    if (error instanceof IdleTimeout) {",
         shows: "",
       }],
       reliability: {

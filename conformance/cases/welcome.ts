@@ -23,7 +23,7 @@ const main: ConformanceCase = {
   mutations: [
     {
       program: "welcome_server.ts",
-      from: "if (heard === null) break;",
+      from: "if (hungUp) break;",
       to: "",
       shows: "server did not exit within",
     },
@@ -105,7 +105,7 @@ export const welcome: Lesson = {
       // The server ending after any caller: the one after it finds nobody.
       mutations: [{
         program: WELCOME_SERVER,
-        from: "if (heard === null) break;",
+        from: "if (hungUp) break;",
         to: "break;",
         shows: `-Received ${KUDINGCHA}`,
       }],
