@@ -91,36 +91,37 @@ Deno.test("every program is standalone: shebang, header, only Deno and node: imp
 
 /** The helpers scripts repeat for copyability; each must read the same everywhere. */
 const SHARED_HELPERS = [
-  "usageError",
-  "parsePort",
-  "formatAddress",
-  "describeConn",
-  "writeAll",
-  "readMessage",
-  "listenOn",
-  "connectTo",
-  "onShutdown",
-  "stdinLines",
-  "input",
-  "readExactly",
-  "nameProblem",
-  "isInside",
-  "resolveExisting",
   "FramedConn",
-  "receiveToFile",
-  "sendFromFile",
+  "IdleTimeout",
+  "ServerGone",
+  "ShortRead",
+  "StoreFailed",
+  "UsageError",
+  "borrowBuffer",
+  "byteCount",
+  "concat",
+  "connectTo",
+  "describeConn",
+  "describeListener",
+  "formatAddress",
   "handledLater",
   "hangUp",
   "hashPrefix",
-  "byteCount",
-  "borrowBuffer",
+  "input",
+  "isInside",
+  "nameProblem",
+  "openListener",
   "pythonJson",
-  "describeListener",
-  "timestamp",
-  "parseSeconds",
-  "closeWhenIdle",
-  "UsageError",
+  "readExactly",
   "readFlags",
+  "receiveToFile",
+  "recv",
+  "resolveExisting",
+  "sendFromFile",
+  "stdinLines",
+  "timestamp",
+  "withIdleTimeout",
+  "writeAll",
 ];
 
 /**
@@ -158,5 +159,21 @@ Deno.test("shared helpers have the same name and shape in every script", () => {
       versions.size <= 1,
       `${helper} differs between ${[...versions.values()].map((v) => v.join(", ")).join(" | ")}`,
     );
+  }
+});
+
+/** The first line that opens a socket, directly or through the shared helper that does. */
+const OPENS_SOCKET =
+  /\b(Deno\.(listen|connect|listenDatagram)|openListener|connectTo|listenUdp|listenQuietly|listenOn)\s*\(/;
+
+Deno.test("lesson first: a short header, the first socket early, no patched connections", () => {
+  for (const [name, source] of sources) {
+    const lines = source.split("\n");
+    const headerEnd = lines.findIndex((line) => line.trim() === "*/");
+    assert.ok(headerEnd <= 25, `${name}: its opening JSDoc is ${headerEnd} lines (at most 25)`);
+    const code = (line: string) => !/^\s*(\*|\/\/|\/\*)/.test(line);
+    const first = lines.findIndex((line) => code(line) && OPENS_SOCKET.test(line));
+    assert.ok(first < 90, `${name}: its first socket opens on line ${first + 1} (within 90)`);
+    assert.doesNotMatch(source, /\.(read|write|close)\s*=[^=>]/, `${name} patches a connection`);
   }
 });
