@@ -54,6 +54,18 @@ const root = new URL("../", import.meta.url).pathname;
 const DOC = `${root}docs/LOAD.md`;
 const PLOT = `${root}docs/load.svg`;
 const MARKERS = ["<!-- load-bench:start -->", "<!-- load-bench:end -->"] as const;
+const USAGE = `Usage: deno task bench load [options]
+
+Options:
+  --connections LIST  connection counts to run, e.g. 100,1000 (default 100,1000,10000)
+  --seconds N         measured seconds per server and count (default 5)
+  --warmup N          seconds of warm-up before measuring (default 1)
+  --only LIST         only these servers, by name; also the probes "chat_server.ts
+                      --idle-timeout 0", fairness_probe.ts, "fairness_probe.ts --allocate"
+  --generator c|node  the load generator (default c: compiled at bench time, else Node's)
+  --write-docs        write the table into docs/LOAD.md and the plot into docs/load.svg
+  --help              show this help`;
+
 /** The tutorial's own example message: `我`, answered `我好` by the chat servers. */
 const MESSAGE = "我";
 
@@ -67,8 +79,8 @@ interface Target {
 }
 
 const deno = Deno.execPath();
-const lesson = (name: string, greeting: string): Target => ({
-  name,
+const lesson = (name: string, greeting: string, args: string[] = []): Target => ({
+  name: [name, ...args].join(" "),
   reference: false,
   command: [
     deno,
@@ -80,6 +92,7 @@ const lesson = (name: string, greeting: string): Target => ({
     "127.0.0.1",
     "--port",
     "0",
+    ...args,
   ],
   reply: "chat",
   greeting,
@@ -107,24 +120,33 @@ const TARGETS: Target[] = [
 ];
 
 /**
- * Probes run only when `--only` names them: the chat answer with nothing allocated per
- * message, and with one small allocation per message (docs/LOAD.md, "What bounds them").
+ * Probes run only when `--only` names them: the chat server without its idle timeout (what
+ * the timeout costs), the chat answer with nothing allocated per message, and with one small
+ * allocation per message (docs/LOAD.md, "What bounds them").
  */
-const PROBES: Target[] = ["fairness_probe.ts", "fairness_probe.ts --allocate"].map((name) => ({
-  name,
-  reference: true,
-  command: [
-    deno,
-    "run",
-    "-A",
-    "--no-config",
-    `${root}bench/${name.split(" ")[0]}`,
-    ...name.split(" ").slice(1),
-    "0",
-  ],
-  reply: "chat",
-  greeting: "欢迎致电babyshen",
-}));
+const PROBES: Target[] = [
+  lesson("chat_server.ts", "欢迎致电babyshen", ["--idle-timeout", "0"]),
+  ...["fairness_probe.ts", "fairness_probe.ts --allocate"].map(fairnessProbe),
+];
+
+/** A fairness probe (bench/fairness_probe.ts) as a target. */
+function fairnessProbe(name: string): Target {
+  return {
+    name,
+    reference: true,
+    command: [
+      deno,
+      "run",
+      "-A",
+      "--no-config",
+      `${root}bench/${name.split(" ")[0]}`,
+      ...name.split(" ").slice(1),
+      "0",
+    ],
+    reply: "chat",
+    greeting: "欢迎致电babyshen",
+  };
+}
 
 interface Row {
   target: Target;
@@ -321,6 +343,10 @@ function plot(rows: Row[]): string {
 }
 
 async function main() {
+  if (Deno.args.includes("--help")) {
+    console.log(USAGE);
+    return;
+  }
   const flags = parseArgs({
     args: Deno.args,
     strict: true,

@@ -215,7 +215,7 @@ Options:
   --max-message BYTES
                 the longest message accepted (default ${MAX_MESSAGE})
   --idle-timeout SECONDS
-                close a connection whose read or write has waited this long, 0 = never
+                close a connection when no read or write has begun this long, 0 = never
                 (default 300)
   --help        show this help`;
 
@@ -293,13 +293,16 @@ class IdleTimeout extends Error {}
 type Conn = Pick<Deno.TcpConn, "localAddr" | "remoteAddr" | "read" | "write" | "close">;
 
 /**
- * `conn`, closed once one of its reads or writes has waited `seconds` (0 = never); that read
- * or write then fails with IdleTimeout. One check every quarter of the timeout, not a timer
- * per read: a stalled connection goes within 1 to 1.25 times `seconds`.
+ * `conn`, closed once `seconds` (0 = never) pass without a read or write beginning on it; one
+ * still waiting then fails with IdleTimeout. A check every quarter of the timeout notes
+ * whether one began since the last check: four quiet checks in a row and it goes, within 1 to
+ * 1.25 times `seconds`. Nothing is timed per read or write, so the watch costs next to nothing.
  */
 function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
-  let waiting = 0;
-  let since = 0;
+  // 0 = never: the connection as it is, nothing to watch.
+  if (seconds <= 0) return conn;
+  let begun = false;
+  let quietChecks = 0;
   let idle = false;
   let closed = false;
   function close(): void {
@@ -309,31 +312,34 @@ function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
     conn.close();
   }
   function closeIfIdle(): void {
-    if (waiting === 0 || Date.now() - since < seconds * 1000) return;
+    if (begun) {
+      begun = false;
+      quietChecks = 0;
+      return;
+    }
+    quietChecks++;
+    if (quietChecks < 4) return;
     idle = true;
     close();
   }
-  // 0 = never: no check at all. The check alone does not keep the process alive.
-  const check = seconds > 0 ? setInterval(closeIfIdle, seconds * 250) : undefined;
-  if (check !== undefined) Deno.unrefTimer(check);
-  async function watch<T>(io: Promise<T>): Promise<T> {
-    if (waiting === 0) since = Date.now();
-    waiting++;
-    try {
-      return await io;
-    } catch (error) {
-      if (!idle) throw error;
-      throw new IdleTimeout(`${formatAddress(conn.remoteAddr)} idle for ${seconds} s: closed`);
-    } finally {
-      waiting--;
-      since = Date.now();
-    }
+  const check = setInterval(closeIfIdle, seconds * 250);
+  // The check alone does not keep the process alive.
+  Deno.unrefTimer(check);
+  function whyFailed(error: unknown): never {
+    if (!idle) throw error;
+    throw new IdleTimeout(`${formatAddress(conn.remoteAddr)} idle for ${seconds} s: closed`);
   }
   return {
     localAddr: conn.localAddr,
     remoteAddr: conn.remoteAddr,
-    read: (buffer) => watch(conn.read(buffer)),
-    write: (data) => watch(conn.write(data)),
+    read(buffer) {
+      begun = true;
+      return conn.read(buffer).catch(whyFailed);
+    },
+    write(data) {
+      begun = true;
+      return conn.write(data).catch(whyFailed);
+    },
     close,
   };
 }

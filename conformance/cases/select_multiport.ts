@@ -71,12 +71,13 @@ export const selectMultiport: Lesson = {
       },
       server: { peer: { program: MULTIPORT, args: ["--idle-timeout", "1"] }, listeners: 3 },
       clients: [rawClient("idle", [{ recv: "hello" }, { awaitClose: true }]), helloClient(1)],
-      // Not hung up on: only the idle timer lets it go (a line on stderr).
+      // Held, waiting for the caller to speak: only the idle timer lets it go (a line on stderr).
       mutations: [{
         program: MULTIPORT,
         from: "await writeAll(conn, encoder.encode(GREETING));",
-        to: "await writeAll(conn, encoder.encode(GREETING));\n      continue;",
-        shows: "never closed the connection",
+        to:
+          "await writeAll(conn, encoder.encode(GREETING));\n      await conn.read(new Uint8Array(1));",
+        shows: "idle for 1 s",
       }],
     },
     {
