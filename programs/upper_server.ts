@@ -2,7 +2,7 @@
 /**
  * @title 电话发送与接收 — Telephone: the server (Hello World → HELLO WORLD)
  * @seed 001_371bd9c9ea180cac.txt, "socket_server修改代码"
- * @run deno run --allow-net=127.0.0.1 upper_server.ts [--host localhost] [--port 6969]
+ * @run deno run --allow-net=localhost upper_server.ts [--host localhost] [--port 6969]
  *
  * Waits for one call (`我要开始等待电话了`), picks up (`电话来了！`), hears the caller, answers
  * in capitals and hangs up: exactly one call, as in the seed. The seed's first try calls
