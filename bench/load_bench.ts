@@ -364,7 +364,9 @@ async function main() {
     throw new Error(`--connections takes counts like 100,1000, not ${flags.connections}`);
   }
   const only = flags.only?.split(",");
-  const targets = only ? [...TARGETS, ...PROBES].filter((t) => only.includes(t.name)) : TARGETS;
+  // In the order --only names them, so that runs can alternate which goes first.
+  const named = (name: string) => [...TARGETS, ...PROBES].filter((t) => t.name === name);
+  const targets = only ? only.flatMap(named) : TARGETS;
   if (targets.length === 0) throw new Error(`--only matches none of the servers`);
   if (flags.generator !== "c" && flags.generator !== "node") {
     throw new Error(`--generator takes c or node, not ${flags.generator}`);
