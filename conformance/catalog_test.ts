@@ -110,7 +110,7 @@ const SHARED_HELPERS = [
   "input",
   "isInside",
   "nameProblem",
-  "openListener",
+  "listenOn",
   "pythonJson",
   "readExactly",
   "readFlags",
@@ -164,7 +164,7 @@ Deno.test("shared helpers have the same name and shape in every script", () => {
 
 /** The first line that opens a socket, directly or through the shared helper that does. */
 const OPENS_SOCKET =
-  /\b(Deno\.(listen|connect|listenDatagram)|openListener|connectTo|listenUdp|listenQuietly|listenOn)\s*\(/;
+  /\b(Deno\.(listen|connect|listenDatagram)|listenOn|connectTo|listenUdp|listenQuietly|listenOn)\s*\(/;
 
 Deno.test("lesson first: a short header, the first socket early, no patched connections", () => {
   for (const [name, source] of sources) {

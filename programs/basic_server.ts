@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const idleSeconds = Number(flags["idle-timeout"]);
 
   // 1. Listen on the IP and port: socket() + bind() + listen(5) are one call in Deno.
-  const listener = openListener(flags.host, Number(flags.port));
+  const listener = listenOn(flags.host, Number(flags.port));
 
   // 2. while True: conn, addr = sock.accept() — each client is served in its own task, so one
   // that connects and says nothing keeps nobody else waiting.
@@ -177,7 +177,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   }, USAGE).values;
 
   // sock = socket.socket(); sock.bind(('127.0.0.1', 8001)); sock.listen(5)
-  const listener = openListener(flags.host, Number(flags.port));
+  const listener = listenOn(flags.host, Number(flags.port));
 
   while (true) {
     // conn, addr = sock.accept(): waits (阻塞) until a client connects.
@@ -151,7 +151,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });

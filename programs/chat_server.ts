@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   }, USAGE).values;
 
   // socket() + bind() + listen(5) are one call in Deno.
-  const listener = openListener(flags.host, Number(flags.port));
+  const listener = listenOn(flags.host, Number(flags.port));
 
   // The seed prints these around a commented-out accept(): accept() is where a server waits.
   console.log("before");
@@ -190,7 +190,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   }
 
   // server = socket.socket(); server.bind(('127.0.0.1', 8001)); server.listen(5)
-  const listener = openListener(flags.host, Number(flags.port));
+  const listener = listenOn(flags.host, Number(flags.port));
 
   // if sock == server: conn, addr = sock.accept(); inputs.append(conn) — each connection is
   // served by a task of its own, so the next is accepted meanwhile.
@@ -187,7 +187,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });

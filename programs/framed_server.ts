@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   }
 
   // socket() + bind() + listen(5) are one call in Deno.
-  const listener = openListener(flags.host, Number(flags.port));
+  const listener = listenOn(flags.host, Number(flags.port));
 
   // conn, addr = sock.accept(): one client, as in the seed; nobody else is let in after it.
   const accepted = await listener.accept();
@@ -191,7 +191,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });

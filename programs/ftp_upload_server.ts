@@ -38,7 +38,7 @@ async function main(): Promise<void> {
 
   // socket() + bind() + listen(5) are one call in Deno. A stop (Ctrl-C) in the middle of an
   // upload removes its half-written file.
-  const listener = openListener(flags.host, Number(flags.port), removeUnfinished);
+  const listener = listenOn(flags.host, Number(flags.port), removeUnfinished);
 
   // while True: conn,address = s1.accept() — each upload gets its own task, so a slow client
   // never holds up the others.
@@ -291,7 +291,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });

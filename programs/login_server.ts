@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   }
 
   // sock.bind(('127.0.0.1', 8001)); sock.listen(1): one call in Deno.
-  const listener = openListener(flags.host, Number(flags.port));
+  const listener = listenOn(flags.host, Number(flags.port));
 
   // while True: conn, addr = sock.accept() — each client in its own task, so a slow one (or
   // the pause after a failed login) does not hold up the next.
@@ -280,7 +280,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const random = randomSource(flags.seed === undefined ? undefined : Number(flags.seed));
 
   // sock = socket(); sock.bind(('127.0.0.1', 8001)); sock.listen(5): one call in Deno.
-  const listener = openListener(flags.host, Number(flags.port));
+  const listener = listenOn(flags.host, Number(flags.port));
 
   // while True: conn, addr = sock.accept() — each caller gets its own task, so the next
   // caller is greeted at once instead of waiting for this one to hang up.
@@ -200,7 +200,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
 
   // socket() + bind() + listen(5) are one call in Deno. A stop (Ctrl-C) in the middle of a
   // file removes the half of it.
-  const listener = openListener(flags.host, Number(flags.port), removeUnfinished);
+  const listener = listenOn(flags.host, Number(flags.port), removeUnfinished);
 
   // while True: conn, addr = sock.accept() — each client gets its own task, so one that is
   // slow to send a file never holds up the others.
@@ -353,7 +353,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
 
   // lsock.bind(); lsock.listen(); lsock.setblocking(False); sel.register(lsock, EVENT_READ,
   // data=None): in Deno, listening is one call and nothing needs registering.
-  const listener = openListener(flags.host, Number(flags.port));
+  const listener = listenOn(flags.host, Number(flags.port));
 
   // A ready key with `data=None` is the listening socket: accept, and register the new
   // connection. Here the connection's own function starts; it ends when the peer closes,
@@ -144,7 +144,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
 
   // server.bind(('127.0.0.1', 8001)); server.listen(5): one call in Deno. No setblocking:
   // every read and accept in Deno waits without holding up the others.
-  const listener = openListener(flags.host, Number(flags.port));
+  const listener = listenOn(flags.host, Number(flags.port));
 
   // `if sock == server: conn, addr = sock.accept(); inputs.append(conn)` — the new client's
   // read loop starts at once and runs beside this accept loop, as `inputs` grows in the seed.
@@ -152,7 +152,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });

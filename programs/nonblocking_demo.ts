@@ -58,7 +58,7 @@ function after<T>(ms: number, value: T): Promise<T> {
 }
 
 /**
- * Listens on host:port, or fails with a one-line reason. Unlike a server's `openListener` it
+ * Listens on host:port, or fails with a one-line reason. Unlike a server's `listenOn` it
  * announces nothing and takes no signals: the demo ends by itself.
  */
 function listenQuietly(hostname: string, port: number): Deno.TcpListener {

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   }, USAGE).values;
 
   // The echo server the notes start from: socket() + bind() + listen() are one call in Deno.
-  const listener = openListener(flags.host, Number(flags.port));
+  const listener = listenOn(flags.host, Number(flags.port));
 
   // conn, addr = s.accept() in a loop: each client gets its own task, so a second one is
   // served at once instead of waiting for the first to leave.
@@ -194,7 +194,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });

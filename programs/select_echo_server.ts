@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   }, USAGE).values;
 
   // sk1 = socket.socket(); sk1.bind(('127.0.0.1', 8001)); sk1.listen(5)
-  const listener = openListener(flags.host, Number(flags.port));
+  const listener = listenOn(flags.host, Number(flags.port));
 
   // inputs = [sk1]: to begin with, only the listener is watched.
   inputs.push(listener);
@@ -209,7 +209,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   // sk1, sk2, sk3: socket() + bind() + listen(5) three times, on 8001, 8002 and 8003.
   const listeners: Deno.TcpListener[] = [];
   for (let i = 0; i < LISTENERS; i++) {
-    listeners.push(openListener(flags.host, firstPort === 0 ? 0 : firstPort + i));
+    listeners.push(listenOn(flags.host, firstPort === 0 ? 0 : firstPort + i));
   }
 
   // inputs = [sk1, sk2, sk3]; while True: select.select(inputs, …) — here the three accept
@@ -154,7 +154,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   }, USAGE).values;
 
   // sk1 = socket.socket(); sk1.bind(('127.0.0.1', 8001)); sk1.listen(5)
-  const listener = openListener(flags.host, Number(flags.port));
+  const listener = listenOn(flags.host, Number(flags.port));
 
   // conn, address = sk1_or_conn.accept(): each connection read and answered in tasks of its
   // own, so the next one is accepted meanwhile.
@@ -250,7 +250,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   }, USAGE).values;
 
   // Both ends in one script: listen (on any free port by default), connect, accept.
-  const listener = listenOn(flags.host, Number(flags.port));
+  const listener = listenQuietly(flags.host, Number(flags.port));
   const sender = await connectTo(listener.addr.hostname, listener.addr.port);
   const receiver = await listener.accept();
   const data = new Uint8Array(SIZE).fill(0x61);
@@ -52,6 +52,18 @@ async function main(): Promise<void> {
   console.log(`the receiver got ${await received} bytes of ${SIZE}`);
   receiver.close();
   listener.close();
+}
+
+/**
+ * Listens on host:port, or fails with a one-line reason. Unlike a server's `listenOn` it
+ * announces nothing and takes no signals: the demo ends by itself.
+ */
+function listenQuietly(hostname: string, port: number): Deno.TcpListener {
+  try {
+    return Deno.listen({ hostname, port });
+  } catch (error) {
+    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
+  }
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -129,15 +141,6 @@ function readFlags<T extends FlagOptions>(args: string[], options: T, usage: str
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
-
-/** Listens on host:port, or fails with a one-line reason. */
-function listenOn(hostname: string, port: number): Deno.TcpListener {
-  try {
-    return Deno.listen({ hostname, port });
-  } catch (error) {
-    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
-  }
-}
 
 /** Connects to host:port, or fails with a one-line reason. */
 async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
 
   // socket() + bind() + listen(5) are one call in Deno. A stop (Ctrl-C), even while a command
   // runs, kills the commands still running: nothing outlives the server.
-  const listener = openListener(flags.host, Number(flags.port), killRunning);
+  const listener = listenOn(flags.host, Number(flags.port), killRunning);
 
   // while True: conn,addr = server.accept() — each client gets its own task, so a second
   // client is served at once instead of waiting for the first to leave.
@@ -342,7 +342,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });

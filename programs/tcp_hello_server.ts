@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const idleSeconds = Number(flags["idle-timeout"]);
 
   // 1. Listen on this machine's IP and port: socket() + bind() + listen(5) in one call.
-  const listener = openListener(flags.host, Number(flags.port));
+  const listener = listenOn(flags.host, Number(flags.port));
 
   // 2. Wait for someone to connect, forever (conn, addr = sock.accept()). Each connection is
   // served in its own task, so a client that connects and says nothing holds up nobody.
@@ -176,7 +176,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   }, USAGE).values;
 
   // server = socketserver.ThreadingTCPServer(('127.0.0.1', 9999), MyServer)
-  const server = openListener(flags.host, Number(flags.port));
+  const server = listenOn(flags.host, Number(flags.port));
 
   // server.serve_forever(): each connection gets its own handle(), not awaited here, as each
   // gets its own thread in Python; so a second client is welcomed while the first talks.
@@ -184,7 +184,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });

@@ -45,6 +45,31 @@ async function main(): Promise<void> {
 }
 
 /**
+ * The UDP server's `listenOn`: binds host:port (or fails with a one-line reason), announces it on
+ * stderr, and on Ctrl-C or SIGTERM closes the socket and exits 0: a clean stop.
+ */
+function listenUdp(hostname: string, port: number): Deno.DatagramConn {
+  let socket: Deno.DatagramConn;
+  try {
+    socket = Deno.listenDatagram({ transport: "udp", hostname, port });
+  } catch (error) {
+    throw new Error(`cannot listen on udp ${hostname}:${port}: ${(error as Error).message}`);
+  }
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT", "SIGBREAK"]
+    : ["SIGINT", "SIGTERM"];
+  for (const signal of signals) {
+    Deno.addSignalListener(signal, () => {
+      socket.close();
+      Deno.exit(0);
+    });
+  }
+  // Announced only now: a signal from here on stops the server cleanly.
+  console.error(`listening on udp://${formatAddress(socket.addr as Deno.NetAddr)}`);
+  return socket;
+}
+
+/**
  * Differences from the seed (same bytes on the wire):
  * - Python's `print(data, host, port)` shows the bytes as `b'\xe4\xbd\xa0\xe5\xa5\xbd'`; this
  *   prints the text they hold. Bytes that are not valid UTF-8 are printed as U+FFFD (�).
@@ -108,31 +133,6 @@ function formatAddress(addr: Deno.NetAddr): string {
   return addr.hostname.includes(":")
     ? `[${addr.hostname}]:${addr.port}`
     : `${addr.hostname}:${addr.port}`;
-}
-
-/**
- * `openListener` for UDP: binds host:port (or fails with a one-line reason), announces it on
- * stderr, and on Ctrl-C or SIGTERM closes the socket and exits 0: a clean stop.
- */
-function listenUdp(hostname: string, port: number): Deno.DatagramConn {
-  let socket: Deno.DatagramConn;
-  try {
-    socket = Deno.listenDatagram({ transport: "udp", hostname, port });
-  } catch (error) {
-    throw new Error(`cannot listen on udp ${hostname}:${port}: ${(error as Error).message}`);
-  }
-  const signals: Deno.Signal[] = Deno.build.os === "windows"
-    ? ["SIGINT", "SIGBREAK"]
-    : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) {
-    Deno.addSignalListener(signal, () => {
-      socket.close();
-      Deno.exit(0);
-    });
-  }
-  // Announced only now: a signal from here on stops the server cleanly.
-  console.error(`listening on udp://${formatAddress(socket.addr as Deno.NetAddr)}`);
-  return socket;
 }
 
 if (import.meta.main) {

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
 
   // socket() + bind() + listen(1) are one call in Deno. A stop (Ctrl-C) in the middle of an
   // upload removes its half-written file.
-  const listener = openListener(flags.host, Number(flags.port), removeUnfinished);
+  const listener = listenOn(flags.host, Number(flags.port), removeUnfinished);
 
   // while True: conn, addr = sock.accept() — each upload gets its own task, so a slow one
   // never holds up the others.
@@ -304,7 +304,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });

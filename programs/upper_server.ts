@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const idleSeconds = Number(flags["idle-timeout"]);
 
   // server = socket(); server.bind(('localhost', 6969)); server.listen(5): one call in Deno.
-  const listener = openListener(flags.host, Number(flags.port));
+  const listener = listenOn(flags.host, Number(flags.port));
   console.log(WAITING);
 
   // accept() blocks until a call comes in; the call is the connection, not the listener.
@@ -205,7 +205,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });

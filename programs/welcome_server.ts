@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   const idleSeconds = Number(flags["idle-timeout"]);
 
   // with socket.socket(AF_INET, SOCK_STREAM) as s: s.bind((HOST, PORT)); s.listen(5)
-  const listener = openListener(flags.host, Number(flags.port));
+  const listener = listenOn(flags.host, Number(flags.port));
 
   // while True: c, addr = s.accept() — one caller after another, as in the seed: the others
   // wait in the listen backlog.
@@ -172,7 +172,7 @@ function formatAddress(addr: Deno.NetAddr): string {
  * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
  * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
  */
-function openListener(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
+function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
     listener = Deno.listen({ hostname, port });
