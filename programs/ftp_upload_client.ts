@@ -2,7 +2,7 @@
 /**
  * @title 使用Socket实现FTP-上传功能(MD5) — FTP upload with MD5: the client
  * @seed 000_84409504fdc3648b.txt, "使用Socket实现FTP-上传功能(MD5)", socket客户端代码
- * @run deno run --allow-net=127.0.0.1 --allow-read=f.png ftp_upload_client.ts [FILE]
+ * @run deno run --allow-net=127.0.0.1 --allow-read=. ftp_upload_client.ts [FILE]
  *
  * Uploads one file (default `f.png`, as in the seed): prints the server's welcome, sends the
  * size, waits for the ack, sends the file and its MD5, and prints the server's answer. Waiting

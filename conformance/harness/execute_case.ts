@@ -197,11 +197,10 @@ class CaseRun {
         ...(this.#options.mutation ? [this.#options.mutation] : []),
       ]);
       const args = [...addressArgs(host, port), ...(peer.args ?? [])];
-      // A server runs with exactly the permissions its header's run line names (on this
-      // case's address), so a jail bug would also meet the runtime's refusal.
-      const flags = label === "server" && staged.runLine
-        ? netFlagsFor(staged.runLine, host)
-        : staged.flags;
+      // Every program runs with exactly the permissions its header's run line names (on this
+      // case's address): the line a reader copies is proven to work, and a server's jail bug
+      // would also meet the runtime's refusal.
+      const flags = staged.runLine ? netFlagsFor(staged.runLine, host) : staged.flags;
       return this.#scope.spawn(label, stagedCommand(staged, args, flags));
     }
     await Deno.mkdir(folder, { recursive: true });
