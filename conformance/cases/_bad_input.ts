@@ -9,7 +9,6 @@
 import type { ConformanceCase } from "../harness/case.ts";
 import type { Mask } from "../harness/mask.ts";
 import type { Mutation } from "../harness/standalone.ts";
-import { programSource } from "./_helpers.ts";
 
 /** A deliberate breakage and the text its failure report must show. */
 export type CaseMutation = NonNullable<ConformanceCase["mutations"]>[number];
@@ -45,36 +44,12 @@ export function idleLine(program: string, seconds = 1): RegExp {
 }
 
 /**
- * The mutation of an idle case of a server that names its client by `formatAddress`: the
- * flag's value not reaching the timer.
+ * The mutation of an idle case: twice the flag's value reaches `withIdleTimeout` (every server
+ * reads it as `Number(flags["idle-timeout"])`), so the line on stderr says 2 s.
  */
 export function idleIgnored(program: string): CaseMutation {
-  if (programSource(program).includes(IDLE_FLAG)) return idleFlagDoubled(program);
-  return {
-    program,
-    from: "closeWhenIdle(conn, idleSeconds, formatAddress(conn.remoteAddr));",
-    to: "closeWhenIdle(conn, idleSeconds * 2, formatAddress(conn.remoteAddr));",
-    shows: "idle for 2 s",
-  };
-}
-
-/** The mutation of a lockstep server's idle case: the flag's value not reaching the timer. */
-export function idleTimerIgnored(program: string): CaseMutation {
-  if (programSource(program).includes(IDLE_FLAG)) return idleFlagDoubled(program);
-  return {
-    program,
-    from: "closeWhenIdle(conn, idleSeconds,",
-    to: "closeWhenIdle(conn, idleSeconds * 2,",
-    shows: "idle for 2 s",
-  };
-}
-
-/** How a lesson-first script (issue #17) reads its `--idle-timeout`. */
-const IDLE_FLAG = `Number(flags["idle-timeout"])`;
-
-/** The idle mutation of a lesson-first script: twice the flag's value reaches the timer. */
-function idleFlagDoubled(program: string): CaseMutation {
-  return { program, from: IDLE_FLAG, to: `2 * ${IDLE_FLAG}`, shows: "idle for 2 s" };
+  const flag = `Number(flags["idle-timeout"])`;
+  return { program, from: flag, to: `2 * ${flag}`, shows: "idle for 2 s" };
 }
 
 /** A decoder that throws on bytes that are not UTF-8, instead of reading them as U+FFFD. */

@@ -17,8 +17,8 @@ import {
   CROWD,
   CROWD_TEXT,
   fatalDecoder,
+  idleIgnored,
   idleLine,
-  idleTimerIgnored,
   LONG,
   NOT_UTF8,
 } from "./_bad_input.ts";
@@ -104,7 +104,7 @@ export function concurrentCases(spec: Concurrent): ConformanceCase[] {
       },
       server: server({ stderr: idleLine(program) }, ["--idle-timeout", "1"]),
       clients: [rawClient("idle", [...greet, { awaitClose: true }]), spec.normal],
-      mutations: [idleTimerIgnored(program)],
+      mutations: [idleIgnored(program)],
     },
     {
       id: `${id}-vanishing`,

@@ -23,22 +23,14 @@ export function seedPython(script: string): Peer {
  * instead of a clean exit 0.
  */
 export function noSignalHandler(program: string): Mutation & { shows: string } {
-  const shows = "server exited with";
-  if (programSource(program).includes("onShutdown(() => {")) {
-    return { program, from: "onShutdown(() => {", to: "(() => {", shows };
-  }
-  // The lesson-first shape (issue #17): `listenOn` adds the handlers; removing a listener that
-  // was never added does nothing.
+  // `listenOn` adds the handlers; removing a listener that was never added does nothing.
   const from = "Deno.addSignalListener(signal, () => {";
-  return { program, from, to: "Deno.removeSignalListener(signal, () => {", shows };
-}
-
-/**
- * The source of `program` in `programs/`, for a mutation that must name what the script holds
- * while scripts move from one shape to another.
- */
-export function programSource(program: string): string {
-  return Deno.readTextFileSync(new URL(`../../programs/${program}`, import.meta.url));
+  return {
+    program,
+    from,
+    to: "Deno.removeSignalListener(signal, () => {",
+    shows: "server exited with",
+  };
 }
 
 /** The UTF-8 byte length of `text`: what it weighs on the wire. */

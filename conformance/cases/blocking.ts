@@ -8,14 +8,7 @@
  */
 
 import type { ConformanceCase, Lesson, ProcessClient, ServerRole } from "../harness/case.ts";
-import {
-  CROWD,
-  CROWD_TEXT,
-  fatalDecoder,
-  idleLine,
-  idleTimerIgnored,
-  NOT_UTF8,
-} from "./_bad_input.ts";
+import { CROWD, CROWD_TEXT, fatalDecoder, idleIgnored, idleLine, NOT_UTF8 } from "./_bad_input.ts";
 import { lockstepChaos } from "./_chaos.ts";
 import { noSignalHandler, rawClient, seedPython } from "./_helpers.ts";
 import { aloneOverIpv6, overIpv6 } from "./_ipv6.ts";
@@ -132,7 +125,7 @@ export const blocking: Lesson = {
         "1",
       ]),
       clients: [rawClient("silent", [{ awaitClose: true }]), blockingNormal],
-      mutations: [idleTimerIgnored(BLOCKING)],
+      mutations: [idleIgnored(BLOCKING)],
     },
     {
       id: "blocking-disconnect",

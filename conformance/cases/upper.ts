@@ -12,8 +12,8 @@ import {
   CROWD,
   CROWD_TEXT,
   fatalDecoder,
+  idleIgnored,
   idleLine,
-  idleTimerIgnored,
   LONG,
   PIECES,
 } from "./_bad_input.ts";
@@ -90,7 +90,7 @@ export const upper: Lesson = {
       },
       server: upperServer({ stderr: idleLine(UPPER) }, ["--idle-timeout", "1"]),
       clients: [rawClient("silent", [{ awaitClose: true }]), upperNormal],
-      mutations: [idleTimerIgnored(UPPER)],
+      mutations: [idleIgnored(UPPER)],
     },
     {
       id: "upper-disconnect",

@@ -7,7 +7,7 @@
  */
 
 import type { ConformanceCase, Lesson, ProcessClient, ServerRole } from "../harness/case.ts";
-import { CROWD, CROWD_TEXT, idleLine, idleTimerIgnored } from "./_bad_input.ts";
+import { CROWD, CROWD_TEXT, idleIgnored, idleLine } from "./_bad_input.ts";
 import { lockstepChaos } from "./_chaos.ts";
 import { noSignalHandler, rawClient, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
@@ -86,7 +86,7 @@ export const welcome: Lesson = {
       },
       server: welcomeServer({ stderr: idleLine(WELCOME_SERVER) }, ["--idle-timeout", "1"]),
       clients: [rawClient("silent", [{ recv: KUDINGCHA }, { awaitClose: true }]), welcomeNormal],
-      mutations: [idleTimerIgnored(WELCOME_SERVER)],
+      mutations: [idleIgnored(WELCOME_SERVER)],
     },
     {
       id: "welcome-vanishing",
