@@ -4,8 +4,9 @@
  * [--seconds N] [--warmup N] [--only NAME,…] [--generator c|node] [--write-docs]`.
  *
  * Drives `chat_server.ts`, `threaded_chat_server.ts` and `select_echo_server.ts`, and in the
- * same run the two references they are judged against (a minimal Deno echo, `echo_deno.ts`,
- * and a minimal Node `net` echo, `echo_node.mjs`), with a load generator: C connections held
+ * same run the references they are judged against (a minimal Deno echo, `echo_deno.ts`, a
+ * minimal Node `net` server of the chat servers' bytes, `chat_node.mjs`, and a minimal Node
+ * `net` echo, `echo_node.mjs`), with a load generator: C connections held
  * at once, each doing ping-pong round trips of one short UTF-8 message, for every C asked for.
  *
  * The generator (see generator.ts) is `load_gen.c`, compiled once per run with `$CC` or `cc`
@@ -109,6 +110,13 @@ const TARGETS: Target[] = [
     command: [deno, "run", "-A", "--no-config", `${root}bench/echo_deno.ts`, "0"],
     reply: "echo",
     greeting: "",
+  },
+  {
+    name: "chat_node.mjs",
+    reference: true,
+    command: ["node", `${root}bench/chat_node.mjs`, "0"],
+    reply: "chat",
+    greeting: "欢迎致电babyshen",
   },
   {
     name: "echo_node.mjs",
