@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { catalog, lessonIndex } from "./catalog.ts";
 import { lessons } from "./cases/mod.ts";
-import { goldensOf } from "./golden_names.ts";
+import { goldensOf } from "./harness/golden_names.ts";
 import { formatMarkdown, INDEX_MARKERS, RELIABILITY_PAGE, withIndex } from "./index.ts";
 import { reliabilityPage } from "./reliability.ts";
 import { runLineFlags, shebangFlags } from "./harness/standalone.ts";

@@ -8,7 +8,7 @@
  */
 
 import type { ConformanceCase, Lesson, Peer, ProcessClient } from "./harness/case.ts";
-import { clientGolden, serverGolden } from "./golden_names.ts";
+import { clientGolden, serverGolden } from "./harness/golden_names.ts";
 
 /** One terminal on a page: whose it is, the command that starts it, and what it showed. */
 export interface TerminalSession {

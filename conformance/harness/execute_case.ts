@@ -16,6 +16,7 @@ import { clientSignalsServer, serverIsOurs } from "./case_traits.ts";
 import { type Child, ChildScope } from "./children.ts";
 import { ExpectSession } from "./expect.ts";
 import { writeContent } from "./files.ts";
+import { clientGolden } from "./golden_names.ts";
 import { type FolderSnapshot, snapshotChanges, snapshotFolder } from "./folder_snapshot.ts";
 import { jailExemptions } from "./jail.ts";
 import type {
@@ -236,7 +237,7 @@ class CaseRun {
           kind: "process",
           role,
           name,
-          golden: role.golden ?? `${this.#testCase.id}.${name}`,
+          golden: clientGolden(this.#testCase, role) ?? false,
           transcript: "",
           toleratedErrors: [],
         };

@@ -10,6 +10,7 @@
  * @module
  */
 
+import { serverGolden } from "./golden_names.ts";
 import type { ConformanceCase } from "./case.ts";
 import { clientSignalsServer, serverIsOurs } from "./case_traits.ts";
 import type { Chaos } from "./chaos.ts";
@@ -187,13 +188,8 @@ async function compareGoldens(
       await check(client.golden, client.transcript);
     }
   }
-  const serverGolden = testCase.server?.golden ?? serverIsOurs(testCase);
-  if (observation.server && serverGolden !== false) {
-    await check(
-      serverGolden === true ? `${testCase.id}.server` : serverGolden,
-      observation.server.stdout,
-    );
-  }
+  const golden = serverGolden(testCase);
+  if (observation.server && golden !== undefined) await check(golden, observation.server.stdout);
   return written;
 }
 

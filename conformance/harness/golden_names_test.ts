@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { clientGolden, goldensOf, serverGolden } from "./golden_names.ts";
-import type { ConformanceCase } from "./harness/case.ts";
+import type { ConformanceCase } from "./case.ts";
 
 const chat = { program: "chat_server.ts" };
 const client = { program: "chat_client.ts" };

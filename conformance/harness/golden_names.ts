@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ClientRole, ConformanceCase } from "./harness/case.ts";
+import type { ClientRole, ConformanceCase } from "./case.ts";
 
 /** The golden (name without `.txt`) `role`'s terminal is compared with, if any. */
 export function clientGolden(testCase: ConformanceCase, role: ClientRole): string | undefined {
