@@ -140,16 +140,31 @@ const liveScopes = new Set<string>();
  * SIGKILLs every process (other than this one) whose environment carries `name=value`: the
  * children of a scope and anything they started, such as the two ends of a shell pipeline,
  * which a kill of the shell alone would leave running and holding the pipes. A process may
- * start another while the scan runs, so scans repeat until one finds no process it has not
- * killed already (a killed process stays in /proc as a zombie until it is reaped, and must not
- * count as new, or the passes run out before a late child shows). Linux only; a no-op where
- * /proc cannot be read.
+ * start another while the scan runs, so scans repeat until three in a row, 10 ms apart, find no
+ * process they have not killed already (a killed process stays in /proc as a zombie until it
+ * is reaped, and must not count as new). Linux only; a no-op where /proc cannot be read.
  */
 export function killByEnvironment(name: string, value: string): void {
   const killed = new Set<number>();
-  for (let pass = 0; pass < 100; pass++) {
-    if (killScan(`${name}=${value}`, killed) === 0) return;
+  const variable = `${name}=${value}`;
+  let quietScans = 0;
+  for (let pass = 0; pass < 100 && quietScans < 3; pass++) {
+    if (killScan(variable, killed) > 0) {
+      quietScans = 0;
+      continue;
+    }
+    // Nothing killed, nothing to wait for. Else a process caught in the middle of starting
+    // (its environment not yet readable) may show a moment later: look again, twice, 10 ms
+    // apart, before calling it done.
+    if (killed.size === 0) return;
+    quietScans++;
+    if (quietScans < 3) sleepSync(10);
   }
+}
+
+/** Blocks this thread for `ms` milliseconds (for the few ms a rescan waits). */
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** One pass of {@linkcode killByEnvironment}: how many processes it killed that `killed` lacked. */
