@@ -92,7 +92,6 @@ Deno.test("every program is standalone: shebang, header, only Deno and node: imp
 /** The helpers scripts repeat for copyability; each must read the same everywhere. */
 const SHARED_HELPERS = [
   "FramedConn",
-  "IdleTimeout",
   "ServerGone",
   "ShortRead",
   "StoreFailed",
@@ -100,7 +99,6 @@ const SHARED_HELPERS = [
   "borrowBuffer",
   "byteCount",
   "concat",
-  "connectTo",
   "describeConn",
   "describeListener",
   "formatAddress",
@@ -118,7 +116,6 @@ const SHARED_HELPERS = [
   "recv",
   "resolveExisting",
   "sendFromFile",
-  "stdinLines",
   "timestamp",
   "withIdleTimeout",
   "writeAll",
@@ -164,7 +161,7 @@ Deno.test("shared helpers have the same name and shape in every script", () => {
 
 /** The first line that opens a socket, directly or through the shared helper that does. */
 const OPENS_SOCKET =
-  /\b(Deno\.(listen|connect|listenDatagram)|listenOn|connectTo|listenUdp|listenQuietly|listenOn)\s*\(/;
+  /\b(Deno\.(listen|connect|listenDatagram)|listenOn|listenUdp|listenQuietly)\s*\(/;
 
 Deno.test("lesson first: a short header, the first socket early, no patched connections", () => {
   for (const [name, source] of sources) {

@@ -16,13 +16,15 @@
  */
 
 import assert, { AssertionError } from "node:assert/strict";
+import process from "node:process";
+import { createInterface } from "node:readline";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "assert_demo.ts";
 const PROMPT = "PLZ inpuet>>: ";
 
 async function main(): Promise<void> {
-  const flags = readFlags(Deno.args, { int: { type: "boolean" } }, USAGE).values;
+  const flags = readFlags({ int: { type: "boolean" } }, USAGE).values;
 
   // choice = input("PLZ inpuet>>: "); the end of input reads as an empty line.
   const choice = await input(PROMPT) ?? "";
@@ -69,18 +71,10 @@ const encoder = new TextEncoder();
 /** A command line the script cannot take: reported in one line, exit status 2. */
 class UsageError extends Error {}
 
-/**
- * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
- * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
- */
-function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
-  let parsed;
-  try {
-    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
-    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message.split("\n")[0]);
-  }
+/** `parseArgs` on the command line, with `--help` and a checked `--port` and `--idle-timeout`. */
+function readFlags<T extends FlagOptions>(options: T, usage: string, words = false) {
+  const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+  const parsed = parseArgs({ args: Deno.args, options: all, allowPositionals: words });
   const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
   if (help) {
     console.log(usage);
@@ -92,9 +86,6 @@ function readFlags<T extends FlagOptions>(args: string[], options: T, usage: str
   if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
     throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
   }
-  if (parsed.positionals.length > maxWords) {
-    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
-  }
   return parsed;
 }
 
@@ -102,32 +93,14 @@ function readFlags<T extends FlagOptions>(args: string[], options: T, usage: str
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
-async function writeAll(
-  conn: { write(data: Uint8Array): Promise<number> },
-  data: Uint8Array,
-): Promise<void> {
+async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promise<void> {
   let written = 0;
-  while (written < data.length) {
-    written += await conn.write(data.subarray(written));
-  }
+  while (written < data.length) written += await conn.write(data.subarray(written));
 }
 
-/** The lines of standard input, without their line endings. */
-async function* stdinLines(): AsyncGenerator<string> {
-  let pending = "";
-  for await (const text of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
-    pending += text;
-    let end = pending.indexOf("\n");
-    while (end >= 0) {
-      yield pending.slice(0, end).replace(/\r$/, "");
-      pending = pending.slice(end + 1);
-      end = pending.indexOf("\n");
-    }
-  }
-  if (pending !== "") yield pending;
-}
-
-const lines = stdinLines();
+/** Standard input a line at a time; as for Python's `input`, `\r\n` and `\r` end lines too. */
+const stdin = createInterface({ input: process.stdin, crlfDelay: Infinity });
+const lines = stdin[Symbol.asyncIterator]();
 
 /** Python's `input(prompt)`: the prompt without a newline, then one line; null at end of input. */
 async function input(prompt: string): Promise<string | null> {
@@ -139,7 +112,7 @@ async function input(prompt: string): Promise<string | null> {
 if (import.meta.main) {
   // Exit when main is done, whatever still waits (standard input, timers).
   main().then(() => Deno.exit(0), (error) => {
-    const usage = error instanceof UsageError;
+    const usage = error instanceof UsageError || /^ERR_PARSE_ARGS/.test(error.code);
     console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
     Deno.exit(usage ? 2 : 1);
   });

@@ -17,6 +17,8 @@
 
 import { createHash, type Hash } from "node:crypto";
 import { basename } from "node:path";
+import process from "node:process";
+import { createInterface } from "node:readline";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "ftp_client.ts";
@@ -33,14 +35,13 @@ const CHUNK_SIZE = 1 << 20;
 async function main(): Promise<void> {
   // Any number of words: a command with the wrong ones is refused by `run`, as when typed.
   const { values: flags, positionals: words } = readFlags(
-    Deno.args,
     {
       host: { type: "string", default: HOST },
       port: { type: "string", default: String(PORT) },
       out: { type: "string" },
     },
     USAGE,
-    Infinity,
+    true,
   );
   if (words.length > 0 && !["put", "get", "ls"].includes(words[0])) {
     throw new UsageError(`unknown command ${JSON.stringify(words[0])}: use put, get or ls`);
@@ -49,7 +50,9 @@ async function main(): Promise<void> {
 
   // client.connect(("127.0.0.1", 9999)): socket() + connect() are one call in Deno. Lines
   // and counted raw bytes go over it, so it is read through one buffered FramedConn.
-  const session = new FramedConn(await connectTo(flags.host, Number(flags.port)));
+  const session = new FramedConn(
+    await Deno.connect({ hostname: flags.host, port: Number(flags.port) }),
+  );
   // The server speaks first; anything but the welcome means it is not our server.
   const welcome = await session.readLine();
   if (welcome !== WELCOME) throw new Error(`not an FTP server: it said ${JSON.stringify(welcome)}`);
@@ -268,14 +271,9 @@ function progressBar(label: string, total: number, start: number): (done: number
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
-async function writeAll(
-  conn: { write(data: Uint8Array): Promise<number> },
-  data: Uint8Array,
-): Promise<void> {
+async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promise<void> {
   let written = 0;
-  while (written < data.length) {
-    written += await conn.write(data.subarray(written));
-  }
+  while (written < data.length) written += await conn.write(data.subarray(written));
 }
 
 /**
@@ -533,18 +531,10 @@ const encoder = new TextEncoder();
 /** A command line the script cannot take: reported in one line, exit status 2. */
 class UsageError extends Error {}
 
-/**
- * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
- * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
- */
-function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
-  let parsed;
-  try {
-    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
-    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message.split("\n")[0]);
-  }
+/** `parseArgs` on the command line, with `--help` and a checked `--port` and `--idle-timeout`. */
+function readFlags<T extends FlagOptions>(options: T, usage: string, words = false) {
+  const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+  const parsed = parseArgs({ args: Deno.args, options: all, allowPositionals: words });
   const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
   if (help) {
     console.log(usage);
@@ -556,40 +546,15 @@ function readFlags<T extends FlagOptions>(args: string[], options: T, usage: str
   if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
     throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
   }
-  if (parsed.positionals.length > maxWords) {
-    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
-  }
   return parsed;
 }
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
-/** Connects to host:port, or fails with a one-line reason. */
-async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
-  try {
-    return await Deno.connect({ hostname, port });
-  } catch (error) {
-    throw new Error(`cannot connect to ${hostname}:${port}: ${(error as Error).message}`);
-  }
-}
-
-/** The lines of standard input, without their line endings. */
-async function* stdinLines(): AsyncGenerator<string> {
-  let pending = "";
-  for await (const text of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
-    pending += text;
-    let end = pending.indexOf("\n");
-    while (end >= 0) {
-      yield pending.slice(0, end).replace(/\r$/, "");
-      pending = pending.slice(end + 1);
-      end = pending.indexOf("\n");
-    }
-  }
-  if (pending !== "") yield pending;
-}
-
-const lines = stdinLines();
+/** Standard input a line at a time; as for Python's `input`, `\r\n` and `\r` end lines too. */
+const stdin = createInterface({ input: process.stdin, crlfDelay: Infinity });
+const lines = stdin[Symbol.asyncIterator]();
 
 /** Python's `input(prompt)`: the prompt without a newline, then one line; null at end of input. */
 async function input(prompt: string): Promise<string | null> {
@@ -601,7 +566,7 @@ async function input(prompt: string): Promise<string | null> {
 if (import.meta.main) {
   // Exit when main is done, whatever still waits (standard input, timers).
   main().then(() => Deno.exit(0), (error) => {
-    const usage = error instanceof UsageError;
+    const usage = error instanceof UsageError || /^ERR_PARSE_ARGS/.test(error.code);
     console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
     Deno.exit(usage ? 2 : 1);
   });

@@ -14,6 +14,8 @@
  * @module
  */
 
+import process from "node:process";
+import { createInterface } from "node:readline";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "madongmei_client.ts";
@@ -23,13 +25,13 @@ const PROMPT = "请输入(q/Q退出)：";
 const QUIT = "Q";
 
 async function main(): Promise<void> {
-  const flags = readFlags(Deno.args, {
+  const flags = readFlags({
     host: { type: "string", default: HOST },
     port: { type: "string", default: String(PORT) },
   }, USAGE).values;
 
   // 1. client.connect(('127.0.0.1', 8001)): socket() + connect() are one call in Deno.
-  const conn = await connectTo(flags.host, Number(flags.port));
+  const conn = await Deno.connect({ hostname: flags.host, port: Number(flags.port) });
   const buffer = new Uint8Array(1024);
   const decoder = new TextDecoder();
 
@@ -59,16 +61,8 @@ async function main(): Promise<void> {
   conn.close();
 }
 
-/**
- * One `recv(1024)`: the text of one read, or null when the peer has closed. A read that ends
- * inside a UTF-8 character is completed by the next one, so characters never arrive broken;
- * bytes that are not UTF-8 read as U+FFFD.
- */
-async function recv(
-  conn: { read(buffer: Uint8Array): Promise<number | null> },
-  buffer: Uint8Array,
-  decoder: TextDecoder,
-): Promise<string | null> {
+/** One `recv(1024)`: one read's text (a split character waits for the next), null at the end. */
+async function recv(conn: Pick<Deno.Conn, "read">, buffer: Uint8Array, decoder: TextDecoder) {
   while (true) {
     const n = await conn.read(buffer);
     if (n === null) return null;
@@ -78,14 +72,9 @@ async function recv(
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
-async function writeAll(
-  conn: { write(data: Uint8Array): Promise<number> },
-  data: Uint8Array,
-): Promise<void> {
+async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promise<void> {
   let written = 0;
-  while (written < data.length) {
-    written += await conn.write(data.subarray(written));
-  }
+  while (written < data.length) written += await conn.write(data.subarray(written));
 }
 
 /** Why the client stops: the server hung up in the middle of the conversation. */
@@ -119,18 +108,10 @@ const encoder = new TextEncoder();
 /** A command line the script cannot take: reported in one line, exit status 2. */
 class UsageError extends Error {}
 
-/**
- * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
- * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
- */
-function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
-  let parsed;
-  try {
-    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
-    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message.split("\n")[0]);
-  }
+/** `parseArgs` on the command line, with `--help` and a checked `--port` and `--idle-timeout`. */
+function readFlags<T extends FlagOptions>(options: T, usage: string, words = false) {
+  const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+  const parsed = parseArgs({ args: Deno.args, options: all, allowPositionals: words });
   const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
   if (help) {
     console.log(usage);
@@ -142,40 +123,15 @@ function readFlags<T extends FlagOptions>(args: string[], options: T, usage: str
   if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
     throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
   }
-  if (parsed.positionals.length > maxWords) {
-    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
-  }
   return parsed;
 }
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
-/** Connects to host:port, or fails with a one-line reason. */
-async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
-  try {
-    return await Deno.connect({ hostname, port });
-  } catch (error) {
-    throw new Error(`cannot connect to ${hostname}:${port}: ${(error as Error).message}`);
-  }
-}
-
-/** The lines of standard input, without their line endings. */
-async function* stdinLines(): AsyncGenerator<string> {
-  let pending = "";
-  for await (const text of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
-    pending += text;
-    let end = pending.indexOf("\n");
-    while (end >= 0) {
-      yield pending.slice(0, end).replace(/\r$/, "");
-      pending = pending.slice(end + 1);
-      end = pending.indexOf("\n");
-    }
-  }
-  if (pending !== "") yield pending;
-}
-
-const lines = stdinLines();
+/** Standard input a line at a time; as for Python's `input`, `\r\n` and `\r` end lines too. */
+const stdin = createInterface({ input: process.stdin, crlfDelay: Infinity });
+const lines = stdin[Symbol.asyncIterator]();
 
 /** Python's `input(prompt)`: the prompt without a newline, then one line; null at end of input. */
 async function input(prompt: string): Promise<string | null> {
@@ -187,7 +143,7 @@ async function input(prompt: string): Promise<string | null> {
 if (import.meta.main) {
   // Exit when main is done, whatever still waits (standard input, timers).
   main().then(() => Deno.exit(0), (error) => {
-    const usage = error instanceof UsageError;
+    const usage = error instanceof UsageError || /^ERR_PARSE_ARGS/.test(error.code);
     console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
     Deno.exit(usage ? 2 : 1);
   });

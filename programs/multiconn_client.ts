@@ -24,7 +24,7 @@ const CONNECTIONS = 2;
 const MESSAGES = ["Message 1 from client.", "Message 2 from client."];
 
 async function main(): Promise<void> {
-  const flags = readFlags(Deno.args, {
+  const flags = readFlags({
     host: { type: "string", default: HOST },
     port: { type: "string", default: String(PORT) },
     conns: { type: "string", default: String(CONNECTIONS) },
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
 /** One connection's work; returns the lines that tell its story. */
 async function converse(host: string, port: number, id: number): Promise<string[]> {
   const story = [`starting connection ${id} to ${host}:${port}`];
-  const conn = await connectTo(host, port);
+  const conn = await Deno.connect({ hostname: host, port });
   let total = 0;
   for (const message of MESSAGES) {
     story.push(`sending ${message} to connection ${id}`);
@@ -81,35 +81,22 @@ async function converse(host: string, port: number, id: number): Promise<string[
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
-async function writeAll(
-  conn: { write(data: Uint8Array): Promise<number> },
-  data: Uint8Array,
-): Promise<void> {
+async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promise<void> {
   let written = 0;
-  while (written < data.length) {
-    written += await conn.write(data.subarray(written));
-  }
+  while (written < data.length) written += await conn.write(data.subarray(written));
 }
 
 /** The peer closed in the middle of a message: some of its bytes came, not all. */
 class ShortRead extends Error {}
 
-/**
- * Exactly `n` bytes, however the network splits them: null if the peer closed before the first
- * byte, ShortRead if it closed after some.
- */
-async function readExactly(
-  conn: { read(buffer: Uint8Array): Promise<number | null> },
-  n: number,
-): Promise<Uint8Array | null> {
+/** Exactly `n` bytes: null if the peer closed before the first, ShortRead if after some. */
+async function readExactly(conn: Pick<Deno.Conn, "read">, n: number): Promise<Uint8Array | null> {
   const data = new Uint8Array(n);
   let got = 0;
   while (got < n) {
     const count = await conn.read(data.subarray(got));
-    if (count === null) {
-      if (got === 0) return null;
-      throw new ShortRead(`the peer closed after ${got} of ${n} bytes`);
-    }
+    if (count === null && got === 0) return null;
+    if (count === null) throw new ShortRead(`the peer closed after ${got} of ${n} bytes`);
     got += count;
   }
   return data;
@@ -149,18 +136,10 @@ const encoder = new TextEncoder();
 /** A command line the script cannot take: reported in one line, exit status 2. */
 class UsageError extends Error {}
 
-/**
- * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
- * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
- */
-function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
-  let parsed;
-  try {
-    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
-    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message.split("\n")[0]);
-  }
+/** `parseArgs` on the command line, with `--help` and a checked `--port` and `--idle-timeout`. */
+function readFlags<T extends FlagOptions>(options: T, usage: string, words = false) {
+  const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+  const parsed = parseArgs({ args: Deno.args, options: all, allowPositionals: words });
   const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
   if (help) {
     console.log(usage);
@@ -172,28 +151,16 @@ function readFlags<T extends FlagOptions>(args: string[], options: T, usage: str
   if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
     throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
   }
-  if (parsed.positionals.length > maxWords) {
-    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
-  }
   return parsed;
 }
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
-/** Connects to host:port, or fails with a one-line reason. */
-async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
-  try {
-    return await Deno.connect({ hostname, port });
-  } catch (error) {
-    throw new Error(`cannot connect to ${hostname}:${port}: ${(error as Error).message}`);
-  }
-}
-
 if (import.meta.main) {
   // Exit when main is done, whatever still waits (standard input, timers).
   main().then(() => Deno.exit(0), (error) => {
-    const usage = error instanceof UsageError;
+    const usage = error instanceof UsageError || /^ERR_PARSE_ARGS/.test(error.code);
     console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
     Deno.exit(usage ? 2 : 1);
   });

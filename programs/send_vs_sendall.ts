@@ -25,14 +25,14 @@ const PORT = 0;
 const SIZE = 64 << 20;
 
 async function main(): Promise<void> {
-  const flags = readFlags(Deno.args, {
+  const flags = readFlags({
     host: { type: "string", default: HOST },
     port: { type: "string", default: String(PORT) },
   }, USAGE).values;
 
   // Both ends in one script: listen (on any free port by default), connect, accept.
   const listener = listenQuietly(flags.host, Number(flags.port));
-  const sender = await connectTo(listener.addr.hostname, listener.addr.port);
+  const sender = await Deno.connect({ hostname: listener.addr.hostname, port: listener.addr.port });
   const receiver = await listener.accept();
   const data = new Uint8Array(SIZE).fill(0x61);
 
@@ -67,14 +67,9 @@ function listenQuietly(hostname: string, port: number): Deno.TcpListener {
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
-async function writeAll(
-  conn: { write(data: Uint8Array): Promise<number> },
-  data: Uint8Array,
-): Promise<void> {
+async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promise<void> {
   let written = 0;
-  while (written < data.length) {
-    written += await conn.write(data.subarray(written));
-  }
+  while (written < data.length) written += await conn.write(data.subarray(written));
 }
 
 /** Reads until the peer closes; returns how many bytes came. */
@@ -110,18 +105,10 @@ Options:
 /** A command line the script cannot take: reported in one line, exit status 2. */
 class UsageError extends Error {}
 
-/**
- * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
- * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
- */
-function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
-  let parsed;
-  try {
-    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
-    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message.split("\n")[0]);
-  }
+/** `parseArgs` on the command line, with `--help` and a checked `--port` and `--idle-timeout`. */
+function readFlags<T extends FlagOptions>(options: T, usage: string, words = false) {
+  const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+  const parsed = parseArgs({ args: Deno.args, options: all, allowPositionals: words });
   const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
   if (help) {
     console.log(usage);
@@ -133,28 +120,16 @@ function readFlags<T extends FlagOptions>(args: string[], options: T, usage: str
   if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
     throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
   }
-  if (parsed.positionals.length > maxWords) {
-    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
-  }
   return parsed;
 }
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
-/** Connects to host:port, or fails with a one-line reason. */
-async function connectTo(hostname: string, port: number): Promise<Deno.TcpConn> {
-  try {
-    return await Deno.connect({ hostname, port });
-  } catch (error) {
-    throw new Error(`cannot connect to ${hostname}:${port}: ${(error as Error).message}`);
-  }
-}
-
 if (import.meta.main) {
   // Exit when main is done, whatever still waits (standard input, timers).
   main().then(() => Deno.exit(0), (error) => {
-    const usage = error instanceof UsageError;
+    const usage = error instanceof UsageError || /^ERR_PARSE_ARGS/.test(error.code);
     console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
     Deno.exit(usage ? 2 : 1);
   });

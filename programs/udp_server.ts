@@ -23,7 +23,7 @@ const PORT = 8001;
 const REPLY = "已收到";
 
 async function main(): Promise<void> {
-  const flags = readFlags(Deno.args, {
+  const flags = readFlags({
     host: { type: "string", default: HOST },
     port: { type: "string", default: String(PORT) },
   }, USAGE).values;
@@ -96,18 +96,10 @@ const encoder = new TextEncoder();
 /** A command line the script cannot take: reported in one line, exit status 2. */
 class UsageError extends Error {}
 
-/**
- * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
- * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
- */
-function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
-  let parsed;
-  try {
-    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
-    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message.split("\n")[0]);
-  }
+/** `parseArgs` on the command line, with `--help` and a checked `--port` and `--idle-timeout`. */
+function readFlags<T extends FlagOptions>(options: T, usage: string, words = false) {
+  const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+  const parsed = parseArgs({ args: Deno.args, options: all, allowPositionals: words });
   const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
   if (help) {
     console.log(usage);
@@ -119,9 +111,6 @@ function readFlags<T extends FlagOptions>(args: string[], options: T, usage: str
   if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
     throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
   }
-  if (parsed.positionals.length > maxWords) {
-    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
-  }
   return parsed;
 }
 
@@ -129,16 +118,14 @@ function readFlags<T extends FlagOptions>(args: string[], options: T, usage: str
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** `host:port`, with IPv6 hosts in brackets. */
-function formatAddress(addr: Deno.NetAddr): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
+function formatAddress({ hostname, port }: Deno.NetAddr): string {
+  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
 }
 
 if (import.meta.main) {
   // Exit when main is done, whatever still waits (standard input, timers).
   main().then(() => Deno.exit(0), (error) => {
-    const usage = error instanceof UsageError;
+    const usage = error instanceof UsageError || /^ERR_PARSE_ARGS/.test(error.code);
     console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
     Deno.exit(usage ? 2 : 1);
   });

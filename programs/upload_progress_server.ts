@@ -29,7 +29,7 @@ const MAX_HEADER = 64 * 1024;
 const CHUNK_SIZE = 1 << 20;
 
 async function main(): Promise<void> {
-  const flags = readFlags(Deno.args, {
+  const flags = readFlags({
     host: { type: "string", default: HOST },
     port: { type: "string", default: String(PORT) },
     dir: { type: "string", default: DIR },
@@ -101,7 +101,7 @@ async function serveUpload(conn: Conn, folder: string): Promise<void> {
     console.log(`\r${name}传输完成`);
   } catch (error) {
     // Idle past --idle-timeout: said on stderr. Anything else: one line in the log.
-    if (error instanceof IdleTimeout) {
+    if (error instanceof Deno.errors.TimedOut) {
       console.error(`${NAME}: ${error.message}`);
     } else {
       console.log(`${client}: ${(error as Error).message}`);
@@ -210,14 +210,9 @@ function nameProblem(name: string): string | null {
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
-async function writeAll(
-  conn: { write(data: Uint8Array): Promise<number> },
-  data: Uint8Array,
-): Promise<void> {
+async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promise<void> {
   let written = 0;
-  while (written < data.length) {
-    written += await conn.write(data.subarray(written));
-  }
+  while (written < data.length) written += await conn.write(data.subarray(written));
 }
 
 /**
@@ -261,18 +256,10 @@ Options:
 /** A command line the script cannot take: reported in one line, exit status 2. */
 class UsageError extends Error {}
 
-/**
- * `parseArgs` with `options`, up to `maxWords` plain words, and `--help` (prints `usage`, exits
- * 0). Checks `--port` (0 to 65535) and `--idle-timeout` (seconds); else throws a UsageError.
- */
-function readFlags<T extends FlagOptions>(args: string[], options: T, usage: string, maxWords = 0) {
-  let parsed;
-  try {
-    const all = { ...options, help: { type: "boolean", short: "h" } } as const;
-    parsed = parseArgs({ args, options: all, strict: true, allowPositionals: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message.split("\n")[0]);
-  }
+/** `parseArgs` on the command line, with `--help` and a checked `--port` and `--idle-timeout`. */
+function readFlags<T extends FlagOptions>(options: T, usage: string, words = false) {
+  const all = { ...options, help: { type: "boolean", short: "h" } } as const;
+  const parsed = parseArgs({ args: Deno.args, options: all, allowPositionals: words });
   const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
   if (help) {
     console.log(usage);
@@ -284,9 +271,6 @@ function readFlags<T extends FlagOptions>(args: string[], options: T, usage: str
   if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
     throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
   }
-  if (parsed.positionals.length > maxWords) {
-    throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[maxWords])}`);
-  }
   return parsed;
 }
 
@@ -294,16 +278,11 @@ function readFlags<T extends FlagOptions>(args: string[], options: T, usage: str
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** `host:port`, with IPv6 hosts in brackets. */
-function formatAddress(addr: Deno.NetAddr): string {
-  return addr.hostname.includes(":")
-    ? `[${addr.hostname}]:${addr.port}`
-    : `${addr.hostname}:${addr.port}`;
+function formatAddress({ hostname, port }: Deno.NetAddr): string {
+  return hostname.includes(":") ? `[${hostname}]:${port}` : `${hostname}:${port}`;
 }
 
-/**
- * Listens on host:port (or fails with a one-line reason), announces it on stderr, and on
- * Ctrl-C or SIGTERM runs `cleanUp` and exits 0: a clean stop.
- */
+/** Listens on host:port and says so on stderr; Ctrl-C or SIGTERM runs `cleanUp` and exits 0. */
 function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpListener {
   let listener: Deno.TcpListener;
   try {
@@ -311,82 +290,58 @@ function listenOn(hostname: string, port: number, cleanUp = () => {}): Deno.TcpL
   } catch (error) {
     throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
   }
-  const signals: Deno.Signal[] = Deno.build.os === "windows"
-    ? ["SIGINT", "SIGBREAK"]
-    : ["SIGINT", "SIGTERM"];
-  for (const signal of signals) {
+  for (const signal of ["SIGINT", Deno.build.os === "windows" ? "SIGBREAK" : "SIGTERM"] as const) {
     Deno.addSignalListener(signal, () => {
       cleanUp();
       Deno.exit(0);
     });
   }
-  // Announced only now: a signal from here on stops the server cleanly.
   console.error(`listening on tcp://${formatAddress(listener.addr)}`);
   return listener;
 }
 
-/** Why a read or write failed: the connection waited past `--idle-timeout` and was closed. */
-class IdleTimeout extends Error {}
-
 /** A connection as the lesson uses it: what `withIdleTimeout` returns. */
 type Conn = Pick<Deno.TcpConn, "localAddr" | "remoteAddr" | "read" | "write" | "close">;
 
-/**
- * `conn`, closed once `seconds` (0 = never) pass without a read or write beginning on it; one
- * still waiting then fails with IdleTimeout. A check every quarter of the timeout notes
- * whether one began since the last check: four quiet checks in a row and it goes, within 1 to
- * 1.25 times `seconds`. Nothing is timed per read or write, so the watch costs next to nothing.
- */
+/** `conn`, closed when no read or write begins for `seconds` (0 = never), failing with TimedOut. */
 function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
-  // 0 = never: the connection as it is, nothing to watch.
   if (seconds <= 0) return conn;
-  let begun = false;
-  let quietChecks = 0;
-  let idle = false;
-  let closed = false;
-  function close(): void {
+  // Quiet quarters of the timeout are counted: nothing is timed per read or write.
+  const peer = formatAddress(conn.remoteAddr);
+  let quietQuarters = 0;
+  const check = setInterval(() => {
+    quietQuarters++;
+    if (quietQuarters < 5) return;
     clearInterval(check);
-    if (closed) return;
-    closed = true;
     conn.close();
-  }
-  function closeIfIdle(): void {
-    if (begun) {
-      begun = false;
-      quietChecks = 0;
-      return;
-    }
-    quietChecks++;
-    if (quietChecks < 4) return;
-    idle = true;
-    close();
-  }
-  const check = setInterval(closeIfIdle, seconds * 250);
-  // The check alone does not keep the process alive.
-  Deno.unrefTimer(check);
+  }, seconds * 250);
   function whyFailed(error: unknown): never {
-    if (!idle) throw error;
-    throw new IdleTimeout(`${formatAddress(conn.remoteAddr)} idle for ${seconds} s: closed`);
+    if (quietQuarters < 5) throw error;
+    throw new Deno.errors.TimedOut(`${peer} idle for ${seconds} s: closed`);
   }
   return {
     localAddr: conn.localAddr,
     remoteAddr: conn.remoteAddr,
+    // A read or write beginning is the activity that keeps the connection.
     read(buffer) {
-      begun = true;
+      if (quietQuarters < 5) quietQuarters = 0;
       return conn.read(buffer).catch(whyFailed);
     },
     write(data) {
-      begun = true;
+      if (quietQuarters < 5) quietQuarters = 0;
       return conn.write(data).catch(whyFailed);
     },
-    close,
+    close() {
+      clearInterval(check);
+      if (quietQuarters < 5) conn.close();
+    },
   };
 }
 
 if (import.meta.main) {
   // Exit when main is done, whatever still waits (standard input, timers).
   main().then(() => Deno.exit(0), (error) => {
-    const usage = error instanceof UsageError;
+    const usage = error instanceof UsageError || /^ERR_PARSE_ARGS/.test(error.code);
     console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
     Deno.exit(usage ? 2 : 1);
   });

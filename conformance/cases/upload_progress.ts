@@ -354,9 +354,9 @@ export const uploadProgress: Lesson = {
       mutations: [{
         // The runtime's refusal left to crash the server.
         program: "upload_progress_server.ts",
-        from: "if (error instanceof IdleTimeout) {",
+        from: "if (error instanceof Deno.errors.TimedOut) {",
         to:
-          "if (error instanceof Deno.errors.NotCapable) Deno.exit(3);\n    if (error instanceof IdleTimeout) {",
+          "if (error instanceof Deno.errors.NotCapable) Deno.exit(3);\n    if (error instanceof Deno.errors.TimedOut) {",
         shows: "",
       }],
       reliability: {

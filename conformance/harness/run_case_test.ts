@@ -92,8 +92,8 @@ Deno.test("the server is stopped with the case's stopSignal, SIGTERM by default"
     ...seedCase,
     patches: [{
       program: "chat_server.ts",
-      from: `: ["SIGINT", "SIGTERM"];`,
-      to: `: ["SIGINT"];`,
+      from: `["SIGINT", Deno.build.os === "windows" ? "SIGBREAK" : "SIGTERM"]`,
+      to: `["SIGINT"]`,
     }],
   };
   await withChatFixtures(async () => {}, async (options) => {
