@@ -3,11 +3,15 @@
  * The FTP benchmark: `deno task bench ftp [--size BYTES] [--rounds N] [--write-docs]`.
  *
  * Puts and gets one file (1 GiB by default) through `ftp_server.ts` with `ftp_client.ts` on
- * loopback, and measures in the same run the two references the figures are judged against:
- * a single-core MD5 pass over the same file (1 MiB reads, `node:crypto`) and a raw loopback
- * copy of it (file → TCP → file, no hashing, no protocol). Reports MiB/s (median of the timed
- * rounds), the ratios to both references, the peak RSS (VmHWM) of each side, and the CPU time
- * each side used (user + system, in the median round), which shows where a slow round went.
+ * loopback (both run with `-A`, so their MD5 is OpenSSL's), and measures in the same run the
+ * references the figures are judged against: the same put and get in Python
+ * (`bench/python_put.py`, `bench/python_get.py`: the same bytes on the wire, 1 MiB buffers,
+ * hashlib), alternating with the Deno runs round by round (Python first in odd rounds, Deno
+ * in even ones); a single-core MD5 pass over the same file (1 MiB reads, `node:crypto`); and a
+ * raw loopback copy of it (file → TCP → file, no hashing, no protocol). Reports MiB/s (median
+ * of the timed rounds), the ratios to the references, the peak RSS (VmHWM) of each side, and
+ * the CPU time each side used (user + system, in the median round), which shows where a slow
+ * round went.
  *
  * `get` is measured twice per round: the first download of the file just put (the server
  * hashes what it sends) and a repeat download (the server remembers the MD5 of an unchanged
@@ -189,6 +193,18 @@ async function main() {
       cwd: work,
     });
     const [listening] = await awaitReadiness(server);
+    await Deno.mkdir(`${work}/python-root`);
+    const pythonServer = scope.spawn("python-server", {
+      cmd: "python3",
+      args: [`${root}bench/python_put.py`, "server", `${work}/python-root`],
+    });
+    const pythonPort = await pythonServer.stdout.waitFor(
+      (text) => /^(\d+)\n/.exec(text)?.[1],
+      10_000,
+      "the Python server's port",
+    );
+    const python = (...args: string[]) =>
+      scope.spawn("python-client", { cmd: "python3", args, cwd: `${work}/client` });
     const client = (...args: string[]) =>
       scope.spawn("client", {
         cmd: deno,
@@ -206,16 +222,34 @@ async function main() {
     const put: Transfer[] = [];
     const firstGet: Transfer[] = [];
     const repeatGet: Transfer[] = [];
-    const measure = async (into: Transfer[], args: string[]) => {
-      const before = await cpuTime(server.pid);
-      const run = await runMeasured(client(...args), performance.now());
-      const after = await cpuTime(server.pid);
+    const pythonPut: Transfer[] = [];
+    const pythonGet: Transfer[] = [];
+    const measure = async (into: Transfer[], args: string[], side = server) => {
+      const before = await cpuTime(side.pid);
+      const child = side === server ? client(...args) : python(...args);
+      const run = await runMeasured(child, performance.now());
+      const after = await cpuTime(side.pid);
       const spent = before && after
         ? { user: after.user - before.user, sys: after.sys - before.sys }
         : null;
       into.push({ ...run, server: spent });
     };
-    for (let round = 0; round <= rounds; round++) {
+    const pythonRound = async () => {
+      await freshOutput(`${work}/python-root/data.bin`);
+      const port = String(pythonPort);
+      await measure(
+        pythonPut,
+        [`${root}bench/python_put.py`, "client", port, "data.bin"],
+        pythonServer,
+      );
+      await freshOutput(`${work}/client/python-back.bin`);
+      await measure(
+        pythonGet,
+        [`${root}bench/python_get.py`, port, "data.bin", "python-back.bin"],
+        pythonServer,
+      );
+    };
+    const denoRound = async () => {
       await freshOutput(`${work}/root/data.bin`);
       await measure(put, ["put", "data.bin"]);
       // A new file: the server hashes what it sends.
@@ -224,9 +258,22 @@ async function main() {
       // The same file again: the server knows its MD5 and only sends.
       await freshOutput(`${work}/client/back.bin`);
       await measure(repeatGet, ["get", "data.bin", "--out", "back.bin"]);
+    };
+    for (let round = 0; round <= rounds; round++) {
+      // Alternating which goes first, so neither always meets the other's leftovers.
+      if (round % 2 === 1) {
+        await pythonRound();
+        await denoRound();
+      } else {
+        await denoRound();
+        await pythonRound();
+      }
       // The first round only warms up.
-      if (round === 0) { for (const runs of [put, firstGet, repeatGet]) runs.length = 0; }
+      if (round === 0) {
+        for (const runs of [put, firstGet, repeatGet, pythonPut, pythonGet]) runs.length = 0;
+      }
     }
+    const pythonKib = await peakRss(pythonServer.pid);
     const serverKib = await peakRss(server.pid);
     const back = await fileDigest(`${work}/client/back.bin`);
     if (back.md5 !== source.md5 || back.size !== source.size) {
@@ -236,20 +283,29 @@ async function main() {
     const mibs = (seconds: number) => size / MiB / seconds;
     const times = (runs: Transfer[]) => runs.map((run) => run.seconds);
     const md5Speed = mibs(median(times(md5Runs)));
+    const pythonPutSpeed = mibs(median(times(pythonPut)));
+    const pythonGetSpeed = mibs(median(times(pythonGet)));
     const rawSpeed = mibs(median(times(rawRuns)));
     const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
     const cpu = (spent: CpuTime | null) =>
       spent ? `${spent.user.toFixed(2)} + ${spent.sys.toFixed(2)} s` : "-";
     // Each row shows the median round: its time, and the CPU each side spent in it.
-    const row = (what: string, runs: Transfer[], rss: { client: string; server: string }) => {
+    const row = (
+      what: string,
+      runs: Transfer[],
+      rss: { client: string; server: string },
+      pythonSpeed?: number,
+    ) => {
       const middle = medianRun(runs);
       const speed = mibs(middle.seconds);
+      const toPython = pythonSpeed ? `${(speed / pythonSpeed).toFixed(2)}×` : "-";
       return `| ${what} | ${middle.seconds.toFixed(2)} s | ${speed.toFixed(0)} MiB/s | ` +
-        `${(speed / md5Speed).toFixed(2)}× | ${(speed / rawSpeed).toFixed(2)}× | ` +
+        `${toPython} | ${(speed / md5Speed).toFixed(2)}× | ${(speed / rawSpeed).toFixed(2)}× | ` +
         `${rss.client} | ${rss.server} | ${cpu(middle.cpu)} | ${cpu(middle.server)} |`;
     };
     const peak = (runs: Transfer[]) => mib(Math.max(...runs.map((run) => run.kib)));
     const tool = (runs: Transfer[]) => ({ client: peak(runs), server: mib(serverKib) });
+    const pythonSide = (runs: Transfer[]) => ({ client: peak(runs), server: mib(pythonKib) });
     const none = { client: "-", server: "-" };
     // The side that writes the new file pays the page-cache cost: its system time shows it.
     const receiverSys = (runs: Transfer[], receiver: "client" | "server") =>
@@ -259,18 +315,26 @@ async function main() {
         (size / MiB).toFixed(0)
       } MiB, md5 ${source.md5}; median of ${rounds} timed rounds after one warm-up round.`,
       "",
-      "| Run | Time | Speed | ÷ MD5 pass | ÷ raw copy | Peak RSS client | Peak RSS server | " +
-      "CPU client (user + sys) | CPU server (user + sys) |",
-      "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+      "| Run | Time | Speed | ÷ Python | ÷ MD5 pass | ÷ raw copy | Peak RSS client | " +
+      "Peak RSS server | CPU client (user + sys) | CPU server (user + sys) |",
+      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
       row("MD5 pass (reference)", md5Runs, none),
       row("raw loopback copy (reference)", rawRuns, none),
-      row("`ftp_client.ts put`", put, tool(put)),
-      row("`ftp_client.ts get`", repeatGet, tool(repeatGet)),
-      row("`ftp_client.ts get`, first download", firstGet, tool(firstGet)),
+      row("Python put (reference)", pythonPut, pythonSide(pythonPut)),
+      row("Python get (reference)", pythonGet, pythonSide(pythonGet)),
+      row("`ftp_client.ts put`", put, tool(put), pythonPutSpeed),
+      row("`ftp_client.ts get`, first download", firstGet, tool(firstGet), pythonGetSpeed),
+      row(
+        "`ftp_client.ts get`, MD5 known to the server",
+        repeatGet,
+        tool(repeatGet),
+        pythonGetSpeed,
+      ),
       "",
       `Rounds (s): MD5 ${list(times(md5Runs))}; raw ${list(times(rawRuns))}; ` +
-      `put ${list(times(put))}; get ${list(times(repeatGet))}; ` +
-      `first get ${list(times(firstGet))}. Server peak RSS is over all rounds. ` +
+      `Python put ${list(times(pythonPut))}; Python get ${list(times(pythonGet))}; ` +
+      `put ${list(times(put))}; first get ${list(times(firstGet))}; ` +
+      `get with the MD5 known ${list(times(repeatGet))}. Server peak RSS is over all rounds. ` +
       `System CPU of the side writing the new file, per round (s): raw ${
         receiverSys(rawRuns, "server")
       }; put ${receiverSys(put, "server")}; get ${receiverSys(repeatGet, "client")}; ` +

@@ -1,11 +1,13 @@
-"""The FTP tool's `put`, in Python: the comparison in docs/PERFORMANCE.md.
+"""The FTP tool's `put`, in Python, and the server of both directions: the comparison in
+docs/PERFORMANCE.md (`bench/python_get.py` is the matching `get` client).
 
 The same bytes on the wire as `ftp_client.ts put` / `ftp_server.ts` for a fresh upload
-(welcome, `put NAME SIZE`, offset 0, the data, the MD5 line, the reply), 1 MiB buffers,
-`hashlib` (OpenSSL) MD5, one thread per side. No resume, jail or error handling: it only
-measures what a plain Python loop costs on this machine.
+(welcome, `put NAME SIZE`, offset 0, the data, the MD5 line, the reply) and for a fresh
+download (`get NAME`, the size, `ready to recv file 0`, the data, the MD5 line), 1 MiB
+buffers, `hashlib` (OpenSSL) MD5, one thread per side. No resume, jail or error handling: it
+only measures what a plain Python loop costs on this machine.
 
-    python3 bench/python_put.py server DIR        # prints its port, saves uploads in DIR
+    python3 bench/python_put.py server DIR        # prints its port, serves DIR
     python3 bench/python_put.py client PORT FILE  # uploads FILE, prints the server's reply
 """
 
@@ -37,7 +39,12 @@ def serve(root):
     while True:
         conn, _ = listener.accept()
         conn.sendall("欢迎登陆FTP系统\n".encode())
-        _, name, size = read_line(conn).split(" ")
+        command, rest = read_line(conn).split(" ", 1)
+        if command == "get":
+            send_file(conn, os.path.join(root, rest), view)
+            conn.close()
+            continue
+        name, size = rest.rsplit(" ", 1)
         size = int(size)
         conn.sendall(b"0\n")
         md5 = hashlib.md5()
@@ -56,6 +63,17 @@ def serve(root):
             os.rename(partial, os.path.join(root, name))
         conn.sendall(("file MD5(after send):" + md5.hexdigest() + "\n").encode())
         conn.close()
+
+
+def send_file(conn, path, view):
+    conn.sendall(f"{os.path.getsize(path)}\n".encode())
+    read_line(conn)  # ready to recv file 0
+    md5 = hashlib.md5()
+    with open(path, "rb", buffering=0) as source:
+        while n := source.readinto(view):
+            md5.update(view[:n])
+            conn.sendall(view[:n])
+    conn.sendall((md5.hexdigest() + "\n").encode())
 
 
 def put(port, path):

@@ -52,6 +52,9 @@ async function serveCaller(conn: Conn): Promise<void> {
   console.log("conn_address内容：", describeConn(conn), address);
   const buffer = new Uint8Array(1024);
   const decoder = new TextDecoder();
+  // Room for any reply: a byte read comes back as at most 3 (U+FFFD for a byte that is not
+  // UTF-8), and 好 adds 3.
+  const reply = new Uint8Array(4 * buffer.length);
   try {
     await writeAll(conn, encoder.encode(WELCOME));
     while (true) {
@@ -62,7 +65,9 @@ async function serveCaller(conn: Conn): Promise<void> {
         break;
       }
       if (message === QUIT) break;
-      await writeAll(conn, encoder.encode(message + REPLY_SUFFIX));
+      // bytes(message + "好", encoding="utf-8"), encoded into a buffer kept for the connection.
+      const { written } = encoder.encodeInto(message + REPLY_SUFFIX, reply);
+      await writeAll(conn, reply.subarray(0, written));
     }
   } catch (error) {
     // Reset by the peer, or let go by the idle timeout: either way the caller is gone.

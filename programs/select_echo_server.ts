@@ -67,12 +67,17 @@ function showInputs(): string {
 async function serveClient(conn: Conn): Promise<void> {
   const buffer = new Uint8Array(1024);
   const decoder = new TextDecoder();
+  // Room for any reply: a byte read comes back as at most 3 (U+FFFD for a byte that is not
+  // UTF-8), and 好 adds 3.
+  const reply = new Uint8Array(4 * buffer.length);
   try {
     while (true) {
       // data_bytes = sk1_or_conn.recv(1024); an empty read: the client has gone.
       const message = await recv(conn, buffer, decoder);
       if (message === null) break;
-      await writeAll(conn, encoder.encode(message + REPLY_SUFFIX));
+      // bytes(message + "好", encoding="utf-8"), encoded into a buffer kept for the connection.
+      const { written } = encoder.encodeInto(message + REPLY_SUFFIX, reply);
+      await writeAll(conn, reply.subarray(0, written));
     }
   } catch (error) {
     // except Exception: reset by the client, or let go by the idle timeout; a departure.

@@ -51,13 +51,18 @@ async function handle(conn: Conn, server: Deno.TcpListener): Promise<void> {
   );
   const buffer = new Uint8Array(1024);
   const decoder = new TextDecoder();
+  // Room for any reply: a byte read comes back as at most 3 (U+FFFD for a byte that is not
+  // UTF-8), and 好 adds 3.
+  const reply = new Uint8Array(4 * buffer.length);
   try {
     await writeAll(conn, encoder.encode(WELCOME));
     while (true) {
       // ret_bytes = conn.recv(1024); null is the client gone without `q`.
       const message = await recv(conn, buffer, decoder);
       if (message === null || message === QUIT) break;
-      await writeAll(conn, encoder.encode(message + REPLY_SUFFIX));
+      // bytes(message + "好", encoding="utf-8"), encoded into a buffer kept for the connection.
+      const { written } = encoder.encodeInto(message + REPLY_SUFFIX, reply);
+      await writeAll(conn, reply.subarray(0, written));
     }
   } catch (error) {
     // Reset by the client, or let go by the idle timeout: its conversation is over, the

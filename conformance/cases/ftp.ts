@@ -163,6 +163,14 @@ function ftpRefusal(
 const sizeRefusal = (size: string) =>
   `the size must be a whole number of bytes (at most 15 digits), not ${JSON.stringify(size)}`;
 
+/** What the interactive session types. */
+const MAIN_DIALOGUE = [
+  typed(`put "f.png" "备份 f.png"`),
+  typed("ls"),
+  typed("get 备份 f.png"),
+  typed("quit"),
+];
+
 /** The interactive session: put under a Chinese name with a space, ls, get, quit. */
 const main: ConformanceCase = {
   id: "ftp",
@@ -171,12 +179,7 @@ const main: ConformanceCase = {
   server: { peer: { program: "ftp_server.ts" } },
   clients: [{
     peer: { program: "ftp_client.ts" },
-    dialogue: [
-      typed(`put "f.png" "备份 f.png"`),
-      typed("ls"),
-      typed("get 备份 f.png"),
-      typed("quit"),
-    ],
+    dialogue: MAIN_DIALOGUE,
   }],
   bytes: {
     c2s: utf8("put 备份 f.png 1795\n") + 1795 + MD5_LINE + utf8("ls\n") +
@@ -203,6 +206,28 @@ const main: ConformanceCase = {
       shows: "+      1795  备份 f.png",
     },
   ],
+};
+
+/**
+ * The interactive session again, both sides allowed ffi: MD5 by OpenSSL through `Deno.dlopen`
+ * instead of `node:crypto`, the same digests and the same terminals.
+ */
+const withOpenSsl: ConformanceCase = {
+  ...main,
+  id: "ftp-openssl-md5",
+  title: "the interactive session with ffi allowed: OpenSSL's MD5, the same digests and terminals",
+  server: { peer: { program: "ftp_server.ts", extraFlags: ["--allow-ffi"] }, golden: "ftp.server" },
+  clients: [{
+    peer: { program: "ftp_client.ts", extraFlags: ["--allow-ffi"] },
+    dialogue: MAIN_DIALOGUE,
+    golden: "ftp.client",
+  }],
+  mutations: ["ftp_server.ts", "ftp_client.ts"].map((program) => ({
+    program,
+    from: "openssl.EVP_DigestUpdate(context, data, BigInt(data.length));",
+    to: "openssl.EVP_DigestUpdate(context, data, BigInt(data.length >> 1));",
+    shows: "MD5 mismatch",
+  })),
 };
 
 /** The FTP tool. */
@@ -234,6 +259,7 @@ export const ftp: Lesson = {
   // A case whose server may change files gets an empty server folder to start from.
   cases: withServerFolder([
     main,
+    withOpenSsl,
     roundTrip("ftp-0B", "an empty file, both ways", "empty.bin", { bytes: [] }, 0),
     roundTrip("ftp-1B", "a 1-byte file, both ways", "one.bin", { bytes: [42] }, 1),
     roundTrip("ftp-1023B", "1023 bytes, both ways", "g1023.bin", { generated: 1023 }, 1023),

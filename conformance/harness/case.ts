@@ -22,7 +22,12 @@ export type Peer =
    * A script from `programs/`, staged alone in an empty folder. The harness adds
    * `--host 127.0.0.1 --port 0` for a server and `--host 127.0.0.1 --port <proxy>` for a client.
    */
-  | { program: string; args?: string[] }
+  | {
+    program: string;
+    args?: string[];
+    /** Permissions beyond its `@run` line's, e.g. `--allow-ffi` for a path only they open. */
+    extraFlags?: string[];
+  }
   /**
    * Any other command. `{host}` and `{port}` in its words are replaced as above, `{fixtures}`
    * by the fixtures folder. `requires` names a tool that must be on PATH, else the case is

@@ -202,7 +202,10 @@ class CaseRun {
       // case's address): the line a reader copies is proven to work, and a server's jail bug
       // would also meet the runtime's refusal.
       const flags = staged.runLine ? netFlagsFor(staged.runLine, host) : staged.flags;
-      return this.#scope.spawn(label, stagedCommand(staged, args, flags));
+      return this.#scope.spawn(
+        label,
+        stagedCommand(staged, args, [...flags, ...(peer.extraFlags ?? [])]),
+      );
     }
     await Deno.mkdir(folder, { recursive: true });
     const words = peer.command.map((word) =>
