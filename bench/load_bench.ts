@@ -161,6 +161,29 @@ interface Row {
   connections: number;
   result: LoadResult;
   serverKib: number;
+  /** Round trips/s of every run of this server at this count, in run order. */
+  runs: number[];
+}
+
+/**
+ * One row per server and count: the run with the median round trips/s (the lower of the two
+ * middle ones for an even number of runs), carrying every run's figure.
+ */
+function medianRows(measured: Row[]): Row[] {
+  const groups = new Map<string, Row[]>();
+  for (const row of measured) {
+    const key = `${row.target.name}\n${row.connections}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  const rows: Row[] = [];
+  for (const group of groups.values()) {
+    const sorted = [...group].sort((a, b) =>
+      a.result.roundTripsPerSecond - b.result.roundTripsPerSecond
+    );
+    const middle = sorted[Math.floor((sorted.length - 1) / 2)];
+    rows.push({ ...middle, runs: group.map((row) => row.result.roundTripsPerSecond) });
+  }
+  return rows.sort((a, b) => a.connections - b.connections);
 }
 
 /** The hard open-file limit, which every child raises its soft limit to. */
@@ -225,7 +248,8 @@ async function measure(
         `${target.name} exited under load (${signal ?? code}): ${server.stderr.text.trim()}`,
       );
     }
-    return { target, connections, result: JSON.parse(load.stdout.text), serverKib };
+    const result: LoadResult = JSON.parse(load.stdout.text);
+    return { target, connections, result, serverKib, runs: [result.roundTripsPerSecond] };
   } finally {
     await server.stop("SIGKILL", 0);
   }
@@ -244,11 +268,20 @@ const mib = (kib: number) => `${(kib / 1024).toFixed(1)} MiB`;
 const label = (target: Target) => `\`${target.name}\`${target.reference ? " (reference)" : ""}`;
 
 function formatTable(rows: Row[]): string {
+  const nodeChat = (connections: number) =>
+    rows.find((row) => row.target.name === "chat_node.mjs" && row.connections === connections);
+  const ratio = (row: Row) => {
+    const reference = nodeChat(row.connections);
+    if (!reference || reference === row) return "-";
+    return `${(row.result.roundTripsPerSecond / reference.result.roundTripsPerSecond).toFixed(2)}×`;
+  };
   return markdownTable(
     [
       "Server",
       "Connections",
       "Round trips/s",
+      "÷ Node chat",
+      "Runs",
       "p50",
       "p99",
       "Served",
@@ -257,17 +290,19 @@ function formatTable(rows: Row[]): string {
       "Errors",
       "Peak RSS",
     ],
-    rows.map(({ target, connections, result, serverKib }) => [
-      label(target),
-      thousands(connections),
-      thousands(result.roundTripsPerSecond),
-      ms(result.p50Ms),
-      ms(result.p99Ms),
-      `${thousands(result.served)}/${thousands(connections)}`,
-      `${thousands(result.minRoundTrips)}–${thousands(result.maxRoundTrips)}`,
-      percentOfCore(result.cpuBusy),
-      String(result.errors),
-      mib(serverKib),
+    rows.map((row) => [
+      label(row.target),
+      thousands(row.connections),
+      thousands(row.result.roundTripsPerSecond),
+      ratio(row),
+      row.runs.map(thousands).join(" "),
+      ms(row.result.p50Ms),
+      ms(row.result.p99Ms),
+      `${thousands(row.result.served)}/${thousands(row.connections)}`,
+      `${thousands(row.result.minRoundTrips)}–${thousands(row.result.maxRoundTrips)}`,
+      percentOfCore(row.result.cpuBusy),
+      String(row.result.errors),
+      mib(row.serverKib),
     ]),
   );
 }
@@ -362,6 +397,7 @@ async function main() {
       connections: { type: "string", default: "100,1000,10000" },
       seconds: { type: "string", default: "5" },
       warmup: { type: "string", default: "1" },
+      runs: { type: "string", default: "1" },
       only: { type: "string" },
       generator: { type: "string", default: "c" },
       "write-docs": { type: "boolean" },
@@ -370,6 +406,10 @@ async function main() {
   const counts = flags.connections.split(",").map(Number);
   if (counts.some((n) => !Number.isInteger(n) || n < 1)) {
     throw new Error(`--connections takes counts like 100,1000, not ${flags.connections}`);
+  }
+  const runs = Number(flags.runs);
+  if (!Number.isInteger(runs) || runs < 1) {
+    throw new Error(`--runs takes a count, not ${flags.runs}`);
   }
   const only = flags.only?.split(",");
   // In the order --only names them, so that runs can alternate which goes first.
@@ -388,22 +428,27 @@ async function main() {
 
   const generator = await prepareGenerator(flags.generator as GeneratorKind);
   const scope = new ChildScope(`load-bench-${crypto.randomUUID()}`);
-  const rows: Row[] = [];
+  const measured: Row[] = [];
   try {
-    // Servers take turns at each count, so slow drift of the machine touches all alike.
-    for (const connections of counts) {
-      for (const target of targets) {
-        console.error(`${target.name}: ${thousands(connections)} connections`);
-        const row = await measure(scope, target, connections, flags, generator);
-        const samples = Object.values(row.result.errorSamples);
-        if (samples.length > 0) console.error(`  errors, e.g. ${samples.join("; ")}`);
-        rows.push(row);
+    // Servers take turns at each count, so slow drift of the machine touches all alike; each
+    // further run goes through them in the other order.
+    for (let run = 0; run < runs; run++) {
+      const order = run % 2 === 0 ? targets : [...targets].reverse();
+      for (const connections of counts) {
+        for (const target of order) {
+          console.error(`${target.name}: ${thousands(connections)} connections (run ${run + 1})`);
+          const row = await measure(scope, target, connections, flags, generator);
+          const samples = Object.values(row.result.errorSamples);
+          if (samples.length > 0) console.error(`  errors, e.g. ${samples.join("; ")}`);
+          measured.push(row);
+        }
       }
     }
   } finally {
     await scope.killAll();
     await generator.dispose();
   }
+  const rows = medianRows(measured);
   rows.sort((a, b) => targets.indexOf(a.target) - targets.indexOf(b.target));
 
   const command = ["deno run -A bench/load_bench.ts", ...Deno.args].join(" ");
