@@ -1,13 +1,15 @@
-#!/usr/bin/env -S deno run --allow-net
+#!/usr/bin/env -S deno run --allow-net --allow-env=SSH_LESSON_TOKEN --allow-read
 /**
  * @title 使用socket实现简单的SSH工具 — A tiny SSH: the client
  * @seed 000_84409504fdc3648b.txt, "使用socket实现简单的SSH工具", socket客户端代码 and 方式2
- * @run deno run --allow-net=localhost ssh_client.ts [--host localhost] [--port 9999]
+ * @run deno run --allow-net=localhost --allow-env=SSH_LESSON_TOKEN --allow-read=ssh_token ssh_client.ts [--token-file ssh_token] [--host localhost] [--port 9999]
  *
- * Asks `>>：` for a command, sends it, reads the size of the result (`命令结果大小： N`),
- * acknowledges it (`准备好接受了，loser可以发了`, the seed's 方式2), reads exactly N bytes
- * (`cmd res receive done.... N`) and prints the result. End the input (Ctrl-D) to leave. The
- * size tells the client where the output ends; the ack keeps the two from sticking (粘包).
+ * Sends the server's token first, as a line (from `--token-file FILE`, which needs
+ * `--allow-read=FILE`; else `SSH_LESSON_TOKEN`; else asked for at `token: `). Then asks `>>：`
+ * for a command, sends it, reads the size of the result (`命令结果大小： N`), acknowledges it
+ * (`准备好接受了，loser可以发了`, the seed's 方式2), reads exactly N bytes (`cmd res receive
+ * done.... N`) and prints the result. End the input (Ctrl-D) to leave. The size tells the
+ * client where the output ends; the ack keeps the two from sticking (粘包).
  *
  * Python → Deno: `client.recv(1024)` is `conn.read(buffer)`, which returns how many bytes came;
  * `received_data += data` becomes collecting the pieces and joining them once, at the end.
@@ -24,25 +26,45 @@ const HOST = "localhost";
 const PORT = 9999;
 const PROMPT = ">>：";
 const ACK = "准备好接受了，loser可以发了";
+const TOKEN_PROMPT = "token: ";
+const TOKEN_VARIABLE = "SSH_LESSON_TOKEN";
+const MIN_TOKEN = 16;
+const TOKEN_OK = "token ok";
+const TOKEN_REFUSED = "token refused";
+const TOKEN_FLAG_GONE =
+  `--token is gone (a command line shows in ps): use --token-file FILE or ${TOKEN_VARIABLE}`;
 
 async function main(): Promise<void> {
   const flags = readFlags({
     host: { type: "string", default: HOST },
     port: { type: "string", default: String(PORT) },
     token: { type: "string" },
+    "token-file": { type: "string" },
     "sleep-fix": { type: "boolean", default: false },
   }, USAGE).values;
+  // A token on the command line would show in ps, to every user of the machine.
+  if (flags.token !== undefined) throw new UsageError(TOKEN_FLAG_GONE);
+  const invited = invitation(flags["token-file"]);
 
   // socket() + connect() are one call in Deno.
   const conn = await Deno.connect({ hostname: flags.host, port: Number(flags.port) });
   const buffer = new Uint8Array(1024);
   const decoder = new TextDecoder();
 
-  // A server listening off loopback wants its secret before any command.
-  if (flags.token !== undefined) {
-    await writeAll(conn, encoder.encode(flags.token));
-    const answer = decoder.decode(await readSome(conn, buffer));
-    if (answer !== "token ok") throw new Error(`the server refused the token (${answer})`);
+  // The server runs nothing before its token: the first line we send. Asked for like a
+  // password when neither a file nor the environment gives it.
+  const token = invited ?? await input(TOKEN_PROMPT);
+  if (token === null) {
+    console.log();
+    conn.close();
+    return;
+  }
+  await writeAll(conn, encoder.encode(`${token.trim()}\n`));
+  const answer = await tokenAnswer(conn, buffer);
+  if (answer === TOKEN_REFUSED) throw new Error(`the server refused the token (${answer})`);
+  if (answer === "") throw new Error("the server closed the connection");
+  if (answer !== TOKEN_OK) {
+    throw new Error(`the server takes no token: it answered ${JSON.stringify(answer)}`);
   }
 
   // while True: cmd = input(">>：").strip(), until the input ends.
@@ -119,6 +141,56 @@ async function readResult(conn: Deno.Conn, size: number, glued: Uint8Array): Pro
   throw new Error("the server closed the connection before the whole result");
 }
 
+/**
+ * The server's answer to the token line, `token ok` or `token refused`, however the reads split
+ * it; what came instead if it is neither (empty if the server closed at once).
+ */
+async function tokenAnswer(conn: Deno.Conn, buffer: Uint8Array): Promise<string> {
+  const decoder = new TextDecoder();
+  let answer = "";
+  while ([TOKEN_OK, TOKEN_REFUSED].some((each) => each !== answer && each.startsWith(answer))) {
+    const n = await conn.read(buffer);
+    if (n === null) break;
+    answer += decoder.decode(buffer.subarray(0, n), { stream: true });
+  }
+  return answer;
+}
+
+/**
+ * The token of `--token-file` (its first line, trimmed), else of SSH_LESSON_TOKEN, else
+ * undefined; one shorter than 16 characters is a usage error.
+ */
+function invitation(file: string | undefined): string | undefined {
+  const [token, source] = file !== undefined
+    ? [tokenFromFile(file), `--token-file ${file}`]
+    : [tokenFromEnvironment(), TOKEN_VARIABLE];
+  if (token !== undefined && [...token].length < MIN_TOKEN) {
+    throw new UsageError(`the token of ${source} is shorter than ${MIN_TOKEN} characters`);
+  }
+  return token;
+}
+
+/** The first line of `path`, trimmed; one line on stderr and status 1 if it cannot be read. */
+function tokenFromFile(path: string): string {
+  try {
+    return Deno.readTextFileSync(path).split("\n")[0].trim();
+  } catch (error) {
+    throw new Error(`cannot read the token file ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** SSH_LESSON_TOKEN if it is set and may be read (without --allow-env=… it is not asked for). */
+function tokenFromEnvironment(): string | undefined {
+  const permission = Deno.permissions.querySync({ name: "env", variable: TOKEN_VARIABLE });
+  if (permission.state !== "granted") return undefined;
+  try {
+    return Deno.env.get(TOKEN_VARIABLE) || undefined;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) return undefined;
+    throw error;
+  }
+}
+
 /** One `recv(1024)`: a copy of what one read brought; the server must not have closed. */
 async function readSome(conn: Deno.Conn, buffer: Uint8Array): Promise<Uint8Array> {
   const n = await conn.read(buffer);
@@ -168,22 +240,29 @@ function concat(pieces: Uint8Array[]): Uint8Array {
  *   dies with EOFError.
  * - The result is read to exactly its size, however the reads split it; a server that hangs
  *   up or answers something that is not a size is reported in one line, exit status 1.
- * - `--token SECRET` sends the server's secret first (a server off loopback requires one).
- * - Only `--allow-net` for the server's address is needed.
+ * - The server runs nothing before its token (the seed ran whatever came, so a web page could
+ *   make a browser POST commands to it), so the first thing sent is the token as a line: from
+ *   `--token-file FILE` (its first line, trimmed; `--allow-read=FILE`), else `SSH_LESSON_TOKEN`
+ *   (`--allow-env=SSH_LESSON_TOKEN`), else typed at `token: `. Never from the command line,
+ *   where `ps` shows it: `--token` is a usage error. The server answers `token ok`, or
+ *   `token refused` (one line on stderr, status 1). Then the seed's bytes, unchanged.
+ * - Besides reading the token, only `--allow-net` for the server's address is needed.
  */
 
 // ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--token SECRET] [--sleep-fix]
+const USAGE = `Usage: ${NAME} [--token-file FILE] [--host HOST] [--port PORT] [--sleep-fix]
 
-Sends each command you type and prints its output; end the input (Ctrl-D) to leave.
+Sends the server's token, then each command you type and prints its output; end the input
+(Ctrl-D) to leave. The token comes from --token-file, else $${TOKEN_VARIABLE}, else it is
+asked for (${JSON.stringify(TOKEN_PROMPT)}); never from the command line.
 
 Options:
-  --host HOST      server address (default ${HOST})
-  --port PORT      server port (default ${PORT})
-  --token SECRET   the server's secret, sent first
-  --sleep-fix      for a server started with --sleep-fix: send no ack
-  --help           show this help`;
+  --token-file FILE  the token is this file's first line (run with --allow-read=FILE)
+  --host HOST        server address (default ${HOST})
+  --port PORT        server port (default ${PORT})
+  --sleep-fix        for a server started with --sleep-fix: send no ack
+  --help             show this help`;
 
 const encoder = new TextEncoder();
 

@@ -1,13 +1,16 @@
-#!/usr/bin/env -S deno run --allow-net --allow-run
+#!/usr/bin/env -S deno run --allow-net --allow-run --allow-env=SSH_LESSON_TOKEN --allow-read
 /**
  * @title 使用socket实现简单的SSH工具 — A tiny SSH: the server
  * @seed 000_84409504fdc3648b.txt, "使用socket实现简单的SSH工具", socket服务端代码 and 方式1/方式2
- * @run deno run --allow-net=127.0.0.1 --allow-run=sh ssh_server.ts [--host 127.0.0.1] [--port 9999]
+ * @run deno run --allow-net=127.0.0.1 --allow-run=sh --allow-env=SSH_LESSON_TOKEN --allow-read=ssh_token ssh_server.ts [--token-file ssh_token] [--host 127.0.0.1] [--port 9999]
  *
  * Runs each command a client sends and returns the size of its output in UTF-8 bytes, then the
  * output (`cmd has no output...` if none). Sent back to back, the two can stick (粘包): 方式2
  * (the default) waits for the client's ack `准备好接受了，loser可以发了` in between; 方式1, "太low了"
  * (`--sleep-fix`, both sides), pauses 0.5 s instead: the counter-example, timing is no protocol.
+ *
+ * Only for who was invited: a client's first line must be the token (`--token-file FILE`, which
+ * needs `--allow-read=FILE`; else `SSH_LESSON_TOKEN`; else a fresh one, printed on stderr).
  *
  * Python → Deno: `os.popen(cmd).read()` is `new Deno.Command("sh", { args: ["-c", cmd] })`,
  * its stdout piped and read; `len(cmd_res.encode())` is `encoder.encode(text).length`.
@@ -15,20 +18,27 @@
  * @module
  */
 
+import { createHash, timingSafeEqual } from "node:crypto";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "ssh_server.ts";
 const HOST = "127.0.0.1";
 const PORT = 9999;
 const NO_OUTPUT = "cmd has no output...";
-const LOOPBACK = ["127.0.0.1", "localhost", "::1"];
 const MAX_COMMAND = 1023;
+const TOKEN_VARIABLE = "SSH_LESSON_TOKEN";
+const MIN_TOKEN = 16;
+const TOKEN_OK = "token ok";
+const TOKEN_REFUSED = "token refused";
+const TOKEN_FLAG_GONE =
+  `--token is gone (a command line shows in ps): use --token-file FILE or ${TOKEN_VARIABLE}`;
 
 async function main(): Promise<void> {
   const flags = readFlags({
     host: { type: "string", default: HOST },
     port: { type: "string", default: String(PORT) },
     token: { type: "string" },
+    "token-file": { type: "string" },
     "sleep-fix": { type: "boolean", default: false },
     timeout: { type: "string", default: "10" },
     "max-output": { type: "string", default: String(1 << 20) },
@@ -40,10 +50,14 @@ async function main(): Promise<void> {
   if (!Number.isInteger(maxOutput) || maxOutput < 1) {
     throw new UsageError("--max-output takes a number of bytes");
   }
-  // Running whatever arrives is remote code execution: off loopback, only for a secret's holder.
-  if (!LOOPBACK.includes(flags.host) && flags.token === undefined) {
-    throw new UsageError(
-      `listening on ${flags.host} runs commands for anyone who can reach it: give --token`,
+  // Running whatever arrives is remote code execution, on loopback too (a web page can make the
+  // browser POST a command to it): only for who holds the token, and never on a command line.
+  if (flags.token !== undefined) throw new UsageError(TOKEN_FLAG_GONE);
+  let token = invitation(flags["token-file"]);
+  if (token === undefined) {
+    token = freshToken();
+    console.error(
+      `token: ${token}  (give it to ssh_client.ts: --token-file FILE or ${TOKEN_VARIABLE})`,
     );
   }
 
@@ -53,7 +67,8 @@ async function main(): Promise<void> {
 
   // while True: conn,addr = server.accept() — each client gets its own task, so a second
   // client is served at once instead of waiting for the first to leave.
-  const options = { token: flags.token, sleepFix: flags["sleep-fix"], seconds, maxOutput };
+  const digest = sha256(encoder.encode(token));
+  const options = { digest, sleepFix: flags["sleep-fix"], seconds, maxOutput };
   for await (const conn of listener) {
     serveClient(withIdleTimeout(conn, Number(flags["idle-timeout"])), options);
   }
@@ -61,7 +76,7 @@ async function main(): Promise<void> {
 
 /** One client: commands until it leaves (the seed's inner `while True`). */
 async function serveClient(conn: Conn, options: {
-  token?: string;
+  digest: Uint8Array;
   sleepFix: boolean;
   seconds: number;
   maxOutput: number;
@@ -73,15 +88,8 @@ async function serveClient(conn: Conn, options: {
   // Fatal: a command that is not UTF-8 is refused, not run with U+FFFD in place of its bytes.
   const decoder = new TextDecoder("utf-8", { fatal: true });
   try {
-    if (options.token !== undefined) {
-      const offered = await recvUtf8(conn, buffer, decoder);
-      if (offered !== options.token) {
-        await writeAll(conn, encoder.encode("token refused")).catch(() => {});
-        console.log(`${client}: wrong token`);
-        return;
-      }
-      await writeAll(conn, encoder.encode("token ok"));
-    }
+    // The token line first: nothing runs for a client that has not sent the right one.
+    if (!(await admitted(conn, client, options.digest))) return;
     while (true) {
       console.log("等待指令");
       // data = conn.recv(1024); an empty read means the client has gone.
@@ -136,6 +144,123 @@ async function serveClient(conn: Conn, options: {
   } finally {
     conn.close();
   }
+}
+
+/**
+ * The token line, judged: true once `token ok` is sent for the right token. A wrong one is
+ * answered `token refused` after a wait that doubles with each wrong token from the same address
+ * (see {@linkcode penalty}); false then, as when the client leaves before its line ends. The
+ * line and the token are compared as SHA-256 digests, in constant time: neither how much of a
+ * guess was right nor the token's length shows in how long the answer takes.
+ */
+async function admitted(conn: Conn, client: string, digest: Uint8Array): Promise<boolean> {
+  const line = await readTokenLine(conn);
+  if (line === null) {
+    console.log("客户端已经断开");
+    return false;
+  }
+  const address = conn.remoteAddr.hostname;
+  if (timingSafeEqual(sha256(line), digest)) {
+    wrongTokens.delete(address);
+    await writeAll(conn, encoder.encode(TOKEN_OK));
+    return true;
+  }
+  const wait = penalty(address);
+  await new Promise((resolve) => setTimeout(resolve, wait));
+  console.log(`${client}: wrong token, refused after ${wait} ms`);
+  await writeAll(conn, encoder.encode(TOKEN_REFUSED)).catch(() => {});
+  return false;
+}
+
+/** The longest token line read (a longer one is cut there, and wrong). */
+const MAX_TOKEN_LINE = 1024;
+
+/**
+ * The client's first line without its `\n` (or `\r\n`), read a byte at a time so that not a
+ * byte after it is taken; at most MAX_TOKEN_LINE bytes. Null if the client leaves before the
+ * line ends: nothing was offered, so nothing is judged.
+ */
+async function readTokenLine(conn: Pick<Conn, "read">): Promise<Uint8Array | null> {
+  const line = new Uint8Array(MAX_TOKEN_LINE);
+  for (let length = 0; length < line.length; length++) {
+    if (await conn.read(line.subarray(length, length + 1)) === null) return null;
+    if (line[length] === 0x0a) {
+      return line.subarray(0, length > 0 && line[length - 1] === 0x0d ? length - 1 : length);
+    }
+  }
+  return line;
+}
+
+/** Wrong tokens so far per client address (its IP, whatever the port), oldest first. */
+const wrongTokens = new Map<string, number>();
+const FIRST_WAIT_MS = 100;
+const MAX_WAIT_MS = 10_000;
+const MAX_ADDRESSES = 10_000;
+
+/**
+ * Counts one more wrong token from the address `from` and returns what it costs: 100 ms,
+ * doubled for each wrong one before (a right one starts the count again), at most 10 s. Guesses
+ * sent side by side are counted as they come, so each costs more than the one before; each
+ * waits on its own connection. At most 10,000 addresses are remembered; past that, the one
+ * wrong longest ago is forgotten.
+ */
+function penalty(from: string): number {
+  const count = (wrongTokens.get(from) ?? 0) + 1;
+  // Deleted and set again, it goes last: the first key is the one wrong longest ago.
+  wrongTokens.delete(from);
+  wrongTokens.set(from, count);
+  if (wrongTokens.size > MAX_ADDRESSES) wrongTokens.delete(wrongTokens.keys().next().value!);
+  return Math.min(FIRST_WAIT_MS * 2 ** (count - 1), MAX_WAIT_MS);
+}
+
+/**
+ * The token of `--token-file` (its first line, trimmed), else of SSH_LESSON_TOKEN, else
+ * undefined; one shorter than 16 characters or longer than a token line is a usage error.
+ */
+function invitation(file: string | undefined): string | undefined {
+  const [token, source] = file !== undefined
+    ? [tokenFromFile(file), `--token-file ${file}`]
+    : [tokenFromEnvironment(), TOKEN_VARIABLE];
+  if (token === undefined) return undefined;
+  if ([...token].length < MIN_TOKEN) {
+    throw new UsageError(`the token of ${source} is shorter than ${MIN_TOKEN} characters`);
+  }
+  if (encoder.encode(token).length >= MAX_TOKEN_LINE) {
+    throw new UsageError(`the token of ${source} is ${MAX_TOKEN_LINE} bytes or longer`);
+  }
+  return token;
+}
+
+/** The first line of `path`, trimmed; one line on stderr and status 1 if it cannot be read. */
+function tokenFromFile(path: string): string {
+  try {
+    return Deno.readTextFileSync(path).split("\n")[0].trim();
+  } catch (error) {
+    throw new Error(`cannot read the token file ${path}: ${(error as Error).message}`);
+  }
+}
+
+/** SSH_LESSON_TOKEN if it is set and may be read (without --allow-env=… it is not asked for). */
+function tokenFromEnvironment(): string | undefined {
+  const permission = Deno.permissions.querySync({ name: "env", variable: TOKEN_VARIABLE });
+  if (permission.state !== "granted") return undefined;
+  try {
+    return Deno.env.get(TOKEN_VARIABLE) || undefined;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) return undefined;
+    throw error;
+  }
+}
+
+/** 32 hex digits from the system's random source: 128 bits no one can guess. */
+function freshToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** The SHA-256 digest of `bytes`: 32 bytes whatever their length. */
+function sha256(bytes: Uint8Array): Uint8Array {
+  return createHash("sha256").update(bytes).digest();
 }
 
 /**
@@ -253,13 +378,23 @@ function concat(pieces: Uint8Array[]): Uint8Array {
 }
 
 /**
- * Differences from the seed (same bytes on the wire; behaviour fixed):
- * - Running whatever arrives is remote code execution, so: it listens on 127.0.0.1 by default
- *   (the seed's localhost); to listen elsewhere `--token SECRET` is required, and a client
- *   must send that secret first. Each command may run `--timeout` seconds (default 10) and
- *   return `--max-output` bytes (default 1 MiB); past either, the client gets a one-line
- *   notice. Output is stdout only, as with `os.popen`. It needs `--allow-run=sh` (or `cmd` on
- *   Windows).
+ * Differences from the seed (same bytes on the wire after a token line; behaviour fixed):
+ * - Running whatever arrives is remote code execution, on loopback too: a web page can make the
+ *   browser POST to 127.0.0.1, and the seed (like this server once) ran the body's lines, so
+ *   `curl -X POST --data-binary $'\nid > /tmp/pwned\n' http://127.0.0.1:9999/` wrote a file.
+ *   So a token is always required: a client's first line must be it, else nothing runs (an
+ *   HTTP request's first line, `POST / HTTP/1.1`, is a wrong token). It comes from
+ *   `--token-file FILE` (its first line; `--allow-read=FILE`), else `SSH_LESSON_TOKEN`
+ *   (`--allow-env=SSH_LESSON_TOKEN`), else 32 random hex digits printed on stderr before the
+ *   `listening on` line; never from the command line, where `ps` shows it (`--token` is a
+ *   usage error), and never shorter than 16 characters. It is compared in constant time (the
+ *   SHA-256 digests of both, with `timingSafeEqual`); each wrong one from an address waits
+ *   twice as long as the one before (100 ms, at most 10 s) before `token refused`, where one
+ *   client used to try 58,039 guesses in 5 s. A right token is never kept waiting.
+ * - It listens on 127.0.0.1 by default (the seed's localhost). Each command may run
+ *   `--timeout` seconds (default 10) and return `--max-output` bytes (default 1 MiB); past
+ *   either, the client gets a one-line notice. Output is stdout only, as with `os.popen`. It
+ *   needs `--allow-run=sh` (or `cmd` on Windows).
  * - Bad input: a command longer than 1023 bytes (one `recv(1024)`, which might hold only part
  *   of it) or not valid UTF-8 is not run; the client gets one line, `command refused: …`, in
  *   place of the size, the server logs it, and the connection ends. An unknown command or a
@@ -272,15 +407,17 @@ function concat(pieces: Uint8Array[]): Uint8Array {
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--token SECRET] [--sleep-fix]
+const USAGE = `Usage: ${NAME} [--token-file FILE] [--host HOST] [--port PORT] [--sleep-fix]
                     [--timeout SECONDS] [--max-output BYTES] [--idle-timeout SECONDS]
 
-Runs the commands clients send and returns their output, size first.
+Runs the commands clients send and returns their output, size first, for clients whose
+first line is the token: from --token-file, else $${TOKEN_VARIABLE}, else a fresh one
+printed on stderr at the start. At least ${MIN_TOKEN} characters; never on the command line.
 
 Options:
-  --host HOST          address to listen on (default ${HOST}; others need --token)
+  --token-file FILE    the token is this file's first line (run with --allow-read=FILE)
+  --host HOST          address to listen on (default ${HOST})
   --port PORT          port to listen on, 0 for any free port (default ${PORT})
-  --token SECRET       a secret every client must send first (required off loopback)
   --sleep-fix          pause 0.5 s between size and output instead of waiting for an ack
   --timeout SECONDS    the longest a command may run (default 10)
   --max-output BYTES   the most output returned per command (default 1048576)

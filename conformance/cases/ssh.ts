@@ -1,13 +1,23 @@
 /**
  * 使用socket实现简单的SSH工具 — a tiny SSH: remote commands with sizes in UTF-8 bytes and the
- * ack before the output; 方式1 (a pause instead of the ack), limits, a token, the seed's Python
- * client and server as foreign peers, the bad-input rows (it runs what it is sent, by design;
- * what it must survive is how it is sent), and IPv6.
+ * ack before the output; 方式1 (a pause instead of the ack), limits, the token every client
+ * sends first (from a file, typed at a prompt, wrong, guessed again and again, sent by a web
+ * page's HTTP POST, or on the command line), the seed's Python client and server as foreign
+ * peers (which know no token), the bad-input rows (it runs what it is sent, by design; what it
+ * must survive is how it is sent), and IPv6.
  *
  * @module
  */
 
-import type { ConformanceCase, Lesson, ProcessClient } from "../harness/case.ts";
+import type {
+  ClientRole,
+  ConformanceCase,
+  InputFile,
+  Lesson,
+  Peer,
+  ProcessClient,
+} from "../harness/case.ts";
+import type { RawStep } from "../harness/raw_peer.ts";
 import { idleIgnored, idleLine, NOT_UTF8 } from "./_bad_input.ts";
 import { bytes } from "./_bytes.ts";
 import { splitting } from "./_chaos.ts";
@@ -20,20 +30,78 @@ const SSH_ACK = "准备好接受了，loser可以发了";
 const SSH_ACK_BYTES = utf8(SSH_ACK);
 const shell = (...commands: string[]) => commands.map((type) => ({ wait: SSH_PROMPT, type }));
 
+const SSH = "ssh_server.ts";
+const CLIENT = "ssh_client.ts";
+
+// --- The token ---
+
+/** The token of the cases, in a file named as the scripts' run lines name it (they may read it). */
+const TOKEN = "correct-horse-battery-staple";
+const TOKEN_FILE = "ssh_token";
+const TOKEN_LINE = `${TOKEN}\n`;
+/** What the token line and the server's `token ok` add to a connection's bytes. */
+const LOGIN_C2S = utf8(TOKEN_LINE);
+const LOGIN_S2C = utf8("token ok");
+/** A raw client's first steps: the token line, then `token ok`. */
+const LOGIN: RawStep[] = [{ send: TOKEN_LINE }, { recv: "token ok" }];
+/** A wrong token: refused, and the connection closed. */
+const GUESS = "not-the-token-at-all";
+const GUESSING: RawStep[] = [
+  { send: `${GUESS}\n` },
+  { recv: "token refused" },
+  { awaitClose: true },
+];
+
+/** The token file in the folder of each role named (`server`, or a client's role). */
+const tokenFiles = (...roles: string[]): InputFile[] =>
+  roles.map((at) => ({ at, path: TOKEN_FILE, content: { text: TOKEN_LINE } }));
+/** A script given the token file (the case puts it in its folder with `tokenFiles`). */
+const invited = (program: string, args: string[] = []): Peer => ({
+  program,
+  args: ["--token-file", TOKEN_FILE, ...args],
+});
+/** A raw client's script after the token line and `token ok`. */
+const afterLogin = (role: ClientRole): ClientRole =>
+  role.raw ? { ...role, raw: [...LOGIN, ...role.raw] } : role;
+
+/** The line of the server that a run without a token source prints before `listening on`. */
+const FRESH_TOKEN =
+  /^token: [0-9a-f]{32} {2}\(give it to ssh_client\.ts: --token-file FILE or SSH_LESSON_TOKEN\)$/;
+/** The server's gate: with it taken out, whatever a client sends first runs. */
+const NO_GATE = {
+  program: SSH,
+  from: "if (!(await admitted(conn, client, options.digest))) return;",
+  to: "if (false) return;",
+};
+/** The server let in whoever sends a token line that is not its token, and no one else. */
+const INVERTED = {
+  program: SSH,
+  from: "if (timingSafeEqual(sha256(line), digest)) {",
+  to: "if (!timingSafeEqual(sha256(line), digest)) {",
+};
+/** What a browser sends for a web page's `fetch("http://127.0.0.1:9999/", {method: "POST", body})`. */
+const BODY = "\ntouch pwned\n";
+const HTTP_POST = "POST / HTTP/1.1\r\nHost: 127.0.0.1:9999\r\nContent-Type: text/plain\r\n" +
+  `Content-Length: ${utf8(BODY)}\r\n\r\n${BODY}`;
+
 /** Sizes in UTF-8 bytes, the ack before the output, cmd has no output... */
 const main: ConformanceCase = {
   id: "ssh",
-  title: "sizes in UTF-8 bytes, the ack before the output, cmd has no output...",
-  server: { peer: { program: "ssh_server.ts" } },
+  title: "the token from a file on both sides; sizes in UTF-8 bytes, the ack before the output, " +
+    "cmd has no output...",
+  files: tokenFiles("server", "client"),
+  server: { peer: invited(SSH) },
   clients: [{
-    peer: { program: "ssh_client.ts" },
+    peer: invited(CLIENT),
     dialogue: shell("echo 你好", "true", "printf 123abc"),
   }],
   bytes: {
-    c2s: utf8("echo 你好") + utf8("true") + utf8("printf 123abc") + 3 * SSH_ACK_BYTES,
-    s2c: utf8("7") + 7 + utf8("20") + 20 + utf8("6") + 6,
+    c2s: LOGIN_C2S + utf8("echo 你好") + utf8("true") + utf8("printf 123abc") +
+      3 * SSH_ACK_BYTES,
+    s2c: LOGIN_S2C + utf8("7") + 7 + utf8("20") + 20 + utf8("6") + 6,
   },
   mutations: [
+    { ...INVERTED, shows: "the server refused the token (token refused)" },
     {
       program: "ssh_server.ts",
       from: "await writeAll(conn, encoder.encode(String(bytes.length)));",
@@ -51,11 +119,12 @@ const main: ConformanceCase = {
 
 // --- Bad input ---
 
-const SSH = "ssh_server.ts";
-
-/** The lesson's client, one command, once the server has logged `after`. */
+/**
+ * The lesson's client (its token file put in its folder by `tokenFiles("client")`), one
+ * command, once the server has logged `after`.
+ */
 const sshClient = (id: string, after?: string): ProcessClient => ({
-  peer: { program: "ssh_client.ts" },
+  peer: invited(CLIENT),
   dialogue: [{ wait: ">>：", type: "echo 你好" }],
   golden: `${id}.client`,
   startsAfterServerShows: after,
@@ -82,17 +151,18 @@ export const ssh: Lesson = {
     {
       id: "ssh-sleep-fix",
       title: "方式1, --sleep-fix on both sides: no ack, a pause between size and output",
-      server: { peer: { program: "ssh_server.ts", args: ["--sleep-fix"] } },
+      files: tokenFiles("server", "client"),
+      server: { peer: invited(SSH, ["--sleep-fix"]) },
       clients: [{
-        peer: { program: "ssh_client.ts", args: ["--sleep-fix"] },
+        peer: invited(CLIENT, ["--sleep-fix"]),
         dialogue: shell("echo hello"),
       }],
-      bytes: { c2s: utf8("echo hello"), s2c: 1 + 6 },
+      bytes: { c2s: LOGIN_C2S + utf8("echo hello"), s2c: LOGIN_S2C + 1 + 6 },
       mutations: [{
         program: "ssh_client.ts",
         from: `if (!flags["sleep-fix"]) await writeAll(conn, encoder.encode(ACK));`,
         to: "await writeAll(conn, encoder.encode(ACK));",
-        shows: "c2s 48",
+        shows: `c2s ${LOGIN_C2S + utf8("echo hello") + SSH_ACK_BYTES}`,
       }],
     },
     {
@@ -102,11 +172,10 @@ export const ssh: Lesson = {
         fault: "oversize message (> --max-output, default 1 MiB)",
         outcome: `output cut with "(output cut at N bytes)"; a command past --timeout stopped`,
       },
-      server: {
-        peer: { program: "ssh_server.ts", args: ["--timeout", "0.5", "--max-output", "10"] },
-      },
+      files: tokenFiles("server", "client"),
+      server: { peer: invited(SSH, ["--timeout", "0.5", "--max-output", "10"]) },
       clients: [{
-        peer: { program: "ssh_client.ts" },
+        peer: invited(CLIENT),
         dialogue: shell("exec sleep 5", "printf 0123456789abcdef"),
       }],
       mutations: [{
@@ -118,68 +187,219 @@ export const ssh: Lesson = {
     },
     {
       id: "ssh-token",
-      title: "with --token, the right secret gets a shell and a wrong one is refused",
-      server: { peer: { program: "ssh_server.ts", args: ["--token", "s3cret"] } },
+      title: "the right token (from a file) gets a shell; a wrong one is refused, nothing runs",
+      files: [
+        ...tokenFiles("server", "right"),
+        { at: "wrong", path: TOKEN_FILE, content: { text: `${GUESS}\n` } },
+      ],
+      server: { peer: invited(SSH) },
       clients: [
-        {
-          role: "right",
-          peer: { program: "ssh_client.ts", args: ["--token", "s3cret"] },
-          dialogue: shell("echo in"),
-        },
+        { role: "right", peer: invited(CLIENT), dialogue: shell("echo in") },
         {
           role: "wrong",
-          peer: { program: "ssh_client.ts", args: ["--token", "guess"] },
+          peer: invited(CLIENT),
           exitCode: 1,
           stderr: /^ssh_client\.ts: the server refused the token \(token refused\)$/,
           golden: false,
         },
       ],
       mutations: [{
-        program: "ssh_server.ts",
-        from: "if (offered !== options.token) {",
-        to: "if (false) {",
+        program: SSH,
+        from: "if (timingSafeEqual(sha256(line), digest)) {",
+        to: "if (true) {",
         shows: "wrong exited with 0",
       }],
     },
     {
-      id: "ssh-python-client",
-      title: "the seed's Python client (with 方式2's ack) against ssh_server.ts",
-      server: { peer: { program: "ssh_server.ts" }, golden: false },
+      id: "ssh-token-prompt",
+      title: "with no token file and no SSH_LESSON_TOKEN, the client asks for the token first",
+      files: tokenFiles("server"),
+      server: { peer: invited(SSH) },
       clients: [{
-        peer: seedPython("ssh_client.py"),
-        dialogue: shell("echo 你好", "true"),
-        exitCode: 1,
-        stderr: /EOFError/,
+        peer: { program: CLIENT },
+        dialogue: [{ wait: "token: ", type: TOKEN }, ...shell("echo in")],
       }],
-      bytes: { c2s: utf8("echo 你好") + utf8("true") + 2 * SSH_ACK_BYTES, s2c: 1 + 7 + 2 + 20 },
+      bytes: { c2s: LOGIN_C2S + utf8("echo in") + SSH_ACK_BYTES, s2c: LOGIN_S2C + 1 + 3 },
+      mutations: [
+        {
+          program: CLIENT,
+          from: "const token = invited ?? await input(TOKEN_PROMPT);",
+          to: `const token = invited ?? "";`,
+          shows: `"token: "`,
+        },
+        { ...INVERTED, shows: "the server refused the token (token refused)" },
+      ],
+    },
+    {
+      id: "ssh-http-post",
+      title: "a web page's HTTP POST with a command in its body (no token given: a fresh one " +
+        "is printed): its first line is a wrong token, refused, and nothing runs",
+      reliability: {
+        fault: "cross-protocol request (HTTP POST, command in the body)",
+        outcome:
+          `"POST / HTTP/1.1" taken for a wrong token: "token refused", connection closed; nothing run`,
+      },
+      server: { peer: { program: SSH }, stderr: FRESH_TOKEN },
+      clients: [rawClient("browser", [
+        { send: HTTP_POST },
+        { recv: "token refused" },
+        { awaitClose: true },
+      ])],
+      expectFiles: [{ at: "server", path: "pwned", absent: true }],
+      mutations: [{ ...NO_GATE, shows: `raw peer expected "token refused"` }],
+    },
+    {
+      id: "ssh-wrong-token",
+      title: "wrong tokens from one address are refused later and later (100 ms, then 200 ms); " +
+        "a right one (ending in CRLF) is let in at once and starts the count again",
+      reliability: {
+        fault: "wrong token, again and again",
+        outcome: `"token refused" after 100 ms, doubled for each wrong one from the address ` +
+          "(at most 10 s), connection closed; a right token let in at once",
+      },
+      files: tokenFiles("server"),
+      server: { peer: invited(SSH) },
+      clients: [
+        rawClient("guess-1", GUESSING),
+        rawClient("guess-2", GUESSING),
+        rawClient("crlf", [{ send: `${TOKEN}\r\n` }, { recv: "token ok" }, { vanish: true }]),
+        rawClient("guess-3", GUESSING),
+      ],
+      bytes: {
+        c2s: 3 * utf8(`${GUESS}\n`) + LOGIN_C2S + 1,
+        s2c: 3 * utf8("token refused") + LOGIN_S2C,
+      },
+      mutations: [
+        {
+          program: SSH,
+          from: "return Math.min(FIRST_WAIT_MS * 2 ** (count - 1), MAX_WAIT_MS);",
+          to: "return Math.min(FIRST_WAIT_MS, MAX_WAIT_MS);",
+          shows: "-127.0.0.1:<PORT>: wrong token, refused after 200 ms",
+        },
+        {
+          // Counted per connection (address and port): every guess is a first one.
+          program: SSH,
+          from: "const address = conn.remoteAddr.hostname;",
+          to: "const address = client;",
+          shows: "-127.0.0.1:<PORT>: wrong token, refused after 200 ms",
+        },
+        {
+          program: SSH,
+          from: "wrongTokens.delete(address);",
+          to: "wrongTokens.get(address);",
+          shows: "+127.0.0.1:<PORT>: wrong token, refused after 400 ms",
+        },
+        {
+          program: SSH,
+          from: "line[length - 1] === 0x0d ? length - 1 : length",
+          to: "false ? length - 1 : length",
+          shows: `raw peer expected "token ok"`,
+        },
+      ],
+    },
+    {
+      id: "ssh-disconnects-token",
+      title: "clients vanishing in the middle of their token line: departures, nothing judged; " +
+        "the next is served",
+      reliability: {
+        fault: "disconnect at every step",
+        outcome:
+          "in the token line: a departure (no wrong token counted, no wait); next client served",
+      },
+      files: tokenFiles("server", "client"),
+      server: { peer: invited(SSH) },
+      clients: [
+        // The token line's first, second, middle and last byte.
+        ...vanishingAtEveryPoint(LOGIN, 0),
+        { peer: invited(CLIENT), dialogue: shell("echo 你好") },
+      ],
       mutations: [{
-        program: "ssh_server.ts",
-        from: `const NO_OUTPUT = "cmd has no output...";`,
-        to: `const NO_OUTPUT = "(none)";`,
-        shows: "+(none)",
+        // What came before the client left judged as a token: a wrong one, costing waits.
+        program: SSH,
+        from: "if (await conn.read(line.subarray(length, length + 1)) === null) return null;",
+        to: "if (await conn.read(line.subarray(length, length + 1)) === null) return line;",
+        shows: "+127.0.0.1:<PORT>: wrong token, refused after 100 ms",
       }],
     },
     {
-      id: "ssh-python-server",
-      title: "ssh_client.ts against the seed's Python server (with 方式2's ack)",
-      server: {
-        peer: seedPython("ssh_server.py"),
-      },
+      id: "ssh-token-usage",
+      title: "--token on the command line (where ps shows it) or a token shorter than 16 " +
+        "characters: a usage error, one line, exit 2",
+      files: [{ at: "short", path: TOKEN_FILE, content: { text: "fifteen-chars-x\n" } }],
+      clients: [
+        {
+          role: "flag",
+          peer: { program: SSH, args: ["--port", "0", "--token", TOKEN] },
+          exitCode: 2,
+          stderr:
+            /^ssh_server\.ts: --token is gone \(a command line shows in ps\): use --token-file FILE or SSH_LESSON_TOKEN \(see --help\)$/,
+          golden: false,
+        },
+        {
+          role: "short",
+          peer: invited(SSH, ["--port", "0"]),
+          exitCode: 2,
+          stderr:
+            /^ssh_server\.ts: the token of --token-file ssh_token is shorter than 16 characters \(see --help\)$/,
+          golden: false,
+        },
+        {
+          role: "client-flag",
+          peer: { program: CLIENT, args: ["--port", "0", "--token", TOKEN] },
+          exitCode: 2,
+          stderr:
+            /^ssh_client\.ts: --token is gone \(a command line shows in ps\): use --token-file FILE or SSH_LESSON_TOKEN \(see --help\)$/,
+          golden: false,
+        },
+      ],
+      mutations: [
+        {
+          program: SSH,
+          from: "if (flags.token !== undefined) throw new UsageError(TOKEN_FLAG_GONE);",
+          to: "if (false) throw new UsageError(TOKEN_FLAG_GONE);",
+          shows: "flag did not exit",
+        },
+        {
+          program: SSH,
+          from: "if ([...token].length < MIN_TOKEN) {",
+          to: "if ([...token].length < MIN_TOKEN - 1) {",
+          shows: "short did not exit",
+        },
+      ],
+    },
+    {
+      id: "ssh-python-client",
+      title: "the seed's Python client sends no token line: its command never runs, and it is " +
+        "let go when idle",
+      files: tokenFiles("server"),
+      server: { peer: invited(SSH, ["--idle-timeout", "1"]), stderr: idleLine(SSH) },
       clients: [{
-        peer: { program: "ssh_client.ts" },
-        dialogue: shell("echo 你好", "true", "printf 123abc"),
-        golden: "ssh.client",
+        peer: seedPython("ssh_client.py"),
+        dialogue: shell("echo 你好"),
+        // The closed connection's empty read is no size: int(b'') fails.
+        exitCode: 1,
+        stderr: /ValueError/,
+      }],
+      mutations: [{ ...NO_GATE, shows: "+命令结果大小： b'7'" }],
+    },
+    {
+      id: "ssh-python-server",
+      title: "ssh_client.ts against the seed's Python server, which takes no token: it runs " +
+        "the token line as a command, and the client stops at its answer",
+      files: tokenFiles("client"),
+      server: { peer: seedPython("ssh_server.py") },
+      clients: [{
+        peer: invited(CLIENT),
+        exitCode: 1,
+        stderr: /^ssh_client\.ts: the server takes no token: it answered "2/,
+        golden: false,
       }],
       mutations: [{
-        program: "ssh_client.ts",
-        from: `const ACK = "准备好接受了，loser可以发了";`,
-        to: `const ACK = "ok";`,
-        shows: "c2s",
+        program: CLIENT,
+        from: "if (answer !== TOKEN_OK) {",
+        to: "if (false) {",
+        shows: "client exited with",
       }],
-      bytes: {
-        c2s: utf8("echo 你好") + utf8("true") + utf8("printf 123abc") + 3 * SSH_ACK_BYTES,
-        s2c: utf8("7") + 7 + utf8("20") + 20 + utf8("6") + 6,
-      },
     },
     // --- Bad input (docs/RELIABILITY.md) ---
     // A client that vanishes at any point: the server keeps serving the next one.
@@ -190,15 +410,16 @@ export const ssh: Lesson = {
         fault: "disconnect at every step",
         outcome: "every cut, in the command and in the ack, is a departure; next client served",
       },
-      server: { peer: { program: "ssh_server.ts" } },
+      files: tokenFiles("server", "client"),
+      server: { peer: invited(SSH) },
       clients: [
         ...vanishingAtEveryPoint([
           { send: "echo hi" },
           { recv: "3" },
           { send: "准备好接受了，loser可以发了" },
           { recv: "hi\n" },
-        ]),
-        { peer: { program: "ssh_client.ts" }, dialogue: shell("echo 你好") },
+        ]).map(afterLogin),
+        { peer: invited(CLIENT), dialogue: shell("echo 你好") },
       ],
       mutations: [{
         // A server that takes the end of the stream for an ack.
@@ -215,8 +436,12 @@ export const ssh: Lesson = {
         fault: "idle client",
         outcome: `"idle for 1 s: closed" on stderr, "idle, let go" in the log; next client served`,
       },
-      server: { peer: { program: SSH, args: ["--idle-timeout", "1"] }, stderr: idleLine(SSH) },
-      clients: [rawClient("idle", [{ awaitClose: true }]), sshClient("ssh-idle", "idle, let go")],
+      files: tokenFiles("server", "client"),
+      server: { peer: invited(SSH, ["--idle-timeout", "1"]), stderr: idleLine(SSH) },
+      clients: [
+        rawClient("idle", [...LOGIN, { awaitClose: true }]),
+        sshClient("ssh-idle", "idle, let go"),
+      ],
       mutations: [idleIgnored(SSH)],
     },
     {
@@ -227,9 +452,11 @@ export const ssh: Lesson = {
         outcome:
           `"command refused: longer than 1023 bytes" in place of the size, connection closed; next client served`,
       },
-      server: { peer: { program: SSH } },
+      files: tokenFiles("server", "client"),
+      server: { peer: invited(SSH) },
       clients: [
         rawClient("long", [
+          ...LOGIN,
           { send: `echo ${"x".repeat(1100)}` },
           { recv: "command refused: longer than 1023 bytes" },
           { awaitClose: true },
@@ -251,9 +478,11 @@ export const ssh: Lesson = {
         outcome:
           `"command refused: not valid UTF-8" in place of the size, connection closed; next client served`,
       },
-      server: { peer: { program: SSH } },
+      files: tokenFiles("server", "client"),
+      server: { peer: invited(SSH) },
       clients: [
         rawClient("bad", [
+          ...LOGIN,
           { send: bytes("echo ", NOT_UTF8) },
           { recv: "command refused: not valid UTF-8" },
           { awaitClose: true },
@@ -275,9 +504,11 @@ export const ssh: Lesson = {
         outcome:
           `"cmd has no output..." (stderr is not returned); connection kept, next command served`,
       },
-      server: { peer: { program: SSH } },
+      files: tokenFiles("server", "client"),
+      server: { peer: invited(SSH) },
       clients: [
         rawClient("blank", [
+          ...LOGIN,
           { send: " " },
           { recv: "20" },
           { send: SSH_ACK },
@@ -285,7 +516,7 @@ export const ssh: Lesson = {
           { close: true },
         ]),
         {
-          peer: { program: "ssh_client.ts" },
+          peer: invited(CLIENT),
           dialogue: [
             { wait: ">>：", type: "no_such_command_xyz" },
             { wait: ">>：", type: "echo 你好" },
@@ -308,9 +539,11 @@ export const ssh: Lesson = {
         outcome: `mid-output: "客户端已经断开" in the log, nothing on stderr; next client served`,
       },
       // More than the sockets and the proxy can hold: the server is still writing when it goes.
-      server: { peer: { program: SSH, args: ["--max-output", "16000000"] } },
+      files: tokenFiles("server", "client"),
+      server: { peer: invited(SSH, ["--max-output", "16000000"]) },
       clients: [
         rawClient("leaving", [
+          ...LOGIN,
           { send: "head -c 16000000 /dev/zero" },
           { recv: "16000000" },
           { send: SSH_ACK },
@@ -338,7 +571,8 @@ export const ssh: Lesson = {
         fault: "1,000 concurrent connections",
         outcome: "all 1,000 accepted and waited on; the next client served in full",
       },
-      server: { peer: { program: SSH }, golden: false },
+      files: tokenFiles("server", "client"),
+      server: { peer: invited(SSH), golden: false },
       crowd: true,
       clients: [
         rawClient("crowd", [{ leaveOpen: true }], 1000),
@@ -358,8 +592,10 @@ export const ssh: Lesson = {
         fault: `${signal} mid-transfer`,
         outcome: "running commands killed, listener closed, status 0, nothing on stderr",
       },
-      server: stopsOnSignal(SSH),
+      files: tokenFiles("server"),
+      server: stopsOnSignal(SSH, ["--token-file", TOKEN_FILE]),
       clients: [rawClient("talker", [
+        ...LOGIN,
         { send: "echo hi" },
         { recv: "3" },
         { send: SSH_ACK },

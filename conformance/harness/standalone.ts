@@ -89,8 +89,14 @@ export async function stageProgram(
 }
 
 /**
+ * Environment variables a lesson reads (ssh's token), blanked for every staged program: a value
+ * set where the suite runs must not change what a case sees. A blank one counts as unset.
+ */
+export const LESSON_VARIABLES: readonly string[] = ["SSH_LESSON_TOKEN"];
+
+/**
  * The command that runs a staged program with `args`, in its own folder, ignoring any config,
- * with `flags` (default: its shebang's).
+ * with `flags` (default: its shebang's), and the {@linkcode LESSON_VARIABLES} blanked.
  */
 export function stagedCommand(
   program: StagedProgram,
@@ -101,5 +107,6 @@ export function stagedCommand(
     cmd: Deno.execPath(),
     args: ["run", "--no-config", ...flags, program.path, ...args],
     cwd: program.dir,
+    env: Object.fromEntries(LESSON_VARIABLES.map((name) => [name, ""])),
   };
 }
