@@ -75,23 +75,30 @@ const encoder = new TextEncoder();
 /** A command line the script cannot take: reported in one line, exit status 2. */
 class UsageError extends Error {}
 
-/** `parseArgs` on the command line, with `--help` and a checked `--port` and `--idle-timeout`. */
+/** `parseArgs` on the command line, with `--help`, and the shared flags' numbers checked. */
 function readFlags<T extends FlagOptions>(options: T, usage: string, words = false) {
   const all = { ...options, help: { type: "boolean", short: "h" } } as const;
   const parsed = parseArgs({ args: Deno.args, options: all, allowPositionals: words });
-  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
-  if (help) {
+  const values = parsed.values as Record<string, unknown>;
+  if (values.help) {
     console.log(usage);
     Deno.exit(0);
   }
-  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
-    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
-  }
-  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
-    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  for (const [flag, [isValid, what]] of Object.entries(NUMBER_FLAGS)) {
+    const value = values[flag];
+    if (typeof value === "string" && !isValid(value)) {
+      throw new UsageError(`--${flag} takes ${what}, not ${JSON.stringify(value)}`);
+    }
   }
   return parsed;
 }
+
+/** The numbers the shared flags take, and how a wrong one is told. */
+const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
+  port: [(text) => /^\d{1,5}$/.test(text) && Number(text) <= 65535, "a number from 0 to 65535"],
+  "idle-timeout": [(text) => /^\d+(\.\d+)?$/.test(text), "seconds (0 = never)"],
+  "max-connections": [(text) => /^[1-9]\d{0,8}$/.test(text), "a whole number from 1"],
+};
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;

@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     host: { type: "string", default: HOST },
     port: { type: "string", default: String(PORT) },
     "idle-timeout": { type: "string", default: "300" },
+    "max-connections": { type: "string", default: "10000" },
   }, USAGE).values;
 
   // server = socketserver.ThreadingTCPServer(('127.0.0.1', 9999), MyServer)
@@ -36,9 +37,12 @@ async function main(): Promise<void> {
 
   // server.serve_forever(): each connection gets its own handle(), not awaited here, as each
   // gets its own thread in Python; so a second client is welcomed while the first talks.
-  for await (const conn of server) {
-    handle(withIdleTimeout(conn, Number(flags["idle-timeout"])), server);
-  }
+  // serveEach keeps the loop alive through failed accepts and lets in at most --max-connections.
+  await serveEach(
+    server,
+    Number(flags["max-connections"]),
+    (conn) => handle(withIdleTimeout(conn, Number(flags["idle-timeout"])), server),
+  );
 }
 
 /** MyServer.handle(): one connection, from the welcome to `q`. */
@@ -116,7 +120,8 @@ function describeConn(conn: Pick<Deno.TcpConn, "localAddr" | "remoteAddr">): str
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--idle-timeout SECONDS]
+const USAGE =
+  `Usage: ${NAME} [--host HOST] [--port PORT] [--idle-timeout SECONDS] [--max-connections N]
 
 Chat server for many clients at once: greets with ${WELCOME}, answers message + ${REPLY_SUFFIX}.
 
@@ -126,6 +131,8 @@ Options:
   --idle-timeout SECONDS
                 close a connection when no read or write has begun this long, 0 = never
                 (default 300)
+  --max-connections N
+                callers served at once; one more is closed at once (default 10000)
   --help        show this help`;
 
 const encoder = new TextEncoder();
@@ -133,23 +140,30 @@ const encoder = new TextEncoder();
 /** A command line the script cannot take: reported in one line, exit status 2. */
 class UsageError extends Error {}
 
-/** `parseArgs` on the command line, with `--help` and a checked `--port` and `--idle-timeout`. */
+/** `parseArgs` on the command line, with `--help`, and the shared flags' numbers checked. */
 function readFlags<T extends FlagOptions>(options: T, usage: string, words = false) {
   const all = { ...options, help: { type: "boolean", short: "h" } } as const;
   const parsed = parseArgs({ args: Deno.args, options: all, allowPositionals: words });
-  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
-  if (help) {
+  const values = parsed.values as Record<string, unknown>;
+  if (values.help) {
     console.log(usage);
     Deno.exit(0);
   }
-  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
-    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
-  }
-  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
-    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  for (const [flag, [isValid, what]] of Object.entries(NUMBER_FLAGS)) {
+    const value = values[flag];
+    if (typeof value === "string" && !isValid(value)) {
+      throw new UsageError(`--${flag} takes ${what}, not ${JSON.stringify(value)}`);
+    }
   }
   return parsed;
 }
+
+/** The numbers the shared flags take, and how a wrong one is told. */
+const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
+  port: [(text) => /^\d{1,5}$/.test(text) && Number(text) <= 65535, "a number from 0 to 65535"],
+  "idle-timeout": [(text) => /^\d+(\.\d+)?$/.test(text), "seconds (0 = never)"],
+  "max-connections": [(text) => /^[1-9]\d{0,8}$/.test(text), "a whole number from 1"],
+};
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
@@ -213,6 +227,54 @@ function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
       if (quietQuarters < 5) conn.close();
     },
   };
+}
+
+/**
+ * The seed's `while True: conn, addr = s.accept()`, made to last: each caller goes to `serve`
+ * (not awaited: the next caller is accepted while it talks), a caller past `maxConnections`
+ * open ones is closed at once, and no failure of accept or of `serve` ends the loop.
+ */
+async function serveEach(
+  listener: Deno.TcpListener,
+  maxConnections: number,
+  serve: (conn: Deno.TcpConn) => Promise<unknown>,
+): Promise<void> {
+  let open = 0;
+  function closed(): void {
+    open--;
+  }
+  while (true) {
+    const conn = await acceptRetrying(listener);
+    if (open >= maxConnections) {
+      // Full: the caller sees its connection close; the ones already in are served.
+      conn.close();
+      continue;
+    }
+    open++;
+    serve(conn).catch((error) => console.error(`${NAME}: ${(error as Error).message}`))
+      .finally(closed);
+  }
+}
+
+/**
+ * `listener.accept()` that outlasts a shortage: when it fails for want of file descriptors
+ * (EMFILE) or memory, it says so once and tries again every 0.1 s, keeping the listener.
+ */
+async function acceptRetrying(listener: Deno.TcpListener): Promise<Deno.TcpConn> {
+  let failures = 0;
+  while (true) {
+    try {
+      return await listener.accept();
+    } catch (error) {
+      // Closed by the server itself (it is stopping): there is nothing more to accept.
+      if (error instanceof Deno.errors.BadResource) throw error;
+      if (failures === 0) {
+        console.error(`${NAME}: cannot accept (${(error as Error).message}): retrying`);
+      }
+      failures++;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 if (import.meta.main) {

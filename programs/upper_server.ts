@@ -9,7 +9,7 @@
  * `server.recv(1024)` on the listening socket and fails (WinError 10057): a listening socket
  * only accepts calls. In Deno that mistake cannot be written: a listener has no `read`.
  *
- * Python → Deno: `conn, addr = server.accept()` is `await listener.accept()`; `data.upper()`
+ * Python → Deno: `conn, addr = server.accept()` is `await acceptRetrying(listener)`; `data.upper()`
  * is `asciiUpper` below, since `toUpperCase()` would change more than ASCII letters.
  *
  * @module
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   // accept() blocks until a call comes in; the call is the connection, not the listener.
   // One call only, unless the line drops before it is answered.
   while (true) {
-    const conn = await listener.accept();
+    const conn = await acceptRetrying(listener);
     // Python: print(conn, addr)
     console.log(describeConn(conn), formatAddress(conn.remoteAddr));
     console.log(RINGING);
@@ -149,23 +149,30 @@ const encoder = new TextEncoder();
 /** A command line the script cannot take: reported in one line, exit status 2. */
 class UsageError extends Error {}
 
-/** `parseArgs` on the command line, with `--help` and a checked `--port` and `--idle-timeout`. */
+/** `parseArgs` on the command line, with `--help`, and the shared flags' numbers checked. */
 function readFlags<T extends FlagOptions>(options: T, usage: string, words = false) {
   const all = { ...options, help: { type: "boolean", short: "h" } } as const;
   const parsed = parseArgs({ args: Deno.args, options: all, allowPositionals: words });
-  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
-  if (help) {
+  const values = parsed.values as Record<string, unknown>;
+  if (values.help) {
     console.log(usage);
     Deno.exit(0);
   }
-  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
-    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
-  }
-  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
-    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  for (const [flag, [isValid, what]] of Object.entries(NUMBER_FLAGS)) {
+    const value = values[flag];
+    if (typeof value === "string" && !isValid(value)) {
+      throw new UsageError(`--${flag} takes ${what}, not ${JSON.stringify(value)}`);
+    }
   }
   return parsed;
 }
+
+/** The numbers the shared flags take, and how a wrong one is told. */
+const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
+  port: [(text) => /^\d{1,5}$/.test(text) && Number(text) <= 65535, "a number from 0 to 65535"],
+  "idle-timeout": [(text) => /^\d+(\.\d+)?$/.test(text), "seconds (0 = never)"],
+  "max-connections": [(text) => /^[1-9]\d{0,8}$/.test(text), "a whole number from 1"],
+};
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
@@ -229,6 +236,27 @@ function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
       if (quietQuarters < 5) conn.close();
     },
   };
+}
+
+/**
+ * `listener.accept()` that outlasts a shortage: when it fails for want of file descriptors
+ * (EMFILE) or memory, it says so once and tries again every 0.1 s, keeping the listener.
+ */
+async function acceptRetrying(listener: Deno.TcpListener): Promise<Deno.TcpConn> {
+  let failures = 0;
+  while (true) {
+    try {
+      return await listener.accept();
+    } catch (error) {
+      // Closed by the server itself (it is stopping): there is nothing more to accept.
+      if (error instanceof Deno.errors.BadResource) throw error;
+      if (failures === 0) {
+        console.error(`${NAME}: cannot accept (${(error as Error).message}): retrying`);
+      }
+      failures++;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 if (import.meta.main) {

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   // while True: c, addr = s.accept() — one caller after another, as in the seed: the others
   // wait in the listen backlog.
   while (true) {
-    const conn = await listener.accept();
+    const conn = await acceptRetrying(listener);
     // print('Address:', addr)
     console.log("Address:", formatAddress(conn.remoteAddr));
     const hungUp = await greetCaller(withIdleTimeout(conn, idleSeconds));
@@ -116,23 +116,30 @@ const encoder = new TextEncoder();
 /** A command line the script cannot take: reported in one line, exit status 2. */
 class UsageError extends Error {}
 
-/** `parseArgs` on the command line, with `--help` and a checked `--port` and `--idle-timeout`. */
+/** `parseArgs` on the command line, with `--help`, and the shared flags' numbers checked. */
 function readFlags<T extends FlagOptions>(options: T, usage: string, words = false) {
   const all = { ...options, help: { type: "boolean", short: "h" } } as const;
   const parsed = parseArgs({ args: Deno.args, options: all, allowPositionals: words });
-  const { help, port, "idle-timeout": idle } = parsed.values as Record<string, unknown>;
-  if (help) {
+  const values = parsed.values as Record<string, unknown>;
+  if (values.help) {
     console.log(usage);
     Deno.exit(0);
   }
-  if (typeof port === "string" && !(/^\d{1,5}$/.test(port) && Number(port) <= 65535)) {
-    throw new UsageError(`--port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
-  }
-  if (typeof idle === "string" && !/^\d+(\.\d+)?$/.test(idle)) {
-    throw new UsageError(`--idle-timeout takes seconds (0 = never), not ${JSON.stringify(idle)}`);
+  for (const [flag, [isValid, what]] of Object.entries(NUMBER_FLAGS)) {
+    const value = values[flag];
+    if (typeof value === "string" && !isValid(value)) {
+      throw new UsageError(`--${flag} takes ${what}, not ${JSON.stringify(value)}`);
+    }
   }
   return parsed;
 }
+
+/** The numbers the shared flags take, and how a wrong one is told. */
+const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
+  port: [(text) => /^\d{1,5}$/.test(text) && Number(text) <= 65535, "a number from 0 to 65535"],
+  "idle-timeout": [(text) => /^\d+(\.\d+)?$/.test(text), "seconds (0 = never)"],
+  "max-connections": [(text) => /^[1-9]\d{0,8}$/.test(text), "a whole number from 1"],
+};
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
@@ -196,6 +203,27 @@ function withIdleTimeout(conn: Deno.TcpConn, seconds: number): Conn {
       if (quietQuarters < 5) conn.close();
     },
   };
+}
+
+/**
+ * `listener.accept()` that outlasts a shortage: when it fails for want of file descriptors
+ * (EMFILE) or memory, it says so once and tries again every 0.1 s, keeping the listener.
+ */
+async function acceptRetrying(listener: Deno.TcpListener): Promise<Deno.TcpConn> {
+  let failures = 0;
+  while (true) {
+    try {
+      return await listener.accept();
+    } catch (error) {
+      // Closed by the server itself (it is stopping): there is nothing more to accept.
+      if (error instanceof Deno.errors.BadResource) throw error;
+      if (failures === 0) {
+        console.error(`${NAME}: cannot accept (${(error as Error).message}): retrying`);
+      }
+      failures++;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }
 
 if (import.meta.main) {

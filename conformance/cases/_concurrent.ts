@@ -23,6 +23,7 @@ import {
   NOT_UTF8,
 } from "./_bad_input.ts";
 import { noSignalHandler, rawClient, utf8 } from "./_helpers.ts";
+import { maxConnectionsCase, outOfFilesCase } from "./_rows.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
 
 /** What a server of the concurrent kind needs for its common cases. */
@@ -43,8 +44,8 @@ export interface Concurrent {
   talk: RawStep[];
   /** How the conversation ends (e.g. `q`), after `talk`: disconnects are tried up to here. */
   farewell?: RawStep[];
-  /** The accept loop's line, for the crowd case's mutation (a server that caps connections). */
-  acceptLoop: { from: string; to: string };
+  /** The crowd case's mutation, a server that caps connections (default: {@linkcode CAPPED}). */
+  acceptLoop?: { from: string; to: string };
   /** What each of the crowd does once connected (and greeted), before staying open. */
   crowdTalk?: RawStep[];
   /** Bytes of the normal client, each way, and of one of the crowd. */
@@ -143,33 +144,34 @@ export function concurrentCases(spec: Concurrent): ConformanceCase[] {
       crowd: true,
       mutations: [{
         program,
-        ...spec.acceptLoop,
+        ...(spec.acceptLoop ?? CAPPED),
         shows: spec.crowdShows ?? `of ${CROWD} copies`,
       }],
     },
+    outOfFilesCase(`${id}-out-of-files`, server(), spec.normal),
+    maxConnectionsCase(`${id}-max-connections`, server(), greet),
     signalCase("SIGINT"),
     signalCase("SIGTERM"),
   ];
 }
 
-/** A cap on connections: an accept loop of one line turns away every one from the 1,000th on. */
-export function capped(loop: string, serve: string): { from: string; to: string } {
-  return {
-    from: loop,
-    to: `let accepted = 0;\n  ${
-      loop.replace(serve, `if (++accepted < ${CROWD}) ${serve}\n    else conn.close();`)
-    }`,
-  };
-}
+/**
+ * A cap on connections, in the accept loop every concurrent server shares (`serveEach`): every
+ * caller from the 1,000th on is closed at once.
+ */
+export const CAPPED: { from: string; to: string } = {
+  from: "if (open >= maxConnections) {",
+  to: `if (open >= ${CROWD - 1}) {`,
+};
 
-/** The same cap in an accept loop of several lines, whose head is `head`. */
-export function cappedBlock(head: string): { from: string; to: string } {
-  return {
-    from: head,
-    to:
-      `let accepted = 0;\n  ${head}\n    if (++accepted >= ${CROWD}) {\n      conn.close();\n      continue;\n    }`,
-  };
-}
+/**
+ * A server that serves one caller at a time: its shared accept loop (`serveEach`) waits for each
+ * conversation to end before it accepts the next.
+ */
+export const ONE_AT_A_TIME: { from: string; to: string } = {
+  from: "serve(conn).catch(",
+  to: "await serve(conn).catch(",
+};
 
 /**
  * The cases of a server that reads one message, answers `reply` and hangs up (basic,
@@ -182,14 +184,12 @@ export function oneMessageCases(
   normal: ProcessClient,
   normalBytes: { c2s: number; s2c: number },
 ): ConformanceCase[] {
-  const loop = "for await (const conn of listener) serveClient(conn, idleSeconds);";
   return [
     ...concurrentCases({
       id,
       program,
       normal,
       talk: [{ send: "hello" }, { recv: reply }],
-      acceptLoop: capped(loop, "serveClient(conn, idleSeconds);"),
       // Answered, each of the crowd stays connected: the server waits for it to hang up.
       crowdTalk: [{ send: "hi" }, { recv: reply }],
       // Whether the message is printed before the signal is timing.

@@ -9,7 +9,7 @@
 import type { ClientRole, ConformanceCase, ServerRole } from "../harness/case.ts";
 import type { RawStep } from "../harness/raw_peer.ts";
 import { NEXT } from "./_bad_input.ts";
-import { cappedBlock } from "./_concurrent.ts";
+import { CAPPED } from "./_concurrent.ts";
 import { noSignalHandler } from "./_helpers.ts";
 
 /**
@@ -71,10 +71,113 @@ export function crowdCase(
     clients: [{ role: "crowd", raw: [...crowd, { leaveOpen: true }], copies: 1000 }, next],
     timeoutMs: 60_000,
     crowd: true,
-    mutations: [{ program, ...cappedBlock("for await (const conn of listener) {"), shows: "" }],
+    mutations: [{ program, ...CAPPED, shows: "" }],
     reliability: { fault: "1,000 concurrent connections", outcome },
     ...extra,
   };
+}
+
+/** How many callers come at once in {@linkcode outOfFilesCase}, and the server's file limit. */
+export const OUT_OF_FILES = { callers: 400, fileLimit: 256 };
+
+/**
+ * Descriptors run out: the server runs under `ulimit -n 256`, 400 callers connect at once and
+ * wait until the idle timeout (1 s) lets each go, so accept fails with "Too many open files"
+ * for a while; the server keeps its listener, retries, and then serves `next` in full. Without
+ * the retry the accept loop ends (the old servers exited), which fails `next`.
+ */
+export function outOfFilesCase(
+  id: string,
+  server: ServerRole,
+  next: ClientRole,
+  extra: Partial<ConformanceCase> = {},
+): ConformanceCase {
+  const program = "program" in server.peer ? server.peer.program : "";
+  const peer = "program" in server.peer
+    ? { ...server.peer, args: [...(server.peer.args ?? []), "--idle-timeout", "1"] }
+    : server.peer;
+  return {
+    id,
+    title: `${OUT_OF_FILES.callers} callers at once with ${OUT_OF_FILES.fileLimit} file ` +
+      "descriptors: accept fails and is retried; the next caller is served in full",
+    server: {
+      ...server,
+      peer,
+      golden: false,
+      fileLimit: OUT_OF_FILES.fileLimit,
+      stderr: /cannot accept \(Too many open files \(os error 24\)\): retrying/,
+    },
+    clients: [{ role: "crowd", raw: [{ awaitClose: true }], copies: OUT_OF_FILES.callers }, next],
+    timeoutMs: 60_000,
+    crowd: true,
+    mutations: [{
+      program,
+      from: "if (error instanceof Deno.errors.BadResource) throw error;",
+      to: "throw error;",
+      shows: "",
+    }],
+    reliability: {
+      fault: `file descriptors run out (ulimit -n ${OUT_OF_FILES.fileLimit}, ` +
+        `${OUT_OF_FILES.callers} callers at once)`,
+      outcome: `one line "cannot accept (Too many open files …): retrying"; listener kept; ${NEXT}`,
+    },
+    ...extra,
+  };
+}
+
+/**
+ * `--max-connections 2`: two callers are let in and stay; a third is closed at once, without a
+ * byte, and the two are still served. `greeting` is what the server says first, if anything.
+ */
+export function maxConnectionsCase(
+  id: string,
+  server: ServerRole,
+  greeting: RawStep[],
+  extra: Partial<ConformanceCase> = {},
+): ConformanceCase {
+  const program = "program" in server.peer ? server.peer.program : "";
+  const peer = "program" in server.peer
+    ? { ...server.peer, args: [...(server.peer.args ?? []), "--max-connections", "2"] }
+    : server.peer;
+  return {
+    id,
+    title: "--max-connections 2: a third caller is closed at once while two stay",
+    server: { ...server, peer, golden: false },
+    clients: [
+      { role: "inside", raw: [...greeting, { leaveOpen: true }], copies: 2 },
+      { role: "turned-away", raw: [{ closedUnanswered: true }] },
+    ],
+    mutations: [{
+      program,
+      from: "if (open >= maxConnections) {",
+      to: "if (open >= maxConnections + 1) {",
+      shows: "instead of closing at once",
+    }],
+    reliability: {
+      fault: "more callers than --max-connections",
+      outcome: "the one over the limit is closed at once, without a byte; those inside stay",
+    },
+    ...extra,
+  };
+}
+
+/**
+ * The two limit rows of a server, {@linkcode outOfFilesCase} (`<prefix>-out-of-files`) and
+ * {@linkcode maxConnectionsCase} (`<prefix>-max-connections`); `extra` (the files the server
+ * needs, what `next` leaves) goes to the first, its `files` to both.
+ */
+export function limitCases(
+  prefix: string,
+  server: ServerRole,
+  greeting: RawStep[],
+  next: ClientRole,
+  extra: Partial<ConformanceCase> = {},
+): ConformanceCase[] {
+  return [
+    outOfFilesCase(`${prefix}-out-of-files`, server, next, extra),
+    // No next caller here: only the files the server needs.
+    maxConnectionsCase(`${prefix}-max-connections`, server, greeting, { files: extra.files }),
+  ];
 }
 
 /**

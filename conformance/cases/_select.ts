@@ -6,6 +6,7 @@
  */
 
 import type { ClientRole, ConformanceCase } from "../harness/case.ts";
+import { limitCases } from "./_rows.ts";
 import { idleIgnored, idleLine } from "./_bad_input.ts";
 import { noSignalHandler, rawClient, stopsOnSignal } from "./_helpers.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
@@ -132,6 +133,10 @@ export function selectCases(program: string, lesson: string): ConformanceCase[] 
       // as a mutation it trips the proxy's unguarded close at the case's end, see the report.)
       mutations: [{ program, from: `"好"`, to: `"了"`, shows: "crowd" }],
     },
+    ...limitCases(lesson, { peer: { program } }, [], {
+      ...echoClient(id("crowd")),
+      startsAfterServerShows: undefined,
+    }),
     ...(["SIGINT", "SIGTERM"] as const).map((signal): ConformanceCase => ({
       id: id(signal.toLowerCase()),
       title: `${signal} in the middle of a conversation: listener closed, status 0`,

@@ -11,7 +11,7 @@ import type { RawStep } from "../harness/raw_peer.ts";
 import type { Step } from "../harness/expect.ts";
 import { AS_TEXT, biggerRead, fatalDecoder, LONG, NOT_UTF8, PIECES } from "./_bad_input.ts";
 import { lockstepChaos } from "./_chaos.ts";
-import { cappedBlock, concurrentCases } from "./_concurrent.ts";
+import { concurrentCases } from "./_concurrent.ts";
 import { rawClient, seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { splitMessageCase } from "./_split_message.ts";
@@ -136,7 +136,6 @@ export const chat: Lesson = {
       normal: chatNormal,
       talk: [{ send: "我" }, { recv: "我好" }],
       farewell: [{ send: "q" }],
-      acceptLoop: cappedBlock("for await (const conn of listener) {"),
       normalBytes: { c2s: 10, s2c: 38 },
       crowdBytes: { c2s: 0, s2c: utf8(WELCOME) },
       // The seed's server crashes once a caller has gone.

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { ONE_AT_A_TIME } from "./_concurrent.ts";
 import type {
   ConformanceCase,
   FileCheck,
@@ -22,7 +23,7 @@ import type { Mutation } from "../harness/standalone.ts";
 import { type CaseMutation, KEPT, NEXT } from "./_bad_input.ts";
 import { noSignalHandler, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
-import { idleCase, withServerFolder } from "./_rows.ts";
+import { idleCase, limitCases, withServerFolder } from "./_rows.ts";
 import { vanishingTagged } from "./_vanishing.ts";
 
 const F_PNG: FileContent = { fixture: "files/f.png" }; // 1795 bytes
@@ -128,8 +129,6 @@ const FTP_SERVER: ServerRole = {
   peer: { program: "ftp_server.ts" },
   mayChange: /^ftp_root(\/|$)/,
 };
-/** The server's accept loop hands each connection to its own task, with the idle timeout. */
-const SERVE_CLIENT = `serveClient(withIdleTimeout(conn, Number(flags["idle-timeout"])), root);`;
 const FTP_SIZE_CHECK = {
   program: "ftp_server.ts",
   from: "return /^\\d{1,15}$/.test(text) ? Number(text) : null;",
@@ -657,8 +656,7 @@ export const ftp: Lesson = {
       ],
       mutations: [{
         program: "ftp_server.ts",
-        from: SERVE_CLIENT,
-        to: `await ${SERVE_CLIENT}`,
+        ...ONE_AT_A_TIME,
         // The stalled client holds the accept loop: both others hang, whichever is noticed first.
         shows: "did not exit within",
       }],
@@ -798,9 +796,8 @@ export const ftp: Lesson = {
       mutations: [{
         // A server that turns clients away beyond 500 at once.
         program: "ftp_server.ts",
-        from: "for await (const conn of listener) {",
-        to: "let open = 0;\n  for await (const conn of listener) {\n" +
-          "    if (++open > 500) {\n      conn.close();\n      continue;\n    }",
+        from: "if (open >= maxConnections) {",
+        to: "if (open >= 500) {",
         shows: "raw peer expected",
       }],
       reliability: {
@@ -808,6 +805,10 @@ export const ftp: Lesson = {
         outcome: `all 1,000 welcomed and held; ${NEXT} while they stay open`,
       },
     },
+    ...limitCases("ftp", FTP_SERVER, [{ recv: FTP_WELCOME }], {
+      role: "next",
+      raw: [{ recv: FTP_WELCOME }, ...FTP_LS],
+    }, { files: [HI] }),
     ...(["SIGINT", "SIGTERM"] as const).map((signal): ConformanceCase => ({
       id: `ftp-${signal.toLowerCase()}`,
       title: `${signal} in the middle of an upload: exit 0, nothing under the file's name`,

@@ -14,7 +14,7 @@ import { type CaseMutation, KEPT, NEXT } from "./_bad_input.ts";
 import { splitting } from "./_chaos.ts";
 import { seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
-import { crowdCase, idleCase, signalCases, withServerFolder } from "./_rows.ts";
+import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
 import { splitMessageCase } from "./_split_message.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
 
@@ -284,6 +284,7 @@ export const ftpDownload: Lesson = {
         files: [DL_HI],
       },
     ),
+    ...limitCases("ftp_download", DL_SERVER, [], { role: "next", raw: DL_GET }, { files: [DL_HI] }),
     ...signalCases("ftp_download", DL_SERVER, "a download", (signal) => ({
       // More than the socket buffers between the server and a downloader that reads nothing
       // can hold (4 MiB could all be sent, and the MD5 printed, before the signal arrived).

@@ -12,7 +12,7 @@ import { NEXT } from "./_bad_input.ts";
 import { readExactlyTrustingOneRead, splitting } from "./_chaos.ts";
 import { seedPython } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
-import { crowdCase, idleCase, signalCases, withServerFolder } from "./_rows.ts";
+import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
 import { splitMessageCase } from "./_split_message.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
 
@@ -235,6 +235,9 @@ export const ftpUpload: Lesson = {
         expectFiles: [UPLOAD_SAVED],
       },
     ),
+    ...limitCases("ftp_upload", UPLOAD_SERVER, [{ recv: UPLOAD_WELCOME }], uploadNext, {
+      expectFiles: [UPLOAD_SAVED],
+    }),
     ...signalCases("ftp_upload", UPLOAD_SERVER, "an upload", (signal) => ({
       clients: [{
         role: "uploader",

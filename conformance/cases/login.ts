@@ -11,7 +11,7 @@ import { type CaseMutation, NEXT } from "./_bad_input.ts";
 import { splitting } from "./_chaos.ts";
 import { seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
-import { crowdCase, idleCase, signalCases, withServerFolder } from "./_rows.ts";
+import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
 import { splitMessageCase } from "./_split_message.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
 
@@ -297,6 +297,9 @@ export const loginLesson: Lesson = {
         files: [LOGIN_USERS],
       },
     ),
+    ...limitCases("login", LOGIN_SERVER, [{ recv: LOGIN_WELCOME }], LOGIN_NEXT, {
+      files: [LOGIN_USERS],
+    }),
     ...signalCases("login", LOGIN_SERVER, "a login", (signal) => ({
       files: [LOGIN_USERS],
       clients: [{

@@ -11,7 +11,7 @@ import type { Step } from "../harness/expect.ts";
 import type { RawStep } from "../harness/raw_peer.ts";
 import { biggerRead, fatalDecoder, LONG, NOT_UTF8, PIECES } from "./_bad_input.ts";
 import { lockstepChaos } from "./_chaos.ts";
-import { cappedBlock, concurrentCases } from "./_concurrent.ts";
+import { concurrentCases } from "./_concurrent.ts";
 import { rawClient, seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 
@@ -121,7 +121,6 @@ export const madongmei: Lesson = {
       normal: madongmeiNormal,
       vanishingShiftsGolden: true,
       talk: [{ send: "马冬梅" }, { recv: "马什么梅" }],
-      acceptLoop: cappedBlock("for await (const conn of listener) {"),
       normalBytes: { c2s: 3 * 9 + 6, s2c: 15 + 3 * 12 + 9 },
       crowdBytes: { c2s: 0, s2c: utf8(UNCLE_WELCOME) },
       diesOnDisconnect: {

@@ -15,7 +15,7 @@ import { frame, header } from "./_bytes.ts";
 import { everyChunking } from "./_chunking.ts";
 import { seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
-import { crowdCase, idleCase, signalCases, withServerFolder } from "./_rows.ts";
+import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
 
 const MSG_PROMPT = ">>>";
@@ -394,6 +394,15 @@ export const msgFile: Lesson = {
         expectFiles: [{ at: "server", path: "file/after.txt", content: { text: "hello" } }],
       },
     ),
+    ...limitCases("msg_file", MSG_FILE_SERVER, [], {
+      role: "next",
+      raw: [
+        { send: frame(fileOf("after.txt")) },
+        { send: frame("hello") },
+        { send: frame("close") },
+        { awaitClose: true },
+      ],
+    }, { expectFiles: [{ at: "server", path: "file/after.txt", content: { text: "hello" } }] }),
     ...signalCases(
       "msg_file",
       { ...MSG_FILE_SERVER, mayChange: /^file$/ },

@@ -9,7 +9,7 @@
 import type { ConformanceCase, Lesson, ProcessClient } from "../harness/case.ts";
 import { AS_TEXT, biggerRead, fatalDecoder, LONG, NOT_UTF8 } from "./_bad_input.ts";
 import { lockstepChaos } from "./_chaos.ts";
-import { cappedBlock, concurrentCases } from "./_concurrent.ts";
+import { concurrentCases, ONE_AT_A_TIME } from "./_concurrent.ts";
 import { rawClient, seedPython } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 
@@ -86,8 +86,7 @@ export const multiplex: Lesson = {
       bytes: { c2s: 11, s2c: 0 },
       mutations: [{
         program: "multiplex_server.ts",
-        from: `serveClient(withIdleTimeout(conn, Number(flags["idle-timeout"])));`,
-        to: `await serveClient(withIdleTimeout(conn, Number(flags["idle-timeout"])));`,
+        ...ONE_AT_A_TIME,
         shows: "server line",
       }],
     },
@@ -120,7 +119,6 @@ export const multiplex: Lesson = {
       normal: multiplexNormal,
       talk: [{ send: "你好" }],
       signalGolden: false,
-      acceptLoop: cappedBlock("for await (const conn of listener) {"),
       crowdTalk: [{ send: "hi" }],
       crowdOutcome: "all 1,000 connected, each with a message, and held open; one more printed " +
         "in full meanwhile",

@@ -11,7 +11,7 @@ import { TIMESTAMP_MASK } from "../harness/mask.ts";
 import { KEPT, NEXT } from "./_bad_input.ts";
 import { lockstepChaos } from "./_chaos.ts";
 import { overIpv6 } from "./_ipv6.ts";
-import { crowdCase, idleCase, signalCases, withServerFolder } from "./_rows.ts";
+import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
 
 const NOTE = "今日记录，请输入（输入quit退出程序）：";
@@ -201,6 +201,7 @@ export const notebook: Lesson = {
         }],
       },
     ),
+    ...limitCases("notebook", NB_SERVER, [], { role: "next", raw: NB_NEXT }, { files: [NOTEBOOK] }),
     ...signalCases("notebook", NB_SERVER, "a conversation", (signal) => ({
       files: [NOTEBOOK],
       clients: [{

@@ -9,7 +9,7 @@
 import type { ConformanceCase, Lesson, ProcessClient } from "../harness/case.ts";
 import { AS_TEXT, biggerRead, fatalDecoder, LONG, NOT_UTF8, PIECES } from "./_bad_input.ts";
 import { lockstepChaos } from "./_chaos.ts";
-import { cappedBlock, concurrentCases } from "./_concurrent.ts";
+import { concurrentCases } from "./_concurrent.ts";
 import { rawClient, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 
@@ -126,7 +126,6 @@ export const pseudoConcurrent: Lesson = {
       farewell: [{ send: "sleep" }],
       // Whether the message is printed before the signal is timing.
       signalGolden: false,
-      acceptLoop: cappedBlock("for await (const conn of listener) {"),
       crowdTalk: [{ send: "hi" }, { recv: `${NORMAL}hi` }],
       normalBytes: { c2s: 5, s2c: utf8(`${NORMAL}first`) },
       crowdBytes: { c2s: 2, s2c: utf8(`${NORMAL}hi`) },

@@ -18,6 +18,7 @@ import type {
   ProcessClient,
 } from "../harness/case.ts";
 import type { RawStep } from "../harness/raw_peer.ts";
+import { limitCases } from "./_rows.ts";
 import { idleIgnored, idleLine, NOT_UTF8 } from "./_bad_input.ts";
 import { bytes } from "./_bytes.ts";
 import { splitting } from "./_chaos.ts";
@@ -585,6 +586,10 @@ export const ssh: Lesson = {
         shows: "client",
       }],
     },
+    ...limitCases("ssh", { peer: invited(SSH) }, [], {
+      ...sshClient("ssh-out-of-files"),
+      golden: "ssh-idle.client",
+    }, { files: tokenFiles("server", "client") }),
     ...(["SIGINT", "SIGTERM"] as const).map((signal): ConformanceCase => ({
       id: `ssh-${signal.toLowerCase()}`,
       title: `${signal} while a command runs: the command is killed, listener closed, status 0`,

@@ -11,7 +11,7 @@ import type { Step } from "../harness/expect.ts";
 import type { RawStep } from "../harness/raw_peer.ts";
 import { AS_TEXT, biggerRead, fatalDecoder, LONG, NOT_UTF8, PIECES } from "./_bad_input.ts";
 import { lockstepChaos } from "./_chaos.ts";
-import { cappedBlock, concurrentCases } from "./_concurrent.ts";
+import { concurrentCases, ONE_AT_A_TIME } from "./_concurrent.ts";
 import { rawClient, seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 
@@ -88,8 +88,7 @@ export const threadedChat: Lesson = {
       },
       mutations: [{
         program: "threaded_chat_server.ts",
-        from: `handle(withIdleTimeout(conn, Number(flags["idle-timeout"])), server);`,
-        to: `await handle(withIdleTimeout(conn, Number(flags["idle-timeout"])), server);`,
+        ...ONE_AT_A_TIME,
         // One client at a time: the second never even gets its welcome.
         shows: `no prompt "please input:"`,
       }],
@@ -128,7 +127,6 @@ export const threadedChat: Lesson = {
       normal: threadedNormal,
       talk: [{ send: "你" }, { recv: "你好" }],
       farewell: [{ send: "q" }],
-      acceptLoop: cappedBlock("for await (const conn of server) {"),
       normalBytes: { c2s: 4, s2c: utf8(TC_WELCOME) + 6 },
       crowdBytes: { c2s: 0, s2c: utf8(TC_WELCOME) },
       // The seed's handler answers the empty reads until its send fails.

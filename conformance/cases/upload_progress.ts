@@ -12,7 +12,7 @@ import { splitting } from "./_chaos.ts";
 import { everyChunking } from "./_chunking.ts";
 import { utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
-import { crowdCase, idleCase, signalCases, withServerFolder } from "./_rows.ts";
+import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
 
 const UPLOAD_PROMPT = "请输入需要上传的文件:";
@@ -318,6 +318,7 @@ export const uploadProgress: Lesson = {
         expectFiles: [UP_SAVED],
       },
     ),
+    ...limitCases("upload_progress", UP_SERVER, [], upNext, { expectFiles: [UP_SAVED] }),
     ...signalCases(
       "upload_progress",
       { ...UP_SERVER, mayChange: /^file$/ },

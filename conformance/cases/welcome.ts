@@ -132,9 +132,9 @@ export const welcome: Lesson = {
         program: WELCOME_SERVER,
         // The accept loop ends after 999 callers (a counter hoisted by `var`, counted before
         // each accept): the last of the crowd is never greeted.
-        from: "const conn = await listener.accept();",
+        from: "const conn = await acceptRetrying(listener);",
         to: `var served = (served ?? 0) + 1;\n    if (served >= ${CROWD}) break;\n` +
-          "    const conn = await listener.accept();",
+          "    const conn = await acceptRetrying(listener);",
         shows: `of ${CROWD} copies`,
       }],
     },

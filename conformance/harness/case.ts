@@ -55,6 +55,11 @@ export interface ServerRole {
   stopSignal?: "SIGINT" | "SIGTERM";
   /** How many listeners it announces (default 1); each gets a recording proxy of its own. */
   listeners?: number;
+  /**
+   * Start it with this soft limit on open files (`ulimit -n`), so that a few hundred callers
+   * exhaust its descriptors (the runtime itself needs about 30).
+   */
+  fileLimit?: number;
   /** What its stderr must match besides readiness lines (default: nothing else on stderr). */
   stderr?: RegExp;
   /**

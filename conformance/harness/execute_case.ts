@@ -13,7 +13,7 @@ import { Barriers } from "./barriers.ts";
 import type { ClientRole, ConformanceCase, Peer, ProcessClient, RawClient } from "./case.ts";
 import { startCaseProxies } from "./case_proxies.ts";
 import { clientSignalsServer, serverIsOurs } from "./case_traits.ts";
-import { type Child, ChildScope } from "./children.ts";
+import { type Child, ChildScope, type Command } from "./children.ts";
 import { ExpectSession } from "./expect.ts";
 import { writeContent } from "./files.ts";
 import { clientGolden } from "./golden_names.ts";
@@ -96,6 +96,15 @@ function addressArgs(host: string, port: number | undefined): string[] {
 }
 
 /** The first line of an error's message, for a one-line difference. */
+/** `command` run by `sh` after `ulimit -n limit`, which `exec`s it (same process id). */
+function limitingFiles(command: Command, limit: number): Command {
+  return {
+    ...command,
+    cmd: "sh",
+    args: ["-c", `ulimit -n ${limit} && exec "$0" "$@"`, command.cmd, ...command.args],
+  };
+}
+
 function firstLine(error: unknown): string {
   return (error as Error).message.split("\n")[0];
 }
@@ -145,7 +154,12 @@ class CaseRun {
     const exempt = jailExemptions(testCase);
     const outsideBefore = exempt ? await snapshotFolder(this.workDir, exempt) : undefined;
     if (testCase.server) {
-      const server = await this.#launch(testCase.server.peer, "server", 0);
+      const server = await this.#launch(
+        testCase.server.peer,
+        "server",
+        0,
+        testCase.server.fileLimit,
+      );
       this.#serverChild = server;
       const listening = await awaitReadiness(server, testCase.server.listeners ?? 1, this.#stepMs);
       this.#checkHost(listening);
@@ -188,8 +202,11 @@ class CaseRun {
     }
   }
 
-  /** Starts `peer` in the folder of `label`, pointed at `port` (a server gets port 0). */
-  async #launch(peer: Peer, label: string, port?: number): Promise<Child> {
+  /**
+   * Starts `peer` in the folder of `label`, pointed at `port` (a server gets port 0), under
+   * `fileLimit` open files if given.
+   */
+  async #launch(peer: Peer, label: string, port?: number, fileLimit?: number): Promise<Child> {
     const folder = this.#folderOf(label);
     const host = this.#host;
     if ("program" in peer) {
@@ -202,10 +219,8 @@ class CaseRun {
       // case's address): the line a reader copies is proven to work, and a server's jail bug
       // would also meet the runtime's refusal.
       const flags = staged.runLine ? netFlagsFor(staged.runLine, host) : staged.flags;
-      return this.#scope.spawn(
-        label,
-        stagedCommand(staged, args, [...flags, ...(peer.extraFlags ?? [])]),
-      );
+      const command = stagedCommand(staged, args, [...flags, ...(peer.extraFlags ?? [])]);
+      return this.#scope.spawn(label, fileLimit ? limitingFiles(command, fileLimit) : command);
     }
     await Deno.mkdir(folder, { recursive: true });
     const words = peer.command.map((word) =>

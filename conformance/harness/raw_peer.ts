@@ -30,6 +30,11 @@ export type RawStep =
    * let go); what arrives meanwhile is discarded. A server that never closes fails the case.
    */
   | { awaitClose: true }
+  /**
+   * Expect the server to close the connection without a byte (a caller turned away): data,
+   * or a server that keeps the connection open, fails the case.
+   */
+  | { closedUnanswered: true }
   /** Send the server process this signal (e.g. mid-transfer), then go on. */
   | { signalServer: Deno.Signal }
   /** Stop here but stay connected, silent, until the case ends (a stalled client). */
@@ -106,6 +111,12 @@ export async function runRawPeer(
         const sink = new Uint8Array(64 * 1024);
         while (await conn.read(sink).catch(() => null) !== null) { /* discard */ }
         if (timedOut) throw new Error("the server never closed the connection");
+      } else if ("closedUnanswered" in step) {
+        const first = await conn.read(new Uint8Array(1)).catch(() => null);
+        if (timedOut) {
+          throw new Error("the server kept the connection open instead of closing at once");
+        }
+        if (first !== null) throw new Error("the server answered instead of closing at once");
       } else if ("signalServer" in step) {
         if (!hooks.signalServer) throw new Error("this raw peer cannot signal the server");
         hooks.signalServer(step.signalServer);

@@ -140,3 +140,33 @@ Deno.test("signalServer asks the case to signal the server", async () => {
     server.close();
   }
 });
+
+Deno.test("closedUnanswered passes a close without a byte, and fails on an answer or none", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = listener.addr.port;
+  try {
+    // Turned away: accepted and closed at once.
+    const turnedAway = listener.accept().then((conn) => conn.close());
+    await runRawPeer("127.0.0.1", port, [{ closedUnanswered: true }], 5000);
+    await turnedAway;
+    // Answered instead.
+    const answered = listener.accept().then(async (conn) => {
+      await conn.write(new TextEncoder().encode("hi"));
+      return conn;
+    });
+    await assert.rejects(
+      runRawPeer("127.0.0.1", port, [{ closedUnanswered: true }], 5000),
+      /answered instead of closing at once/,
+    );
+    (await answered).close();
+    // Kept open, silent, past the bound.
+    const kept = listener.accept();
+    await assert.rejects(
+      runRawPeer("127.0.0.1", port, [{ closedUnanswered: true }], 100),
+      /kept the connection open/,
+    );
+    (await kept).close();
+  } finally {
+    listener.close();
+  }
+});
