@@ -2,7 +2,8 @@
  * `docs/RELIABILITY.md`, drawn from the cases: one table per server, a row for each bad input
  * or fault a case tries (its `reliability` entry), for the port already in use (the command-line
  * check every server gets), and for each chaos mode (how the server's lesson fares under it).
- * Each row names the command that reproduces it. `deno task index` rewrites the page; a unit
+ * Each row names the command that reproduces it. Rows that defend against an attack (their
+ * `threat`) are gathered first, under "Threats". `deno task index` rewrites the page; a unit
  * test fails when it is out of date.
  *
  * @module
@@ -28,6 +29,52 @@ const MODE_TEXT: Record<(typeof CHAOS_MODES)[number], string> = {
   "delays": "chaos: random delays",
   "cut": "chaos: connection cut after N bytes",
 };
+
+/** The longest tail that all of `ids` share, from a `-` on (`chat-x`, `ftp-x` → `-x`). */
+function sharedTail(ids: string[]): string {
+  let tail = ids[0];
+  for (const id of ids) {
+    while (!id.endsWith(tail)) tail = tail.slice(1);
+  }
+  const dash = tail.indexOf("-");
+  return dash < 0 ? tail : tail.slice(dash);
+}
+
+/**
+ * The "Threats" section: every row with a `threat`, one line per threat and defence, naming
+ * the servers whose cases show it.
+ */
+function threatsSection(lessons: Lesson[]): string[] {
+  const groups = new Map<string, { threat: string; outcome: string; cases: ConformanceCase[] }>();
+  for (const lesson of lessons) {
+    for (const testCase of lesson.cases) {
+      const row = testCase.reliability;
+      if (!row?.threat) continue;
+      const key = `${row.threat}\n${row.outcome}`;
+      const group = groups.get(key) ?? { threat: row.threat, outcome: row.outcome, cases: [] };
+      group.cases.push(testCase);
+      groups.set(key, group);
+    }
+  }
+  if (groups.size === 0) return [];
+  const rows = [...groups.values()].map(({ threat, outcome, cases }) => {
+    const servers = [...new Set(cases.map((each) => `\`${serverOf(each) ?? "-"}\``))];
+    const filter = cases.length === 1 ? cases[0].id : sharedTail(cases.map((each) => each.id));
+    return [threat, servers.join(", "), outcome, `\`deno task conformance --filter "${filter}:"\``];
+  });
+  return [
+    "## Threats",
+    "",
+    "What a hostile peer was seen doing to these servers (issue #20), and the cases that show " +
+    "each defence holding; every case also runs with a deliberate break of that defence, " +
+    "which it must catch.",
+    "",
+    "| Threat | Servers | Defence | Reproduce |",
+    "| --- | --- | --- | --- |",
+    ...rows.map((row) => `| ${row.map(cell).join(" | ")} |`),
+    "",
+  ];
+}
 
 /** The page for `lessons`. */
 export function reliabilityPage(lessons: Lesson[]): string {
@@ -94,6 +141,7 @@ export function reliabilityPage(lessons: Lesson[]): string {
     "header's run line, and their cases fail on any change outside the folder they may " +
     "write. Chaos seeds are printed at the start of a run; `--seed N` replays one.",
     "",
+    ...threatsSection(lessons),
     ...sections.flatMap((section) => [section, ""]),
   ].join("\n");
 }

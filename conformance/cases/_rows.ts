@@ -120,6 +120,7 @@ export function outOfFilesCase(
       fault: `file descriptors run out (ulimit -n ${OUT_OF_FILES.fileLimit}, ` +
         `${OUT_OF_FILES.callers} callers at once)`,
       outcome: `one line "cannot accept (Too many open files …): retrying"; listener kept; ${NEXT}`,
+      threat: "a crowd that holds connections until the server runs out of file descriptors",
     },
     ...extra,
   };
@@ -156,6 +157,7 @@ export function maxConnectionsCase(
     reliability: {
       fault: "more callers than --max-connections",
       outcome: "the one over the limit is closed at once, without a byte; those inside stay",
+      threat: "more callers than the server should hold at once",
     },
     ...extra,
   };

@@ -218,7 +218,15 @@ export interface ConformanceCase {
    * or fault this case tries, e.g. `size: negative`, and what the server does about it, e.g.
    * `one-line refusal, connection closed; next client served`.
    */
-  reliability?: { fault: string; outcome: string };
+  reliability?: {
+    fault: string;
+    outcome: string;
+    /**
+     * The attack this row defends against, if it is one (a hostile peer, not bad luck): such
+     * rows are also listed in the page's "Threats" section.
+     */
+    threat?: string;
+  };
   /**
    * It puts a crowd (about 1,000 clients) on the server at once: the runner gives it a lane of
    * its own and its mutants longer bounds.
