@@ -112,6 +112,7 @@ const SHARED_HELPERS = [
   "nameProblem",
   "openLibcrypto",
   "listenOn",
+  "printable",
   "pythonJson",
   "readExactly",
   "readFlags",

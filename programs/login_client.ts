@@ -15,6 +15,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { createHash } from "node:crypto";
 import process from "node:process";
 import { createInterface } from "node:readline";
@@ -40,7 +42,7 @@ async function main(): Promise<void> {
   // print(client.recv(1024).decode('utf-8')): the welcome, from one read as the seed takes it.
   const welcome = await recv(conn, new Uint8Array(1024), new TextDecoder());
   if (welcome === null) throw new ServerGone();
-  console.log(welcome);
+  console.log(printable(welcome));
 
   // input(...).strip(), twice; the end of input reads as an empty answer.
   const username = (await input(ACCOUNT_PROMPT) ?? "").trim();
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
 
   // login_status = client.recv(1024): the server hangs up after its answer, so read to the end.
   const status = await new Response(conn.readable).text();
-  console.log(status);
+  console.log(printable(status));
   if (status !== SUCCESS) Deno.exit(1);
 }
 
@@ -103,6 +105,9 @@ class ServerGone extends Error {
  *   before its welcome, the client says so in one line and exits with status 1.
  * - The end of input reads as an empty answer, where Python's `input()` would die with
  *   EOFError.
+ * - The welcome and the verdict go through `printable`: both are one line of the server's
+ *   text, so any control character in them (a newline too) is shown as `\u{…}`, and a server
+ *   cannot move the cursor, recolour the screen or forge a line. The seed's never have one.
  */
 
 // ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
@@ -148,6 +153,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** Standard input a line at a time; as for Python's `input`, `\r\n` and `\r` end lines too. */
 const stdin = createInterface({ input: process.stdin, crlfDelay: Infinity });

@@ -16,6 +16,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { timingSafeEqual } from "node:crypto";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
@@ -34,11 +36,13 @@ async function main(): Promise<void> {
     port: { type: "string", default: String(PORT) },
     users: { type: "string", default: USERS },
     "fail-delay": { type: "string", default: "1" },
+    "max-fail-delay": { type: "string", default: "30" },
     "idle-timeout": { type: "string", default: "300" },
     "max-connections": { type: "string", default: "10000" },
   }, USAGE).values;
-  const failDelay = Number(flags["fail-delay"]);
-  if (!(failDelay >= 0)) throw new UsageError("--fail-delay takes a number of seconds");
+  const pauses = { first: Number(flags["fail-delay"]), most: Number(flags["max-fail-delay"]) };
+  if (!(pauses.first >= 0)) throw new UsageError("--fail-delay takes a number of seconds");
+  if (!(pauses.most >= 0)) throw new UsageError("--max-fail-delay takes a number of seconds");
 
   // Fail at start, not at the first login, if the users file cannot be read.
   try {
@@ -51,20 +55,21 @@ async function main(): Promise<void> {
   const listener = listenOn(flags.host, Number(flags.port));
 
   // while True: conn, addr = sock.accept() — each client in its own task, so a slow one (or
-  // the pause after a failed login) does not hold up the next.
+  // the pause after a failed login) does not hold up the next, unless it shares its address.
   // serveEach keeps the loop alive through failed accepts and lets in at most --max-connections.
   await serveEach(listener, Number(flags["max-connections"]), (conn) => {
     return serveClient(
       withIdleTimeout(conn, Number(flags["idle-timeout"])),
       flags.users,
-      failDelay,
+      pauses,
     );
   });
 }
 
 /** One login attempt: welcome, the JSON, the verdict, then hang up (conn.close()). */
-async function serveClient(conn: Conn, usersFile: string, failDelay: number): Promise<void> {
+async function serveClient(conn: Conn, usersFile: string, pauses: Pauses): Promise<void> {
   const client = formatAddress(conn.remoteAddr);
+  const address = conn.remoteAddr.hostname;
   try {
     // conn.sendall("欢迎使用XX系统".encode('utf-8'))
     await writeAll(conn, encoder.encode(WELCOME));
@@ -85,11 +90,27 @@ async function serveClient(conn: Conn, usersFile: string, failDelay: number): Pr
     }
     // username = info['username']; password = info['password'], if they are strings.
     const { username, password } = (info ?? {}) as { username?: unknown; password?: unknown };
-    const ok = typeof username === "string" && typeof password === "string" &&
-      await userLogin(usersFile, username, password);
-    console.log(`${client} ${JSON.stringify(username ?? null)}: ${ok ? SUCCESS : FAILURE}${why}`);
-    // A pause before a refusal makes guessing slow; a success is answered at once.
-    if (!ok) await new Promise((resolve) => setTimeout(resolve, failDelay * 1000));
+    // The name as the log shows it: quoted, and no character of it can steer the terminal.
+    const name = printable(JSON.stringify(username ?? null));
+    // Judged in line with every other attempt from this address, however many connections
+    // they come on: a refusal waits its pause (doubling with each failure in a row), which
+    // makes guessing slow; a success is answered at once.
+    const ok = await inLine(address, async () => {
+      const ok = typeof username === "string" && typeof password === "string" &&
+        await userLogin(usersFile, username, password);
+      if (ok) {
+        failures.delete(address);
+        console.log(`${client} ${name}: ${SUCCESS}`);
+        return true;
+      }
+      const waited = failurePause(failures.get(address) ?? 0, pauses);
+      await new Promise((resolve) => setTimeout(resolve, waited));
+      // Counted once its pause is over: the next attempt in line pays for this one too.
+      countFailure(address);
+      const after = waited > 0 ? `, answered after ${waited} ms` : "";
+      console.log(`${client} ${name}: ${FAILURE}${why}${after}`);
+      return false;
+    });
     // conn.sendall(login_status.encode('utf-8'))
     await writeAll(conn, encoder.encode(ok ? SUCCESS : FAILURE));
   } catch (error) {
@@ -118,6 +139,52 @@ async function userLogin(usersFile: string, username: string, password: string):
     if (a.length === b.length && timingSafeEqual(a, b)) found = true;
   }
   return found;
+}
+
+/** The pauses after failed logins, in seconds: the first one and the longest. */
+type Pauses = { first: number; most: number };
+
+/** Per client address (its IP, whatever the port): the last attempt in line, while any waits. */
+const queues = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `attempt` once every earlier attempt from `address` has ended: attempts from one
+ * address are judged one at a time, in the order they came, however many connections they
+ * come on. Attempts from other addresses do not wait for them.
+ */
+function inLine<T>(address: string, attempt: () => Promise<T>): Promise<T> {
+  const before = queues.get(address) ?? Promise.resolve();
+  const turn = before.then(attempt);
+  // The line moves on whether this attempt succeeds, fails or throws.
+  const ended = turn.catch(() => {});
+  queues.set(address, ended);
+  ended.then(() => {
+    if (queues.get(address) === ended) queues.delete(address);
+  });
+  return turn;
+}
+
+/** Failed logins in a row per client address, the one that failed longest ago first. */
+const failures = new Map<string, number>();
+/** How many addresses `failures` remembers; past that, the one that failed longest ago goes. */
+const MAX_ADDRESSES = 10_000;
+
+/**
+ * The pause before answering a failed login, in ms, after `before` failures in a row from the
+ * same address: `--fail-delay`, doubled for each of them, at most `--max-fail-delay`.
+ */
+function failurePause(before: number, pauses: Pauses): number {
+  const seconds = Math.min(pauses.first * 2 ** Math.min(before, 40), pauses.most);
+  return Math.round(seconds * 1000);
+}
+
+/** One more failed login in a row from `from`; at most MAX_ADDRESSES are remembered. */
+function countFailure(from: string): void {
+  const count = (failures.get(from) ?? 0) + 1;
+  // Deleted and set again, it goes last: the first key is the one that failed longest ago.
+  failures.delete(from);
+  failures.set(from, count);
+  if (failures.size > MAX_ADDRESSES) failures.delete(failures.keys().next().value!);
 }
 
 /** Why a request is refused unread: it is not JSON, or no object closes within MAX_REQUEST. */
@@ -207,18 +274,27 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
  * - The seed splits each line on `|` without removing the line's newline, so every stored hash
  *   but the last ends in `\n` and only the last user can ever log in; lines are trimmed here.
  * - The hashes are compared in constant time (`timingSafeEqual` from `node:crypto`), and a
- *   failed login is answered only after a pause (`--fail-delay`, default 1 s), to slow guessing.
+ *   failed login is answered only after a pause, to slow guessing: `--fail-delay` (default
+ *   1 s), doubled for each failure in a row from the same address (its IP, whatever the port),
+ *   at most `--max-fail-delay` (default 30 s); a success starts the count again. Attempts from
+ *   one address are judged one at a time, each after the pause of the one before, so guesses
+ *   sent side by side on many connections wait in line instead of together (1,000 take hours,
+ *   not seconds). At most 10,000 addresses are remembered, the one that failed longest ago
+ *   forgotten first. (An IPv6 network is many addresses: a limit per network is left out.)
  * - The JSON is read until its object closes, however the network splits it (the seed takes
  *   one `recv(1024)`); invalid JSON, JSON of the wrong shape and requests over 64 KiB get
- *   `账号或密码错误` at once (the reason in one log line), never a crash or a wait.
+ *   `账号或密码错误` as a failed login (the reason in one log line), never a crash or a wait.
  * - Each client has its own async task; the users file is read for each login, so edits apply
- *   at once. It prints one line per attempt. It reads only the users file, hence
- *   `--allow-read=user` in the `@run` line.
+ *   at once. It prints one line per attempt, with the pause a failure was answered after. The
+ *   user name in it, JSON-quoted, goes through `printable`: JSON escapes C0 controls but leaves
+ *   DEL, C1 and the bidi controls as they are, and a name must not steer the terminal or forge
+ *   a line. It reads only the users file, hence `--allow-read=user` in the `@run` line.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
 
 const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--users FILE] [--fail-delay SECONDS]
+       [--max-fail-delay SECONDS]
 
 Login server: checks {"username", "password": md5(salt + password)} against FILE
 ("username|hash" lines) and answers ${SUCCESS} or ${FAILURE}.
@@ -227,7 +303,11 @@ Options:
   --host HOST            address to listen on (default ${HOST})
   --port PORT            port to listen on, 0 for any free port (default ${PORT})
   --users FILE           the users file (default ${USERS})
-  --fail-delay SECONDS   pause before answering a failed login (default 1)
+  --fail-delay SECONDS   pause before answering a failed login (default 1), doubled for each
+                         failure in a row from the same address; attempts from one address
+                         are judged one at a time
+  --max-fail-delay SECONDS
+                         the longest such pause (default 30)
   --idle-timeout SECONDS
                          close a connection when no read or write has begun this long, 0 = never
                          (default 300)
@@ -267,6 +347,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress({ hostname, port }: Deno.NetAddr): string {

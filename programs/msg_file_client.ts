@@ -134,7 +134,8 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
  * - A missing file prints a one-line error and the prompt comes back (the original crashes
  *   after it has already sent the type frame); a file over 2 GiB, more than the 4-byte length
  *   can say, is refused the same way. End of input counts as `Q`.
- * - It reads the files it sends, hence `--allow-read`.
+ * - It reads the files it sends, hence `--allow-read`. It prints only what its user typed (the
+ *   server sends nothing back), so nothing a peer sent reaches the terminal to be escaped.
  */
 
 // ─── Plumbing: flags, usage errors, standard input (the same in every script) ───

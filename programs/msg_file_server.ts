@@ -17,6 +17,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { isAbsolute } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
@@ -79,7 +81,8 @@ async function serveClient(conn: Conn, folder: string, maxFrame: number): Promis
           "the type frame is not UTF-8 text; the stream cannot be followed any further",
         );
       }
-      console.log(messageType);
+      // Printed as the seed prints it, but with no control character left to steer the terminal.
+      console.log(printable(messageType));
       if (messageType === CLOSE) {
         console.log(CLIENT_CLOSED);
         break;
@@ -95,16 +98,18 @@ async function serveClient(conn: Conn, folder: string, maxFrame: number): Promis
         // A message: the next frame is its text.
         const data = await recvData(conn, maxFrame);
         if (data === null) throw new Error("the client closed before the message");
-        if (typeof data === "string") console.log(`${RECEIVED}${data}`);
+        if (typeof data === "string") console.log(`${RECEIVED}${printable(data)}`);
         else console.log(`refused a ${data.notText}-byte message: it is not UTF-8 text`);
       } else if (info?.msg_type === "file") {
         // A file: the next frame is its bytes. A name that could leave the folder is refused,
         // but its frame is still read to the end, so the next type frame is found.
         const name = typeof info.file_name === "string" ? info.file_name : "";
         const problem = nameProblem(name) ??
+          (printable(name) !== name ? "it contains control or bidi characters" : null) ??
           (name.includes("/") ? "it is a path, not a file name" : null);
         if (problem) {
-          console.log(`refused file name ${JSON.stringify(name)}: ${problem}; its data is dropped`);
+          const shown = printable(JSON.stringify(name));
+          console.log(`refused file name ${shown}: ${problem}; its data is dropped`);
         }
         await recvFile(conn, problem ? null : `${folder}/${name}`);
       } else {
@@ -273,7 +278,13 @@ async function readExactly(conn: Pick<Deno.Conn, "read">, n: number): Promise<Ui
  *   under the working folder, or `--dir`, so the narrow run line above is all it needs.
  * - Files are written to a temporary name and renamed once the whole frame has arrived; a
  *   stop (Ctrl-C, SIGTERM) removes any half-received file. A name must be a plain file name;
- *   anything else (`..`, a path, a control character) is refused, its frame read and dropped.
+ *   anything else (`..`, a path, a control or bidi control character) is refused in one line,
+ *   its frame read and dropped: such a name would show one name and be another.
+ * - What a client sent is printed through `printable` (the type frame, a message, a refused
+ *   name): a control character, a newline included, and a bidi control show as `\u{…}`, so
+ *   a client cannot move the cursor, recolour the screen, forge a log line or reverse a name.
+ *   The seed's client sends lines typed at `>>>` and JSON, which hold none, so its log is the
+ *   same.
  * - A client that disconnects without `close` ends its own conversation (`客户端已经断开`; the
  *   original crashes). Invalid JSON, a type frame that is not UTF-8, a negative length or a
  *   frame over `--max-frame` (16 MiB; files excepted) end it with a one-line message.
@@ -287,7 +298,9 @@ async function readExactly(conn: Pick<Deno.Conn, "read">, n: number): Promise<Ui
 
 const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--dir FOLDER] [--max-frame BYTES]
 
-Receives framed messages and files; files are saved in FOLDER.
+Receives framed messages and files; files are saved in FOLDER. A file name that is a path or
+holds control or bidi characters is refused; what clients send is logged with such characters
+shown as \\u{...}.
 
 Options:
   --host HOST          address to listen on (default ${HOST})
@@ -331,6 +344,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress({ hostname, port }: Deno.NetAddr): string {

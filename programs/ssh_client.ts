@@ -17,6 +17,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import process from "node:process";
 import { createInterface } from "node:readline";
 import { parseArgs, type ParseArgsConfig } from "node:util";
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
   if (answer === TOKEN_REFUSED) throw new Error(`the server refused the token (${answer})`);
   if (answer === "") throw new Error("the server closed the connection");
   if (answer !== TOKEN_OK) {
-    throw new Error(`the server takes no token: it answered ${JSON.stringify(answer)}`);
+    throw new Error(`the server takes no token: it answered ${printable(JSON.stringify(answer))}`);
   }
 
   // while True: cmd = input(">>：").strip(), until the input ends.
@@ -87,9 +89,19 @@ async function main(): Promise<void> {
     // while received_size < int(cmd_res_size): data = client.recv(1024) …
     const result = await readResult(conn, size, glued);
     console.log("cmd res receive done....", result.length);
-    console.log(decoder.decode(result));
+    console.log(shownOutput(decoder.decode(result)));
   }
   conn.close();
+}
+
+/**
+ * A command's output as the terminal shows it: its line breaks (`\n`, `\r\n`) and tabs as they
+ * are, for the output laid out is the lesson; every other control or bidi character through
+ * `printable`, so the output cannot move the cursor, recolour the screen or reorder a line.
+ */
+function shownOutput(text: string): string {
+  const pieces = text.split(/(\r?\n|\t)/);
+  return pieces.map((piece, i) => i % 2 === 1 ? piece : printable(piece)).join("");
 }
 
 /**
@@ -113,7 +125,7 @@ async function readSize(
   }
   if (digits === 0) {
     const text = new TextDecoder().decode(received);
-    throw new Error(`expected the size of the result, got ${JSON.stringify(text)}`);
+    throw new Error(`expected the size of the result, got ${printable(JSON.stringify(text))}`);
   }
   const size = Number(new TextDecoder().decode(received.subarray(0, digits)));
   return { size, glued: received.subarray(digits) };
@@ -246,6 +258,10 @@ function concat(pieces: Uint8Array[]): Uint8Array {
  *   (`--allow-env=SSH_LESSON_TOKEN`), else typed at `token: `. Never from the command line,
  *   where `ps` shows it: `--token` is a usage error. The server answers `token ok`, or
  *   `token refused` (one line on stderr, status 1). Then the seed's bytes, unchanged.
+ * - What the server sends is printed so that it cannot steer the terminal: a command's output
+ *   keeps its lines and tabs (that is the lesson) and shows every other control character
+ *   (an escape sequence, a lone `\r`) and the bidi controls as `\u{…}`; a reply that is not
+ *   a size or a token answer is quoted, through `printable` too.
  * - Besides reading the token, only `--allow-net` for the server's address is needed.
  */
 
@@ -253,7 +269,8 @@ function concat(pieces: Uint8Array[]): Uint8Array {
 
 const USAGE = `Usage: ${NAME} [--token-file FILE] [--host HOST] [--port PORT] [--sleep-fix]
 
-Sends the server's token, then each command you type and prints its output; end the input
+Sends the server's token, then each command you type and prints its output (its lines and
+tabs as they are, other control and bidi characters shown as \\u{...}); end the input
 (Ctrl-D) to leave. The token comes from --token-file, else $${TOKEN_VARIABLE}, else it is
 asked for (${JSON.stringify(TOKEN_PROMPT)}); never from the command line.
 
@@ -296,6 +313,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** Standard input a line at a time; as for Python's `input`, `\r\n` and `\r` end lines too. */
 const stdin = createInterface({ input: process.stdin, crlfDelay: Infinity });

@@ -18,6 +18,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { createHash, timingSafeEqual } from "node:crypto";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
@@ -108,7 +110,8 @@ async function serveClient(conn: Conn, options: {
       if (encoder.encode(data).length > MAX_COMMAND) {
         return await refuse(conn, `longer than ${MAX_COMMAND} bytes`);
       }
-      console.log("执行指令：", data);
+      // The command as the log shows it: one line, nothing in it can steer the terminal.
+      console.log("执行指令：", printable(data));
       // cmd_res = os.popen(data.decode()).read()
       let result = await runCommand(data, options.seconds, options.maxOutput);
       console.log("before send", [...result].length);
@@ -126,7 +129,7 @@ async function serveClient(conn: Conn, options: {
           console.log("客户端已经断开");
           break;
         }
-        console.log("ack from client:", ack);
+        console.log("ack from client:", printable(ack));
       }
       await writeAll(conn, bytes);
       console.log("send done");
@@ -406,7 +409,10 @@ function concat(pieces: Uint8Array[]): Uint8Array {
  *   client that leaves in the middle of an answer is a departure (`客户端已经断开`), and ends
  *   only its own conversation. A stop (Ctrl-C, SIGTERM) kills the commands still running.
  * - Python prints `执行指令： b'ls'` and the ack as bytes; this prints the text. `before send N`
- *   counts characters, as Python's `len(str)` does; the size sent counts bytes.
+ *   counts characters, as Python's `len(str)` does; the size sent counts bytes. The text goes
+ *   through `printable`, as Python's bytes repr escapes too: a command or ack holding a control
+ *   character (an escape sequence, a newline) or a bidi control shows it as `\u{…}`, so a
+ *   client cannot steer the terminal or forge a log line (`执行指令： …` on a line of its own).
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
@@ -417,6 +423,7 @@ const USAGE = `Usage: ${NAME} [--token-file FILE] [--host HOST] [--port PORT] [-
 Runs the commands clients send and returns their output, size first, for clients whose
 first line is the token: from --token-file, else $${TOKEN_VARIABLE}, else a fresh one
 printed on stderr at the start. At least ${MIN_TOKEN} characters; never on the command line.
+Commands are logged with control and bidi characters shown as \\u{...}.
 
 Options:
   --token-file FILE    the token is this file's first line (run with --allow-read=FILE)
@@ -464,6 +471,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress({ hostname, port }: Deno.NetAddr): string {

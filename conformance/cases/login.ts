@@ -9,7 +9,7 @@
 import type { ClientRole, ConformanceCase, Lesson, ServerRole } from "../harness/case.ts";
 import { type CaseMutation, NEXT } from "./_bad_input.ts";
 import { splitting } from "./_chaos.ts";
-import { seedPython, utf8 } from "./_helpers.ts";
+import { rawClient, seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
 import { splitMessageCase } from "./_split_message.ts";
@@ -82,6 +82,92 @@ function loginRefusal(
     reliability: { fault, outcome: `answered "${LOGIN_FAIL}" at once, ${why}; ${NEXT}` },
   };
 }
+
+// --- Guessing in parallel ---
+
+/** How many wrong passwords the guessing case sends at once, each on its connection. */
+const GUESSES = 20;
+/** bob's name with a wrong password's hash. */
+const WRONG_BOB = loginJson("bob", "0".repeat(32));
+/** A name that shows as `alice` on a terminal: a right-to-left override, then `ecila`. */
+const SPOOFED_ALICE = loginJson("\\u202eecila", ALICE_HASH);
+/** The log line of a failed login as bob, answered after `ms`. */
+const bobFailed = (ms: number) => `127.0.0.1:<PORT> "bob": ${LOGIN_FAIL}, answered after ${ms} ms`;
+
+/**
+ * Many guesses at once from one address: they are judged one at a time, each failure's pause
+ * twice the one before up to the cap, counted only once that pause is over; so the log shows
+ * each pause, growing, only if no guess was judged before the one ahead of it had paid.
+ */
+const parallelGuessing: ConformanceCase = {
+  id: "login-parallel-guessing",
+  title: `${GUESSES} wrong passwords sent at once from one address are judged one at a time, ` +
+    "each answered after twice the pause of the one before (10 ms up to --max-fail-delay " +
+    "80 ms); a success starts again at 10 ms; a name's bidi control is logged escaped",
+  files: [LOGIN_USERS],
+  server: {
+    peer: {
+      program: "login_server.ts",
+      args: ["--fail-delay", "0.01", "--max-fail-delay", "0.08"],
+    },
+  },
+  clients: [
+    rawClient("guesser", [
+      { recv: LOGIN_WELCOME },
+      { send: WRONG_BOB },
+      { recv: LOGIN_FAIL },
+      { awaitClose: true },
+    ], GUESSES),
+    LOGIN_NEXT,
+    rawClient("spoofer", [
+      { recv: LOGIN_WELCOME },
+      { send: SPOOFED_ALICE },
+      { recv: LOGIN_FAIL },
+      { awaitClose: true },
+    ]),
+  ],
+  mutations: [
+    {
+      // No line: every guess is judged as it comes, all of them side by side.
+      program: "login_server.ts",
+      from: "const before = queues.get(address) ?? Promise.resolve();",
+      to: "const before = Promise.resolve();",
+      shows: `-127.0.0.1:<PORT> "bob": ${LOGIN_FAIL}, answered after`,
+    },
+    {
+      program: "login_server.ts",
+      from: "const seconds = Math.min(pauses.first * 2 ** Math.min(before, 40), pauses.most);",
+      to: "const seconds = Math.min(pauses.first, pauses.most);",
+      shows: `-${bobFailed(20)}`,
+    },
+    {
+      // Counted per connection (address and port): every guess is a first one, and none waits.
+      program: "login_server.ts",
+      from: "const address = conn.remoteAddr.hostname;",
+      to: "const address = client;",
+      shows: `-${bobFailed(20)}`,
+    },
+    {
+      program: "login_server.ts",
+      from: "failures.delete(address);",
+      to: "failures.get(address);",
+      shows: `+127.0.0.1:<PORT> "\\u{202e}ecila": ${LOGIN_FAIL}, answered after 80 ms`,
+    },
+    {
+      program: "login_server.ts",
+      from: "const name = printable(JSON.stringify(username ?? null));",
+      to: "const name = JSON.stringify(username ?? null);",
+      shows: `-127.0.0.1:<PORT> "\\u{202e}ecila"`,
+    },
+  ],
+  reliability: {
+    fault: `${GUESSES} password guesses sent at once from one address`,
+    outcome: "judged one at a time per address, each failure answered after a pause doubling " +
+      "from --fail-delay (default 1 s) to --max-fail-delay (default 30 s); a success resets it",
+    threat: "password guesses sent side by side on many connections (1,000 at once used to " +
+      "take 2 s in all)",
+  },
+};
 
 /** 案例3：远程登陆系统. */
 export const loginLesson: Lesson = {
@@ -336,6 +422,7 @@ export const loginLesson: Lesson = {
         shows: "does not match",
       }],
     }),
+    parallelGuessing,
     overIpv6(main),
   ]),
 };

@@ -45,8 +45,8 @@ const main: ConformanceCase = {
   mutations: [
     {
       program: "msg_file_server.ts",
-      from: "console.log(`${RECEIVED}${data}`);",
-      to: "console.log(`消息:${data}`);",
+      from: "console.log(`${RECEIVED}${printable(data)}`);",
+      to: "console.log(`消息:${printable(data)}`);",
       shows: "+消息:你好呀",
     },
     {
@@ -103,6 +103,78 @@ const OVER_LIMIT = {
     "if (length > maxFrame) throw new Error(`a ${length}-byte frame is over the limit of ${maxFrame}`);",
   to: "if (length > maxFrame) return null;",
   shows: "-127.0.0.1:<PORT>: a ",
+};
+
+// --- Terminal injection ---
+
+const TERMINAL_INJECTION = "a peer's text printed raw: escape sequences, newlines or bidi " +
+  "controls that steer the terminal or forge a log line";
+
+/** A message that clears the screen, forges a log line and reverses what follows. */
+const INJECTED_MESSAGE = "hi\u001b[2J\n客户端已关闭连接\u202e";
+/** A name shown as `invoiceexe.pdf`: a right-to-left override before `fdp.exe`. */
+const REVERSED_NAME = "invoice\u202efdp.exe";
+/** A name with a C1 control, CSI, which JSON keeps as it is: `ESC [` to some terminals. */
+const C1_NAME = "a\u009b2Jb.txt";
+
+/**
+ * What a client sends that could steer the server's terminal: a type frame with a raw newline
+ * (JSON allows one between tokens), a message with ESC, a newline and a bidi override, and
+ * file names with a bidi override, a C1 control, or ESC and a newline.
+ */
+const terminalInjection: ConformanceCase = {
+  id: "msg_file-terminal-injection",
+  title: "a type frame, a message and file names holding ESC, a newline, a C1 or a bidi " +
+    "control are logged with them escaped as \\u{…}; such names are refused, their data dropped",
+  server: MSG_FILE_SERVER,
+  clients: [{
+    role: "raw",
+    raw: [
+      { send: frame(`{"msg_type":\n"msg"}`) },
+      { send: frame(INJECTED_MESSAGE) },
+      ...[REVERSED_NAME, C1_NAME, "red\u001b[31m\nname.txt"].flatMap((name) => [
+        { send: frame(fileOf(name)) },
+        { send: frame("dropped") },
+      ]),
+      ...MSG_NEXT,
+    ],
+  }],
+  expectFiles: [
+    { at: "server", path: `file/${REVERSED_NAME}`, absent: true },
+    { at: "server", path: `file/${C1_NAME}`, absent: true },
+  ],
+  mutations: [
+    {
+      program: "msg_file_server.ts",
+      from: 'if (typeof data === "string") console.log(`${RECEIVED}${printable(data)}`);',
+      to: 'if (typeof data === "string") console.log(`${RECEIVED}${data}`);',
+      shows: "-接收到消息:hi\\u{1b}[2J\\u{a}客户端已关闭连接\\u{202e}",
+    },
+    {
+      program: "msg_file_server.ts",
+      from: "console.log(printable(messageType));",
+      to: "console.log(messageType);",
+      shows: `-{"msg_type":\\u{a}"msg"}`,
+    },
+    {
+      program: "msg_file_server.ts",
+      from: `(printable(name) !== name ? "it contains control or bidi characters" : null) ??`,
+      to: "null ??",
+      shows: `-refused file name "invoice\\u{202e}fdp.exe"`,
+    },
+    {
+      program: "msg_file_server.ts",
+      from: "const shown = printable(JSON.stringify(name));",
+      to: "const shown = JSON.stringify(name);",
+      shows: `-refused file name "a\\u{9b}2Jb.txt"`,
+    },
+  ],
+  reliability: {
+    fault: "terminal control characters (ESC, newline, C1, bidi) in a message or file name",
+    outcome: "logged with each shown as `\\u{…}`; a file name holding one refused in one line, " +
+      `its data dropped; ${KEPT}`,
+    threat: TERMINAL_INJECTION,
+  },
 };
 
 /** 3.3 案例：发送消息和文件上传. */
@@ -457,6 +529,7 @@ export const msgFile: Lesson = {
           `one-line log "cannot save …: Requires write access to …; its data is dropped"; ${KEPT}`,
       },
     },
+    terminalInjection,
     overIpv6(main),
   ]),
 };

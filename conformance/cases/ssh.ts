@@ -131,6 +131,75 @@ const sshClient = (id: string, after?: string): ProcessClient => ({
   startsAfterServerShows: after,
 });
 
+// --- Terminal injection ---
+
+/**
+ * A command that would clear a line of the server's terminal and, printed raw, forge a log line
+ * of its own (`echo …` on a line of its own, as if a second command had been run).
+ */
+const FORGING_COMMAND = "echo hi\u001b[2K\necho 执行指令： fake";
+/** What `sh -c` makes of it. */
+const FORGING_OUTPUT = "hi\u001b[2K\n执行指令： fake\n";
+/** An ack that ends by setting the terminal's title (OSC 0, ended by BEL). */
+const TITLE_ACK = `${SSH_ACK}\u001b]0;pwned\u0007`;
+
+/**
+ * Text that could steer a terminal, both ways: a command and an ack with ESC and a newline,
+ * logged escaped by the server; a command whose output holds an escape sequence and a tab,
+ * printed by the client with its lines and tabs kept and the escape sequence escaped.
+ */
+const terminalInjection: ConformanceCase = {
+  id: "ssh-terminal-injection",
+  title: "a command and an ack holding ESC or a newline are logged escaped (\\u{…}); output " +
+    "holding an escape sequence keeps its lines and tabs on the client, the sequence escaped",
+  reliability: {
+    fault: "terminal control characters (ESC, newline) in a command or an ack",
+    outcome: "run as sent (by design), logged with each shown as `\\u{…}`; connection kept",
+    threat: "a peer's text printed raw: escape sequences, newlines or bidi controls that steer " +
+      "the terminal or forge a log line",
+  },
+  files: tokenFiles("server", "client"),
+  server: { peer: invited(SSH) },
+  clients: [
+    rawClient("raw", [
+      ...LOGIN,
+      { send: FORGING_COMMAND },
+      { recv: String(utf8(FORGING_OUTPUT)) },
+      { send: TITLE_ACK },
+      { recv: FORGING_OUTPUT },
+      { vanish: true },
+    ]),
+    { peer: invited(CLIENT), dialogue: shell("printf 'a\\033[31mb\\tc\\n'") },
+  ],
+  mutations: [
+    {
+      program: SSH,
+      from: `console.log("执行指令：", printable(data));`,
+      to: `console.log("执行指令：", data);`,
+      shows: "-执行指令： echo hi\\u{1b}[2K\\u{a}echo 执行指令： fake",
+    },
+    {
+      program: SSH,
+      from: `console.log("ack from client:", printable(ack));`,
+      to: `console.log("ack from client:", ack);`,
+      shows: `-ack from client: ${SSH_ACK}\\u{1b}]0;pwned\\u{7}`,
+    },
+    {
+      program: CLIENT,
+      from: "console.log(shownOutput(decoder.decode(result)));",
+      to: "console.log(decoder.decode(result));",
+      shows: "-a\\u{1b}[31mb\tc",
+    },
+    {
+      // Everything escaped, line breaks and tabs too: the output's layout, the lesson, is lost.
+      program: CLIENT,
+      from: "const pieces = text.split(/(\\r?\\n|\\t)/);",
+      to: "const pieces = [text];",
+      shows: "+a\\u{1b}[31mb\\u{9}c\\u{a}",
+    },
+  ],
+};
+
 /** 使用socket实现简单的SSH工具. */
 export const ssh: Lesson = {
   id: "ssh",
@@ -423,11 +492,12 @@ export const ssh: Lesson = {
         { peer: invited(CLIENT), dialogue: shell("echo 你好") },
       ],
       mutations: [{
-        // A server that takes the end of the stream for an ack.
+        // A server that takes the end of the stream for an ack (and fails to print it): the
+        // departure goes unseen.
         program: "ssh_server.ts",
         from: "if (ack === null) {",
         to: `if (ack === "") {`,
-        shows: "+ack from client: null",
+        shows: "-客户端已经断开",
       }],
     },
     {
@@ -613,6 +683,7 @@ export const ssh: Lesson = {
       masks: [{ pattern: /执行指令： exec sleep 5\n/g, placeholder: "" }],
       mutations: [noSignalHandler(SSH)],
     })),
+    terminalInjection,
     overIpv6(main),
   ],
 };
