@@ -308,6 +308,7 @@ export const ssh: Lesson = {
         fault: "cross-protocol request (HTTP POST, command in the body)",
         outcome:
           `"POST / HTTP/1.1" taken for a wrong token: "token refused", connection closed; nothing run`,
+        threat: "a web page posting a shell command to the lesson's server on loopback",
       },
       server: { peer: { program: SSH }, stderr: FRESH_TOKEN },
       clients: [rawClient("browser", [
@@ -326,6 +327,7 @@ export const ssh: Lesson = {
         fault: "wrong token, again and again",
         outcome: `"token refused" after 100 ms, doubled for each wrong one from the address ` +
           "(at most 10 s), connection closed; a right token let in at once",
+        threat: "guessing the token",
       },
       files: tokenFiles("server"),
       server: { peer: invited(SSH) },
