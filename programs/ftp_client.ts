@@ -15,6 +15,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import process from "node:process";
@@ -31,6 +33,7 @@ const REPLY_PREFIX = "file MD5(after send):";
 const PARTIAL_SUFFIX = ".ftp-part";
 const MAX_LINE = 8192;
 const CHUNK_SIZE = 1 << 20;
+const MAX_LISTING = 16 << 20;
 
 async function main(): Promise<void> {
   // Any number of words: a command with the wrong ones is refused by `run`, as when typed.
@@ -55,7 +58,9 @@ async function main(): Promise<void> {
   );
   // The server speaks first; anything but the welcome means it is not our server.
   const welcome = await session.readLine();
-  if (welcome !== WELCOME) throw new Error(`not an FTP server: it said ${JSON.stringify(welcome)}`);
+  if (welcome !== WELCOME) {
+    throw new Error(`not an FTP server: it said ${printable(JSON.stringify(welcome))}`);
+  }
 
   // One command from the command line: its result, or one line on stderr and status 1.
   if (words.length > 0) {
@@ -123,7 +128,7 @@ async function put(session: FramedConn, local: string, remote: string): Promise<
   using _ = file;
   const size = (await file.stat()).size;
   await session.writeLine(`put ${remote} ${size}`);
-  const offset = Number(await answer(session));
+  const offset = countFrom(await answer(session), "an offset", size);
 
   // The MD5 covers the whole file, also the part the server already has.
   const hash = createMd5();
@@ -140,7 +145,9 @@ async function put(session: FramedConn, local: string, remote: string): Promise<
 
   const reply = await answer(session);
   if (reply !== REPLY_PREFIX + md5) {
-    throw new CommandFailed(`put ${remote}: the server's MD5 differs (${reply}); not saved`);
+    throw new CommandFailed(
+      `put ${remote}: the server's MD5 differs (${printable(reply)}); not saved`,
+    );
   }
   const resumed = offset ? ` (resumed at ${offset})` : "";
   return `put ${remote}: ${byteCount(size)}${resumed}, md5 ${md5}, verified`;
@@ -149,7 +156,7 @@ async function put(session: FramedConn, local: string, remote: string): Promise<
 /** Downloads `remote` to `out`, resuming from `out.ftp-part` if an earlier try left one. */
 async function get(session: FramedConn, remote: string, out: string): Promise<string> {
   await session.writeLine(`get ${remote}`);
-  const size = Number(await answer(session));
+  const size = countFrom(await answer(session), "a size");
 
   const partial = out + PARTIAL_SUFFIX;
   let file: Deno.FsFile;
@@ -190,7 +197,8 @@ async function get(session: FramedConn, remote: string, out: string): Promise<st
   if (serverMd5 !== md5) {
     await Deno.remove(partial);
     throw new CommandFailed(
-      `get ${remote}: MD5 mismatch (server ${serverMd5}, received ${md5}); ${out} not written`,
+      `get ${remote}: MD5 mismatch (server ${printable(serverMd5)}, received ${md5}); ` +
+        `${out} not written`,
     );
   }
   // Verified: only now does the file appear under its name.
@@ -202,7 +210,14 @@ async function get(session: FramedConn, remote: string, out: string): Promise<st
 /** Lists the server's files. */
 async function ls(session: FramedConn): Promise<string> {
   await session.writeLine("ls");
-  const size = Number(await answer(session));
+  // A listing is held whole: one larger than MAX_LISTING is not taken (nor its memory).
+  const size = countFrom(await answer(session), "a size");
+  if (size > MAX_LISTING) {
+    throw new Error(
+      `ls: the server announced ${byteCount(size)}, more than the ${MAX_LISTING >> 20} MiB ` +
+        "a listing may have; not read",
+    );
+  }
   const listing = new Uint8Array(size);
   let got = 0;
   while (got < size) {
@@ -217,7 +232,8 @@ async function ls(session: FramedConn): Promise<string> {
     const tab = line.indexOf("\t");
     const bytes = line.slice(0, tab);
     const name = line.slice(tab + 1);
-    rows.push(`${bytes.padStart(12)}  ${name}`);
+    // The server's text: shown with no control character left to steer the terminal.
+    rows.push(`${printable(bytes).padStart(12)}  ${printable(name)}`);
   }
   return rows.length ? rows.join("\n") : "(no files)";
 }
@@ -226,8 +242,18 @@ async function ls(session: FramedConn): Promise<string> {
 async function answer(session: FramedConn): Promise<string> {
   const line = await session.readLine();
   if (line === null) throw new Error("the server closed the connection");
-  if (line.startsWith("error: ")) throw new CommandFailed(line.slice("error: ".length));
+  // The server's reason, shown with no control character left to steer the terminal.
+  if (line.startsWith("error: ")) throw new CommandFailed(printable(line.slice(7)));
   return line;
+}
+
+/** A size or offset from the server's `answer`, at most `most`; anything else ends the session. */
+function countFrom(answer: string, what: string, most = Number.MAX_SAFE_INTEGER): number {
+  const value = /^\d{1,15}$/.test(answer) ? Number(answer) : NaN;
+  if (!(value <= most)) {
+    throw new Error(`the server answered ${printable(JSON.stringify(answer))}, not ${what}`);
+  }
+  return value;
 }
 
 /** A failure of one command: reported in one line, the session goes on. */
@@ -279,7 +305,9 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
 /**
  * A connection that carries lines (commands, sizes, MD5s) and raw file data in between.
  * Bytes read past a line stay buffered and are handed to the next read, so nothing is lost
- * however the network groups them.
+ * however the network groups them. With `lineSeconds` above 0, a line must arrive whole
+ * within that many seconds of its first byte, else `onSlowLine` is called (it closes the
+ * connection, which ends the wait): a peer cannot hold a line open by trickling it.
  */
 class FramedConn {
   readonly conn: Pick<Deno.Conn, "read" | "write" | "close">;
@@ -287,31 +315,48 @@ class FramedConn {
   #start = 0;
   #end = 0;
   #decoder = new TextDecoder();
+  #lineSeconds: number;
+  #onSlowLine: () => void;
 
-  constructor(conn: Pick<Deno.Conn, "read" | "write" | "close">) {
+  constructor(
+    conn: Pick<Deno.Conn, "read" | "write" | "close">,
+    lineSeconds = 0,
+    onSlowLine = () => {},
+  ) {
     this.conn = conn;
+    this.#lineSeconds = lineSeconds;
+    this.#onSlowLine = onSlowLine;
   }
 
   /** The next line without its `\n`; null if the peer closed between lines. */
   async readLine(): Promise<string | null> {
-    while (true) {
-      const newline = this.#buffer.subarray(this.#start, this.#end).indexOf(0x0a);
-      if (newline >= 0) {
-        const line = this.#buffer.subarray(this.#start, this.#start + newline);
-        this.#start += newline + 1;
-        return this.#decoder.decode(line);
+    // Set once part of the line is here and the rest must be waited for.
+    let deadline: ReturnType<typeof setTimeout> | undefined;
+    try {
+      while (true) {
+        const newline = this.#buffer.subarray(this.#start, this.#end).indexOf(0x0a);
+        if (newline >= 0) {
+          const line = this.#buffer.subarray(this.#start, this.#start + newline);
+          this.#start += newline + 1;
+          return this.#decoder.decode(line);
+        }
+        if (this.#end - this.#start === this.#buffer.length) throw new Error("line too long");
+        // Move what is left to the front, then read more after it.
+        this.#buffer.copyWithin(0, this.#start, this.#end);
+        this.#end -= this.#start;
+        this.#start = 0;
+        if (this.#end > 0 && this.#lineSeconds > 0) {
+          deadline ??= setTimeout(this.#onSlowLine, this.#lineSeconds * 1000);
+        }
+        const n = await this.conn.read(this.#buffer.subarray(this.#end));
+        if (n === null) {
+          if (this.#end > 0) throw new Error("the connection closed in the middle of a line");
+          return null;
+        }
+        this.#end += n;
       }
-      if (this.#end - this.#start === this.#buffer.length) throw new Error("line too long");
-      // Move what is left to the front, then read more after it.
-      this.#buffer.copyWithin(0, this.#start, this.#end);
-      this.#end -= this.#start;
-      this.#start = 0;
-      const n = await this.conn.read(this.#buffer.subarray(this.#end));
-      if (n === null) {
-        if (this.#end > 0) throw new Error("the connection closed in the middle of a line");
-        return null;
-      }
-      this.#end += n;
+    } finally {
+      clearTimeout(deadline);
     }
   }
 
@@ -332,12 +377,29 @@ class FramedConn {
   }
 }
 
-/** Spare 1 MiB buffers: transfers borrow and return them, so memory stays flat across transfers. */
+/**
+ * Spare 1 MiB buffers: transfers borrow and return them, so memory stays flat across
+ * transfers. At most SPARE_BUFFERS are kept; the rest are let go, so that the memory a burst
+ * of transfers took goes back once they are over.
+ */
 const spareBuffers: Uint8Array[] = [];
+const SPARE_BUFFERS = 4;
 
 /** A 1 MiB buffer from the spares, or a new one. */
 function borrowBuffer(): Uint8Array {
   return spareBuffers.pop() ?? new Uint8Array(CHUNK_SIZE);
+}
+
+/**
+ * Gives `buffers` back: kept as spares while there are fewer than SPARE_BUFFERS, the others
+ * detached (`transfer(0)`), which frees their memory at once: left to the garbage collector,
+ * it could stay taken for as long as an idle server runs no collection.
+ */
+function returnBuffers(buffers: Uint8Array[]): void {
+  for (const buffer of buffers) {
+    if (spareBuffers.length < SPARE_BUFFERS) spareBuffers.push(buffer);
+    else (buffer.buffer as ArrayBuffer).transfer(0);
+  }
 }
 
 /** A write to the local disk failed during a reception; the bytes still due were read and dropped. */
@@ -352,7 +414,7 @@ class StoreFailed extends Error {}
  * message is read as one; then StoreFailed is thrown with the write's reason.
  */
 async function receiveToFile(
-  from: FramedConn,
+  from: { read(into: Uint8Array): Promise<number | null> },
   file: Deno.FsFile,
   count: number,
   hash: Md5,
@@ -392,7 +454,7 @@ async function receiveToFile(
     await writing;
   } finally {
     await writing;
-    spareBuffers.push(...buffers);
+    returnBuffers(buffers);
   }
   if (writeError !== null && received === count) throw new StoreFailed(writeError.message);
   return received;
@@ -458,7 +520,7 @@ async function sendFromFile(
     await sending;
   } finally {
     await Promise.allSettled([reading, sending]);
-    spareBuffers.push(...buffers);
+    returnBuffers(buffers);
   }
 }
 
@@ -475,7 +537,7 @@ async function hashPrefix(file: Deno.FsFile, count: number, hash: Md5): Promise<
       done += n;
     }
   } finally {
-    spareBuffers.push(buffer);
+    returnBuffers([buffer]);
   }
 }
 
@@ -549,6 +611,12 @@ function openLibcrypto() {
  *   resumes from the bytes the server already holds. See `ftp_server.ts` for the protocol.
  * - On a terminal, a progress bar (bytes, %, MB/s, ETA) is drawn on stderr; when stderr is not
  *   a terminal nothing is drawn, so output stays exact for scripts and tests.
+ * - What the server sends is shown through `printable`: the names `ls` lists, the reason of
+ *   an `error:` line, an unexpected welcome. A control character (ESC, a newline, C1) or a
+ *   bidi control appears as `\u{…}`, so a server, or a name someone uploaded, cannot steer the
+ *   terminal, forge a line or reverse a name. A listing announced over 16 MiB is refused in
+ *   one line (exit 1) instead of allocated; a size or offset that is not a number in range
+ *   ends the session the same way.
  * - Should the local disk fail in the middle of a download (it is full), the rest is still
  *   read, and dropped, so that the session stays in step: one line `error: cannot write
  *   PATH.ftp-part: REASON`, the part already written kept for resuming, and the prompt comes
@@ -612,6 +680,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** Standard input a line at a time; as for Python's `input`, `\r\n` and `\r` end lines too. */
 const stdin = createInterface({ input: process.stdin, crlfDelay: Infinity });

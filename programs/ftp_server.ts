@@ -15,8 +15,10 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { createHash } from "node:crypto";
-import { isAbsolute, join, relative, sep as SEP } from "node:path";
+import { dirname, isAbsolute, join, relative, sep as SEP } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "ftp_server.ts";
@@ -38,7 +40,12 @@ async function main(): Promise<void> {
     root: { type: "string", default: ROOT },
     "idle-timeout": { type: "string", default: "300" },
     "max-connections": { type: "string", default: "10000" },
+    "max-transfers": { type: "string", default: "16" },
+    "command-timeout": { type: "string", default: "30" },
+    "min-rate": { type: "string", default: "1024" },
+    "partial-quota": { type: "string", default: String(1 << 30) },
   }, USAGE).values;
+  const limits = readLimits(flags);
 
   // The served folder as a real path: every name a client sends is checked against it.
   let root: string;
@@ -48,6 +55,11 @@ async function main(): Promise<void> {
   } catch (error) {
     throw new Error(`cannot serve ${flags.root}: ${(error as Error).message}`);
   }
+  // Who the server runs as: a folder someone else could change is not gone through.
+  serverUid = ownUid(root);
+  // Unfinished uploads nobody came back for go now, and every hour (see sweepPartials).
+  await sweepPartials(root, limits.partialQuota);
+  setInterval(() => sweepPartials(root, limits.partialQuota).catch(() => {}), 3600_000);
 
   // socket() + bind() + listen(5) are one call in Deno. A signal stops the server at once:
   // partial uploads live under .ftp-partial, never under a final name, so nothing is undone.
@@ -56,10 +68,11 @@ async function main(): Promise<void> {
   // while True: conn, addr = server.accept() — each client gets its own task, so a slow or
   // stalled one holds up nobody.
   // serveEach keeps the loop alive through failed accepts and lets in at most --max-connections.
+  const served: Served = { root, limits, transfers: new Slots(limits.maxTransfers) };
   await serveEach(
     listener,
     Number(flags["max-connections"]),
-    (conn) => serveClient(withIdleTimeout(conn, Number(flags["idle-timeout"])), root),
+    (conn) => serveClient(withIdleTimeout(conn, Number(flags["idle-timeout"])), served),
   );
 }
 
@@ -84,19 +97,44 @@ async function main(): Promise<void> {
  *
  * OFFSET is where an interrupted transfer resumes: the bytes the receiving side already holds
  * (0 for a fresh one). The MD5 always covers the whole file, so a stale partial file is caught.
+ * When --max-transfers transfers are under way, a get or put waits for one to end, at most
+ * --command-timeout seconds, then is answered `error: busy: …`.
  */
 
+/** What every connection shares: the served folder, the limits, the transfer slots. */
+interface Served {
+  root: string;
+  limits: Limits;
+  transfers: Slots;
+}
+
+/** One connection as the commands see it. */
+interface Session {
+  framed: FramedConn;
+  watch: Watch;
+  served: Served;
+}
+
 /** One client: the welcome, then commands until `quit` or a disconnect. */
-async function serveClient(conn: Conn, root: string): Promise<void> {
+async function serveClient(conn: Conn, served: Served): Promise<void> {
   const client = formatAddress(conn.remoteAddr);
-  // One buffered reader per connection: lines and the raw bytes between them.
-  const session = new FramedConn(conn);
+  // Cuts the connection when a peer is too slow on purpose (see Watch).
+  const watch = new Watch(conn, served.limits);
+  // One buffered reader per connection: lines and the raw bytes between them. A line must
+  // arrive whole within --command-timeout of its first byte: a trickle cannot hold it open.
+  const seconds = served.limits.commandTimeout;
+  const framed = new FramedConn(
+    watch.counted,
+    seconds,
+    () => watch.cut(`sent part of a line for ${seconds} s`),
+  );
+  const session: Session = { framed, watch, served };
   // Python: print("new conn:", addr)
   console.log("new conn:", client);
   try {
-    await session.writeLine(WELCOME);
+    await framed.writeLine(WELCOME);
     while (true) {
-      const line = await session.readLine();
+      const line = await framed.readLine();
       if (line === null || line === "quit") break;
       const [command, ...rest] = line.split(" ");
       try {
@@ -104,14 +142,9 @@ async function serveClient(conn: Conn, root: string): Promise<void> {
         // Bytes that are not UTF-8 arrive as U+FFFD: no name or command can be meant by them.
         if (line.includes("\uFFFD")) throw new Error("the command is not valid UTF-8");
         if (command === "get" && rest.length > 0) {
-          done = await handleGet(session, root, rest.join(" "));
+          done = await handleGet(session, rest.join(" "));
         } else if (command === "put" && rest.length > 1 && parseCount(rest.at(-1)!) !== null) {
-          done = await handlePut(
-            session,
-            root,
-            rest.slice(0, -1).join(" "),
-            parseCount(rest.at(-1)!)!,
-          );
+          done = await handlePut(session, rest.slice(0, -1).join(" "), parseCount(rest.at(-1)!)!);
         } else if (command === "put" && rest.length > 1) {
           throw new Error(
             `the size must be a whole number of bytes (at most 15 digits), not ${
@@ -119,159 +152,214 @@ async function serveClient(conn: Conn, root: string): Promise<void> {
             }`,
           );
         } else if (line === "ls") {
-          done = await handleLs(session, root);
+          done = await handleLs(session);
         } else {
           throw new Error(
             `unknown command ${JSON.stringify(line.slice(0, 100))}; commands: ${COMMANDS}`,
           );
         }
-        console.log(`${client} ${done}`);
+        // Names are the client's text: printed with no control character left in them.
+        console.log(printable(`${client} ${done}`));
       } catch (error) {
-        // An idle connection is closed already: there is no one left to answer.
-        if (error instanceof Deno.errors.TimedOut) throw error;
+        // An idle or cut connection is closed already: there is no one left to answer.
+        if (error instanceof Deno.errors.TimedOut || watch.reason !== null) throw error;
         // A refusal is one line to the client; the conversation goes on.
-        const message = (error as Error).message;
-        console.log(`${client} ${command}: ${message}`);
+        const message = printable(withoutPaths((error as Error).message));
+        console.log(`${client} ${printable(command)}: ${message}`);
         // Mid-stream, a line would be taken for data: the connection ends instead.
         if (error instanceof StreamBroken) break;
-        await session.writeLine(`error: ${message}`);
+        await framed.writeLine(`error: ${message}`);
       }
     }
   } catch (error) {
     // A dropped connection was already reported by the command it cut short.
     const dropped = error instanceof Deno.errors.BrokenPipe ||
       error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.Interrupted;
-    if (error instanceof Deno.errors.TimedOut) {
+    if (watch.reason !== null) {
+      console.error(`${NAME}: ${client} ${watch.reason}: closed`);
+    } else if (error instanceof Deno.errors.TimedOut) {
       console.error(`${NAME}: ${error.message}`);
     } else if (!dropped) {
       // An unreadable request (a line over MAX_LINE bytes) ends the connection, after one line.
-      const message = (error as Error).message;
+      const message = printable(withoutPaths((error as Error).message));
       console.log(`${client}: ${message}`);
-      await session.writeLine(`error: ${message}`).catch(() => {});
+      await framed.writeLine(`error: ${message}`).catch(() => {});
     }
   } finally {
     // Python: print("客户端已经断开")
     console.log("客户端已经断开", client);
-    conn.close();
+    watch.close();
   }
 }
 
 /** `get NAME`: size, the client's ack with its offset, the data from there, the MD5. */
-async function handleGet(session: FramedConn, root: string, name: string): Promise<string> {
-  const path = await resolveExisting(root, name);
-  using file = await Deno.open(path);
-  const before = await file.stat();
-  const size = before.size;
-  await session.writeLine(String(size));
-
-  const ack = await session.readLine();
-  const match = ack === null ? null : /^ready to recv file(?: (\d{1,15}))?$/.exec(ack);
-  const offset = match ? Number(match[1] ?? 0) : NaN;
-  if (!(offset <= size)) throw new Error(`expected "${ACK} OFFSET" with OFFSET ≤ ${size}`);
-
-  const known = knownMd5s.get(path);
-  let md5: string;
+async function handleGet({ framed, watch, served }: Session, name: string): Promise<string> {
+  const { root, limits, transfers } = served;
+  if (isPartialFolder(name.split("/")[0])) throw ownFolder(name);
+  // Links inside the root are followed; one that leads out, or into the partials, is refused.
+  const real = await resolveExisting(root, name);
+  const parts = relative(root, real).split(SEP);
+  if (isPartialFolder(parts[0])) throw ownFolder(name);
+  if (!await transfers.take(limits.commandTimeout)) throw busy(transfers);
   try {
-    if (known !== undefined && known.identity === fileIdentity(before)) {
-      // Hashed before and unchanged since: send the bytes, then the MD5 we already know.
-      await file.seek(offset, Deno.SeekMode.Start);
-      await sendFromFile(file, session.conn, size - offset, null, () => {});
-      md5 = known.md5;
-    } else {
-      // The MD5 covers the whole file, also the part the client already has.
-      const hashingBegan = Date.now();
-      const hash = createMd5();
-      await hashPrefix(file, offset, hash);
-      await sendFromFile(file, session.conn, size - offset, hash, () => {});
-      md5 = hash.digest("hex");
-      rememberMd5(path, before, await file.stat(), hashingBegan, md5);
+    using file = await openVerified(root, parts, { read: true }, name);
+    const before = await file.stat();
+    const size = before.size;
+    await framed.writeLine(String(size));
+
+    const ack = await framed.readLine();
+    const match = ack === null ? null : /^ready to recv file(?: (\d{1,15}))?$/.exec(ack);
+    const offset = match ? Number(match[1] ?? 0) : NaN;
+    if (!(offset <= size)) throw new Error(`expected "${ACK} OFFSET" with OFFSET ≤ ${size}`);
+
+    const known = knownMd5s.get(real);
+    let md5: string;
+    // While the data is sent (watch.pace), it must move at least --min-rate bytes a second.
+    try {
+      if (known !== undefined && known.identity === fileIdentity(before)) {
+        // Hashed before and unchanged since: send the bytes, then the MD5 we already know.
+        await file.seek(offset, Deno.SeekMode.Start);
+        using _ = watch.pace();
+        await sendFromFile(file, framed.conn, size - offset, null, () => {});
+        md5 = known.md5;
+      } else {
+        // The MD5 covers the whole file, also the part the client already has.
+        const hashingBegan = Date.now();
+        const hash = createMd5();
+        await hashPrefix(file, offset, hash);
+        using _ = watch.pace();
+        await sendFromFile(file, framed.conn, size - offset, hash, () => {});
+        md5 = hash.digest("hex");
+        rememberMd5(real, before, await file.stat(), hashingBegan, md5);
+      }
+    } catch (error) {
+      if (error instanceof Deno.errors.TimedOut) throw error;
+      throw new StreamBroken((error as Error).message);
     }
-  } catch (error) {
-    if (error instanceof Deno.errors.TimedOut) throw error;
-    throw new StreamBroken((error as Error).message);
+    await framed.writeLine(md5);
+    return `get ${name}: ${byteCount(size - offset)} sent${
+      offset ? ` (resumed at ${offset})` : ""
+    }`;
+  } finally {
+    transfers.give();
   }
-  await session.writeLine(md5);
-  return `get ${name}: ${byteCount(size - offset)} sent${offset ? ` (resumed at ${offset})` : ""}`;
 }
 
 /** `put NAME SIZE`: the offset to resume at, the data from there, the MD5, the verdict. */
-async function handlePut(
-  session: FramedConn,
-  root: string,
-  name: string,
-  size: number,
-): Promise<string> {
+async function handlePut(session: Session, name: string, size: number): Promise<string> {
+  const { framed, watch, served: { root, limits, transfers } } = session;
   // Refuse a bad name before any byte is sent; folders are made only once the file is verified.
+  if (printable(name) !== name) {
+    throw new Error(`refused ${JSON.stringify(name)}: it contains control or bidi characters`);
+  }
   await resolveForWrite(root, name, false);
-  // One partial file per name and size, so an interrupted upload can resume.
-  const partialFolder = join(root, PARTIAL_FOLDER);
-  const partial = join(partialFolder, `${encodeURIComponent(name)}.${size}`);
-  if (uploading.has(partial)) throw new Error(`${name} is being uploaded by another client`);
-  uploading.add(partial);
+  // Unfinished uploads untouched for a day go before a new one begins.
+  await sweepPartials(root, limits.partialQuota);
+  if (!await transfers.take(limits.commandTimeout)) throw busy(transfers);
+  // One partial file per name and size, so an interrupted upload can resume. While another
+  // client is sending the same one, this upload gets a partial file of its own.
+  const shared = partialName(name, size);
+  const own = uploading.has(shared);
+  const partialFile = own ? `${shared}-${crypto.randomUUID().slice(0, 8)}` : shared;
+  const partial = join(root, PARTIAL_FOLDER, partialFile);
+  uploading.add(partialFile);
+  let kept = true;
   try {
-    await Deno.mkdir(partialFolder, { recursive: true });
-    using file = await Deno.open(partial, { read: true, write: true, create: true });
+    await Deno.mkdir(join(root, PARTIAL_FOLDER), { recursive: true, mode: 0o700 });
+    const options = { read: true, write: true, create: true };
+    using file = await openVerified(root, [PARTIAL_FOLDER, partialFile], options, name);
     let offset = (await file.stat()).size;
     if (offset > size) {
       await file.truncate(0);
       offset = 0;
     }
-    await session.writeLine(String(offset));
+    await framed.writeLine(String(offset));
 
     const hash = createMd5();
     await hashPrefix(file, offset, hash);
     let received: number;
-    try {
-      received = offset + await receiveToFile(session, file, size - offset, hash, () => {});
-    } catch (error) {
-      if (!(error instanceof StoreFailed)) throw error;
-      // Every byte was read and dropped; the client's MD5 line comes next. What was written
-      // stays for resuming.
-      await session.readLine();
-      throw new Error(`cannot store ${name}: ${error.message}`);
+    {
+      // From here the data must keep moving: at least --min-rate bytes a second.
+      using _ = watch.pace();
+      try {
+        received = offset + await receiveToFile(framed, file, size - offset, hash, () => {});
+      } catch (error) {
+        if (!(error instanceof StoreFailed)) throw error;
+        // Every byte was read and dropped; the client's MD5 line comes next. What was written
+        // stays for resuming.
+        await framed.readLine();
+        throw new Error(`cannot store ${name}: ${error.message}`);
+      }
     }
-    const claimed = received === size ? await session.readLine() : null;
+    const claimed = received === size ? await framed.readLine() : null;
     if (claimed === null) {
       return `put ${name}: interrupted at ${received} of ${size} bytes; kept for resuming`;
     }
     const md5 = hash.digest("hex");
     if (claimed !== md5) {
       await Deno.remove(partial);
-      await session.writeLine(REPLY_PREFIX + md5);
+      kept = false;
+      await framed.writeLine(REPLY_PREFIX + md5);
       return `put ${name}: MD5 mismatch (client ${claimed}, received ${md5}); not saved`;
     }
     // Verified: only now does the file appear under its name, and only then is the client
     // told: a file that could not be put in place is never reported as saved.
     try {
-      await Deno.rename(partial, await resolveForWrite(root, name, true));
+      moveVerified(root, partial, await resolveForWrite(root, name, true), file, name);
+      kept = false;
     } catch (error) {
       throw new Error(`cannot store ${name}: ${(error as Error).message}`);
     }
-    await session.writeLine(REPLY_PREFIX + md5);
+    await framed.writeLine(REPLY_PREFIX + md5);
     return `put ${name}: ${byteCount(size)}${
       offset ? ` (resumed at ${offset})` : ""
     }, md5 ${md5}, saved`;
   } finally {
-    uploading.delete(partial);
+    uploading.delete(partialFile);
+    transfers.give();
+    // A partial file of its own cannot be found again: it goes. A shared one stays for
+    // resuming, within the quota.
+    if (kept && own) await Deno.remove(partial).catch(() => {});
+    else if (kept) await sweepPartials(root, limits.partialQuota);
   }
 }
 
 /** `ls`: every file under the root (not the partial uploads), as "BYTES<TAB>NAME" lines. */
-async function handleLs(session: FramedConn, root: string): Promise<string> {
+async function handleLs({ framed, watch, served: { root } }: Session): Promise<string> {
   const lines: string[] = [];
-  async function walk(folder: string, prefix: string): Promise<void> {
-    for await (const entry of Deno.readDir(folder)) {
-      if (prefix === "" && entry.name === PARTIAL_FOLDER) continue;
-      const path = join(folder, entry.name);
-      if (entry.isDirectory) await walk(path, `${prefix}${entry.name}/`);
-      else if (entry.isFile) lines.push(`${(await Deno.stat(path)).size}\t${prefix}${entry.name}`);
+  // Each folder is read whole at once, between two looks at the folders on its way: one
+  // swapped for a link in the meantime would have listed what the link leads to. A folder
+  // that others could swap for a link is left out.
+  function walk(parts: string[]): void {
+    const folder = join(root, ...parts);
+    let before: string;
+    try {
+      before = folderIds(root, parts, "ls");
+    } catch {
+      return;
+    }
+    const entries = [...Deno.readDirSync(folder)].map((entry) => ({
+      entry,
+      info: entry.isFile ? Deno.lstatSync(join(folder, entry.name)) : null,
+    }));
+    if (folderIds(root, parts, "ls") !== before) {
+      throw new Error(`the folder ${parts.join("/")} changed while it was listed`);
+    }
+    for (const { entry, info } of entries) {
+      if (parts.length === 0 && isPartialFolder(entry.name)) continue;
+      const name = [...parts, entry.name].join("/");
+      if (entry.isDirectory) walk([...parts, entry.name]);
+      // A name is shown printable: a newline in it would forge a line of the listing.
+      else if (info?.isFile) lines.push(`${info.size}\t${printable(name)}`);
     }
   }
-  await walk(root, "");
+  walk([]);
   lines.sort((a, b) => a.slice(a.indexOf("\t")).localeCompare(b.slice(b.indexOf("\t"))));
   const listing = encoder.encode(lines.map((line) => `${line}\n`).join(""));
-  await session.writeLine(String(listing.length));
-  await writeAll(session.conn, listing);
+  await framed.writeLine(String(listing.length));
+  // A listing is a transfer too: it must keep moving.
+  using _ = watch.pace();
+  await writeAll(framed.conn, listing);
   return `ls: ${lines.length} ${lines.length === 1 ? "file" : "files"}`;
 }
 
@@ -290,9 +378,6 @@ function byteCount(n: number): string {
  * client counts bytes, so an error line would be taken for data. The connection ends instead.
  */
 class StreamBroken extends Error {}
-
-/** Uploads in progress, by partial file: a second upload of the same file is refused. */
-const uploading = new Set<string>();
 
 /**
  * MD5s of whole files this server has hashed, by path, with the file's identity when it was
@@ -379,16 +464,16 @@ async function resolveExisting(root: string, name: string): Promise<string> {
 
 /**
  * The path where an upload of `name` will be placed inside `root` (a real path). Every folder
- * on the way that exists must really be inside `root` (links are followed and checked); with
- * `create`, missing folders are made, and only below a folder already checked. The target
- * itself may not be a link or a folder.
+ * on the way that exists must really be inside `root` (links are followed and checked), and
+ * not the partials folder; with `create`, missing folders are made, and only below a folder
+ * already checked. The target itself may not be a link or a folder.
  */
 async function resolveForWrite(root: string, name: string, create: boolean): Promise<string> {
   const refuse = (why: string) => new Error(`refused ${JSON.stringify(name)}: ${why}`);
   const problem = nameProblem(name);
   if (problem) throw refuse(problem);
   const segments = name.split("/");
-  if (segments[0] === PARTIAL_FOLDER) throw refuse("that folder is the server's own");
+  if (isPartialFolder(segments[0])) throw refuse("that folder is the server's own");
   let folder = root;
   for (const segment of segments.slice(0, -1)) {
     const next = join(folder, segment);
@@ -402,6 +487,9 @@ async function resolveForWrite(root: string, name: string, create: boolean): Pro
       continue;
     }
     if (!isInside(root, real)) throw refuse("it leads outside the served folder");
+    if (isPartialFolder(relative(root, real).split(SEP)[0])) {
+      throw refuse("that folder is the server's own");
+    }
     if (!(await Deno.stat(real)).isDirectory) throw refuse(`${segment} is not a folder`);
     folder = real;
   }
@@ -410,6 +498,391 @@ async function resolveForWrite(root: string, name: string, create: boolean): Pro
   if (existing?.isSymlink) throw refuse("it is a link");
   if (existing?.isDirectory) throw refuse("it is a folder");
   return target;
+}
+
+/**
+ * True if `segment` names the partials folder: compared as a case-insensitive filesystem
+ * (macOS, Windows) would, so `.FTP-Partial` cannot reach the partial uploads there.
+ */
+function isPartialFolder(segment: string): boolean {
+  return segment.toLowerCase().replace(/[. ]+$/, "") === PARTIAL_FOLDER;
+}
+
+/** The refusal of a name in the partials folder, which no command may reach. */
+function ownFolder(name: string): Error {
+  return new Error(`refused ${JSON.stringify(name)}: that folder is the server's own`);
+}
+
+/**
+ * The device and inode of each folder from `root` down through `folders` ("dev:ino/…"),
+ * looked at without following links. A link (or a file) on the way is refused, as `name`,
+ * and so is a folder that someone else could swap for a link (see `steady`).
+ */
+function folderIds(root: string, folders: string[], name: string): string {
+  let path = root;
+  let parent = Deno.lstatSync(root);
+  const ids: string[] = [];
+  for (const folder of folders) {
+    path = join(path, folder);
+    const info = Deno.lstatSync(path);
+    if (!info.isDirectory) {
+      const what = info.isSymlink ? "a link" : "not a folder";
+      throw new Error(`refused ${JSON.stringify(name)}: ${folder} is ${what}`);
+    }
+    if (!steady(parent, info)) {
+      throw new Error(
+        `refused ${JSON.stringify(name)}: ${folder} is in a folder others may write to, ` +
+          "where it could be swapped for a link",
+      );
+    }
+    ids.push(`${info.dev}:${info.ino}`);
+    parent = info;
+  }
+  return ids.join("/");
+}
+
+/**
+ * The server's own user, found at start from a file it makes (null where files have no
+ * owners): with the superuser, the only one trusted to change the folders it goes through.
+ */
+let serverUid: number | null = null;
+
+/** The owner of a file made in `root`: who the server runs as (else the folder's owner). */
+function ownUid(root: string): number | null {
+  try {
+    const probe = Deno.makeTempFileSync({ dir: root, prefix: ".ftp-uid-" });
+    const { uid } = Deno.lstatSync(probe);
+    Deno.removeSync(probe);
+    return uid;
+  } catch {
+    return Deno.statSync(root).uid;
+  }
+}
+
+/**
+ * True if no one but the server's user (or the superuser) can swap the folder `entry` inside
+ * the folder `parent` for a link: `parent` is theirs and not writable by group or others, or
+ * it is sticky (as /tmp is) and `entry` is theirs. Deno opens and renames by path and follows
+ * a link met on the way, so only folders no one else can change lead nowhere else.
+ */
+function steady(parent: Deno.FileInfo, entry: Deno.FileInfo): boolean {
+  if (serverUid === null || parent.mode === null || parent.uid === null) return true;
+  const trusted = (uid: number | null) => uid === serverUid || uid === 0;
+  if (!trusted(parent.uid)) return false;
+  return (parent.mode & 0o022) === 0 || ((parent.mode & 0o1000) !== 0 && trusted(entry.uid));
+}
+
+/** True if `a` and `b` describe the same file (device and inode). */
+function sameFile(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
+/**
+ * Opens the regular file `root/parts…` so that no link can lead it out, not even one swapped
+ * in while it is opened (Deno opens by path, and follows a link met on the way): the folders
+ * on the way must be ones no one else can change (`folderIds`), the file opened must be the
+ * one found at its path just before (device and inode), and still be there after, on the
+ * same folders (`stillThere`). Anything else is refused, the file closed.
+ */
+async function openVerified(
+  root: string,
+  parts: string[],
+  options: Deno.OpenOptions,
+  name: string,
+): Promise<Deno.FsFile> {
+  const folders = parts.slice(0, -1);
+  const path = join(root, ...parts);
+  const before = folderIds(root, folders, name);
+  const found = lstatOrNull(path);
+  if (found?.isSymlink) throw new Error(`refused ${JSON.stringify(name)}: it is a link`);
+  const file = await Deno.open(path, options);
+  try {
+    const opened = file.statSync();
+    // The file found before the open, in folders no one else can change, is the one opened.
+    const same = found === null || sameFile(opened, found);
+    if (!opened.isFile || !same || !stillThere(root, folders, before, path, opened)) {
+      throw new Error(`refused ${JSON.stringify(name)}: it changed while it was opened`);
+    }
+    return file;
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+}
+
+/**
+ * True if the folders from `root` through `folders` are still the ones `ids` names, none a
+ * link, and `path` holds the file `info` describes (device and inode): the folders are looked
+ * at again after the file, so a link swapped in and out around the look is seen too.
+ */
+function stillThere(
+  root: string,
+  folders: string[],
+  ids: string,
+  path: string,
+  info: Deno.FileInfo,
+): boolean {
+  try {
+    const found = Deno.lstatSync(path);
+    return folderIds(root, folders, path) === ids && sameFile(found, info) &&
+      folderIds(root, folders, path) === ids;
+  } catch {
+    return false;
+  }
+}
+
+/** `Deno.lstatSync(path)`, or null if nothing is there. */
+function lstatOrNull(path: string): Deno.FileInfo | null {
+  try {
+    return Deno.lstatSync(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return null;
+    throw error;
+  }
+}
+
+/**
+ * Renames the verified upload `file` from `partial` to `target` (in a real folder inside
+ * `root`), looking at the folders on the way just before and, as `stillThere` does, after.
+ * Should a folder have been swapped for a link in between (the rename follows it, out of the
+ * root), the file is moved back the same way, or failing that emptied through its open
+ * handle, and the upload is refused.
+ */
+function moveVerified(
+  root: string,
+  partial: string,
+  target: string,
+  file: Deno.FsFile,
+  name: string,
+): void {
+  const folders = relative(root, dirname(target)).split(SEP).filter(Boolean);
+  const before = folderIds(root, folders, name);
+  Deno.renameSync(partial, target);
+  const moved = file.statSync();
+  if (stillThere(root, folders, before, target, moved)) return;
+  try {
+    Deno.renameSync(target, partial);
+  } catch {
+    // Gone further still: emptied below.
+  }
+  const back = lstatOrNull(partial);
+  if (back === null || !sameFile(back, moved)) file.truncateSync(0);
+  throw new Error(`refused ${JSON.stringify(name)}: a folder on its way changed as it was saved`);
+}
+
+/** Unfinished uploads being sent, by partial file name: the sweep leaves them alone. */
+const uploading = new Set<string>();
+/** The names partial files have: what the sweep may remove, and nothing else. */
+const PARTIAL_NAME = /^[0-9a-f]{16}(-[0-9a-f]{8})?$/;
+/** Partial files untouched this long are removed (an upload not resumed within a day). */
+const PARTIAL_MAX_AGE_MS = 24 * 3600_000;
+/** At most this many partial files are kept, however small. */
+const MAX_PARTIALS = 1000;
+
+/**
+ * The partial file of an upload of `name` with `size` bytes: 16 hex digits of a SHA-256, so
+ * that every name the filesystem takes as a final name fits, however long its UTF-8 (an
+ * escaped name, as before, could be three times too long).
+ */
+function partialName(name: string, size: number): string {
+  return createHash("sha256").update(`${size}\n${name}`).digest("hex").slice(0, 16);
+}
+
+/**
+ * Removes the unfinished uploads nobody is sending that were untouched for a day, then keeps
+ * the newest that fit in `quota` bytes and MAX_PARTIALS files, and removes the rest. Only
+ * files named as partials are touched, and only in the real partials folder (not a link).
+ */
+async function sweepPartials(root: string, quota: number): Promise<void> {
+  const folder = join(root, PARTIAL_FOLDER);
+  const found: { name: string; size: number; time: number }[] = [];
+  try {
+    const before = folderIds(root, [PARTIAL_FOLDER], PARTIAL_FOLDER);
+    for (const entry of Deno.readDirSync(folder)) {
+      if (!entry.isFile || !PARTIAL_NAME.test(entry.name) || uploading.has(entry.name)) continue;
+      const info = lstatOrNull(join(folder, entry.name));
+      if (info?.isFile) {
+        found.push({ name: entry.name, size: info.size, time: info.mtime?.getTime() ?? 0 });
+      }
+    }
+    if (folderIds(root, [PARTIAL_FOLDER], PARTIAL_FOLDER) !== before) return;
+  } catch {
+    // No partials folder yet, or not a real one: nothing to sweep.
+    return;
+  }
+  found.sort((a, b) => b.time - a.time);
+  let bytes = 0;
+  let files = 0;
+  for (const partial of found) {
+    const fresh = Date.now() - partial.time < PARTIAL_MAX_AGE_MS;
+    if (fresh && bytes + partial.size <= quota && files < MAX_PARTIALS) {
+      bytes += partial.size;
+      files++;
+    } else {
+      await Deno.remove(join(folder, partial.name)).catch(() => {});
+    }
+  }
+}
+
+/**
+ * `message` as a client may read it: the system's wording without the path it names
+ * (`Not a directory (os error 20): realpath '/srv/…/x'` becomes `not a directory`), and a
+ * refusal by the runtime's permissions without the path it was asked for. Where the server
+ * keeps its files is none of a client's business.
+ */
+function withoutPaths(message: string): string {
+  return message
+    .replace(
+      /([A-Z][^:()]*) \(os error \d+\)(: .*)?/s,
+      (_, what: string) => what[0].toLowerCase() + what.slice(1),
+    )
+    .replace(
+      /Requires (\w+) access to ".*?", run again with the (--allow-\w+) flag/s,
+      (_, _what: string, flag: string) => `not allowed by ${flag}`,
+    );
+}
+
+/** The limits every connection is held to (see USAGE). */
+interface Limits {
+  maxTransfers: number;
+  commandTimeout: number;
+  minRate: number;
+  partialQuota: number;
+}
+
+/** The limits from the flags: a value that is not a number of the right kind is a usage error. */
+function readLimits(flags: Record<string, unknown>): Limits {
+  const read = (flag: string, pattern: RegExp, what: string) => {
+    const text = String(flags[flag]);
+    if (!pattern.test(text)) {
+      throw new UsageError(`--${flag} takes ${what}, not ${JSON.stringify(text)}`);
+    }
+    return Number(text);
+  };
+  return {
+    maxTransfers: read("max-transfers", /^[1-9]\d{0,5}$/, "a whole number from 1"),
+    commandTimeout: read("command-timeout", /^\d{1,6}(\.\d+)?$/, "seconds (0 = never)"),
+    minRate: read("min-rate", /^\d{1,12}$/, "bytes a second (0 = no minimum)"),
+    partialQuota: read("partial-quota", /^\d{1,15}$/, "a number of bytes"),
+  };
+}
+
+/** The refusal of a transfer that found no free slot in time. */
+function busy(transfers: Slots): Error {
+  return new Error(`busy: ${transfers.size} transfers in progress; try again later`);
+}
+
+/** One who waits for a transfer slot. */
+type Waiter = { resolve: (got: boolean) => void; timer?: ReturnType<typeof setTimeout> };
+
+/**
+ * Transfer slots: at most `size` transfers at once, each holding up to three 1 MiB buffers,
+ * so that a crowd of stalled downloads cannot take the server's memory. One more waits for a
+ * slot to come free, in turn.
+ */
+class Slots {
+  readonly size: number;
+  #free: number;
+  #waiting: Waiter[] = [];
+
+  constructor(size: number) {
+    this.size = size;
+    this.#free = size;
+  }
+
+  /** Takes a slot, waiting at most `seconds` (0 = as long as it takes); false if none came. */
+  take(seconds: number): Promise<boolean> {
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve(true);
+    }
+    const { promise, resolve } = Promise.withResolvers<boolean>();
+    const waiter: Waiter = { resolve };
+    if (seconds > 0) {
+      waiter.timer = setTimeout(() => {
+        this.#waiting.splice(this.#waiting.indexOf(waiter), 1);
+        resolve(false);
+      }, seconds * 1000);
+    }
+    this.#waiting.push(waiter);
+    return promise;
+  }
+
+  /** Gives a slot back: to the one who waited longest, else to the free ones. */
+  give(): void {
+    const next = this.#waiting.shift();
+    if (next === undefined) {
+      this.#free++;
+      return;
+    }
+    clearTimeout(next.timer);
+    next.resolve(true);
+  }
+}
+
+/**
+ * Guards one connection against a peer that is slow on purpose, which the idle timeout cannot
+ * catch (a byte now and then is activity): `cut` closes the connection, so that the read or
+ * write waiting on it fails, and keeps the reason; `pace` watches a transfer's rate, counted
+ * on `counted`, the connection as the session reads and writes it.
+ */
+class Watch {
+  /** Why the connection was cut, once it was. */
+  reason: string | null = null;
+  readonly counted: Pick<Deno.Conn, "read" | "write" | "close">;
+  #conn: Conn;
+  #limits: Limits;
+  #closed = false;
+  #moved = 0;
+
+  constructor(conn: Conn, limits: Limits) {
+    this.#conn = conn;
+    this.#limits = limits;
+    this.counted = {
+      read: async (into) => {
+        const n = await conn.read(into);
+        this.#moved += n ?? 0;
+        return n;
+      },
+      write: async (data) => {
+        const n = await conn.write(data);
+        this.#moved += n;
+        return n;
+      },
+      close: () => this.close(),
+    };
+  }
+
+  /** Closes the connection, once. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#conn.close();
+  }
+
+  /** Cuts the connection for `reason` (the first one given is kept). */
+  cut(reason: string): void {
+    this.reason ??= reason;
+    this.close();
+  }
+
+  /**
+   * Watches a transfer until disposed: every --command-timeout seconds, the connection must
+   * have moved --min-rate bytes a second since the last look, else it is cut.
+   */
+  pace(): Disposable {
+    const { commandTimeout: seconds, minRate } = this.#limits;
+    if (seconds === 0 || minRate === 0) return { [Symbol.dispose]() {} };
+    let last = this.#moved;
+    const look = setInterval(() => {
+      const moved = this.#moved - last;
+      last = this.#moved;
+      if (moved < minRate * seconds) {
+        this.cut(`moved ${byteCount(moved)} in ${seconds} s, under --min-rate ${minRate}`);
+      }
+    }, seconds * 1000);
+    return { [Symbol.dispose]: () => clearInterval(look) };
+  }
 }
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
@@ -421,7 +894,9 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
 /**
  * A connection that carries lines (commands, sizes, MD5s) and raw file data in between.
  * Bytes read past a line stay buffered and are handed to the next read, so nothing is lost
- * however the network groups them.
+ * however the network groups them. With `lineSeconds` above 0, a line must arrive whole
+ * within that many seconds of its first byte, else `onSlowLine` is called (it closes the
+ * connection, which ends the wait): a peer cannot hold a line open by trickling it.
  */
 class FramedConn {
   readonly conn: Pick<Deno.Conn, "read" | "write" | "close">;
@@ -429,31 +904,48 @@ class FramedConn {
   #start = 0;
   #end = 0;
   #decoder = new TextDecoder();
+  #lineSeconds: number;
+  #onSlowLine: () => void;
 
-  constructor(conn: Pick<Deno.Conn, "read" | "write" | "close">) {
+  constructor(
+    conn: Pick<Deno.Conn, "read" | "write" | "close">,
+    lineSeconds = 0,
+    onSlowLine = () => {},
+  ) {
     this.conn = conn;
+    this.#lineSeconds = lineSeconds;
+    this.#onSlowLine = onSlowLine;
   }
 
   /** The next line without its `\n`; null if the peer closed between lines. */
   async readLine(): Promise<string | null> {
-    while (true) {
-      const newline = this.#buffer.subarray(this.#start, this.#end).indexOf(0x0a);
-      if (newline >= 0) {
-        const line = this.#buffer.subarray(this.#start, this.#start + newline);
-        this.#start += newline + 1;
-        return this.#decoder.decode(line);
+    // Set once part of the line is here and the rest must be waited for.
+    let deadline: ReturnType<typeof setTimeout> | undefined;
+    try {
+      while (true) {
+        const newline = this.#buffer.subarray(this.#start, this.#end).indexOf(0x0a);
+        if (newline >= 0) {
+          const line = this.#buffer.subarray(this.#start, this.#start + newline);
+          this.#start += newline + 1;
+          return this.#decoder.decode(line);
+        }
+        if (this.#end - this.#start === this.#buffer.length) throw new Error("line too long");
+        // Move what is left to the front, then read more after it.
+        this.#buffer.copyWithin(0, this.#start, this.#end);
+        this.#end -= this.#start;
+        this.#start = 0;
+        if (this.#end > 0 && this.#lineSeconds > 0) {
+          deadline ??= setTimeout(this.#onSlowLine, this.#lineSeconds * 1000);
+        }
+        const n = await this.conn.read(this.#buffer.subarray(this.#end));
+        if (n === null) {
+          if (this.#end > 0) throw new Error("the connection closed in the middle of a line");
+          return null;
+        }
+        this.#end += n;
       }
-      if (this.#end - this.#start === this.#buffer.length) throw new Error("line too long");
-      // Move what is left to the front, then read more after it.
-      this.#buffer.copyWithin(0, this.#start, this.#end);
-      this.#end -= this.#start;
-      this.#start = 0;
-      const n = await this.conn.read(this.#buffer.subarray(this.#end));
-      if (n === null) {
-        if (this.#end > 0) throw new Error("the connection closed in the middle of a line");
-        return null;
-      }
-      this.#end += n;
+    } finally {
+      clearTimeout(deadline);
     }
   }
 
@@ -474,12 +966,29 @@ class FramedConn {
   }
 }
 
-/** Spare 1 MiB buffers: transfers borrow and return them, so memory stays flat across transfers. */
+/**
+ * Spare 1 MiB buffers: transfers borrow and return them, so memory stays flat across
+ * transfers. At most SPARE_BUFFERS are kept; the rest are let go, so that the memory a burst
+ * of transfers took goes back once they are over.
+ */
 const spareBuffers: Uint8Array[] = [];
+const SPARE_BUFFERS = 4;
 
 /** A 1 MiB buffer from the spares, or a new one. */
 function borrowBuffer(): Uint8Array {
   return spareBuffers.pop() ?? new Uint8Array(CHUNK_SIZE);
+}
+
+/**
+ * Gives `buffers` back: kept as spares while there are fewer than SPARE_BUFFERS, the others
+ * detached (`transfer(0)`), which frees their memory at once: left to the garbage collector,
+ * it could stay taken for as long as an idle server runs no collection.
+ */
+function returnBuffers(buffers: Uint8Array[]): void {
+  for (const buffer of buffers) {
+    if (spareBuffers.length < SPARE_BUFFERS) spareBuffers.push(buffer);
+    else (buffer.buffer as ArrayBuffer).transfer(0);
+  }
 }
 
 /** A write to the local disk failed during a reception; the bytes still due were read and dropped. */
@@ -494,7 +1003,7 @@ class StoreFailed extends Error {}
  * message is read as one; then StoreFailed is thrown with the write's reason.
  */
 async function receiveToFile(
-  from: FramedConn,
+  from: { read(into: Uint8Array): Promise<number | null> },
   file: Deno.FsFile,
   count: number,
   hash: Md5,
@@ -534,7 +1043,7 @@ async function receiveToFile(
     await writing;
   } finally {
     await writing;
-    spareBuffers.push(...buffers);
+    returnBuffers(buffers);
   }
   if (writeError !== null && received === count) throw new StoreFailed(writeError.message);
   return received;
@@ -600,7 +1109,7 @@ async function sendFromFile(
     await sending;
   } finally {
     await Promise.allSettled([reading, sending]);
-    spareBuffers.push(...buffers);
+    returnBuffers(buffers);
   }
 }
 
@@ -617,7 +1126,7 @@ async function hashPrefix(file: Deno.FsFile, count: number, hash: Md5): Promise<
       done += n;
     }
   } finally {
-    spareBuffers.push(buffer);
+    returnBuffers([buffer]);
   }
 }
 
@@ -682,26 +1191,50 @@ function openLibcrypto() {
  *   server takes one upload per connection and its download server one `recv(1024)` per
  *   command.
  * - **Streams**: files are read and written 1 MiB at a time, memory stays flat for any size.
+ * - **Bounded memory**: at most `--max-transfers` (16) transfers at once, each with up to three
+ *   1 MiB buffers; one more waits its turn, at most `--command-timeout` seconds, then gets
+ *   `error: busy: …`. At most four spare buffers are kept, so a burst's memory goes back.
  * - **Verifies**: an upload is written under `.ftp-partial/` and moved to its name only when its
  *   size and MD5 match the client's; a failed or interrupted upload never appears under its
- *   name, and an older file of that name is untouched. The partial file is kept for resuming.
+ *   name, and an older file of that name is untouched. The partial file is kept for resuming,
+ *   under a 16-hex-digit hash of the name and size (any name the filesystem takes fits), for a
+ *   day at most and within `--partial-quota` (1 GiB, 1,000 files; the newest are kept). No
+ *   command reaches that folder, however its name is cased.
  * - **Jail**: names with `..`, absolute paths, backslashes, control characters (NUL among
- *   them), or links leading outside the root are refused with a one-line `error:`; nothing
- *   outside the root is read or written. The narrow `--allow-read`/`--allow-write` of the run
- *   line make the runtime enforce the same.
+ *   them), or links leading outside the root are refused with a one-line `error:`; a new name
+ *   may not hold C1 or bidi controls either (`invoice\u{202e}fdp.exe` would show as
+ *   `invoiceexe.pdf`). Deno opens and renames by path and follows a link met on the way, so a
+ *   folder swapped for a link between a check and the open could lead out. So the server goes
+ *   only through folders no one else can change (its own or the superuser's, not writable by
+ *   group or others, unless sticky like /tmp), the file opened must be the one found there
+ *   just before (device and inode), and opens and renames are looked at again afterwards (a
+ *   file renamed out is moved back, or emptied). In a folder others may write to, subfolders
+ *   and uploads are refused; its own files are still served. (The server's own user, who may
+ *   read and write those files anyway, can still win such a race now and then: without
+ *   `openat` Deno has no way to open a path without following links.) The narrow
+ *   `--allow-read` and `--allow-write` of the run line make the runtime refuse what lies
+ *   outside too.
  * - **Fast repeats**: the MD5 of a file it has sent whole is remembered with the file's
  *   identity (inode, size, times); a later `get` of the unchanged file skips hashing it again.
  *   The client still hashes what it receives, so a stale entry could fail a download, never
  *   pass wrong bytes; any write to the file changes its identity.
  * - **Concurrency**: each connection has its own async task; a slow or stalled client never
- *   holds up another. Two uploads of the same name at once are refused, not interleaved.
+ *   holds up another. Two uploads of the same name and size at once get a partial file each,
+ *   never interleaved: a stalled one does not block the other (the second's partial file, which
+ *   no later put could find, is not kept if it is cut short).
  * - **Refusals**: a bad request (unknown command, a size that is not 0 to 15 digits, a name
  *   that is not valid UTF-8, a refused name) gets one `error: REASON` line and the
  *   connection goes on. A line over 8192 bytes cannot be followed: it gets `error: line too
  *   long` and the connection ends. A refusal by the runtime's permissions is answered the
- *   same way. Note that Deno checks `--allow-read` against the path as named, not where a
- *   link leads: a link inside the root pointing out is stopped only by the server's own
- *   check (the real path must lie inside the root), not by the runtime.
+ *   same way. A reason never names a server path: the system's messages are cut to their
+ *   kind (`not a directory`), the runtime's to the flag (`not allowed by --allow-read`).
+ * - **Slow on purpose**: a command line (or an ack or MD5 line) must arrive whole within
+ *   `--command-timeout` (30) seconds of its first byte, and a transfer must move `--min-rate`
+ *   (1024) bytes a second over each such span; else the connection is cut with one line on
+ *   stderr. A trickle of single bytes keeps the idle timeout from firing, not these.
+ * - **Printable**: what a client sent (names, commands) is logged through `printable`, and
+ *   `ls` lists names that way: a control character (a newline among them) or a bidi control
+ *   shows as `\u{…}`, so no name can steer the terminal or forge a line.
  * - **Failures mid-transfer**: should the disk fail during an upload (it is full), the rest of
  *   the upload is still read, and dropped, then `error: cannot store NAME: REASON` is the
  *   answer; the connection goes on and what was written stays for resuming. A verified upload
@@ -719,8 +1252,9 @@ function openLibcrypto() {
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
 
-const USAGE =
-  `Usage: ${NAME} [--host HOST] [--port PORT] [--root DIR] [--idle-timeout SECONDS] [--max-connections N]
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--root DIR] [--idle-timeout SECONDS]
+       [--max-connections N] [--max-transfers N] [--command-timeout SECONDS] [--min-rate BYTES]
+       [--partial-quota BYTES]
 
 FTP server for ftp_client.ts: get, put (both resumable, checked with MD5) and ls,
 confined to DIR.
@@ -734,6 +1268,18 @@ Options:
                 (default 300)
   --max-connections N
                 callers served at once; one more is closed at once (default 10000)
+  --max-transfers N
+                gets and puts moving data at once; one more waits for a free one, at most
+                --command-timeout, then is answered "error: busy" (default 16)
+  --command-timeout SECONDS
+                a command line must arrive whole within this long of its first byte, and a
+                transfer is looked at this often for --min-rate; 0 = never (default 30)
+  --min-rate BYTES
+                a transfer moving fewer bytes a second than this is cut, 0 = no minimum
+                (default 1024)
+  --partial-quota BYTES
+                unfinished uploads kept for resuming hold at most this much (the newest are
+                kept; any older than a day go) (default 1073741824)
   --help        show this help`;
 
 const encoder = new TextEncoder();
@@ -768,6 +1314,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress({ hostname, port }: Deno.NetAddr): string {
