@@ -6,11 +6,17 @@
  * @module
  */
 
-import type { ClientRole, ConformanceCase, ServerRole } from "../harness/case.ts";
+import type { ClientRole, ConformanceCase, Peer, ServerRole } from "../harness/case.ts";
 import type { RawStep } from "../harness/raw_peer.ts";
 import { NEXT } from "./_bad_input.ts";
 import { CAPPED } from "./_concurrent.ts";
 import { noSignalHandler } from "./_helpers.ts";
+
+/** `server`'s peer with `more` arguments after its own; a foreign peer as it is. */
+function peerWith(server: ServerRole, ...more: string[]): Peer {
+  const peer = server.peer;
+  return "program" in peer ? { ...peer, args: [...(peer.args ?? []), ...more] } : peer;
+}
 
 /**
  * The idle row: a client that connects (and reads the greeting, if any) then stays silent is
@@ -23,15 +29,13 @@ export function idleCase(
   next: ClientRole,
   extra: Partial<ConformanceCase> = {},
 ): ConformanceCase {
-  const [program, args] = "program" in server.peer
-    ? [server.peer.program, server.peer.args ?? []]
-    : ["", []];
+  const program = "program" in server.peer ? server.peer.program : "";
   return {
     id,
     title: "a client silent past --idle-timeout is let go with one line on stderr; next served",
     server: {
       ...server,
-      peer: { program, args: [...args, "--idle-timeout", "1"] },
+      peer: peerWith(server, "--idle-timeout", "1"),
       stderr: /idle for 1 s: closed/,
     },
     clients: [{ role: "idle", raw: [...greeting, { awaitClose: true }] }, next],
@@ -93,9 +97,7 @@ export function outOfFilesCase(
   extra: Partial<ConformanceCase> = {},
 ): ConformanceCase {
   const program = "program" in server.peer ? server.peer.program : "";
-  const peer = "program" in server.peer
-    ? { ...server.peer, args: [...(server.peer.args ?? []), "--idle-timeout", "1"] }
-    : server.peer;
+  const peer = peerWith(server, "--idle-timeout", "1");
   return {
     id,
     title: `${OUT_OF_FILES.callers} callers at once with ${OUT_OF_FILES.fileLimit} file ` +
@@ -137,9 +139,7 @@ export function maxConnectionsCase(
   extra: Partial<ConformanceCase> = {},
 ): ConformanceCase {
   const program = "program" in server.peer ? server.peer.program : "";
-  const peer = "program" in server.peer
-    ? { ...server.peer, args: [...(server.peer.args ?? []), "--max-connections", "2"] }
-    : server.peer;
+  const peer = peerWith(server, "--max-connections", "2");
   return {
     id,
     title: "--max-connections 2: a third caller is closed at once while two stay",
