@@ -18,7 +18,7 @@
 // deno-lint-ignore-file no-control-regex -- printable() escapes control characters
 
 import { createHash } from "node:crypto";
-import { dirname, isAbsolute, join, relative, sep as SEP } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, sep as SEP } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "ftp_server.ts";
@@ -57,6 +57,8 @@ async function main(): Promise<void> {
   }
   // Who the server runs as: a folder someone else could change is not gone through.
   serverUid = ownUid(root);
+  // Where Linux and the permissions allow, the root is also held open (see beneath).
+  beneath = openBeneath(root);
   // Unfinished uploads nobody came back for go now, and every hour (see sweepPartials).
   await sweepPartials(root, limits.partialQuota);
   setInterval(() => sweepPartials(root, limits.partialQuota).catch(() => {}), 3600_000);
@@ -297,7 +299,7 @@ async function handlePut(session: Session, name: string, size: number): Promise<
     }
     const md5 = hash.digest("hex");
     if (claimed !== md5) {
-      await Deno.remove(partial);
+      await removeFile(root, partial);
       kept = false;
       await framed.writeLine(REPLY_PREFIX + md5);
       return `put ${name}: MD5 mismatch (client ${claimed}, received ${md5}); not saved`;
@@ -319,7 +321,7 @@ async function handlePut(session: Session, name: string, size: number): Promise<
     transfers.give();
     // A partial file of its own cannot be found again: it goes. A shared one stays for
     // resuming, within the quota.
-    if (kept && own) await Deno.remove(partial).catch(() => {});
+    if (kept && own) await removeFile(root, partial).catch(() => {});
     else if (kept) await sweepPartials(root, limits.partialQuota);
   }
 }
@@ -338,9 +340,12 @@ async function handleLs({ framed, watch, served: { root } }: Session): Promise<s
     } catch {
       return;
     }
-    const entries = [...Deno.readDirSync(folder)].map((entry) => ({
+    // Read beneath the root by descriptor where it can, by path where not.
+    using held = beneath?.folder(parts.join("/"));
+    const listed = held?.path ?? folder;
+    const entries = [...Deno.readDirSync(listed)].map((entry) => ({
       entry,
-      info: entry.isFile ? Deno.lstatSync(join(folder, entry.name)) : null,
+      info: entry.isFile ? Deno.lstatSync(join(listed, entry.name)) : null,
     }));
     if (folderIds(root, parts, "ls") !== before) {
       throw new Error(`the folder ${parts.join("/")} changed while it was listed`);
@@ -482,7 +487,8 @@ async function resolveForWrite(root: string, name: string, create: boolean): Pro
       real = await Deno.realPath(next);
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
-      if (create) await Deno.mkdir(next);
+      if (create && beneath !== null) beneath.mkdir(relative(root, next), name);
+      else if (create) await Deno.mkdir(next);
       folder = next;
       continue;
     }
@@ -595,7 +601,13 @@ async function openVerified(
   const before = folderIds(root, folders, name);
   const found = lstatOrNull(path);
   if (found?.isSymlink) throw new Error(`refused ${JSON.stringify(name)}: it is a link`);
-  const file = await Deno.open(path, options);
+  // Where it can, the kernel opens it beneath the root through no link at all (see beneath).
+  let file: Deno.FsFile;
+  if (beneath === null) {
+    file = await Deno.open(path, options);
+  } else {
+    file = await beneath.open(parts.join("/"), options, name);
+  }
   try {
     const opened = file.statSync();
     // The file found before the open, in folders no one else can change, is the one opened.
@@ -657,17 +669,200 @@ function moveVerified(
 ): void {
   const folders = relative(root, dirname(target)).split(SEP).filter(Boolean);
   const before = folderIds(root, folders, name);
-  Deno.renameSync(partial, target);
+  // Renamed beneath the root by descriptor where it can, by path where not.
+  if (beneath === null) {
+    Deno.renameSync(partial, target);
+  } else {
+    beneath.rename(relative(root, partial), relative(root, target), name);
+  }
   const moved = file.statSync();
   if (stillThere(root, folders, before, target, moved)) return;
   try {
-    Deno.renameSync(target, partial);
+    if (beneath === null) Deno.renameSync(target, partial);
+    else beneath.rename(relative(root, target), relative(root, partial), name);
   } catch {
     // Gone further still: emptied below.
   }
   const back = lstatOrNull(partial);
   if (back === null || !sameFile(back, moved)) file.truncateSync(0);
   throw new Error(`refused ${JSON.stringify(name)}: a folder on its way changed as it was saved`);
+}
+
+/**
+ * The served folder held open, where Linux and the script's permissions allow (`-A`: Deno
+ * opens /proc/self/fd paths only then): every open, new folder, rename and
+ * removal then names its file relative to that open folder through `openat2` with
+ * RESOLVE_BENEATH and RESOLVE_NO_SYMLINKS, so the kernel refuses a link met anywhere on the
+ * way, even one swapped in a moment before. The checks by path above still run first; this
+ * closes the race they can only narrow. Null elsewhere (the run line's narrow flags).
+ */
+let beneath: Beneath | null = null;
+
+/** Flags of open(2) and openat2(2) on Linux (the same on x86-64 and arm64). */
+const O_RDWR = 0o2;
+const O_CREAT = 0o100;
+const O_DIRECTORY = 0o200000;
+const O_CLOEXEC = 0o2000000;
+const O_PATH = 0o10000000;
+const RESOLVE_NO_MAGICLINKS = 0x02;
+const RESOLVE_NO_SYMLINKS = 0x04;
+const RESOLVE_BENEATH = 0x08;
+/** openat2's number, one for every Linux architecture. */
+const SYS_OPENAT2 = 437n;
+
+/** What an errno from the calls below means, worded as the server's other refusals are. */
+const ERRNO_MEANING: Record<number, string> = {
+  2: "no such file or folder",
+  13: "permission denied",
+  17: "it exists already",
+  18: "it leads outside the served folder",
+  20: "not a folder",
+  21: "it is a folder",
+  28: "no space left on the disk",
+  40: "a link is on its way",
+};
+
+/** Names beneath the served folder, opened, made, renamed and removed by descriptor. */
+class Beneath {
+  constructor(private libc: Libc, private rootFd: number) {}
+
+  /** The file `relative` (to the root) as Deno opens it with `options` (`create` included). */
+  async open(relative: string, options: Deno.OpenOptions, name: string): Promise<Deno.FsFile> {
+    const flags = options.create ? O_RDWR | O_CREAT : O_PATH;
+    const fd = this.#openat2(relative, flags, name);
+    try {
+      // The descriptor's own entry in /proc reopens that very file, not a path looked up again.
+      return await Deno.open(`/proc/self/fd/${fd}`, { read: options.read, write: options.write });
+    } finally {
+      this.libc.close(fd);
+    }
+  }
+
+  /** Makes the folder `relative`, in a parent reached without links. */
+  mkdir(relative: string, name: string): void {
+    this.#inParent(relative, name, (parent, last) => this.libc.mkdirat(parent, last, 0o777));
+  }
+
+  /** Renames `from` to `to` (both relative to the root), each in a parent reached without links. */
+  rename(from: string, to: string, name: string): void {
+    const fromParent = this.#openat2(dirname(from), O_PATH | O_DIRECTORY, name);
+    try {
+      const toParent = this.#openat2(dirname(to), O_PATH | O_DIRECTORY, name);
+      try {
+        const [fromName, toName] = [cString(basename(from)), cString(basename(to))];
+        if (this.libc.renameat(fromParent, fromName, toParent, toName) < 0) {
+          throw this.#failure(name);
+        }
+      } finally {
+        this.libc.close(toParent);
+      }
+    } finally {
+      this.libc.close(fromParent);
+    }
+  }
+
+  /** Removes the file `relative`, in a parent reached without links. */
+  remove(relative: string): void {
+    this.#inParent(relative, relative, (parent, last) => this.libc.unlinkat(parent, last, 0));
+  }
+
+  /** The folder `relative`, held open: its path in /proc reads that folder whatever happens. */
+  folder(relative: string): { path: string } & Disposable {
+    const fd = this.#openat2(relative === "" ? "." : relative, O_PATH | O_DIRECTORY, relative);
+    const libc = this.libc;
+    function close(): void {
+      libc.close(fd);
+    }
+    return { path: `/proc/self/fd/${fd}`, [Symbol.dispose]: close };
+  }
+
+  /** `call` with the open parent folder of `relative` and its last part; a failure thrown. */
+  #inParent(
+    relative: string,
+    name: string,
+    call: (parent: number, last: Uint8Array) => number,
+  ): void {
+    const parent = this.#openat2(dirname(relative), O_PATH | O_DIRECTORY, name);
+    try {
+      if (call(parent, cString(basename(relative))) < 0) throw this.#failure(name);
+    } finally {
+      this.libc.close(parent);
+    }
+  }
+
+  /** openat2(root, relative, flags) resolving beneath the root, through no link: the fd. */
+  #openat2(relative: string, flags: number, name: string): number {
+    const how = new BigUint64Array([
+      BigInt(flags | O_CLOEXEC),
+      BigInt(flags & O_CREAT ? 0o666 : 0),
+      BigInt(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS),
+    ]);
+    const path = cString(relative);
+    const fd = Number(this.libc.syscall(SYS_OPENAT2, BigInt(this.rootFd), path, how, 24n));
+    if (fd < 0) throw this.#failure(name);
+    return fd;
+  }
+
+  /** The refusal of `name` by the call that just failed, from errno. */
+  #failure(name: string): Error {
+    const errno = new Deno.UnsafePointerView(this.libc.__errno_location()!).getInt32();
+    const meaning = ERRNO_MEANING[errno] ?? `system error ${errno}`;
+    if (errno === 2) return new Deno.errors.NotFound(meaning);
+    return new Error(`refused ${JSON.stringify(name)}: ${meaning}`);
+  }
+}
+
+/** `text` as C wants it: UTF-8 ending in a NUL byte. */
+function cString(text: string): Uint8Array {
+  return encoder.encode(`${text}\0`);
+}
+
+/** The libc calls the descriptor jail makes. */
+type Libc = NonNullable<ReturnType<typeof openLibc>>;
+
+/** libc, loaded where the jail by descriptor can work (see `beneath`); else null. */
+function openLibc() {
+  if (Deno.build.os !== "linux") return null;
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return null;
+  try {
+    return Deno.dlopen("libc.so.6", {
+      syscall: { parameters: ["i64", "i64", "buffer", "buffer", "usize"], result: "i64" },
+      openat: { parameters: ["i32", "buffer", "i32", "u32"], result: "i32" },
+      mkdirat: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+      renameat: { parameters: ["i32", "buffer", "i32", "buffer"], result: "i32" },
+      unlinkat: { parameters: ["i32", "buffer", "i32"], result: "i32" },
+      close: { parameters: ["i32"], result: "i32" },
+      __errno_location: { parameters: [], result: "pointer" },
+    }).symbols;
+  } catch {
+    // Not glibc (musl names it otherwise): the checks by path stand alone.
+    return null;
+  }
+}
+
+/** The jail by descriptor on the real folder `root`, or null where it cannot work. */
+function openBeneath(root: string): Beneath | null {
+  const libc = openLibc();
+  if (libc === null) return null;
+  const fd = libc.openat(-100, cString(root), O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+  if (fd < 0) return null;
+  // openat2 came with Linux 5.6, and Deno opens /proc/self/fd paths only with -A: without
+  // either, the checks by path stand alone.
+  const probe = new Beneath(libc, fd);
+  try {
+    using folder = probe.folder("");
+    Deno.statSync(folder.path);
+  } catch {
+    libc.close(fd);
+    return null;
+  }
+  return probe;
+}
+
+/** Removes the file at `path` inside `root`: beneath it by descriptor where it can. */
+async function removeFile(root: string, path: string): Promise<void> {
+  if (beneath === null) await Deno.remove(path);
+  else beneath.remove(relative(root, path));
 }
 
 /** Unfinished uploads being sent, by partial file name: the sweep leaves them alone. */
@@ -719,7 +914,7 @@ async function sweepPartials(root: string, quota: number): Promise<void> {
       bytes += partial.size;
       files++;
     } else {
-      await Deno.remove(join(folder, partial.name)).catch(() => {});
+      await removeFile(root, join(folder, partial.name)).catch(() => {});
     }
   }
 }
@@ -1209,11 +1404,11 @@ function openLibcrypto() {
  *   group or others, unless sticky like /tmp), the file opened must be the one found there
  *   just before (device and inode), and opens and renames are looked at again afterwards (a
  *   file renamed out is moved back, or emptied). In a folder others may write to, subfolders
- *   and uploads are refused; its own files are still served. (The server's own user, who may
- *   read and write those files anyway, can still win such a race now and then: without
- *   `openat` Deno has no way to open a path without following links.) The narrow
- *   `--allow-read` and `--allow-write` of the run line make the runtime refuse what lies
- *   outside too.
+ *   and uploads are refused; its own files are still served. Run with `-A` on Linux, it also
+ *   holds the root open and opens, renames, makes and removes every name beneath it with
+ *   `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)` through FFI (see `beneath`): the kernel
+ *   refuses a link anywhere on the way, so not even the server's own user can win the race
+ *   (a 30 s swap loop: nothing read or written outside; by path alone a few got through).
  * - **Fast repeats**: the MD5 of a file it has sent whole is remembered with the file's
  *   identity (inode, size, times); a later `get` of the unchanged file skips hashing it again.
  *   The client still hashes what it receives, so a stale entry could fail a download, never

@@ -14,6 +14,7 @@ import { ONE_AT_A_TIME } from "./_concurrent.ts";
 import type {
   ConformanceCase,
   FileCheck,
+  InputFile,
   Lesson,
   ProcessClient,
   ServerRole,
@@ -329,6 +330,49 @@ const HOSTILE_SERVER = String.raw`
       conn.close();
     })();
   }`;
+
+/** What lets ftp_server.ts hold its root open: ffi, and /proc/self/fd, which needs all. */
+const BENEATH_FLAGS = ["-A"];
+/** A folder d, a secret outside, and a link out waiting to be swapped in for d. */
+const RACE_FILES: InputFile[] = [
+  { at: "server", path: "outside/secret.txt", content: { text: "outside the root\n" } },
+  { at: "server", path: "ftp_root/d/secret.txt", content: { text: "inside\n" } },
+  { at: "server", path: "ftp_root/dlink", symlinkTo: "../outside" },
+];
+/** d swapped for the link out just before the look at the file, as a racing attacker may. */
+const SWAP_IN_BEFORE_LOOK: Mutation = {
+  program: "ftp_server.ts",
+  from: "const found = lstatOrNull(path);",
+  to: `if (name === "d/secret.txt") {
+    Deno.renameSync(join(root, "d"), join(root, "d.real"));
+    Deno.renameSync(join(root, "dlink"), join(root, "d"));
+  }
+  const found = lstatOrNull(path);`,
+};
+/** The link swapped back for d right after the file is looked at again, before the folders. */
+const SWAP_BACK_AFTER_LOOK: Mutation = {
+  program: "ftp_server.ts",
+  from: "const found = Deno.lstatSync(path);",
+  to: `const found = Deno.lstatSync(path);
+    if (Deno.lstatSync(join(root, "d")).isSymlink) {
+      Deno.renameSync(join(root, "d"), join(root, "dlink"));
+      Deno.renameSync(join(root, "d.real"), join(root, "d"));
+    }`,
+};
+/** Refused before the look after, the swap stays: `ls` shows d's files under d.real. */
+const RACE_LS: RawStep[] = [
+  { send: "ls\n" },
+  { recv: `${utf8("7\td.real/secret.txt\n")}\n7\td.real/secret.txt\n` },
+];
+/** The jail by descriptor taken out: only the checks by path are left, which this race beats. */
+function noBeneath(shows: string): CaseMutation {
+  return {
+    program: "ftp_server.ts",
+    from: "beneath = openBeneath(root);",
+    to: "beneath = null;",
+    shows,
+  };
+}
 
 const hardening: ConformanceCase[] = [
   {
@@ -748,12 +792,12 @@ const hardening: ConformanceCase[] = [
     // The attacker's best moment, made certain: d becomes a link out just before the open.
     patches: [{
       program: "ftp_server.ts",
-      from: "const file = await Deno.open(path, options);",
+      from: "file = await Deno.open(path, options);",
       to: `if (name === "d/secret.txt") {
     Deno.renameSync(join(root, "d"), join(root, "d.real"));
     Deno.renameSync(join(root, "dlink"), join(root, "d"));
   }
-  const file = await Deno.open(path, options);`,
+  file = await Deno.open(path, options);`,
     }],
     // The runtime may read outside/ too, as with the shebang's unscoped --allow-read: then it
     // opens through the link (with the run line's --allow-read=./ftp_root it resolves the path
@@ -871,6 +915,70 @@ const hardening: ConformanceCase[] = [
       outcome: "the renamed file is looked at again: moved back to .ftp-partial/, refused in " +
         "one line; nothing written outside",
       threat: "a local user swapping a folder for a link while the server opens a file in it",
+    },
+  },
+  {
+    id: "ftp-jail-race-get",
+    title: "with -A, a folder swapped for a link out before the look and back before the look " +
+      "after (patched in, the race the checks by path lose): the open beneath the root refuses",
+    files: RACE_FILES,
+    patches: [SWAP_IN_BEFORE_LOOK, SWAP_BACK_AFTER_LOOK],
+    server: { ...FTP_SERVER, peer: { program: "ftp_server.ts", flags: BENEATH_FLAGS } },
+    clients: [{
+      role: "raw",
+      raw: [
+        { recv: FTP_WELCOME },
+        { send: "get d/secret.txt\n" },
+        { recv: 'error: refused "d/secret.txt": a link is on its way\n' },
+        ...RACE_LS,
+      ],
+    }],
+    expectFiles: [
+      { at: "server", path: "outside/secret.txt", content: { text: "outside the root\n" } },
+    ],
+    mutations: [noBeneath('raw peer expected "error: refused \\"d/secret.txt\\"')],
+    reliability: {
+      fault: "a folder swapped for a link out and back around every look by path (patched in)",
+      outcome: "opened with openat2 beneath the root, through no link: refused in one line; " +
+        "nothing outside read",
+      threat: "the server's own user swapping a folder for a link while the server opens a file",
+    },
+  },
+  {
+    id: "ftp-jail-race-put",
+    title: "with -A, a folder swapped for a link out just before a verified upload is renamed " +
+      "in and back before the look after (patched in): the rename beneath the root refuses",
+    files: [...RACE_FILES, { at: "client", path: "f.png", content: F_PNG }],
+    patches: [
+      {
+        program: "ftp_server.ts",
+        from: "// Renamed beneath the root by descriptor where it can, by path where not.",
+        to: `if (name === "d/x.png") {
+    Deno.renameSync(join(root, "d"), join(root, "d.real"));
+    Deno.renameSync(join(root, "dlink"), join(root, "d"));
+  }`,
+      },
+      SWAP_BACK_AFTER_LOOK,
+    ],
+    server: { ...FTP_SERVER, peer: { program: "ftp_server.ts", flags: BENEATH_FLAGS } },
+    clients: [{
+      ...client("client", "put", "f.png", "d/x.png"),
+      golden: false,
+      exitCode: 1,
+      stderr: /^ftp_client\.ts: cannot store d\/x\.png: refused "d\/x\.png": a link is on its way$/,
+    }],
+    expectFiles: [
+      { at: "server", path: "outside/x.png", absent: true },
+      { at: "server", path: "ftp_root/d/x.png", absent: true },
+      { at: "server", path: partialOf("d/x.png", 1795), content: F_PNG, partial: true },
+    ],
+    mutations: [noBeneath("outside/x.png")],
+    reliability: {
+      fault: "a folder swapped for a link out before an upload is renamed in, and back before " +
+        "the look after (patched in)",
+      outcome: "renamed with renameat beneath the root, through no link: refused in one line, " +
+        "kept in .ftp-partial/; nothing written outside",
+      threat: "the server's own user swapping a folder for a link while the server opens a file",
     },
   },
 ];

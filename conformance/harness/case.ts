@@ -27,6 +27,8 @@ export type Peer =
     args?: string[];
     /** Permissions beyond its `@run` line's, e.g. `--allow-ffi` for a path only they open. */
     extraFlags?: string[];
+    /** Permissions instead of its `@run` line's, e.g. `["-A"]`, as the README runs it. */
+    flags?: string[];
   }
   /**
    * Any other command. `{host}` and `{port}` in its words are replaced as above, `{fixtures}`

@@ -218,7 +218,8 @@ class CaseRun {
       // Every program runs with exactly the permissions its header's run line names (on this
       // case's address): the line a reader copies is proven to work, and a server's jail bug
       // would also meet the runtime's refusal.
-      const flags = staged.runLine ? netFlagsFor(staged.runLine, host) : staged.flags;
+      const runLine = staged.runLine ? netFlagsFor(staged.runLine, host) : staged.flags;
+      const flags = peer.flags ?? runLine;
       const command = stagedCommand(staged, args, [...flags, ...(peer.extraFlags ?? [])]);
       return this.#scope.spawn(label, fileLimit ? limitingFiles(command, fileLimit) : command);
     }
