@@ -52,13 +52,17 @@ export async function executeCase(
     hit = true;
     run.abort();
   }, boundMs);
+  const stop = () => run.abort();
+  options.signal?.addEventListener("abort", stop);
   let runError: string | undefined;
   try {
+    if (options.signal?.aborted) throw new Error("stopped before it started");
     await run.go();
   } catch (error) {
     runError = (error as Error).message;
   } finally {
     clearTimeout(timer);
+    options.signal?.removeEventListener("abort", stop);
     await run.close();
   }
   return {
@@ -163,7 +167,9 @@ class CaseRun {
       this.#serverChild = server;
       const listening = await awaitReadiness(server, testCase.server.listeners ?? 1, this.#stepMs);
       this.#checkHost(listening);
-      this.proxies.push(...startCaseProxies(testCase, listening, this.#options.chaos));
+      this.proxies.push(
+        ...startCaseProxies(testCase, listening, this.#options.chaos, this.#options.onChunk),
+      );
     }
     for (const phase of testCase.clients) {
       await this.#runGroup(Array.isArray(phase) ? phase : [phase]);
@@ -341,11 +347,16 @@ class CaseRun {
     const name = client.name;
     const child = await this.#launch(role.peer, name, this.#proxyPortFor(role));
     const session = new ExpectSession(child);
+    const typed = this.#options.typedLines;
     try {
-      await session.run(role.dialogue ?? [], this.#stepMs, async (step) => {
-        if (step.together) await this.#barriers.meet(step.together, this.#stepMs);
-        if (step.serverShows) await this.#serverShows(name, step.serverShows);
-      }).catch((error) => {
+      const talking = typed
+        ? this.#typeLines(child, session, typed)
+        : session.run(role.dialogue ?? [], this.#stepMs, async (step) => {
+          if (step.together) await this.#barriers.meet(step.together, this.#stepMs);
+          if (step.serverShows) await this.#serverShows(name, step.serverShows);
+          this.#options.onType?.(name, step.type);
+        });
+      await talking.catch((error) => {
         // After a fault a client may end before its dialogue does; if it is still there, its
         // exit below is bounded and a hang shows as one.
         if (!this.#options.faultTolerant) throw error;
@@ -358,6 +369,25 @@ class CaseRun {
       client.exit = { code: status.code, stderr: child.stderr.text };
     } finally {
       client.transcript = session.transcript;
+    }
+  }
+
+  /**
+   * Types each of `lines` into `child` as a person does, without waiting for a prompt, until
+   * the lines end or the client exits (it quit, or the run was stopped and killed it).
+   */
+  async #typeLines(
+    child: Child,
+    session: ExpectSession,
+    lines: AsyncIterable<string>,
+  ): Promise<void> {
+    const next = lines[Symbol.asyncIterator]();
+    const exited = child.status.then(() => undefined);
+    while (true) {
+      const line = await Promise.race([next.next(), exited]);
+      if (line === undefined || line.done) return;
+      this.#options.onType?.(child.label, line.value);
+      await session.type(line.value);
     }
   }
 

@@ -6,6 +6,7 @@
  */
 
 import type { Chaos } from "./chaos.ts";
+import type { ChunkRecord } from "./chunk_log.ts";
 import type { Child, Command } from "./children.ts";
 import type { Mutation } from "./standalone.ts";
 
@@ -40,4 +41,18 @@ export interface RunOptions {
    * go is no hang.
    */
   stallsTolerated?: boolean;
+  /**
+   * Called with each chunk a proxy delivers, as it is delivered (the lab draws it live): the
+   * index of the server's listener, the chunk's record and its whole bytes. It must not throw.
+   */
+  onChunk?: (listener: number, record: ChunkRecord, piece: Uint8Array) => void;
+  /** Called with each line typed into a client (its label, the line), just before it is typed. */
+  onType?: (label: string, line: string) => void;
+  /**
+   * Lines a person types into the case's client instead of its dialogue (the lab's "type your
+   * own lines"), for a case with one process client; the client's input is closed when they end.
+   */
+  typedLines?: AsyncIterable<string>;
+  /** Ends the run early, as its bound would (the lab stops a run whose page went away). */
+  signal?: AbortSignal;
 }

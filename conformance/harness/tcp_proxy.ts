@@ -39,10 +39,17 @@ export interface TcpProxyOptions {
   upstream: Upstream;
   /** Address to listen on; defaults to the upstream's host. */
   listenHost?: string;
+  /** Port to listen on; defaults to 0, any free port (`deno task tap --listen PORT` names one). */
+  listenPort?: number;
   /** How chunks are re-shaped on the way; defaults to {@linkcode passThrough}. */
   shaper?: Shaper;
   /** A shaper per connection (by accept index); `undefined` falls back to `shaper`. */
   shaperFor?: (conn: number) => Shaper | undefined;
+  /**
+   * Called with each chunk as soon as it is delivered and logged, with the whole piece (the log
+   * keeps only its head): for showing traffic live (the lab, `deno task tap`).
+   */
+  onChunk?: (record: ChunkRecord, piece: Uint8Array) => void;
 }
 
 /** One client connection through the proxy. */
@@ -106,7 +113,7 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
   const shaperOf = (conn: number) => options.shaperFor?.(conn) ?? options.shaper ?? passThrough;
   const listener = Deno.listen({
     hostname: options.listenHost ?? options.upstream.hostname,
-    port: 0,
+    port: options.listenPort ?? 0,
   });
   const started = performance.now();
   const log: ChunkRecord[] = [];
@@ -153,7 +160,15 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
           const t = performance.now() - started;
           await writeAll(to, piece);
           // Logged once delivered: what a fault mode holds back or cuts off never counts.
-          log.push({ conn: index, dir, size: piece.length, t, head: piece.slice(0, KEPT_BYTES) });
+          const record = {
+            conn: index,
+            dir,
+            size: piece.length,
+            t,
+            head: piece.slice(0, KEPT_BYTES),
+          };
+          log.push(record);
+          options.onChunk?.(record, piece);
         }
         // The sender finished cleanly: pass its FIN on, so a half-close reaches the peer.
         if (!cut) await to.closeWrite();
@@ -185,7 +200,10 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
   const acceptQueued = async () => {
     const accepted = Promise.withResolvers<void>();
     const connecting = Deno.connect({ hostname: listener.addr.hostname, port: listener.addr.port });
-    marker = { port: connecting.then((conn) => (conn.localAddr as Deno.NetAddr).port), accepted };
+    const port = connecting.then((conn) => (conn.localAddr as Deno.NetAddr).port);
+    // A proxy already closed refuses the marker: the await below reports that, not this copy.
+    port.catch(() => {});
+    marker = { port, accepted };
     let conn: Deno.Conn | undefined;
     try {
       conn = await connecting;

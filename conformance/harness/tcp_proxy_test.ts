@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { countBytes } from "./chunk_log.ts";
 import { cutAfter } from "./shapers.ts";
-import { type Shaper, startTcpProxy } from "./tcp_proxy.ts";
+import { type Shaper, startTcpProxy, type TcpProxy } from "./tcp_proxy.ts";
 import { readUpTo as readBytes } from "./raw_peer.ts";
 import { echoServer, evalCommand } from "./_test_util.ts";
 
@@ -179,6 +179,59 @@ Deno.test("settled waits for connections the kernel completed before the proxy a
     await proxy.settled(5000);
     assert.equal(proxy.connections.length, 1);
     assert.equal(countBytes(proxy.log).c2s, 1);
+  } finally {
+    proxy.close();
+    server.close();
+  }
+});
+
+Deno.test("onChunk sees each chunk as it is delivered, whole, with the record the log keeps", async () => {
+  const server = echoServer();
+  const seen: { dir: string; size: number; bytes: number; logged: boolean }[] = [];
+  const proxy: TcpProxy = startTcpProxy({
+    upstream: { hostname: "127.0.0.1", port: server.port },
+    onChunk: (record, piece) => {
+      seen.push({
+        dir: record.dir,
+        size: record.size,
+        bytes: piece.length,
+        logged: proxy.log.includes(record),
+      });
+    },
+  });
+  try {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.addr.port });
+    // Longer than the head the log keeps, so the whole piece is what onChunk adds.
+    const message = encoder.encode("x".repeat(100));
+    await conn.write(message);
+    await readBytes(conn, message.length);
+    conn.close();
+    await proxy.settled(5000);
+    const sizes = seen.map((each) => `${each.dir} ${each.size}`).join(", ");
+    assert.equal(countBytes(proxy.log).c2s, 100, sizes);
+    assert.equal(seen.length, proxy.log.length);
+    for (const each of seen) {
+      assert.equal(each.bytes, each.size);
+      assert.ok(each.logged);
+    }
+  } finally {
+    proxy.close();
+    server.close();
+  }
+});
+
+Deno.test("listenPort makes the proxy listen on that port", () => {
+  const server = echoServer();
+  // A port free a moment ago: take one, then free it.
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = probe.addr.port;
+  probe.close();
+  const proxy = startTcpProxy({
+    upstream: { hostname: "127.0.0.1", port: server.port },
+    listenPort: port,
+  });
+  try {
+    assert.equal(proxy.addr.port, port);
   } finally {
     proxy.close();
     server.close();

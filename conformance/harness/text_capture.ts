@@ -31,6 +31,7 @@ export class TextCapture {
   /** Resolves when the stream has ended and all its text is in {@linkcode text}. */
   readonly done: Promise<void>;
   #waiters = new Set<Waiter>();
+  #listeners: ((added: string) => void)[] = [];
 
   /** Starts pumping `stream` in the background. */
   constructor(stream: ReadableStream<Uint8Array>) {
@@ -42,16 +43,31 @@ export class TextCapture {
     const decoder = new TextDecoder();
     try {
       for await (const chunk of stream) {
-        this.text += decoder.decode(chunk, { stream: true });
+        this.#append(decoder.decode(chunk, { stream: true }));
         this.#notify();
       }
     } catch {
       // A killed child can error its pipe; what arrived before that is kept.
     } finally {
-      this.text += decoder.decode();
+      this.#append(decoder.decode());
       this.ended = true;
       this.#notify();
     }
+  }
+
+  #append(added: string): void {
+    if (added === "") return;
+    this.text += added;
+    for (const listener of this.#listeners) listener(added);
+  }
+
+  /**
+   * Calls `listener` with the text captured so far (if any), then with each piece of text as it
+   * is decoded: for showing a child's output live (the lab) rather than waiting for it.
+   */
+  listen(listener: (added: string) => void): void {
+    this.#listeners.push(listener);
+    if (this.text !== "") listener(this.text);
   }
 
   #notify(): void {

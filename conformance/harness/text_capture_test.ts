@@ -55,3 +55,18 @@ Deno.test("waitFor rejects with StreamEnded when the stream ends first", async (
   await capture.done;
   assert.equal(capture.ended, true);
 });
+
+Deno.test("listen gets the text so far, then each piece as it is decoded, whole characters only", async () => {
+  const feed = handFed();
+  const capture = new TextCapture(feed.stream);
+  const bytes = new TextEncoder().encode("我好");
+  feed.push(bytes.slice(0, 4));
+  await capture.waitFor((text) => text === "我" || undefined, 1000, "我");
+  const pieces: string[] = [];
+  capture.listen((piece) => pieces.push(piece));
+  assert.deepEqual(pieces, ["我"]);
+  feed.push(bytes.slice(4));
+  feed.end();
+  await capture.done;
+  assert.deepEqual(pieces, ["我", "好"]);
+});

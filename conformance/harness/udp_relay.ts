@@ -18,6 +18,8 @@ export interface UdpRelayOptions {
   upstream: Upstream;
   /** Drop the `nth` datagram (from 1) travelling in `dir`; it is neither delivered nor counted. */
   drop?: { dir: Direction; nth: number };
+  /** Called with each datagram as soon as it is delivered and logged, as the TCP proxy does. */
+  onChunk?: (record: ChunkRecord, datagram: Uint8Array) => void;
 }
 
 /** A running relay. */
@@ -76,6 +78,7 @@ export function startUdpRelay(options: UdpRelayOptions): UdpRelay {
     try {
       await via.send(data, to);
       log.push(record);
+      options.onChunk?.(record, data);
     } catch { /* the receiver is gone: a datagram is simply lost */ }
   };
 
