@@ -17,6 +17,11 @@
  * hashes what it sends) and a repeat download (the server remembers the MD5 of an unchanged
  * file and only sends). Every run, references included, is timed from spawn to exit.
  *
+ * Then the same file through the server's standard FTP port (`--ftp-port`, a server of its own,
+ * so its peak RSS is only theirs): `curl -T` up and `curl` down, as many rounds after a warm-up
+ * one; the server's peak RSS must stay under 64 MiB (the run fails otherwise). Skipped, with a
+ * line saying so, where curl is missing.
+ *
  * One untimed round comes first, and every run starts after `sync`, with the previous round's
  * output deleted just then. On this virtual machine the kernel reports free pages to the host
  * (virtio_balloon free page reporting), and writing a new file into such pages costs the
@@ -45,6 +50,8 @@ const root = new URL("../", import.meta.url).pathname;
 const DOC = `${root}docs/PERFORMANCE.md`;
 const MARKERS = ["<!-- ftp-bench:start -->", "<!-- ftp-bench:end -->"] as const;
 const MiB = 1 << 20;
+/** The standard FTP server's peak RSS over the curl rounds must stay under this. */
+const STANDARD_FTP_RSS_LIMIT_KIB = 64 * 1024;
 
 /** One timed run: wall seconds, peak RSS in KiB, and the CPU time it used. */
 interface Run {
@@ -280,6 +287,65 @@ async function main() {
       throw new Error("get returned other bytes");
     }
 
+    // Standard FTP: curl up and down through --ftp-port, on a server of its own.
+    const curlPut: Transfer[] = [];
+    const curlGet: Transfer[] = [];
+    let curlServerKib = 0;
+    const hasCurl = await new Deno.Command("curl", { args: ["--version"], stdout: "null" })
+      .output().then((out) => out.success, () => false);
+    if (hasCurl) {
+      const standard = scope.spawn("standard-server", {
+        cmd: deno,
+        args: [
+          "run",
+          "-A",
+          "--no-config",
+          script("ftp_server.ts"),
+          "--port",
+          "0",
+          "--ftp-port",
+          "0",
+          "--root",
+          `${work}/ftp-root`,
+        ],
+        cwd: work,
+      });
+      const [, ftp] = await awaitReadiness(standard, 2);
+      const url = `ftp://127.0.0.1:${ftp.port}/`;
+      const curl = async (into: Transfer[], args: string[]) => {
+        const before = await cpuTime(standard.pid);
+        const child = scope.spawn("curl", {
+          cmd: "curl",
+          args: ["-sS", ...args],
+          cwd: `${work}/client`,
+        });
+        const run = await runMeasured(child, performance.now());
+        const after = await cpuTime(standard.pid);
+        const spent = before && after
+          ? { user: after.user - before.user, sys: after.sys - before.sys }
+          : null;
+        into.push({ ...run, server: spent });
+      };
+      for (let round = 0; round <= rounds; round++) {
+        await freshOutput(`${work}/ftp-root/data.bin`);
+        await curl(curlPut, ["-T", "data.bin", url]);
+        await freshOutput(`${work}/client/curl-back.bin`);
+        await curl(curlGet, ["-o", "curl-back.bin", `${url}data.bin`]);
+        // The first round only warms up.
+        if (round === 0) {
+          curlPut.length = 0;
+          curlGet.length = 0;
+        }
+      }
+      curlServerKib = await peakRss(standard.pid);
+      for (const path of [`${work}/ftp-root/data.bin`, `${work}/client/curl-back.bin`]) {
+        const copy = await fileDigest(path);
+        if (copy.md5 !== source.md5 || copy.size !== source.size) {
+          throw new Error(`curl through --ftp-port left other bytes in ${path}`);
+        }
+      }
+    }
+
     const mibs = (seconds: number) => size / MiB / seconds;
     const times = (runs: Transfer[]) => runs.map((run) => run.seconds);
     const md5Speed = mibs(median(times(md5Runs)));
@@ -330,6 +396,18 @@ async function main() {
         tool(repeatGet),
         pythonGetSpeed,
       ),
+      ...(hasCurl
+        ? [
+          row("`curl -T` (standard FTP, `--ftp-port`)", curlPut, {
+            client: peak(curlPut),
+            server: mib(curlServerKib),
+          }, pythonPutSpeed),
+          row("`curl` get (standard FTP, `--ftp-port`)", curlGet, {
+            client: peak(curlGet),
+            server: mib(curlServerKib),
+          }, pythonGetSpeed),
+        ]
+        : []),
       "",
       `Rounds (s): MD5 ${list(times(md5Runs))}; raw ${list(times(rawRuns))}; ` +
       `Python put ${list(times(pythonPut))}; Python get ${list(times(pythonGet))}; ` +
@@ -338,9 +416,17 @@ async function main() {
       `System CPU of the side writing the new file, per round (s): raw ${
         receiverSys(rawRuns, "server")
       }; put ${receiverSys(put, "server")}; get ${receiverSys(repeatGet, "client")}; ` +
-      `first get ${receiverSys(firstGet, "client")}. The raw copy's sender is its client side.`,
+      `first get ${receiverSys(firstGet, "client")}. The raw copy's sender is its client side.` +
+      (hasCurl
+        ? ` curl through --ftp-port (its own server; peak RSS over its rounds, limit 64 MiB): ` +
+          `put ${list(times(curlPut))}; get ${list(times(curlGet))}.`
+        : " curl is missing: the standard FTP rows are left out."),
     ].join("\n");
     console.log(table);
+    if (hasCurl && curlServerKib >= STANDARD_FTP_RSS_LIMIT_KIB) {
+      console.error(`the standard FTP server peaked at ${mib(curlServerKib)}, over 64 MiB`);
+      Deno.exitCode = 1;
+    }
 
     if (flags["write-docs"]) {
       await writeBetweenMarkers(DOC, MARKERS, table);

@@ -8,10 +8,18 @@
  * @module
  */
 
-import type { Lesson } from "./harness/case.ts";
+import type { ConformanceCase, Lesson } from "./harness/case.ts";
 import type { ChunkRecord } from "./harness/chunk_log.ts";
 import { unifiedDiff } from "./harness/diff.ts";
-import { diagramInPage, lessonDiagram, lessonPage, readPageSources } from "./lesson_page.ts";
+import {
+  caseDiagram,
+  diagramInPage,
+  lessonPage,
+  mainCase,
+  type MoreDiagrams,
+  moreDiagramsInPage,
+  readPageSources,
+} from "./lesson_page.ts";
 
 /** The goldens of this project, whose terminals the pages show. */
 export const TRANSCRIPTS_DIR: string = decodeURIComponent(
@@ -38,61 +46,101 @@ export interface DiagramCheckResult {
   notes: string[];
 }
 
-/** `lesson`'s whole page with `diagram`, from the scripts and goldens `options` names. */
+/**
+ * `lesson`'s whole page with `diagram` (and `more`: those of the cases it draws besides its
+ * main one), from the scripts and goldens `options` names.
+ */
 export async function currentLessonPage(
   lesson: Lesson,
   diagram: string | undefined,
   options: Omit<DiagramCheckOptions, "update">,
+  more: MoreDiagrams = {},
 ): Promise<string> {
   const sources = await readPageSources(lesson, {
     programsDir: options.programsDir,
     transcriptsDir: options.transcriptsDir ?? TRANSCRIPTS_DIR,
   });
-  return await lessonPage(lesson, diagram, sources);
+  return await lessonPage(lesson, diagram, sources, more);
 }
 
-/** Writes `lesson`'s whole page with `diagram`; returns its path. */
+/** Writes `lesson`'s whole page with `diagram` (and `more`); returns its path. */
 export async function writeLessonPage(
   lesson: Lesson,
   diagram: string | undefined,
   options: Omit<DiagramCheckOptions, "update">,
+  more: MoreDiagrams = {},
 ): Promise<string> {
   const path = `${options.pagesDir}/${lesson.id}.md`;
-  const page = await currentLessonPage(lesson, diagram, options);
+  const page = await currentLessonPage(lesson, diagram, options, more);
   await Deno.mkdir(options.pagesDir, { recursive: true });
   await Deno.writeTextFile(path, page);
   return path;
+}
+
+/**
+ * Rewrites of each page, one after another: the main case and a case drawn besides it may
+ * both rewrite a page at once, and each keeps the other's diagram only if it reads the page
+ * after the other wrote it.
+ */
+const rewrites = new Map<string, Promise<unknown>>();
+
+/** Runs `rewrite` once every earlier rewrite of the page at `path` is done. */
+function inTurn<T>(path: string, rewrite: () => Promise<T>): Promise<T> {
+  const turn = (rewrites.get(path) ?? Promise.resolve()).then(rewrite);
+  rewrites.set(path, turn.catch(() => {}));
+  return turn;
 }
 
 /** Shows a missing diagram as a line of its own in a diff. */
 const orNone = (diagram: string | undefined) => diagram ?? "(no diagram)\n";
 
 /**
- * Compares `lesson`'s page with what it should be: its diagram with the one `traffic` (its main
- * case's chunk logs, one per listener) draws, and the rest with what the scripts, goldens and
- * cases give now. Each part that differs is a failure of its own, with a diff.
+ * Compares `lesson`'s page with what it should be: the diagram of `drawn` (its main case, or a
+ * case it draws besides) with the one `traffic` (that case's chunk logs, one per listener)
+ * draws, and the rest with what the scripts, goldens and cases give now. Each part that
+ * differs is a failure of its own, with a diff.
  */
-export async function checkLessonPage(
+export function checkLessonPage(
   lesson: Lesson,
   traffic: readonly (readonly ChunkRecord[])[],
   options: DiagramCheckOptions,
+  drawn: ConformanceCase = mainCase(lesson),
+): Promise<DiagramCheckResult> {
+  const path = `${options.pagesDir}/${lesson.id}.md`;
+  const check = () => checkPage(lesson, traffic, options, drawn, path);
+  return options.update ? inTurn(path, check) : check();
+}
+
+/** The check of `checkLessonPage`, on the page at `path`. */
+async function checkPage(
+  lesson: Lesson,
+  traffic: readonly (readonly ChunkRecord[])[],
+  options: DiagramCheckOptions,
+  drawn: ConformanceCase,
+  path: string,
 ): Promise<DiagramCheckResult> {
   const name = `docs/lessons/${lesson.id}.md`;
-  const actual = lessonDiagram(lesson, traffic);
+  const isMain = drawn === mainCase(lesson);
+  const actual = caseDiagram(lesson, drawn, traffic);
   let page: string | undefined;
   try {
-    page = await Deno.readTextFile(`${options.pagesDir}/${lesson.id}.md`);
+    page = await Deno.readTextFile(path);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
-  const expected = page === undefined ? undefined : diagramInPage(page);
-  // The page as it should be around the diagram it has: what differs there is not traffic.
-  const rest = page === undefined ? undefined : await currentLessonPage(lesson, expected, options);
+  const main = page === undefined ? undefined : diagramInPage(page);
+  const more = page === undefined ? {} : moreDiagramsInPage(lesson, page);
+  const expected = isMain ? main : more[drawn.id];
+  // The page as it should be around the diagrams it has: what differs there is not traffic.
+  const rest = page === undefined
+    ? undefined
+    : await currentLessonPage(lesson, main, options, more);
   if (page !== undefined && expected === actual && rest === page) {
     return { failures: [], notes: [] };
   }
   if (options.update) {
-    await writeLessonPage(lesson, actual, options);
+    if (isMain) await writeLessonPage(lesson, actual, options, more);
+    else await writeLessonPage(lesson, main, options, { ...more, [drawn.id]: actual });
     return { failures: [], notes: [`wrote ${name}`] };
   }
   if (page === undefined) {
@@ -108,7 +156,7 @@ export async function checkLessonPage(
       actual: `${name} (this run's traffic)`,
     });
     failures.push(
-      `the diagram in ${name} no longer matches the traffic ` +
+      `the diagram${isMain ? "" : ` of ${drawn.id}`} in ${name} no longer matches the traffic ` +
         `(run \`deno task docs\`, or this suite with --update):\n${diff}`,
     );
   }

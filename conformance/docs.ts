@@ -2,8 +2,9 @@
 /**
  * Writes every lesson's page, `docs/lessons/<lesson id>.md`: `deno task docs [--filter TEXT]`.
  *
- * Runs each lesson's main case (see `mainCase`) through the harness, as the conformance suite
- * does, and draws its sequence diagram from the recording proxy's chunk log; the terminals the
+ * Runs each lesson's main case (see `mainCase`), and the cases its page draws besides
+ * (`drawnToo`), through the harness, as the conformance suite does, and draws their sequence
+ * diagrams from the recording proxy's chunk logs; the terminals the
  * page shows come from that case's goldens, and the case list from the lesson, neither run. A
  * case that fails writes no page (its traffic is not the lesson's); the exit status is then 1.
  * Pages of lessons that no longer exist are removed. The output is the same on every run with
@@ -18,7 +19,14 @@ import { forEachAtMost, parseJobs } from "./jobs.ts";
 import { writeLessonPage } from "./diagram_check.ts";
 import { killChildrenOnInterrupt, RUN_TAG_VARIABLE } from "./harness/children.ts";
 import { runCase, type RunOptions } from "./harness/run_case.ts";
-import { LESSON_PAGES_DIR, lessonDiagram, mainCase } from "./lesson_page.ts";
+import {
+  caseDiagram,
+  drawnToo,
+  LESSON_PAGES_DIR,
+  lessonDiagram,
+  mainCase,
+  type MoreDiagrams,
+} from "./lesson_page.ts";
 
 const USAGE = `Usage: deno task docs [options]
 
@@ -74,11 +82,25 @@ async function main(args: string[]): Promise<number> {
       return;
     }
     const diagram = lessonDiagram(lesson, result.traffic ?? []);
+    // The cases drawn besides the main one: a page is written only if every one passes.
+    const more: MoreDiagrams = {};
+    for (const { testCase: drawn } of drawnToo(lesson)) {
+      const also = await runCase(drawn, options);
+      if (also.status !== "passed") {
+        failed++;
+        console.log(`FAIL ${lesson.id}: case ${drawn.id} ${also.status}, no page written`);
+        for (const line of [...also.failures, ...also.notes]) {
+          console.log(line.replace(/^/gm, "     "));
+        }
+        return;
+      }
+      more[drawn.id] = caseDiagram(lesson, drawn, also.traffic ?? []);
+    }
     await writeLessonPage(lesson, diagram, {
       pagesDir: LESSON_PAGES_DIR,
       programsDir: options.programsDir,
       transcriptsDir: `${options.fixturesDir}/transcripts`,
-    });
+    }, more);
     console.log(`wrote docs/lessons/${lesson.id}.md${diagram ? "" : " (no traffic)"}`);
   });
 

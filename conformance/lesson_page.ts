@@ -68,11 +68,32 @@ export function lessonDiagram(
   lesson: Lesson,
   traffic: readonly (readonly ChunkRecord[])[],
 ): string | undefined {
-  return sequenceDiagram(traffic, castOf(mainCase(lesson)), {
+  return caseDiagram(lesson, mainCase(lesson), traffic);
+}
+
+/** The diagram of one of `lesson`'s cases from its traffic (one log per listener), if any. */
+export function caseDiagram(
+  lesson: Lesson,
+  testCase: ConformanceCase,
+  traffic: readonly (readonly ChunkRecord[])[],
+): string | undefined {
+  return sequenceDiagram(traffic, castOf(testCase), {
     datagrams: lesson.transport === "udp",
     oneMessageEachWay: SENDS_WITHOUT_WAITING.has(lesson.id),
   });
 }
+
+/** The cases `lesson`'s page draws besides its main case (see `Lesson.drawnToo`), in order. */
+export function drawnToo(lesson: Lesson): { testCase: ConformanceCase; note: string }[] {
+  return (lesson.drawnToo ?? []).map(({ id, note }) => {
+    const testCase = lesson.cases.find((each) => each.id === id);
+    if (!testCase) throw new Error(`${lesson.id}: drawnToo names no case ${id}`);
+    return { testCase, note };
+  });
+}
+
+/** The diagrams of the cases a page draws besides its main case, by case id. */
+export type MoreDiagrams = Record<string, string | undefined>;
 
 /** The `@run` line of each script's header, in the lesson's order. */
 export async function runCommands(programsDir: string, scripts: string[]): Promise<string[]> {
@@ -102,6 +123,9 @@ export async function readPageSources(
 
 /** The fence that opens a diagram on a page. */
 const MERMAID_FENCE = "```mermaid\n";
+
+/** The heading over the diagram of a case drawn besides the main one. */
+const drawnHeading = (id: string) => `### \`${id}\``;
 
 /** What one arrow stands for, beyond the obvious. */
 function unitNote(lesson: Lesson): string {
@@ -150,6 +174,7 @@ export async function lessonPage(
   lesson: Lesson,
   diagram: string | undefined,
   sources: PageSources,
+  more: MoreDiagrams = {},
 ): Promise<string> {
   const testCase = mainCase(lesson);
   const scripts = lesson.scripts.map((script) => `[\`${script}\`](../../programs/${script})`);
@@ -191,6 +216,14 @@ export async function lessonPage(
         MERMAID_FENCE + diagram + "```",
       ]
       : [noDiagramReason(lesson, testCase)]),
+    ...drawnToo(lesson).flatMap(({ testCase: drawn, note }) => [
+      "",
+      drawnHeading(drawn.id),
+      "",
+      `The conformance case \`${drawn.id}\` (${drawn.title}), drawn the same way. ${note}`,
+      "",
+      more[drawn.id] ? MERMAID_FENCE + more[drawn.id] + "```" : "(no traffic drawn yet)",
+    ]),
     "",
     "## Cases",
     "",
@@ -205,9 +238,29 @@ export async function lessonPage(
 
 /** The diagram on a page (the text inside its `mermaid` fence), or `undefined` if it has none. */
 export function diagramInPage(page: string): string | undefined {
-  const start = page.indexOf(MERMAID_FENCE);
+  const onTheWire = page.indexOf("\n## On the wire\n");
+  const first = page.indexOf("\n### ", onTheWire < 0 ? 0 : onTheWire);
+  return fencedIn(first < 0 ? page : page.slice(0, first));
+}
+
+/** The diagrams a page shows of the cases it draws besides its main one (see `drawnToo`). */
+export function moreDiagramsInPage(lesson: Lesson, page: string): MoreDiagrams {
+  const more: MoreDiagrams = {};
+  for (const { testCase } of drawnToo(lesson)) {
+    const heading = page.indexOf(`\n${drawnHeading(testCase.id)}\n`);
+    if (heading < 0) continue;
+    const from = heading + 1;
+    const next = page.slice(from).search(/\n##/);
+    more[testCase.id] = fencedIn(page.slice(from, next < 0 ? undefined : from + next + 1));
+  }
+  return more;
+}
+
+/** The text inside the first `mermaid` fence of `text`, if there is one. */
+function fencedIn(text: string): string | undefined {
+  const start = text.indexOf(MERMAID_FENCE);
   if (start < 0) return undefined;
   const from = start + MERMAID_FENCE.length;
-  const end = page.indexOf("\n```", from - 1);
-  return end < 0 ? page.slice(from) : page.slice(from, end + 1);
+  const end = text.indexOf("\n```", from - 1);
+  return end < 0 ? text.slice(from) : text.slice(from, end + 1);
 }

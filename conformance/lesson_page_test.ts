@@ -3,10 +3,12 @@ import { lessons } from "./cases/mod.ts";
 import { TRANSCRIPTS_DIR } from "./diagram_check.ts";
 import {
   diagramInPage,
+  drawnToo,
   LESSON_PAGES_DIR,
   lessonPage,
   lessonPagePath,
   mainCase,
+  moreDiagramsInPage,
   type PageSources,
   readPageSources,
 } from "./lesson_page.ts";
@@ -23,7 +25,12 @@ Deno.test("every lesson's page is current but for its diagram (run `deno task do
     const page = pageOf(lesson.id);
     assert.equal(
       page,
-      await lessonPage(lesson, diagramInPage(page), await sourcesOf(lesson)),
+      await lessonPage(
+        lesson,
+        diagramInPage(page),
+        await sourcesOf(lesson),
+        moreDiagramsInPage(lesson, page),
+      ),
       lesson.id,
     );
   }
@@ -34,6 +41,13 @@ Deno.test("every lesson whose main case has a server has a diagram, and it is va
     const diagram = diagramInPage(pageOf(lesson.id));
     assert.equal(diagram !== undefined, mainCase(lesson).server !== undefined, lesson.id);
     if (diagram) await assertValidMermaid(diagram);
+    // The cases drawn besides the main one: each has its valid diagram too.
+    const more = moreDiagramsInPage(lesson, pageOf(lesson.id));
+    for (const { testCase } of drawnToo(lesson)) {
+      const drawn = more[testCase.id];
+      assert.ok(drawn !== undefined, `${lesson.id}: no diagram of ${testCase.id}`);
+      await assertValidMermaid(drawn);
+    }
   }
 });
 
@@ -82,6 +96,19 @@ Deno.test("a page gives back the diagram it was written with", async () => {
   const diagram = "sequenceDiagram\n  participant server as s.ts\n";
   assert.equal(diagramInPage(await lessonPage(lesson, diagram, handMade)), diagram);
   assert.equal(diagramInPage(await lessonPage(lesson, undefined, handMade)), undefined);
+});
+
+Deno.test("a page gives back the diagrams of the cases it draws besides its main one", async () => {
+  const lesson = lessons.find((each) => (each.drawnToo ?? []).length > 0)!;
+  const [{ testCase }] = drawnToo(lesson);
+  const main = "sequenceDiagram\n  participant server as main.ts\n";
+  const more = { [testCase.id]: "sequenceDiagram\n  participant server as more.ts\n" };
+  const page = await lessonPage(lesson, main, handMade, more);
+  assert.equal(diagramInPage(page), main);
+  assert.deepEqual(moreDiagramsInPage(lesson, page), more);
+  const bare = await lessonPage(lesson, undefined, handMade);
+  assert.equal(diagramInPage(bare), undefined);
+  assert.deepEqual(moreDiagramsInPage(lesson, bare), { [testCase.id]: undefined });
 });
 
 Deno.test("Run it shows each terminal before the diagram, and the cases come after", async () => {

@@ -6,8 +6,8 @@
  * script's command-line contract) several at a time, prints `ok` or `FAIL` with the reasons as
  * each finishes, and ends with the line `N passed, N failed`. Exit status 0 only if nothing
  * failed. Ctrl-C (or SIGTERM) kills every child process before exiting. A lesson's main case
- * also fails when the sequence diagram on its page (`docs/lessons/<id>.md`) no longer matches
- * its traffic.
+ * (and each case its page draws besides, `drawnToo`) also fails when its sequence diagram on
+ * the lesson's page (`docs/lessons/<id>.md`) no longer matches its traffic.
  *
  * This is a plain program rather than a `deno test` file because the suite needs what
  * `deno test` cannot give: cases run in parallel within one module, a fixed closing line that
@@ -92,14 +92,17 @@ const oneLine = (text: string) => text.replaceAll("\n", "⏎");
 
 /**
  * Every check for `lessons`: cases, mutations they must catch, command-line contracts. With
- * `pagesDir`, each lesson's main case also checks the diagram on the lesson's page against its
- * traffic (under `options.update`, rewrites the page instead).
+ * `pagesDir`, each lesson's main case (and each case drawn besides it) also checks its diagram
+ * on the lesson's page against its traffic (under `options.update`, rewrites the page instead).
  */
 export function buildChecks(lessons: Lesson[], options: RunOptions, pagesDir?: string): Check[] {
   const checks: Check[] = [];
   for (const lesson of lessons) {
     for (const testCase of lesson.cases) {
-      const drawn = pagesDir !== undefined && testCase === mainCase(lesson);
+      // The main case, and the cases drawn besides it, check their diagrams on the page.
+      const drawn = pagesDir !== undefined &&
+        (testCase === mainCase(lesson) ||
+          (lesson.drawnToo ?? []).some(({ id }) => id === testCase.id));
       checks.push({
         name: `${testCase.id}: ${testCase.title}`,
         cost: caseCost(testCase, false),
@@ -113,7 +116,7 @@ export function buildChecks(lessons: Lesson[], options: RunOptions, pagesDir?: s
             programsDir: options.programsDir,
             transcriptsDir: `${options.fixturesDir}/transcripts`,
             update: options.update,
-          });
+          }, testCase);
           const failures = [...result.failures, ...found.failures];
           return {
             ...result,

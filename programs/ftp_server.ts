@@ -9,6 +9,13 @@
  * (created if missing; `--root DIR`) on 127.0.0.1:9999. Use it with `ftp_client.ts`. It teaches
  * framing on a stream: commands are lines, file data is exactly as many raw bytes as announced.
  *
+ * Two ports, two protocols: `--port` (9999) speaks the lessons' own, for `ftp_client.ts`;
+ * `--ftp-port PORT` (off unless given) adds standard FTP (RFC 959, passive mode) on the same
+ * folder, jail and limits, for curl, lftp, Python's ftplib or a file manager, anonymous unless
+ * `--user NAME:PASSWORD`. With `ftp_server.ts --ftp-port 2121` running, from another terminal:
+ *   curl ftp://127.0.0.1:2121/   (list)    curl -T f.png ftp://127.0.0.1:2121/   (put)
+ *   lftp -e 'mirror; bye' -p 2121 127.0.0.1   (copy the whole folder here)
+ *
  * Python → Deno: `hashlib.md5()` is `createHash("md5")` (`node:crypto`), or OpenSSL's where ffi
  * is allowed; `for line in f: conn.send(line)` is `file.read(buffer)` + `conn.write`, 1 MiB a time.
  *
@@ -17,7 +24,7 @@
 
 // deno-lint-ignore-file no-control-regex -- printable() escapes control characters
 
-import { createHash } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { basename, dirname, isAbsolute, join, relative, sep as SEP } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
@@ -44,8 +51,11 @@ async function main(): Promise<void> {
     "command-timeout": { type: "string", default: "30" },
     "min-rate": { type: "string", default: "1024" },
     "partial-quota": { type: "string", default: String(1 << 30) },
+    "ftp-port": { type: "string" },
+    user: { type: "string" },
   }, USAGE).values;
   const limits = readLimits(flags);
+  const ftp = readFtpOptions(flags);
 
   // The served folder as a real path: every name a client sends is checked against it.
   let root: string;
@@ -66,16 +76,27 @@ async function main(): Promise<void> {
   // socket() + bind() + listen(5) are one call in Deno. A signal stops the server at once:
   // partial uploads live under .ftp-partial, never under a final name, so nothing is undone.
   const listener = listenOn(flags.host, Number(flags.port));
+  // --ftp-port: standard FTP on a port of its own, announced after the tutorial's.
+  const ftpListener = ftp === null ? null : listenFtp(flags.host, ftp.port);
 
   // while True: conn, addr = server.accept() — each client gets its own task, so a slow or
   // stalled one holds up nobody.
   // serveEach keeps the loop alive through failed accepts and lets in at most --max-connections.
   const served: Served = { root, limits, transfers: new Slots(limits.maxTransfers) };
-  await serveEach(
-    listener,
-    Number(flags["max-connections"]),
-    (conn) => serveClient(withIdleTimeout(conn, Number(flags["idle-timeout"])), served),
-  );
+  // Standard FTP clients are served the same way, on the same folder, slots and limits.
+  const standard: Promise<void>[] = [];
+  if (ftp !== null && ftpListener !== null) {
+    const serveFtp = (conn: Deno.TcpConn) => serveFtpClient(conn, served, ftp);
+    standard.push(serveEach(ftpListener, Number(flags["max-connections"]), serveFtp));
+  }
+  await Promise.all([
+    serveEach(
+      listener,
+      Number(flags["max-connections"]),
+      (conn) => serveClient(withIdleTimeout(conn, Number(flags["idle-timeout"])), served),
+    ),
+    ...standard,
+  ]);
 }
 
 /**
@@ -1441,31 +1462,1142 @@ function openLibcrypto() {
  *   past `--idle-timeout` is closed with one line on stderr, also in the middle of a transfer;
  *   on Ctrl-C or SIGTERM an upload cut short stays under `.ftp-partial/` (kept for resuming),
  *   never under its name. It logs one line per transfer on stdout.
+ * - **Standard FTP** (`--ftp-port`, not in the seed): the same folder, jail, slots and limits
+ *   for clients people already have. Passive mode only: PORT and EPRT get 502, so the server
+ *   never connects out (no FTP bounce), and a passive port takes its connection only from the
+ *   control connection's address (another is closed and logged). An upload is written under
+ *   `.ftp-partial/` and renamed to its name only once the client closed the data connection
+ *   (FTP's end of file) with the control connection still there; one cut short (ABOR, a reset,
+ *   the client gone, a limit) is kept, and `REST N` + `STOR` resumes it (the 426 reply names
+ *   N). `..` stops at the root, as in a chroot; files are followed through links inside the
+ *   root (as `get` follows them), folders never (CWD, LIST refuse a link); listings leave out
+ *   links and the partials folder. TYPE A sends a file as it is, so sizes and MD5s hold;
+ *   XMD5 and HASH answer the MD5 (remembered as for `get`). `--user` is compared in constant
+ *   time, each failure from an address answered after a pause that doubles. ABOR stops a
+ *   transfer (ftplib's too: it sends the `\n` as urgent data, which the kernel keeps out of
+ *   the stream); a transfer keeps its control connection from going idle, and its data
+ *   connection has the idle timeout and `--min-rate` of its own. Not offered (502): APPE,
+ *   DELE, MKD, RMD, RNFR/RNTO, SITE, STAT, TLS. Replies and listings show names printable.
  * - Python prints the client's address as `('127.0.0.1', 53320)`; this prints
  *   `127.0.0.1:53320`.
  */
+
+// ─── Standard FTP (--ftp-port): RFC 959 for curl, lftp, Python's ftplib, file managers ───
+
+/**
+ * The same folder for the FTP clients people already have: RFC 959 with what they use today
+ * (FEAT and OPTS of RFC 2389, EPSV of RFC 2428, SIZE, MDTM, REST and MLSD of RFC 3659, UTF-8
+ * names of RFC 2640), on its own port. Replies are lines `CODE TEXT\r\n`; file data and
+ * listings go over a second connection, which the client opens to a port the server names
+ * (passive mode), one per transfer; its end (a close) is the end of the file.
+ *
+ * ```
+ * server → 220 欢迎登陆FTP系统
+ * client → USER anonymous     server → 331 …   (any name and password, unless --user)
+ * client → PASS x             server → 230 …
+ * client → EPSV               server → 229 Entering Extended Passive Mode (|||PORT|)
+ *                             (the client connects to PORT: the data connection)
+ * client → RETR NAME          server → 150 …, the file on the data connection, then 226 …
+ * client → QUIT               server → 221 …
+ * ```
+ *
+ * It goes through the tutorial protocol's jail, transfer slots, buffers, partial uploads and
+ * limits; what differs is said in "Differences from the seed".
+ */
+
+/** The commands `FEAT` announces beyond RFC 959, one per line. */
+const FTP_FEATURES = [
+  "EPSV",
+  "PASV",
+  "MDTM",
+  "SIZE",
+  "REST STREAM",
+  "MLST type*;size*;modify*;perm*;",
+  "UTF8",
+  "HASH MD5*",
+];
+/** Every command served (for `HELP`). */
+const FTP_COMMANDS = "USER PASS SYST FEAT OPTS PWD CWD CDUP TYPE MODE STRU PASV EPSV REST " +
+  "RETR STOR LIST NLST MLSD MLST SIZE MDTM XMD5 HASH ABOR NOOP ALLO HELP QUIT";
+/** Commands of RFC 959 and its extensions this server does not offer: 502, not 500. */
+const FTP_NOT_OFFERED = new Set(
+  "ACCT SMNT REIN STOU APPE RNFR RNTO DELE RMD XRMD MKD XMKD SITE STAT AUTH PBSZ PROT CCC ADAT LANG"
+    .split(" "),
+);
+/** What may be said before logging in. */
+const FTP_BEFORE_LOGIN = new Set(["USER", "PASS", "QUIT", "FEAT", "SYST", "OPTS", "NOOP", "HELP"]);
+/** An FTP upload has no announced size: its partial file is the one of "size" -1. */
+const FTP_UPLOAD_SIZE = -1;
+/** An upload's data ends when the client closes the data connection, not at a count. */
+const UNTIL_CLOSED = Number.MAX_SAFE_INTEGER;
+/** A hash that hashes nothing: an FTP upload is hashed when a client asks (XMD5, HASH). */
+const NO_MD5: Md5 = { update: () => null, digest: () => "" };
+/** What a write of nothing sends: nothing (see FtpSession.keepAwake). */
+const NOTHING = new Uint8Array(0);
+const MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(" ");
+
+/** How the FTP port runs: its port, the login it asks for (null: anyone), the idle timeout. */
+interface FtpOptions {
+  port: number;
+  login: { user: string; password: string } | null;
+  idleSeconds: number;
+}
+
+/**
+ * The FTP port's options from the flags (null without `--ftp-port`): a value of the wrong form
+ * is a usage error.
+ */
+function readFtpOptions(flags: Record<string, unknown>): FtpOptions | null {
+  const port = flags["ftp-port"];
+  const user = flags.user;
+  if (port === undefined) {
+    if (user !== undefined) throw new UsageError("--user is for the FTP port: give --ftp-port too");
+    return null;
+  }
+  if (typeof port !== "string" || !/^\d{1,5}$/.test(port) || Number(port) > 65535) {
+    throw new UsageError(`--ftp-port takes a number from 0 to 65535, not ${JSON.stringify(port)}`);
+  }
+  let login: FtpOptions["login"] = null;
+  if (user !== undefined) {
+    // NAME:PASSWORD, the name without a colon, neither empty nor holding a control character.
+    const text = String(user);
+    const match = /^([^:]+):(.+)$/s.exec(text);
+    if (match === null || printable(text) !== text) {
+      throw new UsageError("--user takes NAME:PASSWORD (neither empty, no control characters)");
+    }
+    login = { user: match[1], password: match[2] };
+  }
+  return { port: Number(port), login, idleSeconds: Number(flags["idle-timeout"]) };
+}
+
+/** Listens for standard FTP on host:port and says so on stderr, as listenOn does for its port. */
+function listenFtp(hostname: string, port: number): Deno.TcpListener {
+  let listener: Deno.TcpListener;
+  try {
+    listener = Deno.listen({ hostname, port });
+  } catch (error) {
+    throw new Error(`cannot listen on ${hostname}:${port}: ${(error as Error).message}`);
+  }
+  console.error(`listening on ftp://${formatAddress(listener.addr)}`);
+  return listener;
+}
+
+/** A refusal with its FTP reply code, e.g. 550 for a file that cannot be had. */
+class FtpRefusal extends Error {
+  readonly code: number;
+
+  constructor(code: number, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** How a transfer on the data connection ended. */
+type TransferEnd =
+  /** Every byte moved (`count` of them). */
+  | { ended: "done"; count: number }
+  /** The client sent ABOR: the data connection was closed. */
+  | { ended: "aborted" }
+  /** The client closed the control connection: the data connection was closed. */
+  | { ended: "left" }
+  /** The data connection failed or was cut (`reason`). */
+  | { ended: "failed"; reason: string };
+
+/** One FTP control connection and what its client has set so far. */
+class FtpSession {
+  readonly client: string;
+  readonly conn: Conn;
+  readonly watch: Watch;
+  readonly framed: FramedConn;
+  readonly served: Served;
+  readonly options: FtpOptions;
+  /** The name USER gave, and whether PASS let it in. */
+  user: string | null = null;
+  loggedIn = false;
+  /** The current folder, as its parts below the root ([] is the root, "/"). */
+  cwd: string[] = [];
+  /** Where the next RETR or STOR begins (REST), for the command right after it only. */
+  rest = 0;
+  /** The passive port PASV or EPSV opened, waiting for a transfer. */
+  passive: PassivePort | null = null;
+  /** A control line already being read (during a transfer), not yet answered. */
+  #pending: Promise<string | null> | null = null;
+
+  constructor(conn: Conn, served: Served, options: FtpOptions) {
+    this.conn = conn;
+    this.client = formatAddress(conn.remoteAddr);
+    this.served = served;
+    this.options = options;
+    // A peer slow on purpose is cut (see Watch); a line must arrive whole in --command-timeout.
+    this.watch = new Watch(conn, served.limits);
+    const seconds = served.limits.commandTimeout;
+    const watch = this.watch;
+    function slowLine(): void {
+      watch.cut(`sent part of a line for ${seconds} s`);
+    }
+    this.framed = new FramedConn(mendingUrgentAbor(this.watch.counted), seconds, slowLine);
+  }
+
+  /** The next control line (without CR LF); null once the client closed between lines. */
+  nextLine(): Promise<string | null> {
+    const line = this.peekLine();
+    this.#pending = null;
+    return line;
+  }
+
+  /** The next control line, left to be taken by `nextLine` (read once, however often asked). */
+  peekLine(): Promise<string | null> {
+    this.#pending ??= handledLater(this.framed.readLine());
+    return this.#pending;
+  }
+
+  /** One reply line; the text shown printable, so no name can forge a line. */
+  async reply(code: number, text: string): Promise<void> {
+    await writeAll(this.framed.conn, encoder.encode(`${code} ${printable(text)}\r\n`));
+  }
+
+  /** A reply of several lines: `CODE-first`, ` line`…, `CODE last`. */
+  async replyLines(code: number, first: string, lines: string[], last: string): Promise<void> {
+    const body = lines.map((line) => ` ${printable(line)}\r\n`).join("");
+    const text = `${code}-${printable(first)}\r\n${body}${code} ${printable(last)}\r\n`;
+    await writeAll(this.framed.conn, encoder.encode(text));
+  }
+
+  /** One line on the server's terminal about this client. */
+  log(what: string): void {
+    console.log(printable(`ftp ${this.client} ${what}`));
+  }
+
+  /** The parts below the root of the path `arg` names from the current folder. */
+  pathOf(arg: string): string[] {
+    // "/…" starts at the root, anything else at the current folder.
+    const parts = arg.startsWith("/") ? [] : [...this.cwd];
+    for (const segment of arg.split("/")) {
+      if (segment === "" || segment === ".") continue;
+      // ".." goes up, but never above the root: the root is "/" to the client, as in a chroot.
+      if (segment === "..") parts.pop();
+      else parts.push(segment);
+    }
+    return parts;
+  }
+
+  /** The passive port for the transfer now asked for, taken (one transfer each); 425 if none. */
+  takePassive(): PassivePort {
+    const passive = this.passive;
+    this.passive = null;
+    if (passive === null) throw new FtpRefusal(425, "use PASV or EPSV first");
+    return passive;
+  }
+
+  /**
+   * While not disposed, the control connection counts as busy: during a transfer (or a long
+   * hash) nothing crosses it, and it must not be closed as idle meanwhile. A write of nothing
+   * every quarter of the idle timeout is the activity; it sends no byte.
+   */
+  keepAwake(): Disposable {
+    const seconds = this.options.idleSeconds;
+    if (seconds <= 0) return { [Symbol.dispose]() {} };
+    const conn = this.conn;
+    function touch(): void {
+      conn.write(NOTHING).catch(() => {});
+    }
+    const timer = setInterval(touch, seconds * 250);
+    return { [Symbol.dispose]: () => clearInterval(timer) };
+  }
+
+  /**
+   * Takes the data connection from `passive` and runs `work` on it, while the control
+   * connection is still read: ABOR, or the client leaving, closes the data connection, which
+   * ends the work. Another command sent meanwhile waits its turn. The data connection has the
+   * same idle timeout and --min-rate as the control one, and is closed at the end (which, for
+   * a download, tells the client the file is whole).
+   */
+  async transfer(
+    passive: PassivePort,
+    work: (data: Pick<Deno.Conn, "read" | "write">) => Promise<number | void>,
+  ): Promise<TransferEnd> {
+    const { limits } = this.served;
+    using _awake = this.keepAwake();
+    const tcp = await passive.connection(limits.commandTimeout);
+    if (tcp === null) {
+      throw new FtpRefusal(425, `no data connection came within ${limits.commandTimeout} s`);
+    }
+    const data = new Watch(withIdleTimeout(tcp, this.options.idleSeconds), limits);
+    // What the control connection says during the transfer: ABOR, or a close, stop it.
+    let stopped: "aborted" | "left" | null = null;
+    function heard(line: string | null): void {
+      if (line === null) stopped = "left";
+      else if (ftpVerb(line).verb === "ABOR") stopped = "aborted";
+      if (stopped !== null) data.close();
+    }
+    function lost(): void {
+      stopped = "left";
+      data.close();
+    }
+    this.peekLine().then(heard, lost);
+    let end: TransferEnd;
+    try {
+      using _pace = data.pace();
+      const count = await work(data.counted);
+      end = { ended: "done", count: count ?? 0 };
+    } catch (error) {
+      const reason = data.reason ?? withoutPaths((error as Error).message);
+      end = { ended: "failed", reason };
+    } finally {
+      data.close();
+    }
+    // A close of the control connection that came with the data's end (a client killed in the
+    // middle of an upload closes both) gets one turn of the event loop to be seen.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (stopped === "aborted") {
+      // The ABOR is answered here (426, then 226), not read again as a command.
+      this.#pending = null;
+      return { ended: "aborted" };
+    }
+    if (stopped === "left") return { ended: "left" };
+    return end;
+  }
+
+  /** Closes what the session holds: its passive port and the control connection. */
+  close(): void {
+    this.passive?.close();
+    this.watch.close();
+  }
+}
+
+/** `ABOR\r`: a line ending so, with its `\n` kept out of the stream (see mendingUrgentAbor). */
+const URGENT_ABOR = new TextEncoder().encode("ABOR\r");
+
+/**
+ * The control connection as its lines are read, mending one quirk: Python's ftplib sends
+ * `ABOR\r\n` as urgent data, and the kernel keeps the urgent byte (the last, `\n`) out of
+ * the stream, so the line would never end. When what has come ends in a line `ABOR\r`, the
+ * `\n` is put back; should a `\n` come after all, next, it is dropped.
+ */
+function mendingUrgentAbor(
+  conn: Pick<Deno.Conn, "read" | "write" | "close">,
+): Pick<Deno.Conn, "read" | "write" | "close"> {
+  // The last bytes handed out (across reads), and whether a `\n` was put in after them.
+  const recent: number[] = [];
+  let mended = false;
+  async function read(into: Uint8Array): Promise<number | null> {
+    let n = await conn.read(into);
+    if (n === null || n === 0) return n;
+    if (mended && into[0] === 0x0a) {
+      into.copyWithin(0, 1, n);
+      n--;
+    }
+    mended = false;
+    recent.push(...into.subarray(Math.max(0, n - URGENT_ABOR.length - 1), n));
+    recent.splice(0, Math.max(0, recent.length - URGENT_ABOR.length - 1));
+    // `ABOR\r` at the start of a line (after `\n`, Telnet's bytes, or nothing), just now.
+    const tail = recent.slice(-URGENT_ABOR.length);
+    const before = recent.length > URGENT_ABOR.length ? recent[0] : 0x0a;
+    const abor = tail.length === URGENT_ABOR.length &&
+      tail.every((byte, i) => byte === URGENT_ABOR[i]) && (before === 0x0a || before >= 0x80);
+    if (!abor || n === 0 || n === into.length) return n;
+    into[n] = 0x0a;
+    recent.push(0x0a);
+    mended = true;
+    return n + 1;
+  }
+  return { read, write: (data) => conn.write(data), close: () => conn.close() };
+}
+
+/** The verb of a command line (upper case) and its argument, without CR and Telnet bytes. */
+function ftpVerb(line: string): { verb: string; arg: string } {
+  // Telnet's interrupt bytes some clients send before ABOR are not UTF-8: they arrive as
+  // U+FFFD, and go.
+  const text = line.replace(/\r$/, "").replace(/^\uFFFD+/, "");
+  const space = text.indexOf(" ");
+  if (space < 0) return { verb: text.toUpperCase(), arg: "" };
+  return { verb: text.slice(0, space).toUpperCase(), arg: text.slice(space + 1) };
+}
+
+/**
+ * A passive data port (PASV, EPSV): a listener on the control connection's own address that
+ * takes one connection, the first from the client's address; one from anywhere else is closed
+ * and logged (else anyone could race the client to its file).
+ */
+class PassivePort {
+  readonly port: number;
+  #listener: Deno.TcpListener;
+  #accepted: Promise<Deno.TcpConn | null>;
+  #taken = false;
+
+  constructor(hostname: string, peer: string, onRefused: (from: string) => void) {
+    this.#listener = Deno.listen({ hostname, port: 0 });
+    this.port = (this.#listener.addr as Deno.NetAddr).port;
+    this.#accepted = handledLater(this.#acceptFrom(peer, onRefused));
+  }
+
+  /** The first connection from `peer`; null once the port is closed. */
+  async #acceptFrom(peer: string, onRefused: (from: string) => void): Promise<Deno.TcpConn | null> {
+    while (true) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await acceptRetrying(this.#listener);
+      } catch {
+        return null;
+      }
+      if (conn.remoteAddr.hostname === peer) {
+        this.#listener.close();
+        return conn;
+      }
+      onRefused(conn.remoteAddr.hostname);
+      conn.close();
+    }
+  }
+
+  /** The data connection, waited for at most `seconds` (0 = as long as it takes); null if none. */
+  async connection(seconds: number): Promise<Deno.TcpConn | null> {
+    const { promise: timeUp, resolve } = Promise.withResolvers<null>();
+    const timer = seconds > 0 ? setTimeout(resolve, seconds * 1000, null) : undefined;
+    try {
+      const conn = await Promise.race([this.#accepted, timeUp]);
+      this.#taken = conn !== null;
+      return conn;
+    } finally {
+      clearTimeout(timer);
+      this.close();
+    }
+  }
+
+  /** Closes the port, and a data connection it accepted that no transfer took. */
+  close(): void {
+    try {
+      this.#listener.close();
+    } catch {
+      // Closed already: it accepted its connection.
+    }
+    if (this.#taken) return;
+    this.#accepted.then(closeQuietly);
+  }
+}
+
+/** Closes `conn` if there is one, whether or not it was closed before. */
+function closeQuietly(conn: { close(): void } | null): void {
+  try {
+    conn?.close();
+  } catch {
+    // Closed before.
+  }
+}
+
+/** One standard FTP client: the greeting, then commands until QUIT or a disconnect. */
+async function serveFtpClient(
+  tcp: Deno.TcpConn,
+  served: Served,
+  options: FtpOptions,
+): Promise<void> {
+  const session = new FtpSession(withIdleTimeout(tcp, options.idleSeconds), served, options);
+  const { client, watch } = session;
+  console.log("ftp new conn:", client);
+  try {
+    await session.reply(220, WELCOME);
+    while (true) {
+      const line = await session.nextLine();
+      if (line === null) break;
+      const more = await answer(session, line);
+      if (!more) break;
+    }
+  } catch (error) {
+    // A dropped connection has no one left to tell.
+    const dropped = error instanceof Deno.errors.BrokenPipe ||
+      error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.Interrupted;
+    if (watch.reason !== null) {
+      console.error(`${NAME}: ${client} ${watch.reason}: closed`);
+    } else if (error instanceof Deno.errors.TimedOut) {
+      console.error(`${NAME}: ${error.message}`);
+    } else if (!dropped) {
+      // A line over MAX_LINE bytes cannot be followed: one 421 line, and the connection ends.
+      const message = withoutPaths((error as Error).message);
+      session.log(`closed: ${message}`);
+      await session.reply(421, message).catch(() => {});
+    }
+  } finally {
+    console.log("ftp 客户端已经断开", client);
+    session.close();
+  }
+}
+
+/** Answers one command line; false once the conversation is over (QUIT). */
+async function answer(session: FtpSession, line: string): Promise<boolean> {
+  const { verb, arg } = ftpVerb(line);
+  // REST holds for the command right after it only.
+  const rest = session.rest;
+  session.rest = 0;
+  try {
+    // Bytes that are not UTF-8 arrive as U+FFFD: no name can be meant by them.
+    if (arg.includes("\uFFFD")) throw new FtpRefusal(501, "the command is not valid UTF-8");
+    if (!session.loggedIn && !FTP_BEFORE_LOGIN.has(verb)) {
+      throw new FtpRefusal(530, "log in with USER and PASS first");
+    }
+    return await dispatch(session, verb, arg, rest);
+  } catch (error) {
+    // A broken or cut control connection has no one left to answer.
+    const gone = error instanceof Deno.errors.TimedOut || error instanceof Deno.errors.BrokenPipe ||
+      error instanceof Deno.errors.ConnectionReset || session.watch.reason !== null;
+    if (gone) throw error;
+    // Anything else is one reply, and the conversation goes on: 550 unless said otherwise
+    // (the jail's refusals, a file that cannot be read), never a path of the server's.
+    const code = error instanceof FtpRefusal ? error.code : 550;
+    const message = withoutPaths((error as Error).message);
+    session.log(`${verb.slice(0, 100)}: ${code} ${message}`);
+    await session.reply(code, message);
+    return true;
+  }
+}
+
+/** The commands, each answered in one or a few lines (transfers: see their handlers). */
+async function dispatch(
+  session: FtpSession,
+  verb: string,
+  arg: string,
+  rest: number,
+): Promise<boolean> {
+  const { root } = session.served;
+  // Commands that need a name refuse without one.
+  const needsName = ["RETR", "STOR", "SIZE", "MDTM", "XMD5", "HASH", "CWD", "XCWD"];
+  if (arg === "" && needsName.includes(verb)) throw new FtpRefusal(501, `${verb} needs a name`);
+  switch (verb) {
+    case "USER":
+      return await ftpUser(session, arg);
+    case "PASS":
+      return await ftpPass(session, arg);
+    case "QUIT":
+      await session.reply(221, "再见 (goodbye)");
+      return false;
+    case "SYST":
+      await session.reply(215, "UNIX Type: L8");
+      return true;
+    case "FEAT":
+      await session.replyLines(211, "Features:", FTP_FEATURES, "End");
+      return true;
+    case "HELP":
+      await session.replyLines(214, "Commands:", [FTP_COMMANDS], "End");
+      return true;
+    case "OPTS":
+      return await ftpOpts(session, arg);
+    case "NOOP":
+      await session.reply(200, "OK");
+      return true;
+    case "ALLO":
+      await session.reply(202, "no need to reserve space");
+      return true;
+    case "PWD":
+    case "XPWD": {
+      // A quote in a folder's name is doubled (RFC 959).
+      const path = `/${session.cwd.join("/")}`.replaceAll('"', '""');
+      await session.reply(257, `"${path}" is the current folder`);
+      return true;
+    }
+    case "CWD":
+    case "XCWD":
+    case "CDUP":
+    case "XCUP": {
+      const parts = session.pathOf(verb.endsWith("UP") ? ".." : arg);
+      const name = parts.join("/");
+      checkFolder(root, parts, name);
+      session.cwd = parts;
+      await session.reply(250, `now in /${name}`);
+      return true;
+    }
+    case "TYPE":
+      return await ftpType(session, arg.toUpperCase());
+    case "MODE":
+    case "STRU": {
+      // Only stream mode and file structure, which is what every client uses.
+      const only = verb === "MODE" ? "S" : "F";
+      if (arg.toUpperCase() !== only) throw new FtpRefusal(504, `only ${verb} ${only}`);
+      await session.reply(200, `${verb} ${only}`);
+      return true;
+    }
+    case "PASV":
+    case "EPSV":
+      return await ftpPassive(session, verb, arg);
+    case "PORT":
+    case "EPRT":
+      // The server never connects out: a data connection goes only where it listens.
+      throw new FtpRefusal(502, "active mode is not offered: use PASV or EPSV");
+    case "REST": {
+      const offset = parseCount(arg);
+      if (offset === null) throw new FtpRefusal(501, "REST takes a number of bytes");
+      session.rest = offset;
+      await session.reply(350, `restarting at ${offset}: send RETR or STOR`);
+      return true;
+    }
+    case "SIZE": {
+      const name = session.pathOf(arg).join("/");
+      using file = (await openExisting(root, name)).file;
+      await session.reply(213, String((await file.stat()).size));
+      return true;
+    }
+    case "MDTM": {
+      const name = session.pathOf(arg).join("/");
+      using file = (await openExisting(root, name)).file;
+      await session.reply(213, factTime((await file.stat()).mtime));
+      return true;
+    }
+    case "XMD5":
+    case "HASH": {
+      const name = session.pathOf(arg).join("/");
+      const { md5, size } = await md5OfFile(session, name);
+      if (verb === "XMD5") await session.reply(250, md5);
+      else await session.reply(213, `MD5 0-${size} ${md5} ${name}`);
+      return true;
+    }
+    case "RETR":
+      await ftpRetrieve(session, session.pathOf(arg).join("/"), rest);
+      return true;
+    case "STOR":
+      await ftpStore(session, session.pathOf(arg).join("/"), rest);
+      return true;
+    case "LIST":
+    case "NLST":
+    case "MLSD":
+      await ftpList(session, verb, arg);
+      return true;
+    case "MLST":
+      return await ftpMlst(session, arg);
+    case "ABOR":
+      // No transfer is under way (one under way hears ABOR itself): nothing to stop.
+      session.passive?.close();
+      session.passive = null;
+      await session.reply(226, "no transfer to abort");
+      return true;
+  }
+  if (verb === "") throw new FtpRefusal(500, "empty command");
+  if (FTP_NOT_OFFERED.has(verb)) throw new FtpRefusal(502, `${verb} is not offered here`);
+  throw new FtpRefusal(500, `unknown command ${verb.slice(0, 100)}`);
+}
+
+/** USER: the name to log in as; the password comes next. */
+async function ftpUser(session: FtpSession, name: string): Promise<boolean> {
+  if (name === "") throw new FtpRefusal(501, "USER needs a name");
+  session.user = name;
+  session.loggedIn = false;
+  // The same answer for every name: which ones exist is not told.
+  const anyone = session.options.login === null;
+  await session.reply(331, anyone ? "anonymous: any password will do" : "password, please");
+  return true;
+}
+
+/** PASS: logs in (anyone, without --user), after a pause that grows with each failure. */
+async function ftpPass(session: FtpSession, password: string): Promise<boolean> {
+  const { user, options } = session;
+  if (user === null) throw new FtpRefusal(503, "USER first");
+  session.user = null;
+  if (options.login !== null) {
+    const right = await judgeLogin(session.conn.remoteAddr.hostname, user, password, options.login);
+    if (!right) throw new FtpRefusal(530, "login incorrect");
+  }
+  session.loggedIn = true;
+  session.log(`logged in as ${user}`);
+  await session.reply(230, `logged in as ${user}`);
+  return true;
+}
+
+/** Failed logins in a row, by client address (the oldest forgotten past LOGIN_MEMORY). */
+const loginFailures = new Map<string, number>();
+/** The login being judged for each address: one address's guesses are judged one at a time. */
+const loginTurns = new Map<string, Promise<unknown>>();
+const LOGIN_MEMORY = 10_000;
+const FIRST_LOGIN_PAUSE_MS = 500;
+const MAX_LOGIN_PAUSE_MS = 30_000;
+
+/**
+ * True if `user` and `password` are the login's, compared in constant time. A wrong one is
+ * answered after a pause that doubles with each failure from that address in a row (0.5 s, 1 s,
+ * 2 s … up to 30 s; a success resets it), and an address's attempts are judged in turn, so
+ * parallel guesses wait in line instead of sharing one pause.
+ */
+async function judgeLogin(
+  address: string,
+  user: string,
+  password: string,
+  login: { user: string; password: string },
+): Promise<boolean> {
+  const before = loginTurns.get(address) ?? Promise.resolve();
+  const turn = before.then(() => judgeInTurn(address, user, password, login));
+  const settled = turn.catch(() => false);
+  loginTurns.set(address, settled);
+  try {
+    return await turn;
+  } finally {
+    if (loginTurns.get(address) === settled) loginTurns.delete(address);
+  }
+}
+
+/** One login judged (see judgeLogin): a failure pauses before it is told. */
+async function judgeInTurn(
+  address: string,
+  user: string,
+  password: string,
+  login: { user: string; password: string },
+): Promise<boolean> {
+  // Both compared, always: the time taken tells nothing of which one was wrong.
+  const rightUser = sameSecret(user, login.user);
+  const rightPassword = sameSecret(password, login.password);
+  if (rightUser && rightPassword) {
+    loginFailures.delete(address);
+    return true;
+  }
+  const failures = (loginFailures.get(address) ?? 0) + 1;
+  // Re-inserted, so the addresses forgotten first are the ones that failed longest ago.
+  loginFailures.delete(address);
+  if (loginFailures.size >= LOGIN_MEMORY) loginFailures.delete(loginFailures.keys().next().value!);
+  loginFailures.set(address, failures);
+  const pause = Math.min(FIRST_LOGIN_PAUSE_MS * 2 ** (failures - 1), MAX_LOGIN_PAUSE_MS);
+  await new Promise((resolve) => setTimeout(resolve, pause));
+  return false;
+}
+
+/**
+ * True if `given` is `expected`, in time that depends on neither: their SHA-256 digests (of
+ * equal length) compared by `timingSafeEqual`.
+ */
+function sameSecret(given: string, expected: string): boolean {
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** OPTS: UTF-8 names (always on), the MLST facts, the HASH algorithm (MD5 only). */
+async function ftpOpts(session: FtpSession, arg: string): Promise<boolean> {
+  const [option, value = ""] = arg.toUpperCase().split(/ +/, 2);
+  if (option === "UTF8" || option === "UTF-8") {
+    if (value === "OFF") throw new FtpRefusal(504, "names are always UTF-8");
+    await session.reply(200, "names are UTF-8");
+  } else if (option === "MLST") {
+    // Every fact is always sent; a client takes the ones it asked for.
+    await session.reply(200, "MLST OPTS type;size;modify;perm;");
+  } else if (option === "HASH") {
+    if (value !== "" && value !== "MD5") throw new FtpRefusal(504, "the only HASH is MD5");
+    await session.reply(200, "MD5");
+  } else {
+    throw new FtpRefusal(501, `no option ${option.slice(0, 100)}`);
+  }
+  return true;
+}
+
+/** TYPE: I (binary) or A (text); either way a file's bytes are sent as they are. */
+async function ftpType(session: FtpSession, type: string): Promise<boolean> {
+  if (type === "I" || type === "L 8") {
+    await session.reply(200, "type I (binary)");
+  } else if (type === "A" || type === "A N") {
+    // Line ends are not rewritten: a file's size and MD5 stay those of the file on disk.
+    await session.reply(200, "type A (files are sent as they are, as in binary)");
+  } else {
+    throw new FtpRefusal(504, `type ${type.slice(0, 20)} is not offered: I or A`);
+  }
+  return true;
+}
+
+/** PASV and EPSV: a new passive port on the control connection's address, and where it is. */
+async function ftpPassive(session: FtpSession, verb: string, arg: string): Promise<boolean> {
+  const local = session.conn.localAddr as Deno.NetAddr;
+  const v6 = local.hostname.includes(":");
+  if (verb === "EPSV" && arg.toUpperCase() === "ALL") {
+    await session.reply(200, "EPSV ALL: only EPSV from now on, as ever");
+    return true;
+  }
+  if (verb === "EPSV" && arg !== "" && arg !== (v6 ? "2" : "1")) {
+    throw new FtpRefusal(522, `this connection is IPv${v6 ? 6 : 4}: use (${v6 ? 2 : 1})`);
+  }
+  if (verb === "PASV" && v6) throw new FtpRefusal(425, "PASV is for IPv4: use EPSV");
+  // One passive port at a time: a new one replaces the last.
+  session.passive?.close();
+  const peer = (session.conn.remoteAddr as Deno.NetAddr).hostname;
+  function refused(from: string): void {
+    session.log(`refused a data connection from ${from}`);
+  }
+  const passive = new PassivePort(local.hostname, peer, refused);
+  session.passive = passive;
+  if (verb === "EPSV") {
+    await session.reply(229, `Entering Extended Passive Mode (|||${passive.port}|)`);
+  } else {
+    const address = `${local.hostname.replaceAll(".", ",")},${passive.port >> 8},${
+      passive.port & 255
+    }`;
+    await session.reply(227, `Entering Passive Mode (${address})`);
+  }
+  return true;
+}
+
+/**
+ * The regular file `name` (below the root) opened for reading through the jail, as `get`
+ * opens it, with its real path (by which knownMd5s remembers it).
+ */
+async function openExisting(
+  root: string,
+  name: string,
+): Promise<{ file: Deno.FsFile; real: string }> {
+  if (isPartialFolder(name.split("/")[0])) throw ownFolder(name);
+  const real = await resolveExisting(root, name);
+  const parts = relative(root, real).split(SEP);
+  if (isPartialFolder(parts[0])) throw ownFolder(name);
+  return { file: await openVerified(root, parts, { read: true }, name), real };
+}
+
+/**
+ * Refuses to go into the folder `parts` (below the root) unless every folder on the way is a
+ * real one no one else can swap for a link (folderIds), and not the partials folder: the jail's
+ * check for CWD. Returns what folderIds found, to be compared with a later look.
+ */
+function checkFolder(root: string, parts: string[], name: string): string {
+  if (parts.length > 0 && isPartialFolder(parts[0])) throw ownFolder(name);
+  return folderIds(root, parts, name);
+}
+
+/** A file or folder as a listing shows it. */
+interface Listed {
+  name: string;
+  info: Deno.FileInfo;
+}
+
+/**
+ * The files and folders in the folder `parts` (below the root), by name: read whole between
+ * two looks at the folders on its way, as `ls` reads each folder (a folder swapped for a link
+ * meanwhile would have listed what the link leads to). Links, and the partials folder, are
+ * left out, as `ls` leaves them. The jail's listing for LIST, NLST and MLSD.
+ */
+function readFolder(root: string, parts: string[], name: string): Listed[] {
+  const before = checkFolder(root, parts, name);
+  // Read beneath the root by descriptor where it can, by path where not.
+  using held = beneath?.folder(parts.join("/"));
+  const folder = held?.path ?? join(root, ...parts);
+  const listed: Listed[] = [];
+  for (const entry of Deno.readDirSync(folder)) {
+    if (parts.length === 0 && isPartialFolder(entry.name)) continue;
+    if (!entry.isFile && !entry.isDirectory) continue;
+    listed.push({ name: entry.name, info: Deno.lstatSync(join(folder, entry.name)) });
+  }
+  if (folderIds(root, parts, name) !== before) {
+    throw new Error(`the folder ${name} changed while it was listed`);
+  }
+  return listed.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** What `LIST` or `NLST` of `parts` shows: the folder's entries, or the one file it names. */
+function listingOf(root: string, parts: string[], name: string): Listed[] {
+  try {
+    return readFolder(root, parts, name);
+  } catch (error) {
+    if (parts.length === 0) throw error;
+    const last = parts.at(-1);
+    const file = readFolder(root, parts.slice(0, -1), name)
+      .filter((entry) => entry.name === last && entry.info.isFile);
+    if (file.length === 0) throw error;
+    return file;
+  }
+}
+
+/** LIST (as `ls -l`), NLST (names) or MLSD (RFC 3659 facts) of a folder, on the data connection. */
+async function ftpList(session: FtpSession, verb: string, arg: string): Promise<void> {
+  const { root } = session.served;
+  const passive = session.takePassive();
+  try {
+    // `LIST -la` and the like: options of ls, which the listing does not need.
+    const path = verb === "MLSD" ? arg : arg.replace(/^(-\S*\s*)+/, "");
+    const parts = session.pathOf(path);
+    const name = parts.join("/");
+    const entries = verb === "MLSD" ? readFolder(root, parts, name) : listingOf(root, parts, name);
+    const now = Date.now();
+    const lines: string[] = [];
+    for (const entry of entries) {
+      // A name is shown printable: a newline in it would forge a line of the listing.
+      if (verb === "NLST") lines.push(printable(entry.name));
+      else if (verb === "MLSD") lines.push(`${facts(entry.info)} ${printable(entry.name)}`);
+      else lines.push(`${lsLine(entry.info, now)} ${printable(entry.name)}`);
+    }
+    const listing = encoder.encode(lines.map((line) => `${line}\r\n`).join(""));
+    const count = `${lines.length} ${lines.length === 1 ? "entry" : "entries"}`;
+    await session.reply(150, `listing /${name}: ${count}`);
+    const end = await session.transfer(passive, (data) => writeAll(data, listing));
+    await finishTransfer(session, `${verb} /${name}`, end, `${count} sent`);
+  } finally {
+    passive.close();
+  }
+}
+
+/** MLST: the facts of one file or folder, on the control connection. */
+async function ftpMlst(session: FtpSession, arg: string): Promise<boolean> {
+  const { root } = session.served;
+  const parts = session.pathOf(arg);
+  const name = parts.join("/");
+  let info: Deno.FileInfo;
+  if (parts.length === 0) {
+    checkFolder(root, parts, name);
+    info = Deno.statSync(root);
+  } else {
+    const last = parts.at(-1);
+    const found = readFolder(root, parts.slice(0, -1), name).find((entry) => entry.name === last);
+    if (found === undefined) throw new FtpRefusal(550, `no such file or folder: ${name}`);
+    info = found.info;
+  }
+  await session.replyLines(250, `facts of /${name}`, [`${facts(info)} /${name}`], "End");
+  return true;
+}
+
+/** The RFC 3659 facts of a file or folder: `type=file;size=…;modify=…;perm=…;`. */
+function facts(info: Deno.FileInfo): string {
+  const type = info.isDirectory ? "dir" : "file";
+  const perm = info.isDirectory ? "elc" : "rw";
+  return `type=${type};size=${info.size};modify=${factTime(info.mtime)};perm=${perm};`;
+}
+
+/** A time as RFC 3659 writes it: YYYYMMDDHHMMSS, in UTC. */
+function factTime(time: Date | null): string {
+  return (time ?? new Date(0)).toISOString().replace(/[-:T]/g, "").slice(0, 14);
+}
+
+/**
+ * The start of an `ls -l` line (what LIST clients parse): kind and mode, links, owner, group,
+ * size, and the time as ls shows it (hour and minute within half a year, else the year), UTC.
+ */
+function lsLine(info: Deno.FileInfo, now: number): string {
+  const mode = info.mode ?? (info.isDirectory ? 0o755 : 0o644);
+  let bits = info.isDirectory ? "d" : "-";
+  for (let bit = 8; bit >= 0; bit--) bits += mode & (1 << bit) ? "rwx"[(8 - bit) % 3] : "-";
+  const time = info.mtime ?? new Date(0);
+  const recent = now - time.getTime() < 180 * 86_400_000 && time.getTime() <= now + 3_600_000;
+  const day = `${MONTHS[time.getUTCMonth()]} ${String(time.getUTCDate()).padStart(2)}`;
+  const clock = `${String(time.getUTCHours()).padStart(2, "0")}:${
+    String(time.getUTCMinutes()).padStart(2, "0")
+  }`;
+  const when = recent ? `${day} ${clock}` : `${day}  ${time.getUTCFullYear()}`;
+  return `${bits} 1 ftp ftp ${String(info.size).padStart(12)} ${when}`;
+}
+
+/** RETR: the file from REST's offset on the data connection, in a transfer slot. */
+async function ftpRetrieve(session: FtpSession, name: string, offset: number): Promise<void> {
+  const { root, limits, transfers } = session.served;
+  const passive = session.takePassive();
+  try {
+    using file = (await openExisting(root, name)).file;
+    const size = (await file.stat()).size;
+    if (offset > size) {
+      throw new FtpRefusal(554, `REST ${offset} is past the end of ${name} (${byteCount(size)})`);
+    }
+    if (!await transfers.take(limits.commandTimeout)) {
+      throw new FtpRefusal(450, busy(transfers).message);
+    }
+    try {
+      const from = offset ? ` from byte ${offset}` : "";
+      await session.reply(150, `sending ${name}: ${byteCount(size - offset)}${from}`);
+      await file.seek(offset, Deno.SeekMode.Start);
+      const end = await session.transfer(
+        passive,
+        (data) => sendFromFile(file, data, size - offset, null, () => {}),
+      );
+      const sent = `${byteCount(size - offset)} sent${offset ? ` (resumed at ${offset})` : ""}`;
+      await finishTransfer(session, `RETR ${name}`, end, sent);
+    } finally {
+      transfers.give();
+    }
+  } finally {
+    passive.close();
+  }
+}
+
+/**
+ * The reply and the log line that end a transfer: `what` it was, `done` if it went through,
+ * else why not, and `kept` (what an upload cut short left for resuming).
+ */
+async function finishTransfer(
+  session: FtpSession,
+  what: string,
+  end: TransferEnd,
+  done: string,
+  kept = "",
+): Promise<void> {
+  const also = kept ? `; ${kept}` : "";
+  if (end.ended === "done") {
+    session.log(`${what}: ${done}`);
+    await session.reply(226, done);
+  } else if (end.ended === "aborted") {
+    session.log(`${what}: aborted (ABOR)${also}`);
+    await session.reply(426, `transfer aborted${also}`);
+    await session.reply(226, "ABOR done");
+  } else if (end.ended === "failed") {
+    session.log(`${what}: ${end.reason}${also}`);
+    await session.reply(426, `data connection closed: ${end.reason}${also}`);
+  } else {
+    session.log(`${what}: the client left${also}`);
+  }
+}
+
+/**
+ * STOR: the upload goes to a partial file under `.ftp-partial/`, and only once the client has
+ * closed the data connection (the end of the file, in FTP) is it renamed to its name: nothing
+ * appears under the name before it is whole, nor if it is cut short. An upload cut short
+ * (ABOR, a dropped data connection, the client gone, a limit) is kept for resuming with
+ * `REST N` then `STOR NAME`, N at most what was kept.
+ */
+async function ftpStore(session: FtpSession, name: string, offset: number): Promise<void> {
+  const { root, limits, transfers } = session.served;
+  const passive = session.takePassive();
+  try {
+    // Refuse a bad name before any byte is sent; folders are made only once the file is whole.
+    if (printable(name) !== name) {
+      throw new FtpRefusal(
+        553,
+        `refused ${JSON.stringify(name)}: it contains control or bidi characters`,
+      );
+    }
+    try {
+      await resolveForWrite(root, name, false);
+    } catch (error) {
+      throw new FtpRefusal(553, withoutPaths((error as Error).message));
+    }
+    // Unfinished uploads untouched for a day go before a new one begins.
+    await sweepPartials(root, limits.partialQuota);
+    if (!await transfers.take(limits.commandTimeout)) {
+      throw new FtpRefusal(450, busy(transfers).message);
+    }
+    try {
+      await storeInPartial(session, passive, name, offset);
+    } finally {
+      transfers.give();
+    }
+  } finally {
+    passive.close();
+  }
+}
+
+/** The part of STOR that holds a transfer slot: receive into the partial file, then rename. */
+async function storeInPartial(
+  session: FtpSession,
+  passive: PassivePort,
+  name: string,
+  offset: number,
+): Promise<void> {
+  const { root, limits } = session.served;
+  // One partial file per name, so that a cut upload can resume. While another client is
+  // sending the same name, this upload gets a partial file of its own (and cannot resume).
+  const shared = partialName(name, FTP_UPLOAD_SIZE);
+  const own = uploading.has(shared);
+  if (own && offset > 0) throw new FtpRefusal(450, `${name} is being uploaded; try again later`);
+  const partialFile = own ? `${shared}-${crypto.randomUUID().slice(0, 8)}` : shared;
+  const partial = join(root, PARTIAL_FOLDER, partialFile);
+  uploading.add(partialFile);
+  let kept = true;
+  try {
+    using file = await openPartial(root, partialFile, name);
+    // REST N resumes after the first N bytes kept; without REST the upload starts afresh.
+    const held = (await file.stat()).size;
+    if (offset > held) {
+      throw new FtpRefusal(
+        554,
+        `REST ${offset} is past the ${byteCount(held)} kept of ${name}: REST ${held} resumes it`,
+      );
+    }
+    await file.truncate(offset);
+    await file.seek(offset, Deno.SeekMode.Start);
+    await session.reply(150, `receiving ${name}${offset ? ` from byte ${offset}` : ""}`);
+    const end = await session.transfer(
+      passive,
+      (data) => receiveToFile(data, file, UNTIL_CLOSED, NO_MD5, () => {}),
+    );
+    const stored = (await file.stat()).size;
+    const resumed = offset ? ` (resumed at ${offset})` : "";
+    if (end.ended !== "done") {
+      const keptNote = `${byteCount(stored)} kept; REST ${stored}, then STOR, resumes it`;
+      await finishTransfer(session, `STOR ${name}`, end, "", keptNote);
+      return;
+    }
+    // A failed write (a full disk) leaves the file short of what came: it is not whole.
+    if (stored !== offset + end.count) {
+      throw new FtpRefusal(
+        451,
+        `cannot store ${name}: the disk took ${byteCount(stored)} of ${offset + end.count}`,
+      );
+    }
+    // Whole: only now does it appear under its name, and only then is the client told.
+    moveVerified(root, partial, await resolveForWrite(root, name, true), file, name);
+    kept = false;
+    session.log(`STOR ${name}: ${byteCount(stored)} saved${resumed}`);
+    await session.reply(226, `${name}: ${byteCount(stored)} saved`);
+  } finally {
+    uploading.delete(partialFile);
+    // A partial file of its own cannot be found again: it goes. A shared one stays for
+    // resuming, within the quota.
+    if (kept && own) await removeFile(root, partial).catch(() => {});
+    else if (kept) await sweepPartials(root, limits.partialQuota);
+  }
+}
+
+/** The partial file `partialFile` of an upload of `name`: opened (made if new), as `put` does. */
+async function openPartial(root: string, partialFile: string, name: string): Promise<Deno.FsFile> {
+  await Deno.mkdir(join(root, PARTIAL_FOLDER), { recursive: true, mode: 0o700 });
+  const options = { read: true, write: true, create: true };
+  return await openVerified(root, [PARTIAL_FOLDER, partialFile], options, name);
+}
+
+/**
+ * The MD5 and size of the file `name`: remembered if it is unchanged since it was last hashed
+ * whole (see knownMd5s), else hashed now, in a transfer slot (it holds a buffer).
+ */
+async function md5OfFile(
+  session: FtpSession,
+  name: string,
+): Promise<{ md5: string; size: number }> {
+  const { root, limits, transfers } = session.served;
+  const { file, real } = await openExisting(root, name);
+  using _file = file;
+  const before = await file.stat();
+  const known = knownMd5s.get(real);
+  if (known !== undefined && known.identity === fileIdentity(before)) {
+    return { md5: known.md5, size: before.size };
+  }
+  if (!await transfers.take(limits.commandTimeout)) {
+    throw new FtpRefusal(450, busy(transfers).message);
+  }
+  try {
+    using _awake = session.keepAwake();
+    const hashingBegan = Date.now();
+    const hash = createMd5();
+    await hashPrefix(file, before.size, hash);
+    const md5 = hash.digest("hex");
+    rememberMd5(real, before, await file.stat(), hashingBegan, md5);
+    return { md5, size: before.size };
+  } finally {
+    transfers.give();
+  }
+}
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
 
 const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--root DIR] [--idle-timeout SECONDS]
        [--max-connections N] [--max-transfers N] [--command-timeout SECONDS] [--min-rate BYTES]
-       [--partial-quota BYTES]
+       [--partial-quota BYTES] [--ftp-port PORT [--user NAME:PASSWORD]]
 
 FTP server for ftp_client.ts: get, put (both resumable, checked with MD5) and ls,
-confined to DIR.
+confined to DIR. With --ftp-port, also standard FTP (RFC 959, passive mode) on that
+port, for curl, lftp, Python's ftplib and file managers: the same folder and limits.
 
 Options:
   --host HOST   address to listen on (default ${HOST})
-  --port PORT   port to listen on, 0 for any free port (default ${PORT})
+  --port PORT   port of the tutorial's protocol (ftp_client.ts), 0 for any free port
+                (default ${PORT})
+  --ftp-port PORT
+                port of standard FTP, 0 for any free port (default: none); announced as
+                "listening on ftp://HOST:PORT" after the tutorial's port
+  --user NAME:PASSWORD
+                the one login standard FTP takes (default: anyone, as anonymous); each
+                wrong guess from an address waits twice as long as the last (0.5 s to 30 s)
   --root DIR    folder to serve, created if missing (default ${ROOT})
   --idle-timeout SECONDS
                 close a connection when no read or write has begun this long, 0 = never
                 (default 300)
   --max-connections N
-                callers served at once; one more is closed at once (default 10000)
+                callers served at once on each port; one more is closed at once
+                (default 10000)
   --max-transfers N
-                gets and puts moving data at once; one more waits for a free one, at most
-                --command-timeout, then is answered "error: busy" (default 16)
+                gets and puts moving data at once (RETR, STOR, XMD5 and HASH too); one
+                more waits for a free one, at most --command-timeout, then is answered
+                "error: busy" (FTP: 450) (default 16)
   --command-timeout SECONDS
                 a command line must arrive whole within this long of its first byte, and a
                 transfer is looked at this often for --min-rate; 0 = never (default 30)

@@ -4,7 +4,8 @@
  * transfers in both directions, concurrency with a stalled client, the bad-input rows (sizes,
  * commands, disconnects, idle, a crowd, signals, the runtime's own refusals), the hardening of
  * issue #20 (stalled transfers and memory, trickling peers, unfinished uploads, the jail under
- * a swapped folder, error replies without paths, escaped names) and IPv6.
+ * a swapped folder, error replies without paths, escaped names) and IPv6; then the server's
+ * standard FTP port with curl, ftplib and lftp (`ftp_standard.ts`).
  *
  * @module
  */
@@ -25,6 +26,7 @@ import type { FileContent } from "../harness/files.ts";
 import type { RawStep } from "../harness/raw_peer.ts";
 import type { Mutation } from "../harness/standalone.ts";
 import { type CaseMutation, KEPT, NEXT } from "./_bad_input.ts";
+import { ftpStandard } from "./ftp_standard.ts";
 import { noSignalHandler, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { idleCase, limitCases, withServerFolder } from "./_rows.ts";
@@ -996,6 +998,12 @@ export const ftp: Lesson = {
   host: "127.0.0.1",
   port: 9999,
   scripts: ["ftp_server.ts", "ftp_client.ts"],
+  drawnToo: [{
+    id: "ftp-standard",
+    note: "It is the same server on its `--ftp-port`, speaking standard FTP to curl: the " +
+      "recording proxy stands on the control connection only; the listing and the file cross " +
+      "data connections that curl opens straight to the port each `229` reply names.",
+  }],
   chaos: {
     oneReadMutations: [{
       program: "ftp_server.ts",
@@ -1646,5 +1654,7 @@ export const ftp: Lesson = {
     },
     ...hardening,
     overIpv6(main),
+    // The same server's standard FTP port (issue #21): curl, ftplib, lftp, and what it refuses.
+    ...ftpStandard,
   ]),
 };

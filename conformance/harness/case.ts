@@ -275,4 +275,10 @@ export interface Lesson {
   cases: ConformanceCase[];
   /** How it fares under chaos (default: every mode must pass like the plain run). */
   chaos?: LessonChaos;
+  /**
+   * Cases whose traffic the lesson's page draws too, after its main case's, each with a note
+   * on what it shows (e.g. the same server over another protocol). Each such case, when it
+   * passes, also checks its diagram on the page, as the main case does.
+   */
+  drawnToo?: { id: string; note: string }[];
 }

@@ -1,6 +1,7 @@
 /**
- * The readiness convention: a server prints `listening on tcp://HOST:PORT` (or `udp://`) on
- * stderr, one line per listener, once it accepts. Tests read that line instead of sleeping or
+ * The readiness convention: a server prints `listening on tcp://HOST:PORT` (or `udp://`, or
+ * `ftp://` for a TCP listener that speaks standard FTP) on stderr, one line per listener, once
+ * it accepts. Tests read that line instead of sleeping or
  * probing the port, and learn the real address of a server started with `--port 0`.
  *
  * @module
@@ -12,13 +13,15 @@ import type { Child } from "./children.ts";
 export interface ListenAddress {
   /** `tcp` or `udp`. */
   transport: "tcp" | "udp";
+  /** The protocol the line named instead of its transport, if any: `ftp` (over TCP). */
+  protocol?: "ftp";
   /** Host as printed, without IPv6 brackets. */
   hostname: string;
   /** The real port. */
   port: number;
 }
 
-const READINESS_LINE = /^listening on (tcp|udp):\/\/(\[[^\]\s]+\]|[^\s:\[\]]+):(\d{1,5})$/;
+const READINESS_LINE = /^listening on (tcp|udp|ftp):\/\/(\[[^\]\s]+\]|[^\s:\[\]]+):(\d{1,5})$/;
 
 /**
  * Parses one readiness line; `undefined` if the line is something else, or names a port above
@@ -28,13 +31,15 @@ export function parseReadinessLine(line: string): ListenAddress | undefined {
   const match = READINESS_LINE.exec(line.trim());
   if (!match || Number(match[3]) > 65535) return undefined;
   const hostname = match[2].replace(/^\[(.*)\]$/, "$1");
-  return { transport: match[1] as "tcp" | "udp", hostname, port: Number(match[3]) };
+  const port = Number(match[3]);
+  if (match[1] === "ftp") return { transport: "tcp", protocol: "ftp", hostname, port };
+  return { transport: match[1] as "tcp" | "udp", hostname, port };
 }
 
 /** Formats an address the way servers print it: IPv6 hosts in brackets. */
 export function formatListenAddress(address: ListenAddress): string {
   const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
-  return `${address.transport}://${host}:${address.port}`;
+  return `${address.protocol ?? address.transport}://${host}:${address.port}`;
 }
 
 /** All readiness lines among the complete lines of `stderr`. */

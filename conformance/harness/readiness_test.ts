@@ -27,6 +27,17 @@ Deno.test("readiness lines parse for TCP, UDP and IPv6", () => {
   );
 });
 
+Deno.test("an ftp:// line is a TCP listener that speaks standard FTP, and prints back so", () => {
+  const address = parseReadinessLine("listening on ftp://127.0.0.1:2121");
+  assert.deepEqual(address, {
+    transport: "tcp",
+    protocol: "ftp",
+    hostname: "127.0.0.1",
+    port: 2121,
+  });
+  assert.equal(formatListenAddress(address!), "ftp://127.0.0.1:2121");
+});
+
 Deno.test("only complete lines count", () => {
   assert.deepEqual(readinessLines("listening on tcp://127.0.0.1:4"), []);
   assert.equal(readinessLines("listening on tcp://127.0.0.1:4\n").length, 1);

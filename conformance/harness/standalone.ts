@@ -8,6 +8,7 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 import type { Command } from "./children.ts";
 
 /** One deliberate change to a program's copy, to show that a case notices it. */
@@ -50,11 +51,11 @@ export function netFlagsFor(flags: readonly string[], host: string): string[] {
   return flags.map((flag) => flag.startsWith("--allow-net=") ? `--allow-net=${address}` : flag);
 }
 
-/** A program copied into its own empty folder, ready to run. */
+/** A program copied alone into a folder of its own, ready to run in a peer's folder. */
 export interface StagedProgram {
-  /** The peer's folder holding the copy; also the program's working directory. */
+  /** The peer's folder: the program's working directory, holding the case's files only. */
   dir: string;
-  /** Path of the copy. */
+  /** Path of the copy, alone in its folder. */
   path: string;
   /** Flags from its shebang. */
   flags: string[];
@@ -63,10 +64,14 @@ export interface StagedProgram {
 }
 
 /**
- * Copies `programsDir/name` into `dir` (created if needed; a case gives each peer a folder of
- * its own, holding nothing but the script and the files the case puts there), applying each of
- * `mutations` that names this program. Throws if a mutation's text is not in the program, so a
- * mutation that changes nothing can never pass as "caught".
+ * Copies `programsDir/name`, with each of `mutations` that names it applied, alone into a
+ * folder of its own, to run in `dir` (created if needed; a case gives each peer a folder of its
+ * own, holding nothing but the files the case puts there). Throws if a mutation's text is not
+ * in the program, so a mutation that changes nothing can never pass as "caught".
+ *
+ * The copy's folder is named by its text and kept for the runner's life: every case that runs
+ * the same text runs the same file, which Deno compiles once and then takes from its caches (a
+ * new path is a new module to them; a copy per case cost a third of a large script's start).
  */
 export async function stageProgram(
   programsDir: string,
@@ -83,9 +88,34 @@ export async function stageProgram(
     source = source.replaceAll(mutation.from, mutation.to);
   }
   await Deno.mkdir(dir, { recursive: true });
-  const path = `${dir}/${name}`;
-  await Deno.writeTextFile(path, source);
+  const path = await copyOnce(name, source);
   return { dir, path, flags: shebangFlags(source), runLine: runLineFlags(source) };
+}
+
+/** The folder that holds this runner's copies, one folder per text; removed at exit. */
+let copiesFolder: string | undefined;
+
+/** The path of the copy of `source` named `name`, written the first time it is asked for. */
+async function copyOnce(name: string, source: string): Promise<string> {
+  if (copiesFolder === undefined) {
+    copiesFolder = Deno.makeTempDirSync({ prefix: "socket-lessons-staged-" });
+    const folder = copiesFolder;
+    globalThis.addEventListener("unload", () => Deno.removeSync(folder, { recursive: true }));
+  }
+  const digest = createHash("sha256").update(`${name}\n${source}`).digest("hex").slice(0, 24);
+  const home = `${copiesFolder}/${digest}`;
+  const path = `${home}/${name}`;
+  try {
+    await Deno.lstat(path);
+    return path;
+  } catch {
+    // Not there yet: written below. Two cases may race here; each renames a whole file in.
+  }
+  await Deno.mkdir(home, { recursive: true });
+  const partial = `${home}/.${crypto.randomUUID()}`;
+  await Deno.writeTextFile(partial, source);
+  await Deno.rename(partial, path);
+  return path;
 }
 
 /**

@@ -16,24 +16,29 @@ Deno.test("shebang flags are read from the first line", () => {
   assert.throws(() => shebangFlags("// no shebang\n"), /not "#!\/usr\/bin\/env -S deno run/);
 });
 
-Deno.test("a staged program is alone in its folder and runs there without config", async () => {
+Deno.test("a staged program is alone in its folder and runs in the peer's without config", async () => {
   const parent = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(
       `${parent}/hello.ts`,
       `#!/usr/bin/env -S deno run -A\nconsole.log([...Deno.readDirSync(".")].map((e) => e.name).join(","), "好");\n`,
     );
-    const staged = await stageProgram(parent, "hello.ts", `${parent}/alone`, {
-      program: "hello.ts",
-      from: `"好"`,
-      to: `"了"`,
-    });
-    assert.deepEqual([...Deno.readDirSync(staged.dir)].map((e) => e.name), ["hello.ts"]);
+    const mutation = { program: "hello.ts", from: `"好"`, to: `"了"` };
+    const staged = await stageProgram(parent, "hello.ts", `${parent}/alone`, mutation);
+    const home = staged.path.slice(0, staged.path.lastIndexOf("/"));
+    assert.deepEqual([...Deno.readDirSync(home)].map((e) => e.name), ["hello.ts"]);
+    await Deno.writeTextFile(`${staged.dir}/input.txt`, "");
     const command = stagedCommand(staged, []);
     assert.ok(command.args.includes("--no-config"));
     const output = await new Deno.Command(command.cmd, { args: command.args, cwd: command.cwd })
       .output();
-    assert.equal(new TextDecoder().decode(output.stdout), "hello.ts 了\n");
+    assert.equal(new TextDecoder().decode(output.stdout), "input.txt 了\n");
+    // The same text is the same copy; another text, another.
+    assert.equal(
+      (await stageProgram(parent, "hello.ts", `${parent}/b`, mutation)).path,
+      staged.path,
+    );
+    assert.notEqual((await stageProgram(parent, "hello.ts", `${parent}/c`)).path, staged.path);
   } finally {
     await Deno.remove(parent, { recursive: true });
   }
