@@ -108,6 +108,7 @@ const SHARED_HELPERS = [
   "hangUp",
   "hashPrefix",
   "input",
+  "linesOf",
   "isInside",
   "nameProblem",
   "openLibcrypto",

@@ -62,6 +62,17 @@ export interface Check {
   run: () => Promise<CaseResult>;
 }
 
+/** How a failure says a bound was hit ("… did not exit within 3000 ms", "… within 3000 ms"). */
+const HIT_BOUND = /within \d+ ms/;
+
+/** How many bytes through the proxy make a case bulky: its mutants get the crowds' bound. */
+const BULKY_BYTES = 16 << 20;
+
+/** True if `testCase` moves BULKY_BYTES or more, both ways together. */
+function isBulky(testCase: ConformanceCase): boolean {
+  return (testCase.bytes?.c2s ?? 0) + (testCase.bytes?.s2c ?? 0) >= BULKY_BYTES;
+}
+
 /** How many copies of one raw client make a crowd. */
 const CROWD_COPIES = 50;
 
@@ -136,20 +147,28 @@ export function buildChecks(lessons: Lesson[], options: RunOptions, pagesDir?: s
           }`,
           run: async () => {
             // A mutant need not wait long: every bound it hits is a failure, which is the goal
-            // (but a crowd of 1,000 clients needs its time even when the mutant is caught).
+            // (but a crowd of 1,000 clients, or tens of MiB, needs its time even when the
+            // mutant is caught: on a loaded machine a 3 s bound cut a 64 MiB upload short).
             // And it must never write a golden: its output is wrong by construction.
-            const result = await runCase(testCase, {
-              ...options,
-              update: false,
-              mutation,
-              stepTimeoutMs: isCrowd(testCase) ? 10_000 : 3000,
-            });
+            const bound = isCrowd(testCase) || isBulky(testCase) ? 10_000 : 3000;
+            const runMutant = (stepTimeoutMs: number) =>
+              runCase(testCase, { ...options, update: false, mutation, stepTimeoutMs });
+            let result = await runMutant(bound);
             // A case skipped for a missing tool skips its mutants too: nothing absent fails.
             if (result.status === "skipped") return result;
             if (result.status !== "failed") {
               return { ...result, status: "failed", failures: ["the mutant passed the case"] };
             }
-            const report = result.failures.join("\n");
+            let report = result.failures.join("\n");
+            // A short bound hit on a loaded machine may come before the mutant's own symptom:
+            // then the mutant runs once more with the crowds' bound, and that run is judged.
+            if (!report.includes(mutation.shows) && bound < 10_000 && HIT_BOUND.test(report)) {
+              result = await runMutant(10_000);
+              if (result.status !== "failed") {
+                return { ...result, status: "failed", failures: ["the mutant passed the case"] };
+              }
+              report = result.failures.join("\n");
+            }
             if (!report.includes(mutation.shows)) {
               return {
                 ...result,
@@ -204,14 +223,14 @@ const costliestFirst = (checks: Check[]) =>
   checks.toSorted((a, b) => (b.cost ?? 0) - (a.cost ?? 0));
 
 /**
- * The checks in lanes, costliest first in each: crowds `jobs` at a time (each holds 2,000 of
- * the runner's descriptors), other checks `jobs` at a time, and mutants, which mostly wait out
- * a bound, three times as many.
+ * The checks in lanes, costliest first in each: crowds `jobs` + 2 at a time (each holds 2,000
+ * of the runner's descriptors; with `jobs` alone they were the suite's tail), other checks
+ * `jobs` at a time, and mutants, which mostly wait out a bound, three times as many.
  */
 function lanes(checks: Check[], jobs: number): Lane<Check>[] {
   const of = (keep: (check: Check) => boolean) => costliestFirst(checks.filter(keep));
   return [
-    { items: of((check) => check.crowd === true), atMost: jobs },
+    { items: of((check) => check.crowd === true), atMost: jobs + 2 },
     { items: of((check) => !check.crowd && !check.mutant), atMost: jobs },
     { items: of((check) => !check.crowd && check.mutant === true), atMost: jobs * 3 },
   ];

@@ -16,8 +16,6 @@
  */
 
 import assert, { AssertionError } from "node:assert/strict";
-import process from "node:process";
-import { createInterface } from "node:readline";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "assert_demo.ts";
@@ -106,14 +104,26 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
 }
 
 /** Standard input a line at a time; as for Python's `input`, `\r\n` and `\r` end lines too. */
-const stdin = createInterface({ input: process.stdin, crlfDelay: Infinity });
-const lines = stdin[Symbol.asyncIterator]();
+const lines = linesOf(Deno.stdin.readable);
 
 /** Python's `input(prompt)`: the prompt without a newline, then one line; null at end of input. */
 async function input(prompt: string): Promise<string | null> {
   await writeAll(Deno.stdout, encoder.encode(prompt));
   const next = await lines.next();
   return next.done ? null : next.value;
+}
+
+/** The lines of `stream` as Python's universal newlines read them; the last may lack an end. */
+async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let text = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    text += chunk;
+    // A "\r" last in the text may be the first half of a "\r\n": it waits for what follows.
+    const found = text.split(/\r\n|\r(?!$)|\n/);
+    text = found.pop()!;
+    yield* found;
+  }
+  if (text !== "") yield text.replace(/\r$/, "");
 }
 
 if (import.meta.main) {

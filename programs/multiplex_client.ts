@@ -15,8 +15,6 @@
  * @module
  */
 
-import process from "node:process";
-import { createInterface } from "node:readline";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "multiplex_client.ts";
@@ -108,14 +106,26 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
 
 /** Standard input a line at a time; as for Python's `input`, `\r\n` and `\r` end lines too. */
-const stdin = createInterface({ input: process.stdin, crlfDelay: Infinity });
-const lines = stdin[Symbol.asyncIterator]();
+const lines = linesOf(Deno.stdin.readable);
 
 /** Python's `input(prompt)`: the prompt without a newline, then one line; null at end of input. */
 async function input(prompt: string): Promise<string | null> {
   await writeAll(Deno.stdout, encoder.encode(prompt));
   const next = await lines.next();
   return next.done ? null : next.value;
+}
+
+/** The lines of `stream` as Python's universal newlines read them; the last may lack an end. */
+async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  let text = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    text += chunk;
+    // A "\r" last in the text may be the first half of a "\r\n": it waits for what follows.
+    const found = text.split(/\r\n|\r(?!$)|\n/);
+    text = found.pop()!;
+    yield* found;
+  }
+  if (text !== "") yield text.replace(/\r$/, "");
 }
 
 if (import.meta.main) {

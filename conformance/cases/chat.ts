@@ -87,7 +87,14 @@ export const chat: Lesson = {
           role: "vanishing",
           raw: [{ recv: WELCOME }, { send: "我" }, { recv: "我好" }, { close: true }],
         },
-        { peer: { program: "chat_client.ts" }, dialogue: SEED_DIALOGUE, golden: "chat.client" },
+        {
+          peer: { program: "chat_client.ts" },
+          dialogue: SEED_DIALOGUE,
+          golden: "chat.client",
+          // Once the server has seen the first one go (客户端已经断开, or the mutant's wording):
+          // the server's lines then come in one order.
+          startsAfterServerShows: "客户端",
+        },
       ],
       bytes: { c2s: 3 + 10, s2c: 26 + 38 },
       mutations: [{

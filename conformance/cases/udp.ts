@@ -45,12 +45,17 @@ function udpSenders(role: string, senders: number, payload: string): ProcessClie
     const answers = await Promise.all(Array.from({ length: ${senders} }, async () => {
       const socket = Deno.listenDatagram({ transport: "udp", hostname: "{host}", port: 0 });
       // A datagram may be lost (a thousand at once overflow a socket's buffer): send again
-      // until the answer comes, as udp_client.ts does.
+      // until the answer comes, as udp_client.ts does, waiting about twice as long each time
+      // (up to 2 s), at random within that, so that the retries come spread out rather than in
+      // waves of hundreds that overflow the server's buffer again.
       const answer = socket.receive();
       let got;
+      let wait = 300;
       while (!got) {
         await socket.send(payload, to);
-        got = await Promise.race([answer, new Promise((resolve) => setTimeout(resolve, 300))]);
+        const pause = wait * (0.5 + Math.random());
+        got = await Promise.race([answer, new Promise((resolve) => setTimeout(resolve, pause))]);
+        wait = Math.min(wait * 2, 2000);
       }
       socket.close();
       return new TextDecoder().decode(got[0]);

@@ -171,8 +171,9 @@ class CaseRun {
         ...startCaseProxies(testCase, listening, this.#options.chaos, this.#options.onChunk),
       );
     }
-    for (const phase of testCase.clients) {
+    for (const [index, phase] of testCase.clients.entries()) {
       await this.#runGroup(Array.isArray(phase) ? phase : [phase]);
+      if (index < testCase.clients.length - 1) await this.#awaitDepartedClosed();
     }
     await this.#awaitConnectionsClosed();
     await this.#stopServer();
@@ -270,7 +271,11 @@ class CaseRun {
         running.push(this.#runProcessClient(role, client));
       }
     }
-    await Promise.all(running);
+    // Every role runs to its end before the first failure is reported: a crowd's raw peers
+    // left connecting after the case closed its proxy could reach whatever listens on that
+    // port next (seen: 976 callers of another case in ssh-disconnect-mid-output's server).
+    const outcomes = await Promise.allSettled(running);
+    for (const outcome of outcomes) if (outcome.status === "rejected") throw outcome.reason;
   }
 
   /** The port of the proxy in front of the listener `role` talks to (none without a server). */
@@ -389,6 +394,31 @@ class CaseRun {
       this.#options.onType?.(child.label, line.value);
       await session.type(line.value);
     }
+  }
+
+  /**
+   * Before the next clients start: waits until our server has closed every connection whose
+   * client has left (the raw peers held open aside), at most a step's bound and never failing.
+   * Our servers log a departure before they close, so the next clients' lines come after it
+   * in the server's output; on a loaded machine the next caller could otherwise be accepted
+   * before the last one's leaving is read (seen: chat-disconnect, madongmei-oversize).
+   */
+  async #awaitDepartedClosed(): Promise<void> {
+    if (!serverIsOurs(this.#testCase)) return;
+    const held = new Set(this.#heldOpen.map((conn) => (conn.localAddr as Deno.NetAddr).port));
+    const closing: Promise<void>[] = [];
+    for (const proxy of this.proxies) {
+      for (const connection of proxy.connections) {
+        if ("closed" in connection && !held.has(connection.clientPort)) {
+          closing.push(connection.closed);
+        }
+      }
+    }
+    if (closing.length === 0) return;
+    const bound = Promise.withResolvers<void>();
+    const timer = setTimeout(bound.resolve, this.#stepMs);
+    await Promise.race([Promise.all(closing), bound.promise]);
+    clearTimeout(timer);
   }
 
   /**
