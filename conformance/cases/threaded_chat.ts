@@ -89,8 +89,9 @@ export const threadedChat: Lesson = {
       mutations: [{
         program: "threaded_chat_server.ts",
         ...ONE_AT_A_TIME,
-        // One client at a time: the second never even gets its welcome.
-        shows: `no prompt "please input:"`,
+        // One client at a time: the second never even gets its welcome, while the first waits
+        // for it at the barrier; whichever bound fires first tells.
+        shows: [`no prompt "please input:"`, `only 1 of 3 clients reached "all connected"`],
       }],
     },
     // --- Foreign peers: the seed's own Python programs ---

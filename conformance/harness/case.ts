@@ -202,9 +202,10 @@ export interface ConformanceCase {
   masks?: Mask[];
   /**
    * Deliberate breakages this case must catch, each run as its own check: the case has to fail
-   * and its report has to contain `shows` (e.g. the changed line of a diff, `+我了`).
+   * and its report has to contain `shows` (e.g. the changed line of a diff, `+我了`), or one of
+   * them where the breakage surfaces first in one of two ways, whichever bound fires first.
    */
-  mutations?: (Mutation & { shows: string })[];
+  mutations?: (Mutation & { shows: string | string[] })[];
   /**
    * Changes applied to a program's copy in every run of this case, e.g. a jail check taken out
    * to show that the runtime's permissions still stop the server.
