@@ -196,8 +196,7 @@ async function serveClient(conn: Conn, served: Served): Promise<void> {
     }
   } catch (error) {
     // A dropped connection was already reported by the command it cut short.
-    const dropped = error instanceof Deno.errors.BrokenPipe ||
-      error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.Interrupted;
+    const dropped = isDropped(error);
     if (watch.reason !== null) {
       console.error(`${NAME}: ${client} ${watch.reason}: closed`);
     } else if (error instanceof Deno.errors.TimedOut) {
@@ -387,6 +386,12 @@ async function handleLs({ framed, watch, served: { root } }: Session): Promise<s
   using _ = watch.pace();
   await writeAll(framed.conn, listing);
   return `ls: ${lines.length} ${lines.length === 1 ? "file" : "files"}`;
+}
+
+/** True if `error` says the peer is gone (reset, broken pipe, interrupted). */
+function isDropped(error: unknown): boolean {
+  return error instanceof Deno.errors.BrokenPipe ||
+    error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.Interrupted;
 }
 
 /** A size or offset from the wire: a whole number of bytes, or null. */
@@ -1903,8 +1908,7 @@ async function serveFtpClient(
     }
   } catch (error) {
     // A dropped connection has no one left to tell.
-    const dropped = error instanceof Deno.errors.BrokenPipe ||
-      error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.Interrupted;
+    const dropped = isDropped(error);
     if (watch.reason !== null) {
       console.error(`${NAME}: ${client} ${watch.reason}: closed`);
     } else if (error instanceof Deno.errors.TimedOut) {
