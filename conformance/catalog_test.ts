@@ -5,6 +5,7 @@ import { goldensOf } from "./harness/golden_names.ts";
 import { formatMarkdown, INDEX_MARKERS, RELIABILITY_PAGE, withIndex } from "./index.ts";
 import { reliabilityPage } from "./reliability.ts";
 import { runLineFlags, shebangFlags } from "./harness/standalone.ts";
+import { helperText, SHARED_HELPERS } from "./shared_helpers.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 const programNames = [...Deno.readDirSync(`${root}programs`)]
@@ -88,61 +89,6 @@ Deno.test("every program is standalone: shebang, header, only Deno and node: imp
     assert.ok(Deno.build.os === "windows" || (mode & 0o111) !== 0, `${name} is not executable`);
   }
 });
-
-/** The helpers scripts repeat for copyability; each must read the same everywhere. */
-const SHARED_HELPERS = [
-  "FramedConn",
-  "ServerGone",
-  "ShortRead",
-  "StoreFailed",
-  "UsageError",
-  "acceptRetrying",
-  "borrowBuffer",
-  "byteCount",
-  "concat",
-  "createMd5",
-  "describeConn",
-  "describeListener",
-  "formatAddress",
-  "handledLater",
-  "hangUp",
-  "hashPrefix",
-  "input",
-  "linesOf",
-  "isInside",
-  "nameProblem",
-  "openLibcrypto",
-  "listenOn",
-  "printable",
-  "pythonJson",
-  "readExactly",
-  "readFlags",
-  "receiveToFile",
-  "recv",
-  "resolveExisting",
-  "sendFromFile",
-  "serveEach",
-  "timestamp",
-  "withIdleTimeout",
-  "writeAll",
-];
-
-/**
- * The text of top-level function or class `name` (generic ones too) with its doc comment, or
- * undefined. A class of one line (`class X extends Error {}`) ends with its line.
- */
-function helperText(source: string, name: string): string | undefined {
-  const declaration = new RegExp(`^((async )?function\\*? ?${name}[<(]|class ${name} )`, "m");
-  const at = source.search(declaration);
-  if (at < 0) return undefined;
-  const docStart = source.lastIndexOf("/**", at);
-  const docEnd = source.indexOf("*/", docStart);
-  const start = docStart >= 0 && source.slice(docEnd + 2, at).trim() === "" ? docStart : at;
-  const lineEnd = source.indexOf("\n", at);
-  if (source.slice(at, lineEnd).endsWith("{}")) return source.slice(start, lineEnd + 1);
-  const end = source.indexOf("\n}\n", at);
-  return source.slice(start, end + 3);
-}
 
 Deno.test("every shared helper is in two or more scripts", () => {
   for (const helper of SHARED_HELPERS) {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { RUN_TAG_VARIABLE } from "./harness/children.ts";
 import { TextCapture } from "./harness/text_capture.ts";
 import { withChatFixtures } from "./harness/_test_util.ts";
-import { indent, installHint } from "./run.ts";
+import { type Check, indent, installHint, oncePerSharedChange } from "./run.ts";
 
 const runner = new URL("run.ts", import.meta.url).pathname;
 
@@ -135,4 +135,38 @@ Deno.test("the install hint names the Debian package of each missing tool", () =
     installHint(["nc", "python3", "socat"]),
     "for full coverage: apt-get install netcat-openbsd python3 socat (nc, python3, socat not found)",
   );
+});
+
+Deno.test("a shared helper's change runs once, for the first check that makes it", () => {
+  const check = (name: string, sharedChange?: string): Check => ({
+    name,
+    mutant: true,
+    sharedChange,
+    run: () => Promise.reject(new Error("not run here")),
+  });
+  const { kept, left } = oncePerSharedChange([
+    check("chat-sigint", "listenOn without handlers"),
+    check("chat", undefined),
+    check("ftp-sigint", "listenOn without handlers"),
+    check("udp-sigint", "udp's listen without handlers"),
+    check("ftp", undefined),
+  ]);
+  assert.deepEqual(kept.map((each) => each.name), ["chat-sigint", "chat", "udp-sigint", "ftp"]);
+  assert.equal(left, 1);
+});
+
+Deno.test("a mutation inside a shared helper is marked with the helper's text", async () => {
+  const { buildChecks } = await import("./run.ts");
+  const { lessons } = await import("./cases/mod.ts");
+  const programsDir = new URL("../programs", import.meta.url).pathname;
+  const checks = buildChecks(lessons, { programsDir, fixturesDir: "", update: false });
+  const named = (text: string) => checks.find((each) => each.name.startsWith(text))!;
+  // SIGINT without listenOn's handler: the same change in chat_server.ts and ftp_server.ts.
+  assert.equal(
+    named("chat-sigint: catches").sharedChange,
+    named("ftp-sigint: catches").sharedChange,
+  );
+  assert.notEqual(named("chat-sigint: catches").sharedChange, undefined);
+  // 好 → 了 is the chat server's own text, in no shared helper.
+  assert.equal(named("chat: catches").sharedChange, undefined);
 });

@@ -54,7 +54,13 @@ function udpSenders(role: string, senders: number, payload: string): ProcessClie
       while (!got) {
         await socket.send(payload, to);
         const pause = wait * (0.5 + Math.random());
-        got = await Promise.race([answer, new Promise((resolve) => setTimeout(resolve, pause))]);
+        let timer;
+        const late = new Promise((resolve) => {
+          timer = setTimeout(resolve, pause);
+        });
+        got = await Promise.race([answer, late]);
+        // A pending timer would hold the process up to 2 s after its last answer.
+        clearTimeout(timer);
         wait = Math.min(wait * 2, 2000);
       }
       socket.close();

@@ -18,6 +18,12 @@ export interface Command {
   cwd?: string;
   /** Extra environment variables (the parent's are inherited). */
   env?: Record<string, string>;
+  /**
+   * True for a program that cannot start processes of its own (a lesson script that never
+   * calls `Deno.Command`): once it has exited, nothing of it is left for
+   * {@linkcode ChildScope.killAll} to look for.
+   */
+  startsNoOthers?: boolean;
 }
 
 /** A spawned child with its stdout and stderr captured as text and its stdin kept open. */
@@ -142,9 +148,10 @@ const liveScopes = new Set<string>();
  * which a kill of the shell alone would leave running and holding the pipes. A process may
  * start another while the scan runs, so scans repeat until three in a row, 10 ms apart, find no
  * process they have not killed already (a killed process stays in /proc as a zombie until it
- * is reaped, and must not count as new). Linux only; a no-op where /proc cannot be read.
+ * is reaped, and must not count as new). The waits are timers, not a blocked thread: the other
+ * cases' proxies and clients go on meanwhile. Linux only; a no-op where /proc cannot be read.
  */
-export function killByEnvironment(name: string, value: string): void {
+export async function killByEnvironment(name: string, value: string): Promise<void> {
   const killed = new Set<number>();
   const variable = `${name}=${value}`;
   let quietScans = 0;
@@ -158,13 +165,21 @@ export function killByEnvironment(name: string, value: string): void {
     // apart, before calling it done.
     if (killed.size === 0) return;
     quietScans++;
-    if (quietScans < 3) sleepSync(10);
+    if (quietScans < 3) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
-/** Blocks this thread for `ms` milliseconds (for the few ms a rescan waits). */
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+/**
+ * {@linkcode killByEnvironment} for a process about to exit (a signal handler): the same scans,
+ * back to back, since no timer would fire before the exit.
+ */
+export function killByEnvironmentNow(name: string, value: string): void {
+  const killed = new Set<number>();
+  const variable = `${name}=${value}`;
+  let quietScans = 0;
+  for (let pass = 0; pass < 100 && quietScans < 3; pass++) {
+    quietScans = killScan(variable, killed) > 0 ? 0 : quietScans + 1;
+  }
 }
 
 /** One pass of {@linkcode killByEnvironment}: how many processes it killed that `killed` lacked. */
@@ -194,6 +209,8 @@ function killScan(variable: string, killed: Set<number>): number {
 /** A group of children that end together. */
 export class ChildScope {
   #children: Child[] = [];
+  /** Whether a child may have started processes of its own, which may outlive it. */
+  #mayHaveStartedOthers = false;
   #tag: string;
   #id = crypto.randomUUID();
   #onSpawn?: (child: Child, command: Command) => void;
@@ -228,6 +245,7 @@ export class ChildScope {
       stderr: "piped",
     }).spawn();
     const child = new Child(label, process);
+    if (!command.startsNoOthers) this.#mayHaveStartedOthers = true;
     liveScopes.add(this.#id);
     this.#children.push(child);
     live.add(child);
@@ -238,10 +256,11 @@ export class ChildScope {
 
   /**
    * Kills every child of this scope that is still running, and every process they started,
-   * and waits until the children are gone.
+   * and waits until the children are gone. The scan of every process (see
+   * {@linkcode killByEnvironment}) is skipped when no child could start one.
    */
   async killAll(): Promise<void> {
-    killByEnvironment(SCOPE_VARIABLE, this.#id);
+    if (this.#mayHaveStartedOthers) await killByEnvironment(SCOPE_VARIABLE, this.#id);
     await Promise.all(this.#children.map((child) => child.stop("SIGKILL", 0)));
     liveScopes.delete(this.#id);
   }
@@ -260,7 +279,7 @@ export function killChildrenOnInterrupt(): void {
   for (const [signal, code] of Object.entries(codes)) {
     Deno.addSignalListener(signal as Deno.Signal, () => {
       for (const child of live) child.signal("SIGKILL");
-      for (const scope of liveScopes) killByEnvironment(SCOPE_VARIABLE, scope);
+      for (const scope of liveScopes) killByEnvironmentNow(SCOPE_VARIABLE, scope);
       Deno.exit(code);
     });
   }

@@ -8,6 +8,7 @@
  */
 
 import type { Child } from "./children.ts";
+import { StreamEnded } from "./text_capture.ts";
 
 /** One exchange: wait for `wait` at the end of the output, then type `type` and Enter. */
 export interface Step {
@@ -76,6 +77,9 @@ export class ExpectSession {
         `prompt ${JSON.stringify(prompt)}`,
       );
     } catch (error) {
+      // A client that exits prints its last words on stderr as its stdout ends: wait (briefly)
+      // for them, so the failure names the client's own reason.
+      if (error instanceof StreamEnded) await withinMs(this.#child.stderr.done, 2000);
       const stderr = this.#child.stderr.text.trim();
       throw new ExpectFailure(
         `${this.#child.label}: ${(error as Error).message}\n` +
@@ -106,4 +110,14 @@ export class ExpectSession {
       await this.type(step.type);
     }
   }
+}
+
+/** Waits for `promise` to settle, or `ms` milliseconds, whichever comes first; never rejects. */
+async function withinMs(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([promise.catch(() => {}), late]);
+  clearTimeout(timer);
 }

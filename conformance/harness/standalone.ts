@@ -61,6 +61,16 @@ export interface StagedProgram {
   flags: string[];
   /** Flags from its header's `@run` line, if it has one (see {@linkcode runLineFlags}). */
   runLine?: string[];
+  /** True if its text never starts a process (see {@linkcode startsProcesses}). */
+  startsNoOthers: boolean;
+}
+
+/**
+ * Whether a script's text may start processes: `Deno.Command`, the old `Deno.run`, or Node's
+ * `child_process`. A script without them leaves nothing running once it has exited.
+ */
+export function startsProcesses(source: string): boolean {
+  return /\bDeno\.(Command|run)\b|child_process/.test(source);
 }
 
 /**
@@ -69,9 +79,10 @@ export interface StagedProgram {
  * own, holding nothing but the files the case puts there). Throws if a mutation's text is not
  * in the program, so a mutation that changes nothing can never pass as "caught".
  *
- * The copy's folder is named by its text and kept for the runner's life: every case that runs
- * the same text runs the same file, which Deno compiles once and then takes from its caches (a
- * new path is a new module to them; a copy per case cost a third of a large script's start).
+ * The copy's folder is named by its text and kept from run to run (see {@linkcode copiesHome}):
+ * every case that runs the same text runs the same file, which Deno compiles once and then
+ * takes from its caches, keyed by path (a new path is a new module to them: a copy per run left
+ * 41 MB more in Deno's cache each time and cost a third of a large script's start).
  */
 export async function stageProgram(
   programsDir: string,
@@ -89,25 +100,51 @@ export async function stageProgram(
   }
   await Deno.mkdir(dir, { recursive: true });
   const path = await copyOnce(name, source);
-  return { dir, path, flags: shebangFlags(source), runLine: runLineFlags(source) };
+  return {
+    dir,
+    path,
+    flags: shebangFlags(source),
+    runLine: runLineFlags(source),
+    startsNoOthers: !startsProcesses(source),
+  };
 }
 
-/** The folder that holds this runner's copies, one folder per text; removed at exit. */
+/**
+ * The folder of the copies: `$XDG_CACHE_HOME/socket-lessons/staged` (or `~/.cache/…`), the
+ * user's own, since a copy found there is run; in a temporary folder of this run (removed at
+ * exit) when there is no home.
+ */
+export function copiesHome(): string {
+  const cache = Deno.env.get("XDG_CACHE_HOME") ??
+    (Deno.env.get("HOME") ? `${Deno.env.get("HOME")}/.cache` : undefined);
+  if (cache !== undefined) return `${cache}/socket-lessons/staged`;
+  const folder = Deno.makeTempDirSync({ prefix: "socket-lessons-staged-" });
+  globalThis.addEventListener("unload", () => Deno.removeSync(folder, { recursive: true }));
+  return folder;
+}
+
+/** How long a copy no run has used stays: old versions of the scripts and their mutants. */
+const COPY_LIFETIME_MS = 7 * 24 * 3600 * 1000;
+
+/** The folder of the copies, once found and pruned. */
 let copiesFolder: string | undefined;
 
 /** The path of the copy of `source` named `name`, written the first time it is asked for. */
 async function copyOnce(name: string, source: string): Promise<string> {
   if (copiesFolder === undefined) {
-    copiesFolder = Deno.makeTempDirSync({ prefix: "socket-lessons-staged-" });
-    const folder = copiesFolder;
-    globalThis.addEventListener("unload", () => Deno.removeSync(folder, { recursive: true }));
+    copiesFolder = copiesHome();
+    pruneCopies(copiesFolder, Date.now() - COPY_LIFETIME_MS);
   }
   const digest = createHash("sha256").update(`${name}\n${source}`).digest("hex").slice(0, 24);
   const home = `${copiesFolder}/${digest}`;
   const path = `${home}/${name}`;
   try {
-    await Deno.lstat(path);
-    return path;
+    // Run only a copy that holds this very text, whatever happened to the folder meanwhile.
+    if (await Deno.readTextFile(path) === source) {
+      const now = new Date();
+      await Deno.utime(home, now, now);
+      return path;
+    }
   } catch {
     // Not there yet: written below. Two cases may race here; each renames a whole file in.
   }
@@ -116,6 +153,22 @@ async function copyOnce(name: string, source: string): Promise<string> {
   await Deno.writeTextFile(partial, source);
   await Deno.rename(partial, path);
   return path;
+}
+
+/** Removes the copies in `folder` whose folder was last used before `before` (ms since 1970). */
+export function pruneCopies(folder: string, before: number): void {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(folder)];
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    try {
+      const used = Deno.statSync(`${folder}/${entry.name}`).mtime?.getTime() ?? 0;
+      if (used < before) Deno.removeSync(`${folder}/${entry.name}`, { recursive: true });
+    } catch { /* taken by another run meanwhile */ }
+  }
 }
 
 /**
@@ -138,5 +191,6 @@ export function stagedCommand(
     args: ["run", "--no-config", ...flags, program.path, ...args],
     cwd: program.dir,
     env: Object.fromEntries(LESSON_VARIABLES.map((name) => [name, ""])),
+    startsNoOthers: program.startsNoOthers,
   };
 }

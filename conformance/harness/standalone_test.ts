@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import {
   netFlagsFor,
+  pruneCopies,
   runLineFlags,
   shebangFlags,
   stagedCommand,
   stageProgram,
+  startsProcesses,
 } from "./standalone.ts";
 
 Deno.test("shebang flags are read from the first line", () => {
@@ -44,6 +46,37 @@ Deno.test("a staged program is alone in its folder and runs in the peer's withou
   }
 });
 
+Deno.test("a copy kept from an earlier run is run only if it still holds the text", async () => {
+  const parent = await Deno.makeTempDir();
+  try {
+    const text = `#!/usr/bin/env -S deno run -A\n// ${crypto.randomUUID()}\n`;
+    await Deno.writeTextFile(`${parent}/p.ts`, text);
+    const first = await stageProgram(parent, "p.ts", `${parent}/a`);
+    await Deno.writeTextFile(first.path, "tampered");
+    const second = await stageProgram(parent, "p.ts", `${parent}/b`);
+    assert.equal(second.path, first.path);
+    assert.equal(await Deno.readTextFile(second.path), text);
+    await Deno.remove(first.path.slice(0, first.path.lastIndexOf("/")), { recursive: true });
+  } finally {
+    await Deno.remove(parent, { recursive: true });
+  }
+});
+
+Deno.test("copies no run has used for a while are pruned; the others stay", async () => {
+  const folder = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${folder}/old`);
+    await Deno.mkdir(`${folder}/new`);
+    const longAgo = new Date(Date.now() - 30 * 24 * 3600 * 1000);
+    await Deno.utime(`${folder}/old`, longAgo, longAgo);
+    pruneCopies(folder, Date.now() - 7 * 24 * 3600 * 1000);
+    assert.deepEqual([...Deno.readDirSync(folder)].map((e) => e.name), ["new"]);
+    pruneCopies(`${folder}/absent`, Date.now());
+  } finally {
+    await Deno.remove(folder, { recursive: true });
+  }
+});
+
 Deno.test("a mutation whose text is absent is an error, never a silent no-op", async () => {
   const parent = await Deno.makeTempDir();
   try {
@@ -70,4 +103,10 @@ Deno.test("a header's run line gives the narrowest flags, narrowed to a case's h
     "--allow-net=[::1]",
     "--allow-run=sh",
   ]);
+});
+
+Deno.test("a script that never starts a process is told from one that may", () => {
+  assert.equal(startsProcesses(`const c = new Deno.Command("ls");`), true);
+  assert.equal(startsProcesses(`import { spawn } from "node:child_process";`), true);
+  assert.equal(startsProcesses(`const conn = await Deno.connect({ port: 1 });`), false);
 });

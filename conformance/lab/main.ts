@@ -75,7 +75,7 @@ async function main(args: string[]): Promise<number | undefined> {
   // each run ends (its folder removed) and the server closes, within a bound; exit 0.
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     Deno.addSignalListener(signal, async () => {
-      killByEnvironment(RUN_TAG_VARIABLE, tag);
+      await killByEnvironment(RUN_TAG_VARIABLE, tag);
       const late = Promise.withResolvers<void>();
       const timer = setTimeout(late.resolve, STOP_BOUND_MS);
       await Promise.race([lab.close(), late.promise]);
