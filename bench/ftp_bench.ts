@@ -33,7 +33,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { BenchUsageError, readBenchFlags, runBench } from "./cli.ts";
 import { writeBetweenMarkers } from "./doc_section.ts";
 import { peakRss } from "./peak_rss.ts";
 import { type CpuTime, cpuTime } from "./proc_cpu.ts";
@@ -107,18 +107,30 @@ interface Transfer extends Run {
 const medianRun = (runs: Transfer[]) =>
   [...runs].sort((a, b) => a.seconds - b.seconds)[Math.floor(runs.length / 2)];
 
+const USAGE = `Usage: deno task bench ftp [--size BYTES] [--rounds N] [--write-docs]
+
+1 GiB put and get through ftp_server.ts/ftp_client.ts against the Python reference of the same
+protocol (bench/python_put.py, python_get.py), an MD5 pass and a raw copy, alternating, N rounds.
+
+Options:
+  --size BYTES   size of the file moved (default 1073741824, 1 GiB)
+  --rounds N     rounds of every transfer; the median is reported (default 3)
+  --write-docs   write the figures into docs/PERFORMANCE.md`;
+
 async function main() {
-  const flags = parseArgs({
-    args: Deno.args,
-    strict: true,
-    options: {
-      size: { type: "string", default: String(1 << 30) },
-      rounds: { type: "string", default: "3" },
-      "write-docs": { type: "boolean" },
-    },
-  }).values;
+  const flags = readBenchFlags(Deno.args, {
+    size: { type: "string", default: String(1 << 30) },
+    rounds: { type: "string", default: "3" },
+    "write-docs": { type: "boolean" },
+  }, USAGE);
   const size = Number(flags.size);
   const rounds = Number(flags.rounds);
+  if (!/^\d+$/.test(flags.size) || size < 1) {
+    throw new BenchUsageError(`--size takes a number of bytes, not ${JSON.stringify(flags.size)}`);
+  }
+  if (!/^\d+$/.test(flags.rounds) || rounds < 1) {
+    throw new BenchUsageError(`--rounds takes a count from 1, not ${JSON.stringify(flags.rounds)}`);
+  }
   killChildrenOnInterrupt();
 
   const work = await Deno.makeTempDir({ prefix: "socket-lessons-bench-" });
@@ -438,4 +450,4 @@ async function main() {
   }
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) await runBench("ftp", main);

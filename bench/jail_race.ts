@@ -10,7 +10,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { BenchUsageError, readBenchFlags, runBench } from "./cli.ts";
 
 const PROGRAM = new URL("../programs/ftp_server.ts", import.meta.url).pathname;
 const RACER = new URL("jail_race.py", import.meta.url).pathname;
@@ -71,13 +71,24 @@ async function readinessPort(stderr: ReadableStream<Uint8Array>): Promise<number
   throw new Error(`the server ended before its readiness line:\n${text}`);
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: { seconds: { type: "string", default: "30" } },
-  });
+const USAGE = `Usage: deno task bench jail [--seconds S]
+
+The symlink swap race against ftp_server.ts's jail: a second process swaps root/d for a link out
+and back as fast as it can while gets and puts go through d, first with the server run with -A
+(openat2 beneath the root), then with its @run line (checks by path only).
+
+Options:
+  --seconds S   how long each race runs (default 30)`;
+
+async function main(): Promise<void> {
+  const values = readBenchFlags(Deno.args, { seconds: { type: "string", default: "30" } }, USAGE);
+  if (!/^\d+(\.\d+)?$/.test(values.seconds) || Number(values.seconds) <= 0) {
+    throw new BenchUsageError(`--seconds takes seconds, not ${JSON.stringify(values.seconds)}`);
+  }
   const seconds = Number(values.seconds);
   for (const [label, flags] of RUNS) {
     console.log(`${label}, ${seconds} s: ${await race(flags, seconds)}`);
   }
 }
+
+if (import.meta.main) await runBench("jail", main);

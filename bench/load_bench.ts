@@ -36,7 +36,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { BenchUsageError, readBenchFlags, runBench } from "./cli.ts";
 import { formatFiles, writeBetweenMarkers } from "./doc_section.ts";
 import {
   type Generator,
@@ -386,38 +386,35 @@ function plot(rows: Row[]): string {
 }
 
 async function main() {
-  if (Deno.args.includes("--help")) {
-    console.log(USAGE);
-    return;
-  }
-  const flags = parseArgs({
-    args: Deno.args,
-    strict: true,
-    options: {
-      connections: { type: "string", default: "100,1000,10000" },
-      seconds: { type: "string", default: "5" },
-      warmup: { type: "string", default: "1" },
-      runs: { type: "string", default: "1" },
-      only: { type: "string" },
-      generator: { type: "string", default: "c" },
-      "write-docs": { type: "boolean" },
-    },
-  }).values;
+  const flags = readBenchFlags(Deno.args, {
+    connections: { type: "string", default: "100,1000,10000" },
+    seconds: { type: "string", default: "5" },
+    warmup: { type: "string", default: "1" },
+    runs: { type: "string", default: "1" },
+    only: { type: "string" },
+    generator: { type: "string", default: "c" },
+    "write-docs": { type: "boolean" },
+  }, USAGE);
   const counts = flags.connections.split(",").map(Number);
   if (counts.some((n) => !Number.isInteger(n) || n < 1)) {
-    throw new Error(`--connections takes counts like 100,1000, not ${flags.connections}`);
+    throw new BenchUsageError(`--connections takes counts like 100,1000, not ${flags.connections}`);
+  }
+  for (const flag of ["seconds", "warmup"] as const) {
+    if (!/^\d+(\.\d+)?$/.test(flags[flag])) {
+      throw new BenchUsageError(`--${flag} takes seconds, not ${JSON.stringify(flags[flag])}`);
+    }
   }
   const runs = Number(flags.runs);
   if (!Number.isInteger(runs) || runs < 1) {
-    throw new Error(`--runs takes a count, not ${flags.runs}`);
+    throw new BenchUsageError(`--runs takes a count, not ${flags.runs}`);
   }
   const only = flags.only?.split(",");
   // In the order --only names them, so that runs can alternate which goes first.
   const named = (name: string) => [...TARGETS, ...PROBES].filter((t) => t.name === name);
   const targets = only ? only.flatMap(named) : TARGETS;
-  if (targets.length === 0) throw new Error(`--only matches none of the servers`);
+  if (targets.length === 0) throw new BenchUsageError(`--only matches none of the servers`);
   if (flags.generator !== "c" && flags.generator !== "node") {
-    throw new Error(`--generator takes c or node, not ${flags.generator}`);
+    throw new BenchUsageError(`--generator takes c or node, not ${flags.generator}`);
   }
   // Each side holds one descriptor per connection, plus the runtime's own.
   const limit = await hardFileLimit();
@@ -475,4 +472,4 @@ async function main() {
   }
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) await runBench("load", main);

@@ -11,6 +11,17 @@
  */
 
 const BENCHES = { ftp: "ftp_bench.ts", load: "load_bench.ts", jail: "jail_race.ts" } as const;
+
+const USAGE = `Usage: deno task bench [ftp|load|jail] [OPTIONS]
+
+  ftp    1 GiB put and get through ftp_server.ts/ftp_client.ts against the Python reference of the
+         same protocol, an MD5 pass and a raw copy (--size BYTES, --rounds N, --write-docs)
+  load   the chat and echo servers at 100 to 10,000 connections against a Deno and a Node echo,
+         driven by a compiled C generator (--connections 100,1000, --seconds S, --runs N,
+         --only NAMES, --generator c|node, --write-docs)
+  jail   the symlink swap race against the FTP server's jail (--seconds S)
+
+With no name: ftp, then load, with the same OPTIONS. \`deno task bench NAME --help\` for one.`;
 type Bench = keyof typeof BENCHES;
 
 async function run(bench: Bench, args: string[]): Promise<number> {
@@ -24,7 +35,17 @@ async function run(bench: Bench, args: string[]): Promise<number> {
 
 async function main(args: string[]): Promise<number> {
   const [first, ...rest] = args;
+  if (first === "--help" || first === "-h") {
+    console.log(USAGE);
+    return 0;
+  }
   if (first in BENCHES) return await run(first as Bench, rest);
+  if (first !== undefined && !first.startsWith("-")) {
+    console.error(
+      `bench: no benchmark named ${JSON.stringify(first)}: ftp, load or jail (see --help)`,
+    );
+    return 2;
+  }
   for (const bench of ["ftp", "load"] as const) {
     const code = await run(bench, args);
     if (code !== 0) return code;
