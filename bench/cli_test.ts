@@ -19,7 +19,7 @@ Deno.test("bench --help names every benchmark and exits 0", async () => {
 });
 
 Deno.test("each benchmark's --help exits 0 without running it", async () => {
-  for (const name of ["ftp", "load", "jail"]) {
+  for (const name of ["ftp", "load", "jail", "ls"]) {
     const { code, stdout } = await bench(name, "--help");
     assert.equal(code, 0, name);
     assert.match(stdout, /^Usage: deno task bench /, name);
@@ -33,6 +33,7 @@ Deno.test("a bad option or value is one line on stderr and exit 2", async () => 
       ["ftp", "--rounds", "zero"],
       ["load", "--connections", "ten"],
       ["jail", "--seconds", "-1"],
+      ["ls", "--count", "0"],
       ["nonsense"],
     ]
   ) {

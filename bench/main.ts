@@ -10,7 +10,12 @@
  * @module
  */
 
-const BENCHES = { ftp: "ftp_bench.ts", load: "load_bench.ts", jail: "jail_race.ts" } as const;
+const BENCHES = {
+  ftp: "ftp_bench.ts",
+  load: "load_bench.ts",
+  jail: "jail_race.ts",
+  ls: "ls_round_trips.ts",
+} as const;
 
 const USAGE = `Usage: deno task bench [ftp|load|jail] [OPTIONS]
 
@@ -20,6 +25,8 @@ const USAGE = `Usage: deno task bench [ftp|load|jail] [OPTIONS]
          driven by a compiled C generator (--connections 100,1000, --seconds S, --runs N,
          --only NAMES, --generator c|node, --write-docs)
   jail   the symlink swap race against the FTP server's jail (--seconds S)
+  ls     ls round trips on one connection through ftp_server.ts against a Deno echo's
+         (--count N, --rounds N)
 
 With no name: ftp, then load, with the same OPTIONS. \`deno task bench NAME --help\` for one.`;
 type Bench = keyof typeof BENCHES;
@@ -42,7 +49,7 @@ async function main(args: string[]): Promise<number> {
   if (first in BENCHES) return await run(first as Bench, rest);
   if (first !== undefined && !first.startsWith("-")) {
     console.error(
-      `bench: no benchmark named ${JSON.stringify(first)}: ftp, load or jail (see --help)`,
+      `bench: no benchmark named ${JSON.stringify(first)}: ftp, load, jail or ls (see --help)`,
     );
     return 2;
   }

@@ -51,9 +51,11 @@ async function main(): Promise<void> {
 
   // client.connect(("127.0.0.1", 9999)): socket() + connect() are one call in Deno. Lines
   // and counted raw bytes go over it, so it is read through one buffered FramedConn.
-  const session = new FramedConn(
-    await Deno.connect({ hostname: flags.host, port: Number(flags.port) }),
-  );
+  const conn = await Deno.connect({ hostname: flags.host, port: Number(flags.port) });
+  // A put is three writes (the command, the bytes, the MD5 line): with Nagle's algorithm on,
+  // the last one waits for the server's delayed ACK, up to 40 ms.
+  conn.setNoDelay(true);
+  const session = new FramedConn(conn);
   // The server speaks first; anything but the welcome means it is not our server.
   const welcome = await session.readLine();
   if (welcome !== WELCOME) {
@@ -603,6 +605,8 @@ function openLibcrypto() {
  * ftp_client.ts ls                                # list the server's files
  * ```
  *
+ * - Every write leaves at once (`setNoDelay`): a put's MD5 line no longer waits for the
+ *   server's delayed ACK of the bytes before it.
  * - Every transfer is checked with MD5 over the whole file. A download is written to
  *   `PATH.ftp-part` and renamed to PATH only once verified; if it is interrupted, running the
  *   same `get` again resumes from the bytes already there, and running the same `put` again
