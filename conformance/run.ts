@@ -150,6 +150,22 @@ function sharedHelpersIn(programsDir: string, program: string): [string, string]
   return found;
 }
 
+/**
+ * The text that decides how `script` answers a bad `--port`: its `readFlags` and its
+ * `NUMBER_FLAGS`; undefined if it lacks either (then its own cli check tries the bad ports).
+ */
+export function flagHandlingOf(programsDir: string, script: string): string | undefined {
+  let source: string;
+  try {
+    source = Deno.readTextFileSync(`${programsDir}/${script}`);
+  } catch {
+    return undefined;
+  }
+  const readFlags = helperText(source, "readFlags");
+  const numbers = /^const NUMBER_FLAGS[^]*?\n};\n/m.exec(source)?.[0];
+  return readFlags === undefined || numbers === undefined ? undefined : readFlags + numbers;
+}
+
 /** One mutation a case must catch. */
 type CaseMutation = NonNullable<ConformanceCase["mutations"]>[number];
 
@@ -163,6 +179,8 @@ const oneLine = (text: string) => text.replaceAll("\n", "⏎");
  */
 export function buildChecks(lessons: Lesson[], options: RunOptions, pagesDir?: string): Check[] {
   const checks: Check[] = [];
+  // The texts of flag handling whose bad ports a cli check runs already.
+  const portsChecked = new Set<string>();
   // Each program's shared helpers, found once: [name, text] pairs.
   const helpersOf = new Map<string, [string, string][]>();
   /** The shared helper a mutation changes, with its text and the change, if it changes one. */
@@ -253,12 +271,18 @@ export function buildChecks(lessons: Lesson[], options: RunOptions, pagesDir?: s
       }
     }
     for (const script of lesson.scripts) {
+      const network = lesson.transport !== "none";
+      // The bad ports go through readFlags and NUMBER_FLAGS alone: once per text of the two.
+      const flagHandling = flagHandlingOf(options.programsDir, script);
+      const badPorts = network && (flagHandling === undefined || !portsChecked.has(flagHandling));
+      if (badPorts && flagHandling !== undefined) portsChecked.add(flagHandling);
       checks.push({
         name: `cli: ${script}`,
         run: async () => {
           const started = performance.now();
           const failures = await checkCli(options.programsDir, script, options.tag ?? "cli", {
-            network: lesson.transport !== "none",
+            network,
+            badPorts,
             ...serverSetup(lesson, script),
             fixturesDir: options.fixturesDir,
           });

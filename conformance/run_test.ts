@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { RUN_TAG_VARIABLE } from "./harness/children.ts";
 import { TextCapture } from "./harness/text_capture.ts";
 import { withChatFixtures } from "./harness/_test_util.ts";
-import { type Check, indent, installHint, oncePerSharedChange } from "./run.ts";
+import { type Check, flagHandlingOf, indent, installHint, oncePerSharedChange } from "./run.ts";
 
 const runner = new URL("run.ts", import.meta.url).pathname;
 
@@ -169,4 +169,20 @@ Deno.test("a mutation inside a shared helper is marked with the helper's text", 
   assert.notEqual(named("chat-sigint: catches").sharedChange, undefined);
   // 好 → 了 is the chat server's own text, in no shared helper.
   assert.equal(named("chat: catches").sharedChange, undefined);
+});
+
+Deno.test("bad ports are tried once per text of readFlags and NUMBER_FLAGS", async () => {
+  const programsDir = new URL("../programs", import.meta.url).pathname;
+  const chat = flagHandlingOf(programsDir, "chat_server.ts");
+  assert.ok(chat?.includes("function readFlags") && chat.includes("const NUMBER_FLAGS"));
+  assert.equal(flagHandlingOf(programsDir, "ftp_client.ts"), chat);
+  const dir = await Deno.makeTempDir();
+  try {
+    const other = Deno.readTextFileSync(`${programsDir}/chat_server.ts`).replace("65535", "65534");
+    await Deno.writeTextFile(`${dir}/chat_server.ts`, other);
+    assert.notEqual(flagHandlingOf(dir, "chat_server.ts"), chat);
+    assert.equal(flagHandlingOf(dir, "absent.ts"), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

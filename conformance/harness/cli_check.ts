@@ -1,7 +1,8 @@
 /**
  * The command-line contract every script keeps, checked on a copy alone in an empty folder:
- * `--help` prints usage and exits 0; a bad port (for a script that uses the network) or an
- * unknown option prints one line on stderr and exits 2 without starting anything; a server
+ * `--help` prints usage and exits 0; a bad port (for a script that uses the network, unless
+ * its flag handling is that of one checked already) or an unknown option prints one line on
+ * stderr and exits 2 without starting anything; a server
  * given a port already in use prints one line on stderr and exits 1 (no stack trace).
  *
  * @module
@@ -27,6 +28,11 @@ export interface CliCheckOptions {
   args?: readonly string[];
   /** Folder of the fixtures that `files` may name. */
   fixturesDir?: string;
+  /**
+   * False to leave out `--port nope` and `--port 70000` for a networked script whose flag
+   * handling is, text for text, that of a script checked with them (default true).
+   */
+  badPorts?: boolean;
 }
 
 /** Checks `name` from `programsDir`; returns the problems found (empty when it keeps the contract). */
@@ -36,7 +42,7 @@ export async function checkCli(
   tag: string,
   options: CliCheckOptions = {},
 ): Promise<string[]> {
-  const { network = true, listens } = options;
+  const { network = true, listens, badPorts = true } = options;
   const problems: string[] = [];
   const work = await Deno.makeTempDir({ prefix: "socket-lessons-cli-" });
   const scope = new ChildScope(tag);
@@ -56,7 +62,7 @@ export async function checkCli(
     for (const word of words) {
       if (!help.stdout.includes(word)) problems.push(`--help does not mention ${word}`);
     }
-    const bads = network
+    const bads = network && badPorts
       ? [["--port", "nope"], ["--port", "70000"], ["--no-such-option"]]
       : [["--no-such-option"]];
     for (const bad of bads) {

@@ -21,6 +21,10 @@ Deno.test("a script that ignores bad options is reported", async () => {
     assert.ok(problems.includes("--port nope: exit 0, expected 2"), problems.join("\n"));
     assert.ok(problems.includes("port in use: exit 0, expected 1"), problems.join("\n"));
     assert.ok(problems.some((p) => p.startsWith("--no-such-option: stderr should be one line")));
+    // Told that its flag handling was checked already, it is asked no bad port.
+    const told = await checkCli(dir, "sloppy.ts", "test-cli", { badPorts: false });
+    assert.ok(!told.some((p) => p.startsWith("--port")), told.join("\n"));
+    assert.ok(told.some((p) => p.startsWith("--no-such-option")), told.join("\n"));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
