@@ -90,7 +90,8 @@ export async function runRawPeer(
         const got = await readUpTo(conn, want.length).catch(() => new Uint8Array());
         if (got.length !== want.length || !got.every((b, i) => b === want[i])) {
           const show = (b: Uint8Array) => JSON.stringify(new TextDecoder().decode(b));
-          throw new Error(`raw peer expected ${show(want)}, got ${show(got)}`);
+          const when = timedOut ? ` (the timeout, within ${timeoutMs} ms)` : "";
+          throw new Error(`raw peer expected ${show(want)}, got ${show(got)}${when}`);
         }
       } else if ("expect" in step) {
         const decoder = new TextDecoder();
@@ -101,7 +102,7 @@ export async function runRawPeer(
           if (n === null) {
             throw new Error(
               `raw peer expected ${step.expect}, got ${JSON.stringify(text)} before the ${
-                timedOut ? "timeout" : "server closed"
+                timedOut ? `timeout (within ${timeoutMs} ms)` : "server closed"
               }`,
             );
           }
@@ -110,11 +111,15 @@ export async function runRawPeer(
       } else if ("awaitClose" in step) {
         const sink = new Uint8Array(64 * 1024);
         while (await conn.read(sink).catch(() => null) !== null) { /* discard */ }
-        if (timedOut) throw new Error("the server never closed the connection");
+        if (timedOut) {
+          throw new Error(`the server never closed the connection within ${timeoutMs} ms`);
+        }
       } else if ("closedUnanswered" in step) {
         const first = await conn.read(new Uint8Array(1)).catch(() => null);
         if (timedOut) {
-          throw new Error("the server kept the connection open instead of closing at once");
+          throw new Error(
+            `the server kept the connection open instead of closing at once (within ${timeoutMs} ms)`,
+          );
         }
         if (first !== null) throw new Error("the server answered instead of closing at once");
       } else if ("signalServer" in step) {
@@ -124,7 +129,11 @@ export async function runRawPeer(
         await conn.closeWrite();
         const sink = new Uint8Array(64 * 1024);
         while (await conn.read(sink).catch(() => null) !== null) { /* discard */ }
-        if (timedOut) throw new Error("the server never closed its end after the client left");
+        if (timedOut) {
+          throw new Error(
+            `the server never closed its end after the client left (within ${timeoutMs} ms)`,
+          );
+        }
         break;
       } else {
         leftOpen = "leaveOpen" in step;
