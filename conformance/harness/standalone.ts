@@ -155,8 +155,12 @@ async function copyOnce(name: string, source: string): Promise<string> {
   return path;
 }
 
-/** Removes the copies in `folder` whose folder was last used before `before` (ms since 1970). */
-export function pruneCopies(folder: string, before: number): void {
+/**
+ * Removes the copies in `folder` whose folder was last used before `before` (ms since 1970),
+ * and what Deno compiled from them under `compiled` (its `gen/file` folder, which mirrors the
+ * paths of the modules it compiled): nothing else ever runs those paths again.
+ */
+export function pruneCopies(folder: string, before: number, compiled = denoCompiledFolder()): void {
   let entries: Deno.DirEntry[];
   try {
     entries = [...Deno.readDirSync(folder)];
@@ -166,9 +170,17 @@ export function pruneCopies(folder: string, before: number): void {
   for (const entry of entries) {
     try {
       const used = Deno.statSync(`${folder}/${entry.name}`).mtime?.getTime() ?? 0;
-      if (used < before) Deno.removeSync(`${folder}/${entry.name}`, { recursive: true });
-    } catch { /* taken by another run meanwhile */ }
+      if (used >= before) continue;
+      Deno.removeSync(`${folder}/${entry.name}`, { recursive: true });
+      Deno.removeSync(`${compiled}${folder}/${entry.name}`, { recursive: true });
+    } catch { /* taken by another run meanwhile, or never compiled */ }
   }
+}
+
+/** Where Deno keeps the JavaScript it compiled from local files: `$DENO_DIR/gen/file`. */
+export function denoCompiledFolder(): string {
+  const cache = Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME") ?? ""}/.cache`;
+  return `${Deno.env.get("DENO_DIR") ?? `${cache}/deno`}/gen/file`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  denoCompiledFolder,
   netFlagsFor,
   pruneCopies,
   runLineFlags,
@@ -62,18 +63,36 @@ Deno.test("a copy kept from an earlier run is run only if it still holds the tex
   }
 });
 
-Deno.test("copies no run has used for a while are pruned; the others stay", async () => {
+Deno.test("copies no run has used for a while are pruned, with what Deno compiled of them", async () => {
   const folder = await Deno.makeTempDir();
+  const compiled = await Deno.makeTempDir();
   try {
     await Deno.mkdir(`${folder}/old`);
     await Deno.mkdir(`${folder}/new`);
+    await Deno.mkdir(`${compiled}${folder}/old`, { recursive: true });
+    await Deno.mkdir(`${compiled}${folder}/new`, { recursive: true });
     const longAgo = new Date(Date.now() - 30 * 24 * 3600 * 1000);
     await Deno.utime(`${folder}/old`, longAgo, longAgo);
-    pruneCopies(folder, Date.now() - 7 * 24 * 3600 * 1000);
+    pruneCopies(folder, Date.now() - 7 * 24 * 3600 * 1000, compiled);
     assert.deepEqual([...Deno.readDirSync(folder)].map((e) => e.name), ["new"]);
-    pruneCopies(`${folder}/absent`, Date.now());
+    assert.deepEqual([...Deno.readDirSync(`${compiled}${folder}`)].map((e) => e.name), ["new"]);
+    pruneCopies(`${folder}/absent`, Date.now(), compiled);
   } finally {
     await Deno.remove(folder, { recursive: true });
+    await Deno.remove(compiled, { recursive: true });
+  }
+});
+
+Deno.test("Deno's compiled files are found under DENO_DIR, else under the user's cache", () => {
+  const saved = Deno.env.get("DENO_DIR");
+  try {
+    Deno.env.set("DENO_DIR", "/somewhere/deno");
+    assert.equal(denoCompiledFolder(), "/somewhere/deno/gen/file");
+    Deno.env.delete("DENO_DIR");
+    assert.match(denoCompiledFolder(), /\/deno\/gen\/file$/);
+  } finally {
+    if (saved === undefined) Deno.env.delete("DENO_DIR");
+    else Deno.env.set("DENO_DIR", saved);
   }
 });
 
