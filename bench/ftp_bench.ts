@@ -34,6 +34,7 @@
  */
 
 import { BenchUsageError, readBenchFlags, runBench } from "./cli.ts";
+import { median } from "./median.ts";
 import { writeBetweenMarkers } from "./doc_section.ts";
 import { peakRss } from "./peak_rss.ts";
 import { type CpuTime, cpuTime } from "./proc_cpu.ts";
@@ -95,8 +96,6 @@ async function freshOutput(path: string): Promise<void> {
 }
 
 const list = (values: number[]) => values.map((s) => s.toFixed(2)).join(", ");
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** A timed run and, for a transfer through the server, the CPU the server spent meanwhile. */
 interface Transfer extends Run {

@@ -11,6 +11,7 @@
  */
 
 import { BenchUsageError, readBenchFlags, runBench } from "./cli.ts";
+import { median } from "./median.ts";
 import { ChildScope, killChildrenOnInterrupt } from "../conformance/harness/children.ts";
 import { awaitReadiness } from "../conformance/harness/readiness.ts";
 
@@ -65,11 +66,6 @@ async function roundTrips(port: number, count: number, ftp: boolean): Promise<nu
   } finally {
     conn.close();
   }
-}
-
-/** The median of `values`. */
-function median(values: number[]): number {
-  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 }
 
 async function main(): Promise<void> {

@@ -134,14 +134,26 @@ function caseCost(testCase: ConformanceCase, mutant: boolean): number {
   return mutant ? 1 : testCase.clients.length;
 }
 
+/** Program texts read so far, by path; undefined for one that cannot be read. */
+const programTexts = new Map<string, string | undefined>();
+
+/** The text of `programsDir/name`, read once per run; undefined if it cannot be read. */
+function programText(programsDir: string, name: string): string | undefined {
+  const path = `${programsDir}/${name}`;
+  if (!programTexts.has(path)) {
+    let text: string | undefined;
+    try {
+      text = Deno.readTextFileSync(path);
+    } catch { /* not a script of this folder: the case itself reports that */ }
+    programTexts.set(path, text);
+  }
+  return programTexts.get(path);
+}
+
 /** The shared helpers of `programsDir/program` as [name, text] pairs; none if it is unreadable. */
 function sharedHelpersIn(programsDir: string, program: string): [string, string][] {
-  let source: string;
-  try {
-    source = Deno.readTextFileSync(`${programsDir}/${program}`);
-  } catch {
-    return []; // not a script of this folder: the case itself reports that
-  }
+  const source = programText(programsDir, program);
+  if (source === undefined) return [];
   const found: [string, string][] = [];
   for (const name of SHARED_HELPERS) {
     const text = helperText(source, name);
@@ -155,12 +167,8 @@ function sharedHelpersIn(programsDir: string, program: string): [string, string]
  * `NUMBER_FLAGS`; undefined if it lacks either (then its own cli check tries the bad ports).
  */
 export function flagHandlingOf(programsDir: string, script: string): string | undefined {
-  let source: string;
-  try {
-    source = Deno.readTextFileSync(`${programsDir}/${script}`);
-  } catch {
-    return undefined;
-  }
+  const source = programText(programsDir, script);
+  if (source === undefined) return undefined;
   const readFlags = helperText(source, "readFlags");
   const numbers = /^const NUMBER_FLAGS[^]*?\n};\n/m.exec(source)?.[0];
   return readFlags === undefined || numbers === undefined ? undefined : readFlags + numbers;

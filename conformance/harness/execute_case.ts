@@ -32,6 +32,7 @@ import type { RunOptions } from "./run_options.ts";
 import { netFlagsFor, stagedCommand, stageProgram } from "./standalone.ts";
 import type { TcpProxy } from "./tcp_proxy.ts";
 import type { UdpRelay } from "./udp_relay.ts";
+import { waitAtMost } from "./wait_at_most.ts";
 
 /** The host a case runs on unless it names another (e.g. `::1`). */
 const HOST = "127.0.0.1";
@@ -415,10 +416,7 @@ class CaseRun {
       }
     }
     if (closing.length === 0) return;
-    const bound = Promise.withResolvers<void>();
-    const timer = setTimeout(bound.resolve, this.#stepMs);
-    await Promise.race([Promise.all(closing), bound.promise]);
-    clearTimeout(timer);
+    await waitAtMost(Promise.all(closing), this.#stepMs);
   }
 
   /**

@@ -9,6 +9,7 @@
 
 import type { Child } from "./children.ts";
 import { StreamEnded } from "./text_capture.ts";
+import { waitAtMost } from "./wait_at_most.ts";
 
 /** One exchange: wait for `wait` at the end of the output, then type `type` and Enter. */
 export interface Step {
@@ -79,7 +80,7 @@ export class ExpectSession {
     } catch (error) {
       // A client that exits prints its last words on stderr as its stdout ends: wait (briefly)
       // for them, so the failure names the client's own reason.
-      if (error instanceof StreamEnded) await withinMs(this.#child.stderr.done, 2000);
+      if (error instanceof StreamEnded) await waitAtMost(this.#child.stderr.done, 2000);
       const stderr = this.#child.stderr.text.trim();
       throw new ExpectFailure(
         `${this.#child.label}: ${(error as Error).message}\n` +
@@ -110,14 +111,4 @@ export class ExpectSession {
       await this.type(step.type);
     }
   }
-}
-
-/** Waits for `promise` to settle, or `ms` milliseconds, whichever comes first; never rejects. */
-async function withinMs(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  await Promise.race([promise.catch(() => {}), late]);
-  clearTimeout(timer);
 }

@@ -115,8 +115,7 @@ export async function stageProgram(
  * exit) when there is no home.
  */
 export function copiesHome(): string {
-  const cache = Deno.env.get("XDG_CACHE_HOME") ??
-    (Deno.env.get("HOME") ? `${Deno.env.get("HOME")}/.cache` : undefined);
+  const cache = userCacheHome();
   if (cache !== undefined) return `${cache}/socket-lessons/staged`;
   const folder = Deno.makeTempDirSync({ prefix: "socket-lessons-staged-" });
   globalThis.addEventListener("unload", () => Deno.removeSync(folder, { recursive: true }));
@@ -179,8 +178,13 @@ export function pruneCopies(folder: string, before: number, compiled = denoCompi
 
 /** Where Deno keeps the JavaScript it compiled from local files: `$DENO_DIR/gen/file`. */
 export function denoCompiledFolder(): string {
-  const cache = Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME") ?? ""}/.cache`;
-  return `${Deno.env.get("DENO_DIR") ?? `${cache}/deno`}/gen/file`;
+  return `${Deno.env.get("DENO_DIR") ?? `${userCacheHome() ?? ""}/deno`}/gen/file`;
+}
+
+/** The user's cache folder, `$XDG_CACHE_HOME` or `~/.cache`; undefined without a home. */
+function userCacheHome(): string | undefined {
+  const home = Deno.env.get("HOME");
+  return Deno.env.get("XDG_CACHE_HOME") ?? (home ? `${home}/.cache` : undefined);
 }
 
 /**

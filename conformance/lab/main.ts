@@ -16,6 +16,7 @@
 
 import { parseArgs } from "node:util";
 import { killByEnvironment, RUN_TAG_VARIABLE } from "../harness/children.ts";
+import { waitAtMost } from "../harness/wait_at_most.ts";
 import { LESSON_PAGES_DIR } from "../lesson_page.ts";
 import { type Lab, startLab } from "./server.ts";
 
@@ -76,10 +77,7 @@ async function main(args: string[]): Promise<number | undefined> {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     Deno.addSignalListener(signal, async () => {
       await killByEnvironment(RUN_TAG_VARIABLE, tag);
-      const late = Promise.withResolvers<void>();
-      const timer = setTimeout(late.resolve, STOP_BOUND_MS);
-      await Promise.race([lab.close(), late.promise]);
-      clearTimeout(timer);
+      await waitAtMost(lab.close(), STOP_BOUND_MS);
       Deno.exit(0);
     });
   }

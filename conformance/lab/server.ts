@@ -19,6 +19,7 @@
 import { lessons as catalogLessons } from "../cases/mod.ts";
 import type { Lesson } from "../harness/case.ts";
 import type { Child } from "../harness/children.ts";
+import { waitAtMost } from "../harness/wait_at_most.ts";
 import { readAsset } from "./assets.ts";
 import { choicesOf, DELIVERIES, offers, READERS, type RunChoice } from "./choices.ts";
 import { checkRequest, isWebSocketUpgrade, LAB_HOST, newSecret } from "./guard.ts";
@@ -140,10 +141,7 @@ export async function startLab(options: LabOptions): Promise<Lab> {
     // going belongs to another page.
     const previous = runs.get(lesson.id);
     if (previous && previous.controller.signal.aborted) {
-      const late = Promise.withResolvers<void>();
-      const timer = setTimeout(late.resolve, STOPPING_WAIT_MS);
-      await Promise.race([previous.done, late.promise]);
-      clearTimeout(timer);
+      await waitAtMost(previous.done, STOPPING_WAIT_MS);
     }
     if (runs.has(lesson.id) || socket.readyState !== WebSocket.OPEN) {
       sendTo(socket, { type: "busy", message: `${lesson.id} is already running elsewhere` });
