@@ -42,6 +42,11 @@ export interface LoadResult {
    * fully busy, where the generator itself may be what limits the round trips.
    */
   cpuBusy: number;
+  /**
+   * The same for the server, all its threads, when the generator was given its pid (null when
+   * not, absent from older output): near 1 for a one-threaded server, the server is the limit.
+   */
+  serverCpuBusy?: number | null;
   /** Fewest round trips of one open connection in the window. */
   minRoundTrips: number;
   /** Most round trips of one open connection in the window. */
@@ -64,6 +69,8 @@ export interface LoadSpec {
   reply: "echo" | "chat";
   /** What the server sends first on every connection; empty when it does not greet. */
   greeting: string;
+  /** The server's process, whose CPU time in the window is reported (`serverCpuBusy`). */
+  serverPid?: number;
 }
 
 /** The flags both generators take for `spec`. */
@@ -85,6 +92,7 @@ export function loadArgs(spec: LoadSpec): string[] {
     spec.reply,
     "--greeting",
     spec.greeting,
+    ...(spec.serverPid === undefined ? [] : ["--server-pid", String(spec.serverPid)]),
   ];
 }
 
@@ -174,21 +182,31 @@ export const percentOfCore = (busy: number): string => `${Math.round(busy * 100)
 /**
  * The sentence that says which generator ran and how much headroom it had: `nodeEchoAt100` is
  * what `echo_node.mjs` made at 100 connections in the same run (undefined if not measured).
- * Under {@linkcode HEADROOM_FLOOR} round trips/s it marks the run generator-bound.
+ * Under {@linkcode HEADROOM_FLOOR} round trips/s it marks the run generator-bound, and says
+ * which of the two was busier when the server's CPU was measured: a Node echo using a whole
+ * core while the generator has room is held down by the core, not by the generator.
  */
 export function headroomNote(
   generator: Generator,
-  nodeEchoAt100: Pick<LoadResult, "roundTripsPerSecond" | "cpuBusy"> | undefined,
+  nodeEchoAt100: Pick<LoadResult, "roundTripsPerSecond" | "cpuBusy" | "serverCpuBusy"> | undefined,
 ): string {
   const ran = `Generator ${generator.label}.`;
   if (nodeEchoAt100 === undefined) {
     return `${ran} Headroom not measured: the run did not include \`echo_node.mjs\` at 100 ` +
       "connections.";
   }
+  const server = nodeEchoAt100.serverCpuBusy;
   const made = `Headroom: \`echo_node.mjs\` at 100 connections made ` +
     `${nodeEchoAt100.roundTripsPerSecond.toLocaleString("en-US")} round trips/s, the generator ` +
-    `busy ${percentOfCore(nodeEchoAt100.cpuBusy)} of one core`;
+    `busy ${percentOfCore(nodeEchoAt100.cpuBusy)} of one core` +
+    (typeof server === "number" ? ` and the echo ${percentOfCore(server)}` : "");
   if (nodeEchoAt100.roundTripsPerSecond >= HEADROOM_FLOOR) return `${ran} ${made}.`;
-  return `${ran} ${made}; under ${HEADROOM_FLOOR.toLocaleString("en-US")}, so the run is ` +
-    "marked **generator-bound** (its figures may measure the generator rather than the servers).";
+  const marked = `${ran} ${made}; under ${HEADROOM_FLOOR.toLocaleString("en-US")}, so the run ` +
+    "is marked **generator-bound**";
+  if (typeof server === "number" && server >= 0.9 && nodeEchoAt100.cpuBusy < 0.9) {
+    return `${marked}: the echo used a whole core while the generator had room, so this ` +
+      "machine's core rather than the generator held it down, and no figure here can show a " +
+      "server faster than that.";
+  }
+  return `${marked} (its figures may measure the generator rather than the servers).`;
 }

@@ -127,12 +127,19 @@ for (const kind of ["c", "node"] as const) {
           message: "hello 你好",
           reply: "echo",
           greeting: "",
+          // The echo server runs in this process.
+          serverPid: Deno.pid,
         });
         assert.equal(result.generator, kind);
         assertSane(result, 10);
         assert.ok(Math.abs(result.seconds - 1) < 0.1, `window of ${result.seconds} s`);
         // Tens of thousands of round trips cost the generator some CPU time it can tell.
         assert.ok(result.cpuBusy > 0, `cpuBusy ${result.cpuBusy}`);
+        // So do they cost the server, which is this process.
+        assert.ok(
+          typeof result.serverCpuBusy === "number" && result.serverCpuBusy > 0.05,
+          `serverCpuBusy ${result.serverCpuBusy}`,
+        );
       } finally {
         await server.close();
         await generator.dispose();
@@ -160,6 +167,8 @@ Deno.test({
         greeting: "欢迎致电",
       });
       assertSane(result, 10);
+      // Not asked for, the server's CPU is not reported.
+      assert.equal(result.serverCpuBusy, null);
       // `我好` is 6 bytes, 5 gaps of at least 1 ms: a round trip ends with the last byte.
       assert.ok(result.p50Ms! >= 5, `p50 ${result.p50Ms} ms is shorter than one whole reply`);
       // Every reply the server finished is at most one round trip (the ramp-up's are not counted).
@@ -200,4 +209,18 @@ Deno.test("headroomNote names the generator and marks a Node echo under 150,000 
   assert.match(fast, /170,000 round trips\/s, the generator busy 40 % of one core\.$/);
   assert.doesNotMatch(fast, /generator-bound/);
   assert.match(headroomNote(generator, undefined), /not measured/);
+  // The echo's CPU, when measured, says which of the two held the run down.
+  const coreBound = headroomNote(generator, {
+    roundTripsPerSecond: 139_000,
+    cpuBusy: 0.62,
+    serverCpuBusy: 1.0,
+  });
+  assert.match(coreBound, /generator busy 62 % of one core and the echo 100 %/);
+  assert.match(coreBound, /generator-bound\*\*: the echo used a whole core/);
+  const generatorBound = headroomNote(generator, {
+    roundTripsPerSecond: 92_539,
+    cpuBusy: 0.995,
+    serverCpuBusy: 0.7,
+  });
+  assert.match(generatorBound, /may measure the generator/);
 });

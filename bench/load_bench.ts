@@ -229,6 +229,7 @@ async function measure(
           message: MESSAGE,
           reply: target.reply,
           greeting: target.greeting,
+          serverPid: server.pid,
         }),
       ], false),
     });
@@ -287,6 +288,7 @@ function formatTable(rows: Row[]): string {
       "Served",
       "Per connection",
       "Generator CPU",
+      "Server CPU",
       "Errors",
       "Peak RSS",
     ],
@@ -301,6 +303,7 @@ function formatTable(rows: Row[]): string {
       `${thousands(row.result.served)}/${thousands(row.connections)}`,
       `${thousands(row.result.minRoundTrips)}–${thousands(row.result.maxRoundTrips)}`,
       percentOfCore(row.result.cpuBusy),
+      typeof row.result.serverCpuBusy === "number" ? percentOfCore(row.result.serverCpuBusy) : "-",
       String(row.result.errors),
       mib(row.serverKib),
     ]),
@@ -455,7 +458,8 @@ async function main() {
     `Message \`${MESSAGE}\`; ${flags.seconds} s measured after ${flags.warmup} s of warm-up; ` +
     "served = connections with a round trip in the measured window; per connection = the " +
     "fewest and most round trips of one connection in it; generator CPU = the generator's own " +
-    "CPU time in it per second (100 % is one core).",
+    "CPU time in it per second (100 % is one core); server CPU = the same for the server, all " +
+    "its threads.",
     "",
     headroom,
     "",

@@ -26,8 +26,9 @@
  * to last reply byte, of the round trips that ended in the window), connections open and served
  * (a round trip in the window), the fewest and most round trips of one open connection in the
  * window, the generator's own CPU time in the window per second of it (cpuBusy; 1 is one core
- * fully busy), and the errors (connect failures, resets or early closes, wrong replies) with a
- * sample of each kind.
+ * fully busy), with --server-pid PID the same for that process (serverCpuBusy, all its threads;
+ * null without the flag), and the errors (connect failures, resets or early closes, wrong
+ * replies) with a sample of each kind.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -84,6 +85,8 @@ static double seconds = 5, warmup = 1;
 static const char *message = "\xe6\x88\x91"; /* 我 */
 static const char *reply_kind = "echo";
 static const char *greeting = "";
+/* The server's process, whose CPU time in the window is reported beside the generator's (0: none). */
+static long server_pid = 0;
 static size_t message_len, greeting_len, reply_len;
 static char *reply;
 
@@ -152,6 +155,29 @@ static double cpu_seconds(void) {
 	getrusage(RUSAGE_SELF, &usage);
 	return (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
 	       (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+/*
+ * CPU seconds (user + system, all threads) process `pid` has used so far, from /proc/PID/stat;
+ * < 0 when it cannot be read. How busy the server was tells whether it or the generator held
+ * the round trips down.
+ */
+static double process_cpu_seconds(long pid) {
+	char path[64], text[1024];
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	FILE *file = fopen(path, "r");
+	if (!file) return -1;
+	size_t n = fread(text, 1, sizeof text - 1, file);
+	fclose(file);
+	text[n] = 0;
+	/* Field 2, the command name, may hold spaces and parentheses: count from the last ")". */
+	char *after_name = strrchr(text, ')');
+	unsigned long user_ticks, system_ticks;
+	/* Fields 3 to 13 (state, ids, flags, fault counts) are skipped; 14 and 15 are the times. */
+	if (!after_name || sscanf(after_name + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+	                          &user_ticks, &system_ticks) != 2)
+		return -1;
+	return (double)(user_ticks + system_ticks) / (double)sysconf(_SC_CLK_TCK);
 }
 
 static void fail(struct conn *c, enum error_kind kind, const char *sample) {
@@ -364,7 +390,8 @@ static void print_ms(const char *name, double ms) {
 static void usage(const char *problem) {
 	fprintf(stderr,
 		"load_gen: %s\nusage: load_gen --port PORT [--host H] [--connections C] "
-		"[--seconds S] [--warmup S] [--message TEXT] [--reply echo|chat] [--greeting TEXT]\n",
+		"[--seconds S] [--warmup S] [--message TEXT] [--reply echo|chat] [--greeting TEXT] "
+		"[--server-pid PID]\n",
 		problem);
 	exit(2);
 }
@@ -391,6 +418,7 @@ static void parse_args(int argc, char **argv) {
 		else if (!strcmp(name, "message")) message = value;
 		else if (!strcmp(name, "reply")) reply_kind = value;
 		else if (!strcmp(name, "greeting")) greeting = value;
+		else if (!strcmp(name, "server-pid")) server_pid = atol(value);
 		else usage("unknown flag");
 	}
 	if (!port) usage("--port is required");
@@ -460,8 +488,10 @@ int main(int argc, char **argv) {
 	while (open > 0 && now_ns() < window_start) poll_once(window_start);
 	/* How busy the generator itself was in the window: near 1, it may be the bottleneck. */
 	double cpu_start = cpu_seconds();
+	double server_cpu_start = server_pid > 0 ? process_cpu_seconds(server_pid) : -1;
 	while (open > 0 && now_ns() < window_end) poll_once(window_end);
 	double cpu_used = cpu_seconds() - cpu_start;
+	double server_cpu_end = server_pid > 0 ? process_cpu_seconds(server_pid) : -1;
 
 	long served = 0;
 	uint64_t fewest = UINT64_MAX, most = 0;
@@ -483,6 +513,8 @@ int main(int argc, char **argv) {
 	print_ms("p50Ms", percentile_ms(500));
 	print_ms("p99Ms", percentile_ms(990));
 	printf("\"cpuBusy\":%.3f,", cpu_used / window);
+	if (server_cpu_start < 0 || server_cpu_end < 0) printf("\"serverCpuBusy\":null,");
+	else printf("\"serverCpuBusy\":%.3f,", (server_cpu_end - server_cpu_start) / window);
 	printf("\"minRoundTrips\":%llu,\"maxRoundTrips\":%llu,", (unsigned long long)fewest,
 	       (unsigned long long)most);
 	printf("\"errors\":%ld,\"errorKinds\":{",

@@ -18,7 +18,9 @@
  * p99 latency in ms (send to last reply byte, of the round trips that ended in the window),
  * how many connections were open and how many completed a round trip in the window, the fewest
  * and most round trips of one open connection in the window, the generator's own CPU time in
- * the window per second of it (`cpuBusy`; 1 is one core fully busy), and the errors (connect
+ * the window per second of it (`cpuBusy`; 1 is one core fully busy), with `--server-pid PID` the
+ * same for that process (`serverCpuBusy`, all its threads; null without the flag), and the
+ * errors (connect
  * failures, resets or early closes, wrong replies) with a sample of each kind. load_gen.c takes
  * the same flags and prints the same JSON (with `"generator":"c"` where this prints `"node"`).
  *
@@ -30,6 +32,7 @@
  * @module
  */
 
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import { parseArgs } from "node:util";
 
@@ -45,6 +48,7 @@ const flags = parseArgs({
     message: { type: "string", default: "我" },
     reply: { type: "string", default: "echo" },
     greeting: { type: "string", default: "" },
+    "server-pid": { type: "string", default: "0" },
   },
 }).values;
 
@@ -181,9 +185,12 @@ for (const pinger of pingers) pinger.send();
 await sleep(Number(flags.warmup) * 1000);
 windowStart = performance.now();
 const cpuAtStart = process.cpuUsage();
+const serverPid = Number(flags["server-pid"]);
+const serverCpuAtStart = processCpuSeconds(serverPid);
 await sleep(Number(flags.seconds) * 1000);
 windowEnd = performance.now();
 const cpu = process.cpuUsage(cpuAtStart);
+const serverCpuAtEnd = processCpuSeconds(serverPid);
 stopping = true;
 for (const pinger of pingers) pinger.socket.destroy();
 
@@ -201,6 +208,9 @@ console.log(JSON.stringify({
   p50Ms: percentile(0.5, roundTrips),
   p99Ms: percentile(0.99, roundTrips),
   cpuBusy: Number(((cpu.user + cpu.system) / 1e6 / seconds).toFixed(3)),
+  serverCpuBusy: serverCpuAtStart === null || serverCpuAtEnd === null
+    ? null
+    : Number(((serverCpuAtEnd - serverCpuAtStart) / seconds).toFixed(3)),
   minRoundTrips: pingers.length ? Math.min(...perConnection) : 0,
   maxRoundTrips: pingers.length ? Math.max(...perConnection) : 0,
   errors: errors.connect + errors.closed + errors.wrongReply,
@@ -208,3 +218,20 @@ console.log(JSON.stringify({
   errorSamples,
 }));
 process.exit(0);
+
+/**
+ * CPU seconds (user + system, all threads) process `pid` has used so far, from /proc/PID/stat;
+ * null for no pid (0) or when it cannot be read.
+ */
+function processCpuSeconds(pid) {
+  if (pid <= 0) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Field 2, the command name, may hold spaces and parentheses: count from the last ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15; the split starts at field 3. USER_HZ is 100.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
