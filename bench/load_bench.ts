@@ -28,8 +28,9 @@
  * `--write-docs`, writes it and the command into docs/LOAD.md between the load-bench markers,
  * and draws round trips/s against connections into docs/load.svg.
  *
- * `--only` may also name the two fairness probes, `fairness_probe.ts` and
- * `fairness_probe.ts --allocate` (see fairness_probe.ts), which the default run leaves out.
+ * `--only` may also name the fairness probes, `fairness_probe.ts`, `fairness_probe.ts
+ * --allocate` and `fairness_probe.ts --workers 2` (see fairness_probe.ts), which the default run
+ * leaves out.
  *
  * Linux only (RSS from /proc). Speed is never asserted here: see docs/LOAD.md.
  *
@@ -62,7 +63,8 @@ Options:
   --seconds N         measured seconds per server and count (default 5)
   --warmup N          seconds of warm-up before measuring (default 1)
   --only LIST         only these servers, by name; also the probes "chat_server.ts
-                      --idle-timeout 0", fairness_probe.ts, "fairness_probe.ts --allocate"
+                      --idle-timeout 0", fairness_probe.ts, "fairness_probe.ts --allocate",
+                      "fairness_probe.ts --workers 2"
   --generator c|node  the load generator (default c: compiled at bench time, else Node's)
   --write-docs        write the table into docs/LOAD.md and the plot into docs/load.svg
   --help              show this help`;
@@ -129,12 +131,14 @@ const TARGETS: Target[] = [
 
 /**
  * Probes run only when `--only` names them: the chat server without its idle timeout (what
- * the timeout costs), the chat answer with nothing allocated per message, and with one small
- * allocation per message (docs/LOAD.md, "What bounds them").
+ * the timeout costs), the chat answer with nothing allocated per message, with one small
+ * allocation per message, and from two event loops (docs/LOAD.md, "What bounds them").
  */
 const PROBES: Target[] = [
   lesson("chat_server.ts", "欢迎致电babyshen", ["--idle-timeout", "0"]),
-  ...["fairness_probe.ts", "fairness_probe.ts --allocate"].map(fairnessProbe),
+  ...["fairness_probe.ts", "fairness_probe.ts --allocate", "fairness_probe.ts --workers 2"].map(
+    fairnessProbe,
+  ),
 ];
 
 /** A fairness probe (bench/fairness_probe.ts) as a target. */
@@ -146,6 +150,8 @@ function fairnessProbe(name: string): Target {
       deno,
       "run",
       "-A",
+      // `--workers` shares the port between listeners (`reusePort`), still unstable in Deno 2.9.
+      "--unstable-net",
       "--no-config",
       `${root}bench/${name.split(" ")[0]}`,
       ...name.split(" ").slice(1),
