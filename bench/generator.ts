@@ -205,8 +205,7 @@ export function headroomNote(
     "is marked **generator-bound**";
   if (typeof server === "number" && server >= 0.9 && nodeEchoAt100.cpuBusy < 0.9) {
     return `${marked}: the echo used a whole core while the generator had room, so this ` +
-      "machine's core rather than the generator held it down, and no figure here can show a " +
-      "server faster than that.";
+      "machine's core rather than the generator held the echo down.";
   }
   return `${marked} (its figures may measure the generator rather than the servers).`;
 }
