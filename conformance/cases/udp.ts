@@ -69,7 +69,9 @@ function udpSenders(role: string, senders: number, payload: string): ProcessClie
     const counts = {};
     for (const answer of answers) counts[answer] = (counts[answer] ?? 0) + 1;
     console.log(JSON.stringify(counts));`;
-  return { role, peer: { command: ["deno", "eval", "--unstable-net", code] } };
+  // Plain JavaScript (`--ext=js`): nothing to compile, so Deno leaves no compiled copy behind
+  // under the case's temporary folder.
+  return { role, peer: { command: ["deno", "eval", "--ext=js", "--unstable-net", code] } };
 }
 
 /** 2.2 UDP代码示例. */

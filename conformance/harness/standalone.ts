@@ -133,6 +133,7 @@ async function copyOnce(name: string, source: string): Promise<string> {
   if (copiesFolder === undefined) {
     copiesFolder = copiesHome();
     pruneCopies(copiesFolder, Date.now() - COPY_LIFETIME_MS);
+    pruneCompiledCaseFolders(tempFolder());
   }
   const digest = createHash("sha256").update(`${name}\n${source}`).digest("hex").slice(0, 24);
   const home = `${copiesFolder}/${digest}`;
@@ -174,6 +175,37 @@ export function pruneCopies(folder: string, before: number, compiled = denoCompi
       Deno.removeSync(`${compiled}${folder}/${entry.name}`, { recursive: true });
     } catch { /* taken by another run meanwhile, or never compiled */ }
   }
+}
+
+/**
+ * Removes what Deno compiled from case folders that are gone: `socket-lessons-*` folders under
+ * `temp` whose mirror under `compiled` is all that is left of them. Earlier versions of the
+ * suite ran programs (and `deno eval` peers) from those folders, and Deno kept a compiled copy
+ * of each under its cache for good; a folder still there belongs to a running case and stays.
+ */
+export function pruneCompiledCaseFolders(temp: string, compiled = denoCompiledFolder()): void {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(`${compiled}${temp}`)];
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.name.startsWith("socket-lessons-")) continue;
+    try {
+      Deno.statSync(`${temp}/${entry.name}`);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) continue;
+      try {
+        Deno.removeSync(`${compiled}${temp}/${entry.name}`, { recursive: true });
+      } catch { /* removed by another run meanwhile */ }
+    }
+  }
+}
+
+/** The folder temporary folders are made in: `$TMPDIR`, else `/tmp`, as `Deno.makeTempDir`. */
+function tempFolder(): string {
+  return (Deno.env.get("TMPDIR") ?? "/tmp").replace(/\/+$/, "");
 }
 
 /** Where Deno keeps the JavaScript it compiled from local files: `$DENO_DIR/gen/file`. */

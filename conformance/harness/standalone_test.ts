@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   denoCompiledFolder,
   netFlagsFor,
+  pruneCompiledCaseFolders,
   pruneCopies,
   runLineFlags,
   shebangFlags,
@@ -79,6 +80,27 @@ Deno.test("copies no run has used for a while are pruned, with what Deno compile
     pruneCopies(`${folder}/absent`, Date.now(), compiled);
   } finally {
     await Deno.remove(folder, { recursive: true });
+    await Deno.remove(compiled, { recursive: true });
+  }
+});
+
+Deno.test("compiled copies of case folders that are gone are removed, the rest stay", async () => {
+  const temp = await Deno.makeTempDir();
+  const compiled = await Deno.makeTempDir();
+  try {
+    // A case folder still there (a running case), one gone, and a folder that is not ours.
+    await Deno.mkdir(`${temp}/socket-lessons-live`);
+    for (const name of ["socket-lessons-live", "socket-lessons-gone", "other-gone"]) {
+      await Deno.mkdir(`${compiled}${temp}/${name}/sender`, { recursive: true });
+      await Deno.writeTextFile(`${compiled}${temp}/${name}/sender/$deno$eval.mts.js`, "");
+    }
+    pruneCompiledCaseFolders(temp, compiled);
+    const left = [...Deno.readDirSync(`${compiled}${temp}`)].map((e) => e.name).sort();
+    assert.deepEqual(left, ["other-gone", "socket-lessons-live"]);
+    // Nothing compiled under that folder at all: nothing to do.
+    pruneCompiledCaseFolders(`${temp}/absent`, compiled);
+  } finally {
+    await Deno.remove(temp, { recursive: true });
     await Deno.remove(compiled, { recursive: true });
   }
 });
