@@ -1,7 +1,7 @@
 #!/usr/bin/env -S deno run -A
 /**
  * The connection benchmark: `deno run -A bench/load_bench.ts [--connections 100,1000,10000]
- * [--seconds N] [--warmup N] [--only NAME,…] [--generator c|node] [--write-docs]`.
+ * [--seconds N] [--warmup N] [--runs N] [--only NAME,…] [--generator c|node] [--write-docs]`.
  *
  * Drives `chat_server.ts`, `threaded_chat_server.ts` and `select_echo_server.ts`, and in the
  * same run the references they are judged against (a minimal Deno echo, `echo_deno.ts`, a
@@ -62,6 +62,8 @@ Options:
   --connections LIST  connection counts to run, e.g. 100,1000 (default 100,1000,10000)
   --seconds N         measured seconds per server and count (default 5)
   --warmup N          seconds of warm-up before measuring (default 1)
+  --runs N            runs of every server at every count, alternating which goes first; a row
+                      is their median, the lower middle one for an even N (default 2)
   --only LIST         only these servers, by name; also the probes "chat_server.ts
                       --idle-timeout 0", fairness_probe.ts, "fairness_probe.ts --allocate",
                       "fairness_probe.ts --workers 2"
@@ -399,7 +401,7 @@ async function main() {
     connections: { type: "string", default: "100,1000,10000" },
     seconds: { type: "string", default: "5" },
     warmup: { type: "string", default: "1" },
-    runs: { type: "string", default: "1" },
+    runs: { type: "string", default: "2" },
     only: { type: "string" },
     generator: { type: "string", default: "c" },
     "write-docs": { type: "boolean" },
