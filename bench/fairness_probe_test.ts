@@ -1,23 +1,12 @@
 import assert from "node:assert/strict";
 import { ChildScope } from "../conformance/harness/children.ts";
 import { awaitReadiness } from "../conformance/harness/readiness.ts";
+import { readUpTo } from "../conformance/harness/raw_peer.ts";
 import { waitAtMost } from "../conformance/harness/wait_at_most.ts";
 
 const probe = new URL("./fairness_probe.ts", import.meta.url).pathname;
 const encoder = new TextEncoder();
 const WELCOME = encoder.encode("欢迎致电babyshen");
-
-/** Reads until `count` bytes have come, or the peer closes. */
-async function readBytes(conn: Deno.Conn, count: number): Promise<Uint8Array> {
-  const data = new Uint8Array(count);
-  let got = 0;
-  while (got < count) {
-    const n = await conn.read(data.subarray(got));
-    if (n === null) break;
-    got += n;
-  }
-  return data.subarray(0, got);
-}
 
 for (const workers of [1, 2]) {
   Deno.test(`fairness_probe.ts --workers ${workers}: every connection is greeted and answered`, async () => {
@@ -38,9 +27,9 @@ for (const workers of [1, 2]) {
       let answered = 0;
       const talk = (async () => {
         for (const conn of conns) {
-          assert.deepEqual(await readBytes(conn, WELCOME.length), WELCOME);
+          assert.deepEqual(await readUpTo(conn, WELCOME.length), WELCOME);
           await conn.write(encoder.encode("我"));
-          assert.deepEqual(await readBytes(conn, 6), encoder.encode("我好"));
+          assert.deepEqual(await readUpTo(conn, 6), encoder.encode("我好"));
           answered++;
         }
       })();

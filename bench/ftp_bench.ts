@@ -136,6 +136,23 @@ async function main() {
   const scope = new ChildScope(`bench-${crypto.randomUUID()}`);
   const deno = Deno.execPath();
   const script = (name: string) => `${root}programs/${name}`;
+  /** ftp_server.ts on any free port, serving `folder`, with `-A` as the bench runs it. */
+  const ftpServer = (label: string, folder: string, extra: string[] = []) =>
+    scope.spawn(label, {
+      cmd: deno,
+      args: [
+        "run",
+        "-A",
+        "--no-config",
+        script("ftp_server.ts"),
+        "--port",
+        "0",
+        ...extra,
+        "--root",
+        folder,
+      ],
+      cwd: work,
+    });
   try {
     console.error(`making a ${(size / MiB).toFixed(0)} MiB file in ${work}`);
     await Deno.mkdir(`${work}/client`);
@@ -196,20 +213,7 @@ async function main() {
     await Deno.remove(`${work}/raw.bin`);
 
     // The tool: put, then get, through ftp_server.ts.
-    const server = scope.spawn("server", {
-      cmd: deno,
-      args: [
-        "run",
-        "-A",
-        "--no-config",
-        script("ftp_server.ts"),
-        "--port",
-        "0",
-        "--root",
-        `${work}/root`,
-      ],
-      cwd: work,
-    });
+    const server = ftpServer("server", `${work}/root`);
     const [listening] = await awaitReadiness(server);
     await Deno.mkdir(`${work}/python-root`);
     const pythonServer = scope.spawn("python-server", {
@@ -305,22 +309,7 @@ async function main() {
     const hasCurl = await new Deno.Command("curl", { args: ["--version"], stdout: "null" })
       .output().then((out) => out.success, () => false);
     if (hasCurl) {
-      const standard = scope.spawn("standard-server", {
-        cmd: deno,
-        args: [
-          "run",
-          "-A",
-          "--no-config",
-          script("ftp_server.ts"),
-          "--port",
-          "0",
-          "--ftp-port",
-          "0",
-          "--root",
-          `${work}/ftp-root`,
-        ],
-        cwd: work,
-      });
+      const standard = ftpServer("standard-server", `${work}/ftp-root`, ["--ftp-port", "0"]);
       const [, ftp] = await awaitReadiness(standard, 2);
       const url = `ftp://127.0.0.1:${ftp.port}/`;
       const curl = async (into: Transfer[], args: string[]) => {
