@@ -14,6 +14,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "basic_client.ts";
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
   await writeAll(conn, encoder.encode(MESSAGE));
   // 3. Wait for the reply (one recv(1024)), decode it and print it.
   const reply = await recv(conn, new Uint8Array(1024), new TextDecoder()) ?? "";
-  console.log(reply);
+  console.log(printable(reply));
   // 4. Close: the server's next read returns nothing.
   conn.close();
 }
@@ -57,6 +59,9 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
 /**
  * Differences from the seed: none on the wire or on screen. A server that hangs up without
  * answering gives an empty line, as Python's empty `recv` would.
+ * - What the server sent is printed through `printable`: a control character in it (a newline
+ *   too) is shown as `\u{…}`, so a server cannot move the cursor, recolour the screen or forge a
+ *   line. The seed's answers never hold one.
  */
 
 // ─── Plumbing: flags, usage errors, connecting (the same in every script) ───
@@ -102,6 +107,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 if (import.meta.main) {
   // Exit when main is done, whatever still waits (standard input, timers).

@@ -15,6 +15,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "blocking_server.ts";
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
     // A broken, silent or oversize client is not the one client: wait for the next.
     if (data === null) continue;
     // print(client_data.decode('utf-8'))
-    console.log(data);
+    console.log(printable(data));
     break;
   }
   // sock.close()
@@ -89,6 +91,9 @@ async function readToEnd(conn: Conn, limit: number): Promise<string | null> {
  *   the seed prints the empty string of `b''`.
  * - While it serves its one client, everyone else waits in the listen backlog, and is let go
  *   when it ends.
+ * - What a client sent is printed through `printable`: a control character in it (a newline
+ *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
+ *   line. The seed's messages never hold one.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
@@ -135,6 +140,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress({ hostname, port }: Deno.NetAddr): string {

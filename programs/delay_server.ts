@@ -16,6 +16,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "delay_server.ts";
@@ -63,13 +65,13 @@ async function serveClient(conn: Conn, delaySeconds: number, blocking: boolean):
       // data = sock.recv(1024).decode('utf-8'); an empty read: the client has gone.
       const data = await recv(conn, buffer, decoder);
       if (data === null) break;
-      console.log(data);
+      console.log(printable(data));
       if (data === SLOW) {
         console.log("收到延时信息", data);
         await pause(delaySeconds, blocking);
         await writeAll(conn, encoder.encode(`已收到延时反馈信息:${data}`));
       } else {
-        console.log("收到普通信息", data);
+        console.log("收到普通信息", printable(data));
         await writeAll(conn, encoder.encode(`已收到普通信息：${data}`));
       }
     }
@@ -114,6 +116,9 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
  *   raises. A message longer than 1024 bytes is read one `recv(1024)` at a time and answered
  *   in pieces, one reply per read. Any message but `sleep` is a normal one.
  * - A client that resets, or is let go by `--idle-timeout`, is closed as if it had hung up.
+ * - What a client sent is printed through `printable`: a control character in it (a newline
+ *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
+ *   line. The seed's messages never hold one.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
@@ -166,6 +171,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress({ hostname, port }: Deno.NetAddr): string {

@@ -16,6 +16,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "framed_server.ts";
@@ -69,7 +71,7 @@ async function printMessages(conn: Conn, maxMessage: number): Promise<void> {
     }
     // The seed's inner recv loop: exactly that many bytes, in as many reads as it takes.
     const data = await readBody(conn, length);
-    console.log(decoder.decode(data));
+    console.log(printable(decoder.decode(data)));
   }
 }
 
@@ -120,6 +122,9 @@ async function readExactly(conn: Pick<Deno.Conn, "read">, n: number): Promise<Ui
  *   stream that ends inside a header or a message. The seed crashes or waits for the bytes.
  * - A message that is not valid UTF-8 is printed with U+FFFD (�) in place of the bad bytes
  *   (Python's `decode()` raises).
+ * - What a client sent is printed through `printable`: a control character in it (a newline
+ *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
+ *   line. The seed's messages never hold one.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
@@ -167,6 +172,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress({ hostname, port }: Deno.NetAddr): string {

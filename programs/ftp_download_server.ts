@@ -15,6 +15,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { createHash } from "node:crypto";
 import { isAbsolute, join, relative, sep as SEP } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
@@ -88,7 +90,7 @@ async function serveClient(conn: Conn, root: string): Promise<void> {
         continue;
       }
       const filename = words[1];
-      console.log(filename);
+      console.log(printable(filename));
 
       // ②③④ The file must exist inside the folder; find its size.
       let path: string;
@@ -219,6 +221,9 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
  *   longer one is read in pieces, each answered as a command of its own (`error: usage: get
  *   NAME`), and the connection goes on.
  * - Python prints the client's address as `('127.0.0.1', 53320)`; this prints `127.0.0.1:53320`.
+ * - What a client sent is printed through `printable`: a control character in it (a newline
+ *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
+ *   line. The seed's messages never hold one.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
@@ -272,6 +277,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress({ hostname, port }: Deno.NetAddr): string {

@@ -15,6 +15,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { createHash } from "node:crypto";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
@@ -79,7 +81,7 @@ async function serveUpload(conn: Conn, out: string): Promise<void> {
     if (!/^\d{1,15}$/.test(size)) {
       console.log(
         `${client}: the size must be a whole number of bytes (at most 15 digits), not ${
-          JSON.stringify(size.slice(0, 100))
+          printable(JSON.stringify(size.slice(0, 100)))
         }; ${out} not written`,
       );
       return;
@@ -103,7 +105,9 @@ async function serveUpload(conn: Conn, out: string): Promise<void> {
     // Keep the file only when both sides computed the same MD5.
     const theirs = new TextDecoder().decode(claimed);
     if (theirs !== received) {
-      console.log(`MD5 mismatch: client ${theirs}, received ${received}; ${out} not written`);
+      console.log(
+        `MD5 mismatch: client ${printable(theirs)}, received ${received}; ${out} not written`,
+      );
       return;
     }
     await Deno.rename(temporary, out);
@@ -208,6 +212,9 @@ async function readExactly(conn: Pick<Deno.Conn, "read">, n: number): Promise<Ui
  *   checking it; this prints it only once it is a number.
  * - It reads and writes only the output file (and a temporary file beside it), hence the narrow
  *   `--allow-read=. --allow-write=.` for the default `--out new.png`.
+ * - What a client sent is printed through `printable`: a control character in it (a newline
+ *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
+ *   line. The seed's messages never hold one.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
@@ -261,6 +268,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress({ hostname, port }: Deno.NetAddr): string {

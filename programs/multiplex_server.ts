@@ -15,6 +15,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "multiplex_server.ts";
@@ -51,7 +53,7 @@ async function serveClient(conn: Conn): Promise<void> {
       // data = sock.recv(1024)
       const data = await recv(conn, buffer, decoder);
       if (data === null) break;
-      console.log("收到消息:", data);
+      console.log("收到消息:", printable(data));
     }
   } catch (error) {
     // Reset by the client: it has left all the same. One let go by the idle timeout says so.
@@ -84,6 +86,9 @@ async function recv(conn: Pick<Deno.Conn, "read">, buffer: Uint8Array, decoder: 
  *   character waits for the rest of it.
  * - A message longer than 1024 bytes is read one `recv(1024)` at a time and printed in
  *   pieces, one line per read.
+ * - What a client sent is printed through `printable`: a control character in it (a newline
+ *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
+ *   line. The seed's messages never hold one.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
@@ -133,6 +138,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress({ hostname, port }: Deno.NetAddr): string {

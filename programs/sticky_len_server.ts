@@ -16,6 +16,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "sticky_len_server.ts";
@@ -62,12 +64,12 @@ async function faithful(conn: Conn): Promise<void> {
     if (!/^\d+$/.test(text)) {
       throw new Error(
         `粘包: recv(4) got ${
-          JSON.stringify(text)
+          printable(JSON.stringify(text))
         }, not a length (Python's int() raises ValueError here)`,
       );
     }
     const data = await readExactly(conn, Number(text));
-    if (data !== null) console.log(decoder.decode(data));
+    if (data !== null) console.log(printable(decoder.decode(data)));
   } catch (error) {
     // A client that stops inside the four bytes or the message leaves nothing to print.
     if (!(error instanceof ShortRead)) throw error;
@@ -81,7 +83,7 @@ async function printMessages(conn: Conn, maxMessage: number): Promise<void> {
   while (true) {
     const length = await readLength(stream, maxMessage);
     if (length === null) return;
-    console.log(decoder.decode(await readBody(stream, length)));
+    console.log(printable(decoder.decode(await readBody(stream, length))));
   }
 }
 
@@ -125,7 +127,9 @@ async function readLength(stream: LookAhead, maxMessage: number): Promise<number
     if (c >= "0" && c <= "9") digits += c;
     else {
       if (digits === "") {
-        const shown = byte < 0x80 ? JSON.stringify(c) : `the byte 0x${byte.toString(16)}`;
+        const shown = byte < 0x80
+          ? printable(JSON.stringify(c))
+          : `the byte 0x${byte.toString(16)}`;
         throw new Error(`expected a length, got ${shown}`);
       }
       // The first byte of the message: keep it for the message.
@@ -192,6 +196,9 @@ async function readExactly(conn: Pick<Deno.Conn, "read">, n: number): Promise<Ui
  *   stream that ends after a length or inside a message is refused too.
  * - A length of 0 is an empty message (an empty line).
  * - A message that is not valid UTF-8 is printed with U+FFFD (�) in place of the bad bytes.
+ * - What a client sent is printed through `printable`: a control character in it (a newline
+ *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
+ *   line. The seed's messages never hold one.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
@@ -241,6 +248,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress({ hostname, port }: Deno.NetAddr): string {

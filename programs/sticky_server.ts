@@ -15,6 +15,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "sticky_server.ts";
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
   // TimedOut: one line on stderr, status 1.)
   const bytes = await readToEnd(conn, maxMessage);
   const data = new TextDecoder().decode(bytes);
-  console.log(data);
+  console.log(printable(data));
   conn.close();
 }
 
@@ -83,6 +85,9 @@ async function readToEnd(conn: Conn, limit: number): Promise<Uint8Array> {
  * - Bytes that are not valid UTF-8 are printed as U+FFFD (�) (Python's `decode()` raises).
  * - It serves one client and ends, as the seed does; a client idle past `--idle-timeout` ends
  *   it with one line on stderr and status 1.
+ * - What a client sent is printed through `printable`: a control character in it (a newline
+ *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
+ *   line. The seed's messages never hold one.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
@@ -131,6 +136,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress({ hostname, port }: Deno.NetAddr): string {

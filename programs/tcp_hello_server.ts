@@ -14,6 +14,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "tcp_hello_server.ts";
@@ -54,7 +56,7 @@ async function serveClient(tcp: Deno.TcpConn, idleSeconds: number): Promise<void
     // 3. client_data = conn.recv(1024); print(client_data)
     const message = await recv(conn, buffer, new TextDecoder());
     if (message === null) return;
-    console.log(message);
+    console.log(printable(message));
     // 4. conn.sendall(b"hello world")
     await writeAll(conn, encoder.encode(REPLY));
     // 5. conn.close(): what the client sends beyond its one message is dropped.
@@ -105,6 +107,9 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
  * - The message is one `recv(1024)`: beyond its first 1024 bytes, whatever the client sends is
  *   read and dropped until it hangs up, so the answer is never lost to a reset (closing with
  *   unread bytes).
+ * - What a client sent is printed through `printable`: a control character in it (a newline
+ *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
+ *   line. The seed's messages never hold one.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
@@ -155,6 +160,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress({ hostname, port }: Deno.NetAddr): string {

@@ -15,6 +15,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "udp_server.ts";
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
   for await (const [data, from] of server) {
     const { hostname, port } = from as Deno.NetAddr;
     // print(data, host, port)
-    console.log(decoder.decode(data), hostname, port);
+    console.log(printable(decoder.decode(data)), hostname, port);
     // sendto(): no connection remembers the sender, so the answer names its address.
     await server.send(encoder.encode(REPLY), from);
   }
@@ -78,6 +80,9 @@ function listenUdp(hostname: string, port: number): Deno.DatagramConn {
  * - The seed ends with `client.close()`, a name that does not exist there; the loop never gets
  *   to it.
  * - There is no connection, so no client can idle or vanish mid-message: no `--idle-timeout`.
+ * - What a client sent is printed through `printable`: a control character in it (a newline
+ *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
+ *   line. The seed's messages never hold one.
  */
 
 // ─── Plumbing: flags, usage errors, shutdown (the same in every script) ───
@@ -123,6 +128,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress({ hostname, port }: Deno.NetAddr): string {

@@ -16,6 +16,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { isAbsolute } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
@@ -61,10 +63,15 @@ async function serveUpload(conn: Conn, folder: string): Promise<void> {
     // data = conn.recv(1024); file_name, file_size = data.split("-")
     const header = await readHeader(conn, new Uint8Array(MAX_HEADER));
     const { name, size } = header;
-    console.log(`用户已连接,传输文件名${name}-${pyFloat(size / 1024)}kb`);
+    // The name as this terminal may show it: a client's text, escaped.
+    const shown = printable(name);
+    console.log(`用户已连接,传输文件名${shown}-${pyFloat(size / 1024)}kb`);
     const problem = nameProblem(name) ??
+      (shown !== name ? "it contains control or bidi characters" : null) ??
       (name.includes("/") ? "it is a path, not a file name" : null);
-    if (problem) console.log(`refused ${JSON.stringify(name)}: ${problem}; its data is dropped`);
+    if (problem) {
+      console.log(`refused ${printable(JSON.stringify(name))}: ${problem}; its data is dropped`);
+    }
 
     // file_object = open(file_path(file_name), mode='wb'), under a temporary name until the
     // whole file is in. A refused name is only read to the end, never written.
@@ -79,7 +86,7 @@ async function serveUpload(conn: Conn, folder: string): Promise<void> {
       while (true) {
         // Bytes past the announced size are counted, not written: the count must match.
         if (file && received < size) await writeAll(file, piece.subarray(0, size - received));
-        printProgress(name, size, received, Math.min(received + piece.length, size));
+        printProgress(shown, size, received, Math.min(received + piece.length, size));
         received += piece.length;
         const n = await conn.read(buffer);
         if (n === null) break;
@@ -91,7 +98,7 @@ async function serveUpload(conn: Conn, folder: string): Promise<void> {
     // The client closes when done: the count must match the header exactly.
     if (received !== size) {
       console.log(
-        `${name}: ${received} ${
+        `${shown}: ${received} ${
           received === 1 ? "byte" : "bytes"
         } arrived, the header said ${size}; ` +
           `the header could not be told from the data (or the client stopped early): not saved`,
@@ -102,7 +109,7 @@ async function serveUpload(conn: Conn, folder: string): Promise<void> {
     if (!temporary) return;
     await Deno.rename(temporary, `${folder}/${name}`);
     unfinished.delete(temporary);
-    console.log(`\r${name}传输完成`);
+    console.log(`\r${shown}传输完成`);
   } catch (error) {
     // Idle past --idle-timeout: said on stderr. Anything else: one line in the log.
     if (error instanceof Deno.errors.TimedOut) {
@@ -240,6 +247,9 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
  *   SIGTERM) removes a half-received one, so nothing is left under a final name.
  * - Each client has its own task, and the files go under the working folder (or `--dir`),
  *   not next to the script, so the narrow run line above is all it needs.
+ * - What a client sent is printed through `printable`: a control character in it (a newline
+ *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
+ *   line. The seed's messages never hold one.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
@@ -289,6 +299,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress({ hostname, port }: Deno.NetAddr): string {

@@ -15,6 +15,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "upper_server.ts";
@@ -62,7 +64,7 @@ async function takeCall(tcp: Deno.TcpConn, idleSeconds: number): Promise<boolean
   try {
     // data = conn.recv(1024); a caller that hangs up without a word said "".
     const data = await recv(conn, buffer, new TextDecoder()) ?? "";
-    console.log("recv:", data);
+    console.log("recv:", printable(data));
     // conn.send(data.upper())
     await writeAll(conn, encoder.encode(asciiUpper(data)));
     answered = true;
@@ -128,6 +130,9 @@ function describeConn(conn: Pick<Deno.TcpConn, "localAddr" | "remoteAddr">): str
  *   Python's `bytes.upper()` would echo the byte.
  * - The message is one `recv(1024)`: beyond its first 1024 bytes, whatever the caller sends is
  *   read and dropped until it hangs up, so the answer is never lost to a reset.
+ * - What a client sent is printed through `printable`: a control character in it (a newline
+ *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
+ *   line. The seed's messages never hold one.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
@@ -176,6 +181,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** `host:port`, with IPv6 hosts in brackets. */
 function formatAddress({ hostname, port }: Deno.NetAddr): string {

@@ -12,6 +12,7 @@ import { CROWD, CROWD_TEXT, fatalDecoder, idleIgnored, idleLine, NOT_UTF8 } from
 import { lockstepChaos } from "./_chaos.ts";
 import { noSignalHandler, rawClient, seedPython } from "./_helpers.ts";
 import { aloneOverIpv6, overIpv6 } from "./_ipv6.ts";
+import { escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 /** The server waits for one client, prints ABCDEFGH and ends. */
 const main: ConformanceCase = {
@@ -94,8 +95,8 @@ export const blocking: Lesson = {
       bytes: { c2s: 8, s2c: 0 },
       mutations: [{
         program: "blocking_server.ts",
-        from: "console.log(data);",
-        to: "console.log(data.toLowerCase());",
+        from: "console.log(printable(data));",
+        to: "console.log(printable(data.toLowerCase()));",
         shows: "+abcdefgh",
       }],
     },
@@ -157,8 +158,8 @@ export const blocking: Lesson = {
       clients: [rawClient("crowd", [{ send: "ABCDEFGH" }, { vanish: true }], CROWD)],
       mutations: [{
         program: BLOCKING,
-        from: "console.log(data);",
-        to: "console.log(data.slice(0, 4));",
+        from: "console.log(printable(data));",
+        to: "console.log(printable(data.slice(0, 4)));",
         shows: "+ABCD",
       }],
     },
@@ -198,6 +199,17 @@ export const blocking: Lesson = {
         shows: "sent more than",
       }],
     },
+    escapedServerCase(
+      "blocking-escaped",
+      { peer: { program: "blocking_server.ts" }, exitsByItself: true },
+      [{ role: "raw", raw: [{ send: INJECTED }, { close: true }] }],
+      {
+        program: "blocking_server.ts",
+        from: "console.log(printable(data));",
+        to: "console.log(data);",
+      },
+      `-${INJECTED_SHOWN}`,
+    ),
     overIpv6(main),
     aloneOverIpv6(nonblockingDemo),
   ],

@@ -15,6 +15,7 @@ import { everyChunking } from "./_chunking.ts";
 import { seedPython } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { oneClient, oneClientCommon } from "./_one_client.ts";
+import { escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 /** xin正在学习, 应该没有, then 对方断开连接. */
 const main: ConformanceCase = {
@@ -260,10 +261,21 @@ export const framed: Lesson = {
       frame("xin"),
       {
         program: FRAMED,
-        from: "console.log(decoder.decode(data));",
-        to: "console.log(decoder.decode(data.subarray(1)));",
+        from: "console.log(printable(decoder.decode(data)));",
+        to: "console.log(printable(decoder.decode(data.subarray(1))));",
         shows: "+in",
       },
+    ),
+    escapedServerCase(
+      "framed-escaped",
+      { peer: { program: FRAMED }, exitsByItself: true },
+      [{ role: "raw", raw: [{ send: frame(INJECTED) }, { close: true }] }],
+      {
+        program: FRAMED,
+        from: "console.log(printable(decoder.decode(data)));",
+        to: "console.log(decoder.decode(data));",
+      },
+      `-${INJECTED_SHOWN}`,
     ),
     overIpv6(main),
   ],

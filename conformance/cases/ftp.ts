@@ -31,6 +31,7 @@ import { noSignalHandler, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { idleCase, limitCases, withServerFolder } from "./_rows.ts";
 import { vanishingTagged } from "./_vanishing.ts";
+import { TERMINAL_INJECTION } from "./_escaped.ts";
 
 const F_PNG: FileContent = { fixture: "files/f.png" }; // 1795 bytes
 const F_PNG_MD5 = "8538a2876ec718b52850d4abfa89b651";
@@ -254,8 +255,6 @@ const STALLED_GET: RawStep[] = [
   { send: "get big.bin\nready to recv file 0\n" },
   { recv: `${MiB64}\n` },
 ];
-const TERMINAL_INJECTION = "a peer's text printed raw: escape sequences, newlines or bidi " +
-  "controls that steer the terminal or forge a log line";
 /** `ftp_server.ts` with these flags. */
 const ftpServer = (...args: string[]): ServerRole => ({
   ...FTP_SERVER,

@@ -17,6 +17,7 @@ import { overIpv6 } from "./_ipv6.ts";
 import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
 import { splitMessageCase } from "./_split_message.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
+import { escapedServerCase } from "./_escaped.ts";
 
 const F_PNG = { fixture: "files/f.png" }; // 1795 bytes, md5 8538a2876ec718b52850d4abfa89b651
 const PROMPT = ">>:";
@@ -34,6 +35,9 @@ const DL_GET: RawStep[] = [
   { send: "ready to recv file" },
   { recv: `hello\n${HI_MD5}` },
 ];
+
+/** A name that steers a terminal: ESC, a C1 CSI, a right-to-left override (no space: one word). */
+const INJECTED_NAME = "hi\u001b[2J\u009b31m\u202eend";
 
 /** One command answered with one error text, then a get on the same connection. */
 function dlRefusal(
@@ -244,7 +248,7 @@ export const ftpDownload: Lesson = {
       mutations: [{
         program: "ftp_download_server.ts",
         // A server that drops a client whose name is long.
-        from: "console.log(filename);",
+        from: "console.log(printable(filename));",
         to: `if (filename.length > 1000) throw new Error("too long");`,
         shows: "raw peer expected",
       }],
@@ -359,6 +363,25 @@ export const ftpDownload: Lesson = {
         shows: "does not match",
       }],
     }),
+    escapedServerCase(
+      "ftp_download-escaped",
+      DL_SERVER,
+      [{
+        role: "raw",
+        raw: [
+          { send: `get ${INJECTED_NAME}` },
+          { expect: /^error: refused / },
+          ...DL_GET,
+        ],
+      }],
+      {
+        program: "ftp_download_server.ts",
+        from: "console.log(printable(filename));",
+        to: "console.log(filename);",
+      },
+      "-hi\\u{1b}[2J\\u{9b}31m\\u{202e}end",
+      { files: [DL_HI] },
+    ),
     overIpv6(main),
   ]),
 };

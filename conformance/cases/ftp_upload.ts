@@ -15,6 +15,7 @@ import { overIpv6 } from "./_ipv6.ts";
 import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
 import { splitMessageCase } from "./_split_message.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
+import { escapedServerCase } from "./_escaped.ts";
 
 const F_PNG = { fixture: "files/f.png" }; // 1795 bytes, md5 8538a2876ec718b52850d4abfa89b651
 const EVERY_BYTE = { fixture: "files/every_byte.bin" }; // 1024 bytes: 0..255 four times
@@ -279,6 +280,45 @@ export const ftpUpload: Lesson = {
         shows: "MD5 mismatch: the client",
       }],
     }),
+    escapedServerCase(
+      "ftp_upload-escaped",
+      UPLOAD_SERVER,
+      [
+        {
+          role: "bad size",
+          raw: [{ recv: UPLOAD_WELCOME }, { send: "\u009b5" }, { awaitClose: true }],
+        },
+        {
+          role: "bad MD5",
+          raw: [
+            { recv: UPLOAD_WELCOME },
+            { send: "5" },
+            { recv: UPLOAD_ACK },
+            // An MD5 of 32 bytes that clears the screen.
+            { send: `hello\u001b[2J${"0".repeat(28)}` },
+            { recv: `file MD5(after send):${HELLO_MD5}` },
+            { awaitClose: true },
+          ],
+        },
+        uploadNext,
+      ],
+      {
+        program: "ftp_upload_server.ts",
+        from: "client ${printable(theirs)}, received",
+        to: "client ${theirs}, received",
+      },
+      `-MD5 mismatch: client \\u{1b}[2J${"0".repeat(28)}`,
+      {
+        expectFiles: [UPLOAD_SAVED],
+        mutations: [{
+          program: "ftp_upload_server.ts",
+          from: "printable(JSON.stringify(size.slice(0, 100)))",
+          to: "JSON.stringify(size.slice(0, 100))",
+          shows:
+            '-127.0.0.1:<PORT>: the size must be a whole number of bytes (at most 15 digits), not "\\u{9b}5"',
+        }],
+      },
+    ),
     overIpv6(main),
   ]),
 };

@@ -17,6 +17,7 @@ import { seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
+import { TERMINAL_INJECTION } from "./_escaped.ts";
 
 const MSG_PROMPT = ">>>";
 const typedAt = (...lines: string[]) => lines.map((type) => ({ wait: MSG_PROMPT, type }));
@@ -106,9 +107,6 @@ const OVER_LIMIT = {
 };
 
 // --- Terminal injection ---
-
-const TERMINAL_INJECTION = "a peer's text printed raw: escape sequences, newlines or bidi " +
-  "controls that steer the terminal or forge a log line";
 
 /** A message that clears the screen, forges a log line and reverses what follows. */
 const INJECTED_MESSAGE = "hi\u001b[2J\n客户端已关闭连接\u202e";

@@ -12,6 +12,7 @@ import { lockstepChaos } from "./_chaos.ts";
 import { concurrentCases, ONE_AT_A_TIME } from "./_concurrent.ts";
 import { rawClient, seedPython } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
+import { escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 /** 有新的连接, 收到消息 for each line, 关闭连接. */
 const main: ConformanceCase = {
@@ -29,8 +30,8 @@ const main: ConformanceCase = {
   bytes: { c2s: 21, s2c: 0 },
   mutations: [{
     program: "multiplex_server.ts",
-    from: `console.log("收到消息:", data);`,
-    to: `console.log("收到:", data);`,
+    from: `console.log("收到消息:", printable(data));`,
+    to: `console.log("收到:", printable(data));`,
     shows: `server line "收到消息: 你好"`,
   }],
 };
@@ -156,6 +157,17 @@ export const multiplex: Lesson = {
       clients: [rawClient("long", [{ send: LONG }, { vanish: true }]), multiplexNormal],
       mutations: [biggerRead(MULTIPLEX, "transcript differs")],
     },
+    escapedServerCase(
+      "multiplex-escaped",
+      { peer: { program: MULTIPLEX } },
+      [{ role: "raw", raw: [{ send: INJECTED }, { close: true }] }],
+      {
+        program: MULTIPLEX,
+        from: `console.log("收到消息:", printable(data));`,
+        to: `console.log("收到消息:", data);`,
+      },
+      `-收到消息: ${INJECTED_SHOWN}`,
+    ),
     overIpv6(main),
   ],
 };

@@ -12,6 +12,7 @@ import { lockstepChaos } from "./_chaos.ts";
 import { concurrentCases } from "./_concurrent.ts";
 import { rawClient, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
+import { escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 const SEND = "请输入要发送的内容>>>：";
 const SLOW_REPLY = "已收到延时反馈信息:sleep";
@@ -32,8 +33,9 @@ const main: ConformanceCase = {
   bytes: { c2s: 5 + 5 + 6 + 5, s2c: (24 + 5) + (24 + 6) + (24 + 5) + (28 + 5) },
   mutations: [{
     program: "delay_server.ts",
-    from: 'console.log("收到普通信息", data);',
-    to: 'console.log("收到普通信息", data);\n        await pause(delaySeconds * 2, false);',
+    from: 'console.log("收到普通信息", printable(data));',
+    to:
+      'console.log("收到普通信息", printable(data));\n        await pause(delaySeconds * 2, false);',
     // The slow answer now comes first, right after the four sends, however long the others
     // take (on a loaded machine they may come after the mutant's bound).
     shows: `third\n${SLOW_REPLY}\n`,
@@ -174,6 +176,28 @@ export const pseudoConcurrent: Lesson = {
       ],
       mutations: [biggerRead(DELAY, "raw peer expected")],
     },
+    escapedServerCase(
+      "delay-escaped",
+      { peer: { program: DELAY } },
+      [{
+        role: "raw",
+        raw: [{ send: INJECTED }, { recv: `已收到普通信息：${INJECTED}` }, { close: true }],
+      }],
+      {
+        program: DELAY,
+        from: `console.log("收到普通信息", printable(data));`,
+        to: `console.log("收到普通信息", data);`,
+      },
+      `-收到普通信息 ${INJECTED_SHOWN}`,
+      {
+        mutations: [{
+          program: DELAY,
+          from: "console.log(printable(data));",
+          to: "console.log(data);",
+          shows: `-${INJECTED_SHOWN}`,
+        }],
+      },
+    ),
     overIpv6(main),
   ],
 };

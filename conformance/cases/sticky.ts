@@ -13,6 +13,7 @@ import { everyChunking } from "./_chunking.ts";
 import { seedPython } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { oneClient, oneClientCommon } from "./_one_client.ts";
+import { escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 const STICKY = "sticky_server.ts";
 
@@ -64,8 +65,8 @@ export const sticky: Lesson = {
       bytes: { c2s: 15, s2c: 0 },
       mutations: [{
         program: "sticky_server.ts",
-        from: "console.log(data);",
-        to: 'console.log(data.replaceAll(" ", "_"));',
+        from: "console.log(printable(data));",
+        to: 'console.log(printable(data.replaceAll(" ", "_")));',
         shows: "+kinght_love_aym",
       }],
     },
@@ -110,10 +111,21 @@ export const sticky: Lesson = {
       bytes("kinght love aym"),
       {
         program: STICKY,
-        from: "console.log(data);",
-        to: "console.log(data.slice(1));",
+        from: "console.log(printable(data));",
+        to: "console.log(printable(data.slice(1)));",
         shows: "+inght",
       },
+    ),
+    escapedServerCase(
+      "sticky-escaped",
+      { peer: { program: "sticky_server.ts" }, exitsByItself: true },
+      [{ role: "raw", raw: [{ send: INJECTED }, { close: true }] }],
+      {
+        program: "sticky_server.ts",
+        from: "console.log(printable(data));",
+        to: "console.log(data);",
+      },
+      `-${INJECTED_SHOWN}`,
     ),
     overIpv6(main),
   ],

@@ -12,9 +12,10 @@ import type { ConformanceCase, Lesson } from "../harness/case.ts";
 import { NOT_UTF8 } from "./_bad_input.ts";
 import { bytes } from "./_bytes.ts";
 import { everyChunking } from "./_chunking.ts";
-import { seedPython } from "./_helpers.ts";
+import { seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { oneClient, oneClientCommon } from "./_one_client.ts";
+import { escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 /** 12kinght love 3aym: each message read by its length. */
 const main: ConformanceCase = {
@@ -85,7 +86,7 @@ export const stickyLen: Lesson = {
       bytes: { c2s: 18, s2c: 0 },
       mutations: [{
         program: "sticky_len_server.ts",
-        from: "console.log(decoder.decode(await readBody(stream, length)));",
+        from: "console.log(printable(decoder.decode(await readBody(stream, length))));",
         to: "console.log(JSON.stringify(decoder.decode(await readBody(stream, length))));",
         shows: `+"aym"`,
       }],
@@ -242,10 +243,50 @@ export const stickyLen: Lesson = {
       bytes("3aym"),
       {
         program: STICKY_LEN,
-        from: "console.log(decoder.decode(await readBody(stream, length)));",
-        to: "console.log(decoder.decode((await readBody(stream, length)).subarray(1)));",
+        from: "console.log(printable(decoder.decode(await readBody(stream, length))));",
+        to: "console.log(printable(decoder.decode((await readBody(stream, length)).subarray(1))));",
         shows: "+ym",
       },
+    ),
+    escapedServerCase(
+      "sticky_len-escaped",
+      { peer: { program: STICKY_LEN }, exitsByItself: true },
+      [{ role: "raw", raw: [{ send: `${utf8(INJECTED)}${INJECTED}` }, { close: true }] }],
+      {
+        program: STICKY_LEN,
+        from: "console.log(printable(decoder.decode(await readBody(stream, length))));",
+        to: "console.log(decoder.decode(await readBody(stream, length)));",
+      },
+      `-${INJECTED_SHOWN}`,
+    ),
+    escapedServerCase(
+      "sticky_len-faithful-escaped",
+      { peer: { program: STICKY_LEN, args: ["--faithful"] }, exitsByItself: true },
+      [{ role: "raw", raw: [{ send: `00${utf8(INJECTED)}${INJECTED}` }, { close: true }] }],
+      {
+        program: STICKY_LEN,
+        from: "if (data !== null) console.log(printable(decoder.decode(data)));",
+        to: "if (data !== null) console.log(decoder.decode(data));",
+      },
+      `-${INJECTED_SHOWN}`,
+    ),
+    escapedServerCase(
+      "sticky_len-faithful-escaped-length",
+      {
+        peer: { program: STICKY_LEN, args: ["--faithful"] },
+        exitsByItself: true,
+        exitCode: 1,
+        // A C1 CSI, which JSON.stringify leaves as it is, in the four bytes taken as a length.
+        stderr: /^sticky_len_server\.ts: 粘包: recv\(4\) got "\\u\{9b\}1m", not a length/,
+        golden: false,
+      },
+      [{ role: "raw", raw: [{ send: "\u009b1m" }, { awaitClose: true }] }],
+      {
+        program: STICKY_LEN,
+        from: "printable(JSON.stringify(text))",
+        to: "JSON.stringify(text)",
+      },
+      "server wrote to stderr",
     ),
     overIpv6(main),
   ],

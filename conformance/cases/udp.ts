@@ -11,6 +11,7 @@ import type { ConformanceCase, Lesson, ProcessClient } from "../harness/case.ts"
 import { noSignalHandler, seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { toolClient, withThirdPartyTools } from "./_third_party.ts";
+import { escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 const UDP_PROMPT = "请输入要发送的内容(Q退出):";
 
@@ -240,6 +241,17 @@ export const udp: Lesson = {
         shows: "收到了",
       }],
     })),
+    escapedServerCase(
+      "udp-escaped",
+      { peer: { program: "udp_server.ts" } },
+      [udpSenders("sender", 1, `new TextEncoder().encode(${JSON.stringify(INJECTED)})`)],
+      {
+        program: "udp_server.ts",
+        from: "console.log(printable(decoder.decode(data)), hostname, port);",
+        to: "console.log(decoder.decode(data), hostname, port);",
+      },
+      `-${INJECTED_SHOWN} 127.0.0.1 <PORT>`,
+    ),
     overIpv6(main),
   ],
 };

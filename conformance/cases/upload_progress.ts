@@ -14,6 +14,7 @@ import { utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
+import { escapedServerCase } from "./_escaped.ts";
 
 const UPLOAD_PROMPT = "请输入需要上传的文件:";
 const F_PNG = { fixture: "files/f.png" }; // 1795 bytes
@@ -41,6 +42,11 @@ const main: ConformanceCase = {
 };
 
 // --- Bad input: NAME-SIZE, then the file to the end of the stream ---
+
+/** A name a header may carry (no C0: the header's parser refuses those) that steers a terminal. */
+const INJECTED_NAME = "hi\u009b31m\u202eend.txt";
+/** {@linkcode INJECTED_NAME} as `printable` shows it. */
+const INJECTED_NAME_SHOWN = "hi\\u{9b}31m\\u{202e}end.txt";
 
 const UP_SERVER: ServerRole = {
   peer: { program: "upload_progress_server.ts" },
@@ -365,6 +371,28 @@ export const uploadProgress: Lesson = {
         outcome: `one-line log "Requires write access to …", connection closed; ${NEXT}`,
       },
     },
+    escapedServerCase(
+      "upload_progress-escaped",
+      UP_SERVER,
+      [{ role: "raw", raw: [{ send: `${INJECTED_NAME}-5hello` }, { vanish: true }] }, upNext],
+      {
+        program: "upload_progress_server.ts",
+        from: "const shown = printable(name);",
+        to: "const shown = name;",
+      },
+      `-用户已连接,传输文件名${INJECTED_NAME_SHOWN}-0.0048828125kb`,
+      {
+        title: "a name holding a C1 control and a bidi override is printed with each escaped " +
+          "as \\u{…} and refused, its data dropped; next client served",
+        expectFiles: [{ at: "server", path: `file/${INJECTED_NAME}`, absent: true }, UP_SAVED],
+        mutations: [{
+          program: "upload_progress_server.ts",
+          from: `(shown !== name ? "it contains control or bidi characters" : null) ??`,
+          to: "null ??",
+          shows: `-refused "${INJECTED_NAME_SHOWN}"`,
+        }],
+      },
+    ),
     overIpv6(main),
   ]),
 };

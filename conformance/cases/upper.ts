@@ -20,6 +20,7 @@ import {
 import { lockstepChaos } from "./_chaos.ts";
 import { noSignalHandler, rawClient } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
+import { escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 /** The seed's 服务端输出 and 客户端输出. */
 const main: ConformanceCase = {
@@ -124,8 +125,8 @@ export const upper: Lesson = {
       crowd: true,
       mutations: [{
         program: UPPER,
-        from: `console.log("recv:", data);`,
-        to: `console.log("recv:", data.slice(0, 3));`,
+        from: `console.log("recv:", printable(data));`,
+        to: `console.log("recv:", printable(data.slice(0, 3)));`,
         shows: "+recv: hel",
       }],
     },
@@ -160,6 +161,20 @@ export const upper: Lesson = {
       ],
       mutations: [biggerRead(UPPER, "transcript differs")],
     },
+    escapedServerCase(
+      "upper-escaped",
+      upperServer(),
+      [{
+        role: "raw",
+        raw: [{ send: INJECTED }, { recv: "HI\u001b[2J\n\u009b31M\u202eEND" }, { close: true }],
+      }],
+      {
+        program: UPPER,
+        from: `console.log("recv:", printable(data));`,
+        to: `console.log("recv:", data);`,
+      },
+      `-recv: ${INJECTED_SHOWN}`,
+    ),
     overIpv6(main),
   ],
 };

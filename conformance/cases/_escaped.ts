@@ -1,0 +1,105 @@
+/**
+ * The terminal-injection row of every program that prints what its peer sent: the peer's text
+ * holds ESC, a newline, a C1 control and a bidi override, and the program shows each as
+ * `\u{…}` (its `printable`). A server meets a raw client; a client meets a fake server, plain
+ * JavaScript under `deno eval`, that answers every read with that text.
+ *
+ * @module
+ */
+
+import type { ClientRole, ConformanceCase, Peer, ServerRole } from "../harness/case.ts";
+import type { Mutation } from "../harness/standalone.ts";
+
+/** The threat the reliability rows of this fault name. */
+export const TERMINAL_INJECTION = "a peer's text printed raw: escape sequences, newlines or " +
+  "bidi controls that steer the terminal or forge a log line";
+
+/**
+ * A peer's text that clears the screen (ESC), forges a line (a newline), starts a C1 CSI
+ * (which some terminals take as `ESC [`) and reverses what follows (a right-to-left override).
+ */
+export const INJECTED = "hi\u001b[2J\n\u009b31m\u202eend";
+
+/** {@linkcode INJECTED} as `printable` shows it. */
+export const INJECTED_SHOWN = "hi\\u{1b}[2J\\u{a}\\u{9b}31m\\u{202e}end";
+
+/** The reliability row of a server that prints a client's text. */
+const SERVER_ROW = {
+  fault: "terminal control characters (ESC, newline, C1, bidi) in a client's text",
+  outcome: "printed with each shown as `\\u{…}`: no cleared screen, no forged line",
+  threat: TERMINAL_INJECTION,
+};
+
+/**
+ * The server row: `clients` send {@linkcode INJECTED} where the lesson prints what it got,
+ * and the server's golden shows it escaped. `undo` takes the server's `printable` away at the
+ * print; `shows` is what its failure report must hold (usually the escaped line, missing: `-`
+ * and the line). `extra.mutations`, if given, are checked too (a second print, say).
+ */
+export function escapedServerCase(
+  id: string,
+  server: ServerRole,
+  clients: ConformanceCase["clients"],
+  undo: Mutation,
+  shows: string,
+  extra: Partial<ConformanceCase> = {},
+): ConformanceCase {
+  return {
+    id,
+    title: "a client's text holding ESC, a newline, a C1 control and a bidi override is " +
+      "printed with each escaped as \\u{…}",
+    server,
+    clients,
+    reliability: SERVER_ROW,
+    ...extra,
+    mutations: [{ ...undo, shows }, ...extra.mutations ?? []],
+  };
+}
+
+/**
+ * A fake server that sends {@linkcode INJECTED} on every connection (first, if `greets`) and
+ * after every read, until the client closes: what a hostile server could answer.
+ */
+export function hostileServer(greets: boolean): Peer {
+  const code = `
+    const text = new TextEncoder().encode(${JSON.stringify(INJECTED)});
+    const listener = Deno.listen({ hostname: "{host}", port: 0 });
+    console.error("listening on tcp://{host}:" + listener.addr.port);
+    async function send(conn) {
+      for (let sent = 0; sent < text.length;) sent += await conn.write(text.subarray(sent));
+    }
+    async function answer(conn) {
+      const buffer = new Uint8Array(4096);
+      if (${greets}) await send(conn);
+      while ((await conn.read(buffer).catch(() => null)) !== null) await send(conn);
+      conn.close();
+    }
+    for await (const conn of listener) answer(conn).catch(() => conn.close());`;
+  // Plain JavaScript: `--ext=js` leaves no compiled copy under the case's temporary folder.
+  return { command: ["deno", "eval", "--ext=js", code] };
+}
+
+/**
+ * The client row: `client` talks to {@linkcode hostileServer} and its golden shows the
+ * server's text escaped. `undo` takes the client's `printable` away at the print; `shows` is
+ * what its failure report must hold. No reliability row: `docs/RELIABILITY.md` is about
+ * servers.
+ */
+export function escapedClientCase(
+  id: string,
+  greets: boolean,
+  client: ClientRole,
+  undo: Mutation,
+  shows: string,
+  extra: Partial<ConformanceCase> = {},
+): ConformanceCase {
+  return {
+    id,
+    title: "a server's text holding ESC, a newline, a C1 control and a bidi override is " +
+      "printed with each escaped as \\u{…}",
+    server: { peer: hostileServer(greets), golden: false },
+    clients: [client],
+    ...extra,
+    mutations: [{ ...undo, shows }, ...extra.mutations ?? []],
+  };
+}
