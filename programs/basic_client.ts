@@ -59,9 +59,8 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
 /**
  * Differences from the seed: none on the wire or on screen. A server that hangs up without
  * answering gives an empty line, as Python's empty `recv` would.
- * - What the server sent is printed through `printable`: a control character in it (a newline
- *   too) is shown as `\u{…}`, so a server cannot move the cursor, recolour the screen or forge a
- *   line. The seed's answers never hold one.
+ * - What the server sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, connecting (the same in every script) ───

@@ -108,9 +108,8 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
  * - The message is one `recv(1024)`: beyond its first 1024 bytes, whatever the client sends is
  *   read and dropped until it hangs up, so the answer is never lost to a reset (closing with
  *   unread bytes).
- * - What a client sent is printed through `printable`: a control character in it (a newline
- *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
- *   line. The seed's messages never hold one.
+ * - What a client sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───

@@ -91,9 +91,8 @@ async function readToEnd(conn: Conn, limit: number): Promise<string | null> {
  *   the seed prints the empty string of `b''`.
  * - While it serves its one client, everyone else waits in the listen backlog, and is let go
  *   when it ends.
- * - What a client sent is printed through `printable`: a control character in it (a newline
- *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
- *   line. The seed's messages never hold one.
+ * - What a client sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───

@@ -116,9 +116,8 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
  *   raises. A message longer than 1024 bytes is read one `recv(1024)` at a time and answered
  *   in pieces, one reply per read. Any message but `sleep` is a normal one.
  * - A client that resets, or is let go by `--idle-timeout`, is closed as if it had hung up.
- * - What a client sent is printed through `printable`: a control character in it (a newline
- *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
- *   line. The seed's messages never hold one.
+ * - What a client sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───

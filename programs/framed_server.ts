@@ -122,9 +122,8 @@ async function readExactly(conn: Pick<Deno.Conn, "read">, n: number): Promise<Ui
  *   stream that ends inside a header or a message. The seed crashes or waits for the bytes.
  * - A message that is not valid UTF-8 is printed with U+FFFD (�) in place of the bad bytes
  *   (Python's `decode()` raises).
- * - What a client sent is printed through `printable`: a control character in it (a newline
- *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
- *   line. The seed's messages never hold one.
+ * - What a client sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───

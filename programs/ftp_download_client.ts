@@ -15,6 +15,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { createHash } from "node:crypto";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
@@ -80,7 +82,7 @@ async function get(
   await writeAll(conn, encoder.encode(command));
   const response = await recv(conn, buffer, decoder);
   if (response === null) throw new Error("the server closed the connection");
-  console.log("servr response:", response);
+  console.log("servr response:", printable(response));
   // Anything but a size is the server's error answer: nothing follows it.
   if (!/^\d{1,15}$/.test(response)) return;
   // client.send(b"ready to recv file"): only now does the server send the data.
@@ -93,7 +95,7 @@ async function get(
   try {
     const md5 = await receiveFile(conn, size, temporary);
     const serverMd5 = await readMd5(conn);
-    console.log("server file md5:", serverMd5);
+    console.log("server file md5:", printable(serverMd5));
     console.log("client file md5:", md5);
     if (serverMd5 !== md5) {
       console.log(`MD5 mismatch: ${target} not written`);
@@ -196,6 +198,8 @@ async function readExactly(conn: Pick<Deno.Conn, "read">, n: number): Promise<Ui
  *   so a failed download leaves an older `NAME.new` untouched. It writes nothing else, hence
  *   `--allow-write=.` for the current folder.
  * - Input other than `get NAME` gets a one-line hint instead of being ignored.
+ * - What the server sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
@@ -242,6 +246,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** Standard input a line at a time; as for Python's `input`, `\r\n` and `\r` end lines too. */
 const lines = linesOf(Deno.stdin.readable);

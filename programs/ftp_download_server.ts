@@ -221,9 +221,8 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
  *   longer one is read in pieces, each answered as a command of its own (`error: usage: get
  *   NAME`), and the connection goes on.
  * - Python prints the client's address as `('127.0.0.1', 53320)`; this prints `127.0.0.1:53320`.
- * - What a client sent is printed through `printable`: a control character in it (a newline
- *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
- *   line. The seed's messages never hold one.
+ * - What a client sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───

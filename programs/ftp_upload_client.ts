@@ -15,6 +15,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { createHash } from "node:crypto";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
 
   // socket() + connect() are one call in Deno. The server speaks first: print its welcome.
   const conn = await Deno.connect({ hostname: flags.host, port: Number(flags.port) });
-  console.log(await expectText(conn, WELCOME, "its welcome"));
+  console.log(printable(await expectText(conn, WELCOME, "its welcome")));
 
   // The size first, then wait for the ack, so size and data never stick together.
   await writeAll(conn, encoder.encode(String(size)));
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
 
   // The server's answer: its own MD5 of what it received.
   const reply = await expectText(conn, REPLY_PREFIX + md5, "answering with its MD5");
-  console.log(reply);
+  console.log(printable(reply));
   conn.close();
   if (reply !== REPLY_PREFIX + md5) {
     throw new Error("the server's MD5 differs: upload not verified");
@@ -139,6 +141,8 @@ async function readExactly(conn: Pick<Deno.Conn, "read">, n: number): Promise<Ui
  * - Exactly the size announced is sent, even if the file grows meanwhile; the exit status is 0
  *   only when the server's MD5 equals ours, 1 otherwise.
  * - It reads only the file it sends, hence `--allow-read=f.png` for the default.
+ * - What the server sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, connecting (the same in every script) ───
@@ -185,6 +189,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 if (import.meta.main) {
   // Exit when main is done, whatever still waits (standard input, timers).

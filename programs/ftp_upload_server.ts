@@ -212,9 +212,8 @@ async function readExactly(conn: Pick<Deno.Conn, "read">, n: number): Promise<Ui
  *   checking it; this prints it only once it is a number.
  * - It reads and writes only the output file (and a temporary file beside it), hence the narrow
  *   `--allow-read=. --allow-write=.` for the default `--out new.png`.
- * - What a client sent is printed through `printable`: a control character in it (a newline
- *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
- *   line. The seed's messages never hold one.
+ * - What a client sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───

@@ -14,6 +14,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "madongmei_client.ts";
@@ -36,7 +38,7 @@ async function main(): Promise<void> {
   // 2. Once connected, the server speaks first: print its greeting.
   const welcome = await recv(conn, buffer, decoder);
   if (welcome === null) throw new ServerGone();
-  console.log(welcome);
+  console.log(printable(welcome));
 
   while (true) {
     const content = await input(PROMPT);
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
     // 3. Wait for the answer.
     const reply = await recv(conn, buffer, decoder);
     if (reply === null) throw new ServerGone();
-    console.log(reply);
+    console.log(printable(reply));
   }
   // Closing sends the server its empty read.
   conn.close();
@@ -88,6 +90,8 @@ class ServerGone extends Error {
  *   `input()` would die with EOFError.
  * - A reply read that ends inside a UTF-8 character waits for the rest of the character.
  * - If the server hangs up, the client says so in one line and exits with status 1.
+ * - What the server sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
@@ -133,6 +137,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** Standard input a line at a time; as for Python's `input`, `\r\n` and `\r` end lines too. */
 const lines = linesOf(Deno.stdin.readable);

@@ -15,6 +15,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "multiconn_client.ts";
@@ -74,7 +76,7 @@ async function converse(host: string, port: number, id: number): Promise<string[
     if (!(error instanceof ShortRead)) throw error;
   }
   if (echoed === null) throw new EchoCutShort(id);
-  story.push(`received ${new TextDecoder().decode(echoed)} from connection ${id}`);
+  story.push(`received ${printable(new TextDecoder().decode(echoed))} from connection ${id}`);
   story.push(`closing connection ${id}`);
   conn.close();
   return story;
@@ -117,6 +119,8 @@ class EchoCutShort extends Error {
  *   boundaries), so the client counts bytes, not reads.
  * - If the server closes a connection before echoing everything, the client says so in one
  *   line and exits with status 1.
+ * - What the server sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, connecting (the same in every script) ───
@@ -163,6 +167,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 if (import.meta.main) {
   // Exit when main is done, whatever still waits (standard input, timers).

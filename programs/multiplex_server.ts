@@ -86,9 +86,8 @@ async function recv(conn: Pick<Deno.Conn, "read">, buffer: Uint8Array, decoder: 
  *   character waits for the rest of it.
  * - A message longer than 1024 bytes is read one `recv(1024)` at a time and printed in
  *   pieces, one line per read.
- * - What a client sent is printed through `printable`: a control character in it (a newline
- *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
- *   line. The seed's messages never hold one.
+ * - What a client sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───

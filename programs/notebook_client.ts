@@ -15,6 +15,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "notebook_client.ts";
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
     const echoed = await recv(conn, buffer, decoder);
     if (echoed === null) throw new ServerGone();
     // print('Data:', time.strftime(...), data.decode('utf-8')): text, not repr(data).
-    console.log("Data:", timestamp(), echoed);
+    console.log("Data:", timestamp(), printable(echoed));
   }
   conn.close();
 }
@@ -88,6 +90,8 @@ class ServerGone extends Error {
  * - An empty note is not sent (the server would wait for it forever), and the end of input
  *   counts as `quit`, where Python's `input()` would die with EOFError.
  * - If the server hangs up, the client says so in one line and exits with status 1.
+ * - What the server sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
@@ -134,6 +138,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** Standard input a line at a time; as for Python's `input`, `\r\n` and `\r` end lines too. */
 const lines = linesOf(Deno.stdin.readable);

@@ -15,6 +15,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "pseudo_concurrent_client.ts";
@@ -46,7 +48,7 @@ async function main(): Promise<void> {
 /** Waits for the one answer on `conn`, prints it, and closes the connection. */
 async function printAnswer(conn: Deno.TcpConn): Promise<void> {
   const answer = await recv(conn, new Uint8Array(1024), new TextDecoder());
-  console.log(answer ?? "(the server closed the connection without an answer)");
+  console.log(printable(answer ?? "(the server closed the connection without an answer)"));
   conn.close();
 }
 
@@ -71,6 +73,8 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
  * - Python prints the answers as bytes (`b'\xe5\xb7\xb2…'`); this prints their text.
  * - The client ends when every answer is in; the seed's loop goes on forever.
  * - A connection the server closes without answering prints a line saying so.
+ * - What the server sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors (the same in every script) ───
@@ -116,6 +120,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 if (import.meta.main) {
   // Exit when main is done, whatever still waits (standard input, timers).

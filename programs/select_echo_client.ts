@@ -14,6 +14,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "select_echo_client.ts";
@@ -46,7 +48,7 @@ async function main(): Promise<void> {
     await writeAll(conn, encoder.encode(line));
     const reply = await recv(conn, buffer, decoder);
     if (reply === null) throw new ServerGone();
-    console.log(reply);
+    console.log(printable(reply));
   }
   conn.close();
 }
@@ -79,6 +81,8 @@ class ServerGone extends Error {
  * - End of input (Ctrl-D) ends the client; the original has no way out but Ctrl-C, and dies
  *   with EOFError on a piped file.
  * - If the server hangs up, the client says so in one line and exits with status 1.
+ * - What the server sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
@@ -124,6 +128,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** Standard input a line at a time; as for Python's `input`, `\r\n` and `\r` end lines too. */
 const lines = linesOf(Deno.stdin.readable);

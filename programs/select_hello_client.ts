@@ -14,6 +14,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "select_hello_client.ts";
@@ -31,7 +33,7 @@ async function main(): Promise<void> {
 
   // content = str(obj.recv(1024), encoding="utf-8"); print(content)
   const content = await recv(conn, new Uint8Array(1024), new TextDecoder());
-  console.log(content ?? "");
+  console.log(printable(content ?? ""));
   conn.close();
 }
 
@@ -49,6 +51,8 @@ async function recv(conn: Pick<Deno.Conn, "read">, buffer: Uint8Array, decoder: 
  * Differences from the seed (same bytes, same screen):
  * - A server that hangs up without a word prints an empty line, as Python prints the empty
  *   string of an empty `recv`; bytes that are not UTF-8 print as U+FFFD where Python raises.
+ * - What the server sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors (the same in every script) ───
@@ -92,6 +96,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 if (import.meta.main) {
   // Exit when main is done, whatever still waits (standard input, timers).

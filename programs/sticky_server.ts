@@ -85,9 +85,8 @@ async function readToEnd(conn: Conn, limit: number): Promise<Uint8Array> {
  * - Bytes that are not valid UTF-8 are printed as U+FFFD (�) (Python's `decode()` raises).
  * - It serves one client and ends, as the seed does; a client idle past `--idle-timeout` ends
  *   it with one line on stderr and status 1.
- * - What a client sent is printed through `printable`: a control character in it (a newline
- *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
- *   line. The seed's messages never hold one.
+ * - What a client sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───

@@ -13,6 +13,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "tcp_hello_client.ts";
@@ -32,7 +34,7 @@ async function main(): Promise<void> {
   await writeAll(conn, encoder.encode(MESSAGE));
   // 3. Wait for the answer (reply = client.recv(1024), blocks) and print it.
   const reply = await recv(conn, new Uint8Array(1024), new TextDecoder()) ?? "";
-  console.log(reply);
+  console.log(printable(reply));
   // 4. Close the connection.
   conn.close();
 }
@@ -56,6 +58,8 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
 /**
  * Differences from the seed (same bytes on the wire): Python's `print(reply)` shows
  * `b'hello world'`; this prints the text, `hello world`.
+ * - What the server sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, connecting (the same in every script) ───
@@ -101,6 +105,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 if (import.meta.main) {
   // Exit when main is done, whatever still waits (standard input, timers).

@@ -14,6 +14,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "threaded_chat_client.ts";
@@ -45,7 +47,7 @@ async function main(): Promise<void> {
     // data_bytes = sk.recv(1024): the welcome first, then each answer, within the timeout.
     const message = await recvWithin(conn, buffer, decoder, seconds);
     if (message === null) throw new ServerGone();
-    console.log(message);
+    console.log(printable(message));
     // inp = input('please input:'); an empty line is not sent: the prompt comes again.
     let line = await input(PROMPT);
     while (line === "") line = await input(PROMPT);
@@ -116,6 +118,8 @@ class ServerGone extends Error {
  *   original wait out its timeout).
  * - End of input (Ctrl-D, or the end of a piped file) counts as typing `q`.
  * - A read that ends inside a UTF-8 character waits for the rest of the character.
+ * - What the server sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
@@ -162,6 +166,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** Standard input a line at a time; as for Python's `input`, `\r\n` and `\r` end lines too. */
 const lines = linesOf(Deno.stdin.readable);

@@ -15,6 +15,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "udp_client.ts";
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
     console.log(
       reply === null
         ? `(no answer after ${retries + 1} tries; the server may be down)`
-        : decoder.decode(reply),
+        : printable(decoder.decode(reply)),
     );
   }
   client.close();
@@ -117,6 +119,8 @@ async function within<T>(promise: Promise<T>, seconds: number): Promise<T | null
  *   `--allow-net=127.0.0.1` is all it needs.
  * - An empty line is sent as an empty datagram, as in the seed; the end of input counts as `Q`
  *   where Python's `input()` would die with EOFError.
+ * - What the server sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
@@ -165,6 +169,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 /** Python's `sendall`: every byte, since `conn.write` may write only part, like `send`. */
 async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promise<void> {

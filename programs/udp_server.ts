@@ -80,9 +80,8 @@ function listenUdp(hostname: string, port: number): Deno.DatagramConn {
  * - The seed ends with `client.close()`, a name that does not exist there; the loop never gets
  *   to it.
  * - There is no connection, so no client can idle or vanish mid-message: no `--idle-timeout`.
- * - What a client sent is printed through `printable`: a control character in it (a newline
- *   too) is shown as `\u{…}`, so a client cannot move the cursor, recolour the screen or forge a
- *   line. The seed's messages never hold one.
+ * - What a client sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, shutdown (the same in every script) ───

@@ -14,6 +14,8 @@
  * @module
  */
 
+// deno-lint-ignore-file no-control-regex -- printable() escapes control characters
+
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 const NAME = "welcome_client.ts";
@@ -30,7 +32,7 @@ async function main(): Promise<void> {
   const conn = await Deno.connect({ hostname: flags.host, port: Number(flags.port) });
   // data = s.recv(1024): the server speaks first.
   const data = await recv(conn, new Uint8Array(1024), new TextDecoder());
-  console.log("Received", data ?? "");
+  console.log("Received", printable(data ?? ""));
   // Hanging up is the signal the server waits for.
   conn.close();
 }
@@ -49,6 +51,8 @@ async function recv(conn: Pick<Deno.Conn, "read">, buffer: Uint8Array, decoder: 
  * Differences from the seed (same bytes on the wire): Python's `repr(data)` gives
  * `Received b'welcome kudingcha Tea Garden'`; this prints the text it holds,
  * `Received welcome kudingcha Tea Garden`.
+ * - What the server sent is printed through `printable`, control characters shown as `\u{…}`:
+ *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, connecting (the same in every script) ───
@@ -92,6 +96,18 @@ const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
 
 /** The option descriptions `parseArgs` takes. */
 type FlagOptions = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * `text` as it may be shown on a terminal: control characters (C0, DEL, C1) and the bidi
+ * controls appear as `\u{…}` escapes, so a peer's text cannot move the cursor, recolour the
+ * screen or forge a line.
+ */
+function printable(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`,
+  );
+}
 
 if (import.meta.main) {
   // Exit when main is done, whatever still waits (standard input, timers).

@@ -56,22 +56,35 @@ export function escapedServerCase(
   };
 }
 
+/** What {@linkcode hostileServer} sends: a greeting first, then an answer to each read. */
+export interface HostileScript {
+  /** Sent as soon as a client connects, if given. */
+  greeting?: string;
+  /** How many reads are answered with {@linkcode INJECTED} before the server hangs up. */
+  answers?: number;
+}
+
 /**
- * A fake server that sends {@linkcode INJECTED} on every connection (first, if `greets`) and
- * after every read, until the client closes: what a hostile server could answer.
+ * A fake server that sends what a hostile one could: `greeting` on every connection, then
+ * {@linkcode INJECTED} after every read (at most `answers` times, then it hangs up).
  */
-export function hostileServer(greets: boolean): Peer {
+export function hostileServer({ greeting, answers = 1000 }: HostileScript): Peer {
   const code = `
-    const text = new TextEncoder().encode(${JSON.stringify(INJECTED)});
+    const encoder = new TextEncoder();
     const listener = Deno.listen({ hostname: "{host}", port: 0 });
     console.error("listening on tcp://{host}:" + listener.addr.port);
-    async function send(conn) {
-      for (let sent = 0; sent < text.length;) sent += await conn.write(text.subarray(sent));
+    async function send(conn, text) {
+      const data = encoder.encode(text);
+      for (let sent = 0; sent < data.length;) sent += await conn.write(data.subarray(sent));
     }
     async function answer(conn) {
       const buffer = new Uint8Array(4096);
-      if (${greets}) await send(conn);
-      while ((await conn.read(buffer).catch(() => null)) !== null) await send(conn);
+      const greeting = ${JSON.stringify(greeting ?? null)};
+      if (greeting !== null) await send(conn, greeting);
+      for (let answered = 0; answered < ${answers}; answered++) {
+        if ((await conn.read(buffer).catch(() => null)) === null) break;
+        await send(conn, ${JSON.stringify(INJECTED)});
+      }
       conn.close();
     }
     for await (const conn of listener) answer(conn).catch(() => conn.close());`;
@@ -80,14 +93,14 @@ export function hostileServer(greets: boolean): Peer {
 }
 
 /**
- * The client row: `client` talks to {@linkcode hostileServer} and its golden shows the
- * server's text escaped. `undo` takes the client's `printable` away at the print; `shows` is
- * what its failure report must hold. No reliability row: `docs/RELIABILITY.md` is about
- * servers.
+ * The client row: `client` talks to {@linkcode hostileServer} playing `script`, and its
+ * golden shows the server's text escaped. `undo` takes the client's `printable` away at the
+ * print; `shows` is what its failure report must hold. No reliability row: `docs/RELIABILITY.md`
+ * is about servers.
  */
 export function escapedClientCase(
   id: string,
-  greets: boolean,
+  script: HostileScript,
   client: ClientRole,
   undo: Mutation,
   shows: string,
@@ -97,7 +110,7 @@ export function escapedClientCase(
     id,
     title: "a server's text holding ESC, a newline, a C1 control and a bidi override is " +
       "printed with each escaped as \\u{…}",
-    server: { peer: hostileServer(greets), golden: false },
+    server: { peer: hostileServer(script), golden: false },
     clients: [client],
     ...extra,
     mutations: [{ ...undo, shows }, ...extra.mutations ?? []],

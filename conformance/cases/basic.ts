@@ -72,7 +72,7 @@ export const basic: Lesson = {
     ),
     escapedClientCase(
       "basic-client-escaped",
-      false,
+      {},
       { peer: { program: "basic_client.ts" } },
       {
         program: "basic_client.ts",

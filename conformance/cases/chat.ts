@@ -16,6 +16,7 @@ import { rawClient, seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { splitMessageCase } from "./_split_message.ts";
 import { toolClient, withThirdPartyTools } from "./_third_party.ts";
+import { escapedClientCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 const PROMPT = "请输入要发送的内容>>>：";
 const WELCOME = "欢迎致电babyshen";
@@ -130,8 +131,8 @@ export const chat: Lesson = {
       bytes: { c2s: 10, s2c: 38 },
       mutations: [{
         program: "chat_client.ts",
-        from: "console.log(reply)",
-        to: `console.log(reply + "!")`,
+        from: "console.log(printable(reply))",
+        to: `console.log(printable(reply + "!"))`,
         shows: "+我好!",
       }],
     },
@@ -221,6 +222,28 @@ export const chat: Lesson = {
       bytes: { c2s: utf8("我你"), s2c: utf8("欢迎致电babyshen我好你好") },
       mutations: [{ program: "chat_server.ts", from: `"好"`, to: `"了"`, shows: "我了" }],
     })),
+    escapedClientCase(
+      "chat-client-escaped",
+      { greeting: INJECTED },
+      {
+        peer: { program: "chat_client.ts" },
+        dialogue: ["我", "q"].map((line): Step => ({ wait: PROMPT, type: line })),
+      },
+      {
+        program: "chat_client.ts",
+        from: "console.log(printable(reply));",
+        to: "console.log(reply);",
+      },
+      `-${INJECTED_SHOWN}`,
+      {
+        mutations: [{
+          program: "chat_client.ts",
+          from: "console.log(printable(welcome));",
+          to: "console.log(welcome);",
+          shows: `-${INJECTED_SHOWN}`,
+        }],
+      },
+    ),
     overIpv6(main),
   ],
 };

@@ -17,7 +17,7 @@ import { overIpv6 } from "./_ipv6.ts";
 import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
 import { splitMessageCase } from "./_split_message.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
-import { escapedServerCase } from "./_escaped.ts";
+import { escapedClientCase, escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 const F_PNG = { fixture: "files/f.png" }; // 1795 bytes, md5 8538a2876ec718b52850d4abfa89b651
 const PROMPT = ">>:";
@@ -38,6 +38,24 @@ const DL_GET: RawStep[] = [
 
 /** A name that steers a terminal: ESC, a C1 CSI, a right-to-left override (no space: one word). */
 const INJECTED_NAME = "hi\u001b[2J\u009b31m\u202eend";
+
+/** A fake server that answers a get with 5 bytes of file and an "MD5" that clears the screen. */
+const HOSTILE_MD5_SERVER = String.raw`
+  const encoder = new TextEncoder();
+  const listener = Deno.listen({ hostname: "{host}", port: 0 });
+  console.error("listening on tcp://{host}:" + listener.addr.port);
+  async function serve(conn) {
+    const buffer = new Uint8Array(4096);
+    // The size for the get, then the file and its MD5 for the ack.
+    for (const reply of ["5", "hello[2J" + "0".repeat(28)]) {
+      if ((await conn.read(buffer).catch(() => null)) === null) break;
+      const data = encoder.encode(reply);
+      for (let sent = 0; sent < data.length;) sent += await conn.write(data.subarray(sent));
+    }
+    while ((await conn.read(buffer).catch(() => null)) !== null) continue;
+    conn.close();
+  }
+  for await (const conn of listener) serve(conn).catch(() => conn.close());`;
 
 /** One command answered with one error text, then a get on the same connection. */
 function dlRefusal(
@@ -382,6 +400,34 @@ export const ftpDownload: Lesson = {
       "-hi\\u{1b}[2J\\u{9b}31m\\u{202e}end",
       { files: [DL_HI] },
     ),
+    escapedClientCase(
+      "ftp_download-client-escaped",
+      {},
+      { peer: { program: "ftp_download_client.ts" }, dialogue: [get("x")] },
+      {
+        program: "ftp_download_client.ts",
+        from: `console.log("servr response:", printable(response));`,
+        to: `console.log("servr response:", response);`,
+      },
+      `-servr response: ${INJECTED_SHOWN}`,
+    ),
+    {
+      id: "ftp_download-client-escaped-md5",
+      title: "a server's MD5 holding ESC is printed escaped as \\u{…}; the file is not kept",
+      // Plain JavaScript: `--ext=js` leaves no compiled copy under the case's temporary folder.
+      server: {
+        peer: { command: ["deno", "eval", "--ext=js", HOSTILE_MD5_SERVER] },
+        golden: false,
+      },
+      clients: [{ peer: { program: "ftp_download_client.ts" }, dialogue: [get("x")] }],
+      expectFiles: [{ at: "client", path: "x.new", absent: true }],
+      mutations: [{
+        program: "ftp_download_client.ts",
+        from: `console.log("server file md5:", printable(serverMd5));`,
+        to: `console.log("server file md5:", serverMd5);`,
+        shows: `-server file md5: \\u{1b}[2J${"0".repeat(28)}`,
+      }],
+    },
     overIpv6(main),
   ]),
 };

@@ -15,7 +15,7 @@ import { overIpv6 } from "./_ipv6.ts";
 import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
 import { splitMessageCase } from "./_split_message.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
-import { escapedServerCase } from "./_escaped.ts";
+import { escapedClientCase, escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 const F_PNG = { fixture: "files/f.png" }; // 1795 bytes, md5 8538a2876ec718b52850d4abfa89b651
 const EVERY_BYTE = { fixture: "files/every_byte.bin" }; // 1024 bytes: 0..255 four times
@@ -318,6 +318,24 @@ export const ftpUpload: Lesson = {
             '-127.0.0.1:<PORT>: the size must be a whole number of bytes (at most 15 digits), not "\\u{9b}5"',
         }],
       },
+    ),
+    escapedClientCase(
+      "ftp_upload-client-escaped",
+      // As long as the welcome (21 bytes), then one answer to the size and the server hangs up.
+      { greeting: `${INJECTED}xyz`, answers: 1 },
+      {
+        peer: { program: "ftp_upload_client.ts" },
+        exitCode: 1,
+        stderr:
+          /^ftp_upload_client\.ts: the server closed the connection before acknowledging the size$/,
+      },
+      {
+        program: "ftp_upload_client.ts",
+        from: `console.log(printable(await expectText(conn, WELCOME, "its welcome")));`,
+        to: `console.log(await expectText(conn, WELCOME, "its welcome"));`,
+      },
+      `-${INJECTED_SHOWN}xyz`,
+      { files: [{ at: "client", path: "f.png", content: F_PNG }] },
     ),
     overIpv6(main),
   ]),

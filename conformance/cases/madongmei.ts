@@ -14,6 +14,7 @@ import { lockstepChaos } from "./_chaos.ts";
 import { concurrentCases } from "./_concurrent.ts";
 import { rawClient, seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
+import { escapedClientCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 const UNCLE = "请输入(q/Q退出)：";
 
@@ -107,8 +108,8 @@ export const madongmei: Lesson = {
       bytes: { c2s: 9, s2c: 15 + 12 },
       mutations: [{
         program: "madongmei_client.ts",
-        from: "console.log(reply);",
-        to: "console.log(`[${reply}]`);",
+        from: "console.log(printable(reply));",
+        to: "console.log(`[${printable(reply)}]`);",
         shows: "transcript does not match",
       }],
     },
@@ -173,6 +174,28 @@ export const madongmei: Lesson = {
       // One read, one draw: the draws after it shift.
       mutations: [biggerRead("madongmei_server.ts", "transcript differs")],
     },
+    escapedClientCase(
+      "madongmei-client-escaped",
+      { greeting: INJECTED },
+      {
+        peer: { program: "madongmei_client.ts" },
+        dialogue: ["你好", "q"].map((line): Step => ({ wait: "请输入(q/Q退出)：", type: line })),
+      },
+      {
+        program: "madongmei_client.ts",
+        from: "console.log(printable(reply));",
+        to: "console.log(reply);",
+      },
+      `-${INJECTED_SHOWN}`,
+      {
+        mutations: [{
+          program: "madongmei_client.ts",
+          from: "console.log(printable(welcome));",
+          to: "console.log(welcome);",
+          shows: `-${INJECTED_SHOWN}`,
+        }],
+      },
+    ),
     overIpv6(main),
   ],
 };

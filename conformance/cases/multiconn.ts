@@ -9,8 +9,9 @@ import type { ConformanceCase, Lesson, ProcessClient } from "../harness/case.ts"
 import { LONG, NOT_UTF8 } from "./_bad_input.ts";
 import { lockstepChaos } from "./_chaos.ts";
 import { concurrentCases } from "./_concurrent.ts";
-import { rawClient } from "./_helpers.ts";
+import { rawClient, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
+import { escapedClientCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 /** Three connections at once from one process, every message echoed. */
 const main: ConformanceCase = {
@@ -109,6 +110,18 @@ export const multiconn: Lesson = {
         shows: "raw peer expected",
       }],
     },
+    escapedClientCase(
+      "multiconn-client-escaped",
+      // As long as the two messages the client sends: it reads that many bytes back.
+      { greeting: INJECTED + "x".repeat(44 - utf8(INJECTED)) },
+      { peer: { program: "multiconn_client.ts", args: ["--conns", "1"] } },
+      {
+        program: "multiconn_client.ts",
+        from: "story.push(`received ${printable(new TextDecoder().decode(echoed))} from",
+        to: "story.push(`received ${new TextDecoder().decode(echoed)} from",
+      },
+      `-received ${INJECTED_SHOWN}`,
+    ),
     overIpv6(main),
   ],
 };

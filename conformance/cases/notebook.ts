@@ -13,6 +13,7 @@ import { lockstepChaos } from "./_chaos.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
+import { escapedClientCase, INJECTED_SHOWN } from "./_escaped.ts";
 
 const NOTE = "今日记录，请输入（输入quit退出程序）：";
 const STAMP = String.raw`\d{4}/\d\d/\d\d \d\d:\d\d:\d\d`;
@@ -52,7 +53,7 @@ const main: ConformanceCase = {
     },
     {
       program: "notebook_client.ts",
-      from: `console.log("Data:", timestamp(), echoed);`,
+      from: `console.log("Data:", timestamp(), printable(echoed));`,
       to: `console.log("Data:", timestamp(), JSON.stringify(echoed));`,
       shows: `+Data: <TIME> "第二条"`,
     },
@@ -214,6 +215,24 @@ export const notebook: Lesson = {
         matches: new RegExp(`^${STAMP} note\n$`),
       }],
     }), "listener closed, exit 0; every note saved before it stays (the file is only appended to)"),
+    escapedClientCase(
+      "notebook-client-escaped",
+      {},
+      {
+        peer: { program: "notebook_client.ts" },
+        dialogue: ["x", "quit"].map((type) => ({
+          wait: "今日记录，请输入（输入quit退出程序）：",
+          type,
+        })),
+      },
+      {
+        program: "notebook_client.ts",
+        from: `console.log("Data:", timestamp(), printable(echoed));`,
+        to: `console.log("Data:", timestamp(), echoed);`,
+      },
+      `-Data: <TIME> ${INJECTED_SHOWN}`,
+      { masks: [TIMESTAMP_MASK] },
+    ),
     overIpv6(main),
   ]),
 };

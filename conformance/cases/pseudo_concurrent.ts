@@ -12,7 +12,7 @@ import { lockstepChaos } from "./_chaos.ts";
 import { concurrentCases } from "./_concurrent.ts";
 import { rawClient, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
-import { escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
+import { escapedClientCase, escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 const SEND = "请输入要发送的内容>>>：";
 const SLOW_REPLY = "已收到延时反馈信息:sleep";
@@ -197,6 +197,17 @@ export const pseudoConcurrent: Lesson = {
           shows: `-${INJECTED_SHOWN}`,
         }],
       },
+    ),
+    escapedClientCase(
+      "pseudo_concurrent-client-escaped",
+      {},
+      { peer: { program: "pseudo_concurrent_client.ts" } },
+      {
+        program: "pseudo_concurrent_client.ts",
+        from: "console.log(printable(answer ??",
+        to: "console.log((answer ??",
+      },
+      `-${INJECTED_SHOWN}`,
     ),
     overIpv6(main),
   ],

@@ -12,6 +12,7 @@ import { seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { selectCases } from "./_select.ts";
 import { toolClient, withThirdPartyTools } from "./_third_party.ts";
+import { escapedClientCase, INJECTED_SHOWN } from "./_escaped.ts";
 
 const SEND = "请输入要发送的内容>>>：";
 
@@ -97,6 +98,20 @@ export const selectEcho: Lesson = {
         shows: "你好了",
       }],
     })),
+    escapedClientCase(
+      "select_echo-client-escaped",
+      {},
+      {
+        peer: { program: "select_echo_client.ts" },
+        dialogue: [{ wait: "请输入要发送的内容>>>：", type: "hi" }],
+      },
+      {
+        program: "select_echo_client.ts",
+        from: "console.log(printable(reply));",
+        to: "console.log(reply);",
+      },
+      `-${INJECTED_SHOWN}`,
+    ),
     overIpv6(main),
   ],
 };

@@ -10,7 +10,7 @@ import { lockstepChaos } from "./_chaos.ts";
 import { oneMessageCases } from "./_concurrent.ts";
 import { seedPython } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
-import { escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
+import { escapedClientCase, escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 /** The seed's run: hello, hello world. */
 const main: ConformanceCase = {
@@ -91,6 +91,17 @@ export const tcpHello: Lesson = {
         program: "tcp_hello_server.ts",
         from: "console.log(printable(message));",
         to: "console.log(message);",
+      },
+      `-${INJECTED_SHOWN}`,
+    ),
+    escapedClientCase(
+      "tcp_hello-client-escaped",
+      {},
+      { peer: { program: "tcp_hello_client.ts" } },
+      {
+        program: "tcp_hello_client.ts",
+        from: "console.log(printable(reply));",
+        to: "console.log(reply);",
       },
       `-${INJECTED_SHOWN}`,
     ),

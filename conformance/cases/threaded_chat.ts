@@ -14,6 +14,7 @@ import { lockstepChaos } from "./_chaos.ts";
 import { concurrentCases, ONE_AT_A_TIME } from "./_concurrent.ts";
 import { rawClient, seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
+import { escapedClientCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 const INPUT = "please input:";
 const said = (...lines: string[]): Step[] => lines.map((type) => ({ wait: INPUT, type }));
@@ -184,6 +185,20 @@ export const threadedChat: Lesson = {
       ],
       mutations: [biggerRead("threaded_chat_server.ts", "raw peer expected")],
     },
+    escapedClientCase(
+      "threaded_chat-client-escaped",
+      { greeting: INJECTED },
+      {
+        peer: { program: "threaded_chat_client.ts" },
+        dialogue: [{ wait: "please input:", type: "q" }],
+      },
+      {
+        program: "threaded_chat_client.ts",
+        from: "console.log(printable(message));",
+        to: "console.log(message);",
+      },
+      `-${INJECTED_SHOWN}`,
+    ),
     overIpv6(main),
   ],
 };

@@ -11,7 +11,7 @@ import type { ConformanceCase, Lesson, ProcessClient } from "../harness/case.ts"
 import { noSignalHandler, seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { toolClient, withThirdPartyTools } from "./_third_party.ts";
-import { escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
+import { escapedClientCase, escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 const UDP_PROMPT = "请输入要发送的内容(Q退出):";
 
@@ -74,6 +74,13 @@ function udpSenders(role: string, senders: number, payload: string): ProcessClie
   // under the case's temporary folder.
   return { role, peer: { command: ["deno", "eval", "--ext=js", "--unstable-net", code] } };
 }
+
+/** A fake UDP server that answers every datagram with {@linkcode INJECTED}. */
+const HOSTILE_UDP_SERVER = `
+  const socket = Deno.listenDatagram({ transport: "udp", hostname: "{host}", port: 0 });
+  console.error("listening on udp://{host}:" + socket.addr.port);
+  const answer = new TextEncoder().encode(${JSON.stringify(INJECTED)});
+  for await (const [, from] of socket) await socket.send(answer, from);`;
 
 /** 2.2 UDP代码示例. */
 export const udp: Lesson = {
@@ -251,6 +258,24 @@ export const udp: Lesson = {
         to: "console.log(decoder.decode(data), hostname, port);",
       },
       `-${INJECTED_SHOWN} 127.0.0.1 <PORT>`,
+    ),
+    escapedClientCase(
+      "udp-client-escaped",
+      {},
+      { peer: { program: "udp_client.ts" }, dialogue: [{ wait: UDP_PROMPT, type: "你好" }] },
+      {
+        program: "udp_client.ts",
+        from: ": printable(decoder.decode(reply)),",
+        to: ": decoder.decode(reply),",
+      },
+      `-${INJECTED_SHOWN}`,
+      {
+        // Plain JavaScript: `--ext=js` leaves no compiled copy under the case's temporary folder.
+        server: {
+          peer: { command: ["deno", "eval", "--ext=js", "--unstable-net", HOSTILE_UDP_SERVER] },
+          golden: false,
+        },
+      },
     ),
     overIpv6(main),
   ],

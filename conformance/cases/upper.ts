@@ -20,7 +20,7 @@ import {
 import { lockstepChaos } from "./_chaos.ts";
 import { noSignalHandler, rawClient } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
-import { escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
+import { escapedClientCase, escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 /** The seed's 服务端输出 and 客户端输出. */
 const main: ConformanceCase = {
@@ -172,6 +172,17 @@ export const upper: Lesson = {
         program: UPPER,
         from: `console.log("recv:", printable(data));`,
         to: `console.log("recv:", data);`,
+      },
+      `-recv: ${INJECTED_SHOWN}`,
+    ),
+    escapedClientCase(
+      "upper-client-escaped",
+      {},
+      { peer: { program: "upper_client.ts" } },
+      {
+        program: "upper_client.ts",
+        from: `console.log("recv:", printable(reply));`,
+        to: `console.log("recv:", reply);`,
       },
       `-recv: ${INJECTED_SHOWN}`,
     ),

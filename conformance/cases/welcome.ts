@@ -12,6 +12,7 @@ import { lockstepChaos } from "./_chaos.ts";
 import { noSignalHandler, rawClient, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { toolClient, toolServer, withThirdPartyTools } from "./_third_party.ts";
+import { escapedClientCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 /** The greeting, then the server ends when the caller hangs up. */
 const main: ConformanceCase = {
@@ -161,11 +162,22 @@ export const welcome: Lesson = {
         bytes: { c2s: 0, s2c: utf8("welcome kudingcha Tea Garden") },
         mutations: [{
           program: "welcome_client.ts",
-          from: `console.log("Received", data ?? "");`,
-          to: `console.log("Got", data ?? "");`,
+          from: `console.log("Received", printable(data ?? ""));`,
+          to: `console.log("Got", printable(data ?? ""));`,
           shows: "+Got welcome kudingcha Tea Garden",
         }],
       }),
+    ),
+    escapedClientCase(
+      "welcome-client-escaped",
+      { greeting: INJECTED },
+      { peer: { program: "welcome_client.ts" } },
+      {
+        program: "welcome_client.ts",
+        from: `console.log("Received", printable(data ?? ""));`,
+        to: `console.log("Received", data ?? "");`,
+      },
+      `-Received ${INJECTED_SHOWN}`,
     ),
     overIpv6(main),
   ],
