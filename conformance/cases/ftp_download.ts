@@ -17,7 +17,7 @@ import { overIpv6 } from "./_ipv6.ts";
 import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
 import { splitMessageCase } from "./_split_message.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
-import { escapedClientCase, escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
+import { escapedClientCase, escapedServerCase, INJECTED_SHOWN } from "./_escaped.ts";
 
 const F_PNG = { fixture: "files/f.png" }; // 1795 bytes, md5 8538a2876ec718b52850d4abfa89b651
 const PROMPT = ">>:";
