@@ -27,7 +27,10 @@ const PORT = 8001;
 const DIR = "file";
 const SEED_PIECE = 1024;
 const QUIET_ABOVE = 100 * 1024;
-const MAX_HEADER = 64 * 1024;
+/** The longest name a file system takes for one file (NAME_MAX), in bytes. */
+const MAX_NAME = 255;
+/** The longest header: a name, `-`, 15 digits, and one byte to show that the digits ended. */
+const MAX_HEADER = MAX_NAME + 1 + 15 + 1;
 const CHUNK_SIZE = 1 << 20;
 
 async function main(): Promise<void> {
@@ -158,6 +161,8 @@ function parseHeader(
   ended: boolean,
 ): { name: string; size: number; rest: Uint8Array } | null {
   for (let dash = start.lastIndexOf(0x2d); dash > 0; dash = start.lastIndexOf(0x2d, dash - 1)) {
+    // A longer name could not be saved anyway; bounding it bounds what each read re-parses.
+    if (dash > MAX_NAME) continue;
     let end = dash + 1;
     while (end < start.length && start[end] >= 0x30 && start[end] <= 0x39) end++;
     if (end === dash + 1 || end - dash - 1 > 15) continue;
@@ -239,8 +244,9 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
  *   UTF-8 text, which binary data glued to it is not. At the end the byte count must equal the
  *   size. The format has no separator, so a text file whose first bytes are digits, glued to
  *   the header, cannot be told apart; that mismatch is refused in one line, never saved.
- * - A header that cannot be found in the first 64 KiB (no `-` followed by 1 to 15 digits after
- *   a UTF-8 name: a size that is non-numeric, empty or 2^63) ends the connection with one line.
+ * - A header that cannot be found in the first 272 bytes (no `-` followed by 1 to 15 digits after
+ *   a UTF-8 name of at most 255 bytes, the most a file name can be: a size that is non-numeric,
+ *   empty or 2^63) ends the connection with one line.
  * - Names are confined to the files folder (no `..`, `/`, `\`, control characters); a refused
  *   upload is read to the end and dropped. A zero-byte file is saved (the seed divides by
  *   zero). Files are written to a temporary name and renamed once complete; a stop (Ctrl-C,
