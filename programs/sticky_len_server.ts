@@ -111,7 +111,8 @@ class LookAhead {
 
 /**
  * Reads the leading digits as the length; null at a clean end of the stream. A length over
- * `maxMessage` is refused as soon as its digits pass it, before any more is read.
+ * `maxMessage`, or with more digits than it (leading zeros), is refused as soon as its digits
+ * pass it, before any more is read.
  */
 async function readLength(stream: LookAhead, maxMessage: number): Promise<number | null> {
   let digits = "";
@@ -138,6 +139,10 @@ async function readLength(stream: LookAhead, maxMessage: number): Promise<number
     }
     if (Number(digits) > maxMessage) {
       throw new Error(`a length of ${digits} or more bytes is not accepted (limit ${maxMessage})`);
+    }
+    // Leading zeros keep the number low, so their count is bounded on its own.
+    if (digits.length > String(maxMessage).length) {
+      throw new Error(`a length of more than ${String(maxMessage).length} digits is not accepted`);
     }
   }
 }

@@ -204,6 +204,27 @@ export const stickyLen: Lesson = {
     ),
     oneClient(
       STICKY_LEN,
+      "sticky_len-size-zeros",
+      "--max-message 16: a length of twenty zeros and a 1 is refused at its third digit",
+      {
+        fault: "size: leading zeros (a length that never passes the limit, however long)",
+        outcome: `"a length of more than 2 digits is not accepted", status 1`,
+      },
+      [{ send: `${"0".repeat(20)}1x` }, { vanish: true }],
+      {
+        exitCode: 1,
+        stderr: stickyLenError("a length of more than 2 digits is not accepted"),
+        args: ["--max-message", "16"],
+      },
+      [{
+        program: STICKY_LEN,
+        from: "if (digits.length > String(maxMessage).length) {",
+        to: "if (false) {",
+        shows: "exited with 0, expected 1",
+      }],
+    ),
+    oneClient(
+      STICKY_LEN,
       "sticky_len-invalid-utf8",
       "a message that is not UTF-8 is printed with U+FFFD; the next message follows",
       {
