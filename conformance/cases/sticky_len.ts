@@ -166,7 +166,13 @@ export const stickyLen: Lesson = {
           "a length of 92233720 or more bytes is not accepted (limit 16777216)",
         ),
       },
-      [{ program: STICKY_LEN, from: STICKY_LEN_LIMIT, to: "if (false) {", shows: "Invalid" }],
+      // Without the value check, the count of digits still stops it, one digit later.
+      [{
+        program: STICKY_LEN,
+        from: STICKY_LEN_LIMIT,
+        to: "if (false) {",
+        shows: "a length of more than 8 digits is not accepted",
+      }],
     ),
     oneClient(
       STICKY_LEN,
