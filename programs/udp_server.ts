@@ -41,8 +41,17 @@ async function main(): Promise<void> {
     const { hostname, port } = from as Deno.NetAddr;
     // print(data, host, port)
     console.log(printable(decoder.decode(data)), hostname, port);
-    // sendto(): no connection remembers the sender, so the answer names its address.
-    await server.send(encoder.encode(REPLY), from);
+    // sendto(): no connection remembers the sender, so the answer names its address. An
+    // answer that cannot go (an address this script may not send to) costs only that answer.
+    try {
+      await server.send(encoder.encode(REPLY), from);
+    } catch (error) {
+      console.error(
+        `${NAME}: cannot answer ${formatAddress(from as Deno.NetAddr)}: ${
+          (error as Error).message
+        }`,
+      );
+    }
   }
 }
 
@@ -80,6 +89,8 @@ function listenUdp(hostname: string, port: number): Deno.DatagramConn {
  * - The seed ends with `client.close()`, a name that does not exist there; the loop never gets
  *   to it.
  * - There is no connection, so no client can idle or vanish mid-message: no `--idle-timeout`.
+ * - An answer that cannot be sent (say, to an address the run line does not allow) is one line
+ *   on stderr; the server goes on. In the seed the error ends the server.
  * - What a client sent is printed through `printable`, control characters shown as `\u{…}`:
  *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */

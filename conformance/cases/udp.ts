@@ -8,6 +8,7 @@
  */
 
 import type { ConformanceCase, Lesson, ProcessClient } from "../harness/case.ts";
+import { NEXT } from "./_bad_input.ts";
 import { noSignalHandler, seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { toolClient, withThirdPartyTools } from "./_third_party.ts";
@@ -81,6 +82,19 @@ const HOSTILE_UDP_SERVER = `
   console.error("listening on udp://{host}:" + socket.addr.port);
   const answer = new TextEncoder().encode(${JSON.stringify(INJECTED)});
   for await (const [, from] of socket) await socket.send(answer, from);`;
+
+/**
+ * A sender from 127.0.0.2, straight to the server (past the relay, which sends from the
+ * case's own address): the run line allows the server to answer 127.0.0.1 only.
+ */
+const FROM_ELSEWHERE = `
+  const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.2", port: 0 });
+  await socket.send(new TextEncoder().encode("hi"), {
+    transport: "udp",
+    hostname: "127.0.0.1",
+    port: {serverPort},
+  });
+  socket.close();`;
 
 /** 2.2 UDP代码示例. */
 export const udp: Lesson = {
@@ -248,6 +262,40 @@ export const udp: Lesson = {
         shows: "收到了",
       }],
     })),
+    {
+      id: "udp-answer-refused",
+      title: "a datagram from an address the run line does not let the server answer: one " +
+        "line on stderr, and the next client is answered",
+      reliability: {
+        fault: "an answer that cannot be sent (the sender's address is not allowed)",
+        outcome: `one line "cannot answer …", the datagram printed; ${NEXT}`,
+      },
+      server: {
+        peer: { program: "udp_server.ts" },
+        stderr: /^udp_server\.ts: cannot answer 127\.0\.0\.2:\d+: Requires net access/,
+      },
+      clients: [
+        {
+          role: "elsewhere",
+          peer: { command: ["deno", "eval", "--ext=js", "--unstable-net", FROM_ELSEWHERE] },
+          golden: false,
+        },
+        {
+          peer: { program: "udp_client.ts" },
+          dialogue: ["你好", "Q"].map((type) => ({ wait: UDP_PROMPT, type })),
+          golden: "udp-answer-refused.client",
+        },
+      ],
+      // The sender's own port is not one the harness knows.
+      masks: [{ pattern: /127\.0\.0\.2 \d+/g, placeholder: "127.0.0.2 <PORT>" }],
+      mutations: [{
+        program: "udp_server.ts",
+        // The failed answer ends the server, as in the seed.
+        from: "await server.send(encoder.encode(REPLY), from);",
+        to: "await server.send(encoder.encode(REPLY), from).catch(() => Deno.exit(1));",
+        shows: "server exited with 1",
+      }],
+    },
     escapedServerCase(
       "udp-escaped",
       { peer: { program: "udp_server.ts" } },

@@ -31,7 +31,9 @@ export type Peer =
     flags?: string[];
   }
   /**
-   * Any other command. `{host}` and `{port}` in its words are replaced as above, `{fixtures}`
+   * Any other command. `{host}` and `{port}` in its words are replaced as above,
+   * `{serverPort}` by the port the server itself listens on (for a peer that must bypass the
+   * recording proxy, e.g. to send from an address of its own), `{fixtures}`
    * by the fixtures folder. `requires` names a tool that must be on PATH, else the case is
    * skipped with a notice.
    */

@@ -133,6 +133,8 @@ class CaseRun {
   readonly #stepMs: number;
   readonly #scope: ChildScope;
   #serverChild?: Child;
+  /** The port the server listens on (its first listener), once it has said so. */
+  #serverPort?: number;
   // Whether a raw peer has signalled the server (a server expected to exit on a signal).
   #signalled = false;
   // Raw peers that stay connected (stalled clients) until every other client is done.
@@ -168,6 +170,7 @@ class CaseRun {
       this.#serverChild = server;
       const listening = await awaitReadiness(server, testCase.server.listeners ?? 1, this.#stepMs);
       this.#checkHost(listening);
+      this.#serverPort = listening[0]?.port;
       this.proxies.push(
         ...startCaseProxies(testCase, listening, this.#options.chaos, this.#options.onChunk),
       );
@@ -234,6 +237,7 @@ class CaseRun {
     await Deno.mkdir(folder, { recursive: true });
     const words = peer.command.map((word) =>
       word.replaceAll("{host}", host).replaceAll("{port}", String(port ?? ""))
+        .replaceAll("{serverPort}", String(this.#serverPort ?? ""))
         .replaceAll("{fixtures}", this.#options.fixturesDir)
     );
     return this.#scope.spawn(label, { cmd: words[0], args: words.slice(1), cwd: folder });
