@@ -78,7 +78,8 @@ function readFlags<T extends FlagOptions>(options: T, usage: string, words = fal
 /** The numbers the shared flags take, and how a wrong one is told. */
 const NUMBER_FLAGS: Record<string, [(text: string) => boolean, string]> = {
   port: [(text) => /^\d{1,5}$/.test(text) && Number(text) <= 65535, "a number from 0 to 65535"],
-  "idle-timeout": [(text) => /^\d+(\.\d+)?$/.test(text), "seconds (0 = never)"],
+  // Under 1,000,000 s: a timer longer than 24.8 days would fire at once.
+  "idle-timeout": [(text) => /^\d{1,6}(\.\d+)?$/.test(text), "seconds, 0 (never) to 999999"],
   "max-connections": [(text) => /^[1-9]\d{0,8}$/.test(text), "a whole number from 1"],
 };
 
@@ -89,7 +90,9 @@ if (import.meta.main) {
   // Exit when main is done, whatever still waits (standard input, timers).
   main().then(() => Deno.exit(0), (error) => {
     const usage = error instanceof UsageError || /^ERR_PARSE_ARGS/.test(error.code);
-    console.error(`${NAME}: ${(error as Error).message}${usage ? " (see --help)" : ""}`);
+    // One line, always: parseArgs explains a value that starts with a dash in three.
+    const message = (error as Error).message.replaceAll("\n", " ");
+    console.error(`${NAME}: ${message}${usage ? " (see --help)" : ""}`);
     Deno.exit(usage ? 2 : 1);
   });
 }

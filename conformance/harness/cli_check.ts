@@ -29,8 +29,8 @@ export interface CliCheckOptions {
   /** Folder of the fixtures that `files` may name. */
   fixturesDir?: string;
   /**
-   * False to leave out `--port nope` and `--port 70000` for a networked script whose flag
-   * handling is, text for text, that of a script checked with them (default true).
+   * False to leave out `--port nope`, `--port 70000` and `--port -1` for a networked script
+   * whose flag handling is, text for text, that of a script checked with them (default true).
    */
   badPorts?: boolean;
 }
@@ -63,8 +63,14 @@ export async function checkCli(
       if (!help.stdout.includes(word)) problems.push(`--help does not mention ${word}`);
     }
     const bads = network && badPorts
-      ? [["--port", "nope"], ["--port", "70000"], ["--no-such-option"]]
+      ? [["--port", "nope"], ["--port", "70000"], ["--port", "-1"], ["--no-such-option"]]
       : [["--no-such-option"]];
+    // A timer of 24.8 days or more fires at once: every flag that sets one has a bound.
+    for (
+      const flag of ["--idle-timeout", "--timeout", "--delay", "--fail-delay", "--max-fail-delay"]
+    ) {
+      if (help.stdout.includes(`${flag} `)) bads.push([flag, "9000000"]);
+    }
     for (const bad of bads) {
       const out = await run(bad);
       const lines = out.stderr.trimEnd().split("\n");
