@@ -41,6 +41,7 @@ export const SHARED_HELPERS: readonly string[] = [
   "serveEach",
   "timestamp",
   "withIdleTimeout",
+  "withoutPaths",
   "writeAll",
 ];
 

@@ -100,7 +100,7 @@ async function serveClient(conn: Conn, root: string): Promise<void> {
         size = (await Deno.stat(path)).size;
       } catch (error) {
         // The fix: an answer that is not a size, instead of silence.
-        await writeAll(conn, encoder.encode(`error: ${(error as Error).message}`));
+        await writeAll(conn, encoder.encode(`error: ${withoutPaths((error as Error).message)}`));
         continue;
       }
 
@@ -187,6 +187,24 @@ async function resolveExisting(root: string, name: string): Promise<string> {
   return real;
 }
 
+/**
+ * `message` as a client may read it: the system's wording without the path it names
+ * (`Not a directory (os error 20): realpath '/srv/…/x'` becomes `not a directory`), and a
+ * refusal by the runtime's permissions without the path it was asked for. Where the server
+ * keeps its files is none of a client's business.
+ */
+function withoutPaths(message: string): string {
+  return message
+    .replace(
+      /([A-Z][^:()]*) \(os error \d+\)(: .*)?/s,
+      (_, what: string) => what[0].toLowerCase() + what.slice(1),
+    )
+    .replace(
+      /Requires (\w+) access to ".*?", run again with the (--allow-\w+) flag/s,
+      (_, _what: string, flag: string) => `not allowed by ${flag}`,
+    );
+}
+
 /** One `recv(1024)`: one read's text (a split character waits for the next), null at the end. */
 async function recv(conn: Pick<Deno.Conn, "read">, buffer: Uint8Array, decoder: TextDecoder) {
   while (true) {
@@ -210,7 +228,9 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
  *   that cannot be mistaken for a size: the server answers `get` with a text that is not all
  *   digits, e.g. `error: no such file: x.png`, and sends no data and no MD5 after it; the
  *   conversation then goes on with the next command. The seed's Python client stops on it with
- *   a ValueError instead of hanging; `ftp_download_client.ts` prints it and asks again.
+ *   a ValueError instead of hanging; `ftp_download_client.ts` prints it and asks again. The
+ *   answer gives the system's reason without the path it names (`withoutPaths`): where the
+ *   server keeps its files is none of a client's business.
  * - Names are confined to the served folder: `..`, absolute paths, backslashes, control
  *   characters and links that lead outside are refused with such an error answer. It reads
  *   nothing outside the folder, hence `--allow-read=.` for the default `--root .`.
