@@ -27,6 +27,8 @@ const SALT = "sdasdfagfawds";
 const ACCOUNT_PROMPT = "请输入账号名:";
 const PASSWORD_PROMPT = "请输入密码:";
 const SUCCESS = "登陆成功";
+/** The seed's `recv(1024)`: a verdict is a few characters, and more is not read. */
+const MAX_ANSWER = 1024;
 
 async function main(): Promise<void> {
   const flags = readFlags({
@@ -50,9 +52,21 @@ async function main(): Promise<void> {
   await writeAll(conn, encoder.encode(pythonJson({ username, password: md5(password) })));
 
   // login_status = client.recv(1024): the server hangs up after its answer, so read to the end.
-  const status = await new Response(conn.readable).text();
+  const status = await readAnswer(conn, MAX_ANSWER);
   console.log(printable(status));
   if (status !== SUCCESS) Deno.exit(1);
+}
+
+/** Everything until the server hangs up, as text; more than `limit` bytes is an error. */
+async function readAnswer(conn: Deno.Conn, limit: number): Promise<string> {
+  const data = new Uint8Array(limit + 1);
+  let filled = 0;
+  while (filled <= limit) {
+    const n = await conn.read(data.subarray(filled));
+    if (n === null) return new TextDecoder().decode(data.subarray(0, filled));
+    filled += n;
+  }
+  throw new Error(`the server's answer is longer than ${limit} bytes: not read`);
 }
 
 /** The seed's md5(): the salt first, then the password, both UTF-8. */
@@ -98,7 +112,8 @@ class ServerGone extends Error {
  * - The JSON is written as Python's `json.dumps` writes it (`": "`, `", "`, non-ASCII as
  *   `\uXXXX`), so the bytes on the wire are the seed's.
  * - The answer is read to the end of the stream (the server hangs up after it), so a split
- *   answer is never cut short; the seed takes one `recv(1024)`.
+ *   answer is never cut short; the seed takes one `recv(1024)`. Past 1024 bytes it is refused
+ *   in one line: a server that streams without end cannot fill the client's memory.
  * - The exit status says how the login went: 0 only for `登陆成功`. If the server hangs up
  *   before its welcome, the client says so in one line and exits with status 1.
  * - The end of input reads as an empty answer, where Python's `input()` would die with

@@ -31,6 +31,8 @@ const TOKEN_VARIABLE = "SSH_LESSON_TOKEN";
 const MIN_TOKEN = 16;
 const TOKEN_OK = "token ok";
 const TOKEN_REFUSED = "token refused";
+/** The largest result read: 64 MiB is far past any terminal (the server's default is 1 MiB). */
+const MAX_RESULT = 64 * 1024 * 1024;
 const TOKEN_FLAG_GONE =
   `--token is gone (a command line shows in ps): use --token-file FILE or ${TOKEN_VARIABLE}`;
 
@@ -126,6 +128,12 @@ async function readSize(
     throw new Error(`expected the size of the result, got ${printable(JSON.stringify(text))}`);
   }
   const size = Number(new TextDecoder().decode(received.subarray(0, digits)));
+  // Refused before anything is allocated for it.
+  if (size > MAX_RESULT) {
+    throw new Error(
+      `the server announced ${size} bytes, more than the ${MAX_RESULT} a result may have`,
+    );
+  }
   return { size, glued: received.subarray(digits) };
 }
 
@@ -249,7 +257,8 @@ function concat(pieces: Uint8Array[]): Uint8Array {
  * - End of input (Ctrl-D, or the end of a piped file) ends the client, where Python's `input()`
  *   dies with EOFError.
  * - The result is read to exactly its size, however the reads split it; a server that hangs
- *   up or answers something that is not a size is reported in one line, exit status 1.
+ *   up, answers something that is not a size, or announces more than 64 MiB is reported in one
+ *   line, exit status 1.
  * - The server runs nothing before its token (the seed ran whatever came, so a web page could
  *   make a browser POST commands to it), so the first thing sent is the token as a line: from
  *   `--token-file FILE` (its first line, trimmed; `--allow-read=FILE`), else `SSH_LESSON_TOKEN`

@@ -60,15 +60,18 @@ export function escapedServerCase(
 export interface HostileScript {
   /** Sent as soon as a client connects, if given. */
   greeting?: string;
-  /** How many reads are answered with {@linkcode INJECTED} before the server hangs up. */
+  /** The answers to the first reads, in order; later reads are answered {@linkcode INJECTED}. */
+  replies?: string[];
+  /** How many reads are answered before the server hangs up (default 1,000). */
   answers?: number;
 }
 
 /**
  * A fake server that sends what a hostile one could: `greeting` on every connection, then
- * {@linkcode INJECTED} after every read (at most `answers` times, then it hangs up).
+ * `replies` and {@linkcode INJECTED} after every read (at most `answers` times, then it hangs
+ * up).
  */
-export function hostileServer({ greeting, answers = 1000 }: HostileScript): Peer {
+export function hostileServer({ greeting, replies = [], answers = 1000 }: HostileScript): Peer {
   const code = `
     const encoder = new TextEncoder();
     const listener = Deno.listen({ hostname: "{host}", port: 0 });
@@ -80,10 +83,11 @@ export function hostileServer({ greeting, answers = 1000 }: HostileScript): Peer
     async function answer(conn) {
       const buffer = new Uint8Array(4096);
       const greeting = ${JSON.stringify(greeting ?? null)};
+      const replies = ${JSON.stringify(replies)};
       if (greeting !== null) await send(conn, greeting);
       for (let answered = 0; answered < ${answers}; answered++) {
         if ((await conn.read(buffer).catch(() => null)) === null) break;
-        await send(conn, ${JSON.stringify(INJECTED)});
+        await send(conn, replies[answered] ?? ${JSON.stringify(INJECTED)});
       }
       conn.close();
     }

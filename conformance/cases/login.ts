@@ -14,6 +14,7 @@ import { overIpv6 } from "./_ipv6.ts";
 import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
 import { splitMessageCase } from "./_split_message.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
+import { escapedClientCase, hostileServer, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 const USERS = { at: "server", path: "user", content: { fixture: "files/user" } };
 const ACCOUNT = "请输入账号名:";
@@ -423,6 +424,46 @@ export const loginLesson: Lesson = {
       }],
     }),
     parallelGuessing,
+    escapedClientCase(
+      "login-client-escaped",
+      { greeting: INJECTED, answers: 1 },
+      { peer: { program: "login_client.ts" }, dialogue: login("alice", "secret"), exitCode: 1 },
+      {
+        program: "login_client.ts",
+        from: "console.log(printable(status));",
+        to: "console.log(status);",
+      },
+      `-${INJECTED_SHOWN}`,
+      {
+        mutations: [{
+          program: "login_client.ts",
+          from: "console.log(printable(welcome));",
+          to: "console.log(welcome);",
+          shows: `-${INJECTED_SHOWN}`,
+        }],
+      },
+    ),
+    {
+      id: "login-client-long-answer",
+      title: "a server that answers with 2,000 bytes: refused in one line past the seed's 1024, " +
+        "exit status 1",
+      server: {
+        peer: hostileServer({ greeting: LOGIN_WELCOME, replies: ["x".repeat(2000)], answers: 1 }),
+        golden: false,
+      },
+      clients: [{
+        peer: { program: "login_client.ts" },
+        dialogue: login("alice", "secret"),
+        exitCode: 1,
+        stderr: /^login_client\.ts: the server's answer is longer than 1024 bytes: not read$/,
+      }],
+      mutations: [{
+        program: "login_client.ts",
+        from: "const MAX_ANSWER = 1024;",
+        to: "const MAX_ANSWER = 1 << 30;",
+        shows: "client wrote to stderr",
+      }],
+    },
     overIpv6(main),
   ]),
 };

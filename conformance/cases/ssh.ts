@@ -25,6 +25,7 @@ import { splitting } from "./_chaos.ts";
 import { noSignalHandler, rawClient, seedPython, stopsOnSignal, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
+import { hostileServer } from "./_escaped.ts";
 
 const SSH_PROMPT = ">>：";
 const SSH_ACK = "准备好接受了，loser可以发了";
@@ -686,6 +687,30 @@ export const ssh: Lesson = {
       mutations: [noSignalHandler(SSH)],
     })),
     terminalInjection,
+    {
+      id: "ssh-client-huge-size",
+      title:
+        "a server that announces a result of 3,000,000,000 bytes: refused in one line before " +
+        "anything is allocated, exit status 1",
+      files: tokenFiles("client"),
+      server: {
+        peer: hostileServer({ replies: ["token ok", "3000000000"], answers: 2 }),
+        golden: false,
+      },
+      clients: [{
+        peer: invited(CLIENT),
+        dialogue: shell("ls"),
+        exitCode: 1,
+        stderr:
+          /^ssh_client\.ts: the server announced 3000000000 bytes, more than the 67108864 a result may have$/,
+      }],
+      mutations: [{
+        program: CLIENT,
+        from: "if (size > MAX_RESULT) {",
+        to: "if (false) {",
+        shows: "client wrote to stderr",
+      }],
+    },
     overIpv6(main),
   ],
 };
