@@ -44,8 +44,9 @@ async function main(): Promise<void> {
     "max-connections": { type: "string", default: "10000" },
   }, USAGE).values;
   const maxFrame = Number(flags["max-frame"]);
-  if (!Number.isInteger(maxFrame) || maxFrame < 1) {
-    throw new UsageError("--max-frame takes a number of bytes");
+  // Digits only: Number() would also take "", "0x10" and "1e3".
+  if (!/^\d{1,15}$/.test(flags["max-frame"]) || maxFrame < 1) {
+    throw new UsageError("--max-frame takes a whole number of bytes, from 1");
   }
   // The seed saves into file/ next to itself; this into ./file (or --dir), made if missing.
   await Deno.mkdir(flags.dir, { recursive: true });

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     conns: { type: "string", default: String(CONNECTIONS) },
   }, USAGE).values;
   const count = Number(flags.conns);
-  if (!Number.isInteger(count) || count < 1 || count > 1000) {
+  if (!/^\d{1,4}$/.test(flags.conns) || count < 1 || count > 1000) {
     throw new UsageError(`--conns takes 1 to 1000, not ${JSON.stringify(flags.conns)}`);
   }
 

@@ -53,7 +53,8 @@ async function main(): Promise<void> {
   if (!/^\d{1,6}(\.\d+)?$/.test(flags.timeout) || seconds === 0) {
     throw new UsageError("--timeout takes seconds, more than 0 and under 1000000");
   }
-  if (!Number.isInteger(maxOutput) || maxOutput < 1) {
+  // Digits only: Number() would also take "", "0x10" and "1e3".
+  if (!/^\d{1,15}$/.test(flags["max-output"]) || maxOutput < 1) {
     throw new UsageError("--max-output takes a number of bytes");
   }
   // Running whatever arrives is remote code execution, on loopback too (a web page can make the

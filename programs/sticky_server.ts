@@ -32,8 +32,9 @@ async function main(): Promise<void> {
     "idle-timeout": { type: "string", default: "300" },
   }, USAGE).values;
   const maxMessage = Number(flags["max-message"]);
-  if (!Number.isInteger(maxMessage) || maxMessage < 0) {
-    throw new UsageError("--max-message takes a number of bytes");
+  // Digits only: Number() would also take "", "0x10" and "1e3".
+  if (!/^\d{1,15}$/.test(flags["max-message"])) {
+    throw new UsageError("--max-message takes a whole number of bytes");
   }
 
   // socket() + bind() + listen(1) are one call in Deno.

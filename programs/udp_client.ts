@@ -43,7 +43,7 @@ async function main(): Promise<void> {
       }`,
     );
   }
-  if (!Number.isInteger(retries) || retries < 0) {
+  if (!/^\d{1,6}$/.test(flags.retries)) {
     throw new UsageError(`--retries takes a whole number, not ${JSON.stringify(flags.retries)}`);
   }
 

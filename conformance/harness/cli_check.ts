@@ -71,6 +71,10 @@ export async function checkCli(
     ) {
       if (help.stdout.includes(`${flag} `)) bads.push([flag, "9000000"]);
     }
+    // Counts are digits: Number() alone would take "0x10" as 16 and "" as 0.
+    for (const flag of ["--max-message", "--max-frame", "--max-output", "--retries", "--conns"]) {
+      if (help.stdout.includes(`${flag} `)) bads.push([flag, "0x10"], [flag, ""]);
+    }
     for (const bad of bads) {
       const out = await run(bad);
       const lines = out.stderr.trimEnd().split("\n");
