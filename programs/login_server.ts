@@ -29,6 +29,8 @@ const WELCOME = "欢迎使用XX系统";
 const SUCCESS = "登陆成功";
 const FAILURE = "账号或密码错误";
 const MAX_REQUEST = 64 * 1024;
+/** Attempts one address may have waiting at once; each holds a connection until its turn. */
+const MAX_IN_LINE = 8;
 
 async function main(): Promise<void> {
   const flags = readFlags({
@@ -98,6 +100,13 @@ async function serveClient(conn: Conn, usersFile: string, pauses: Pauses): Promi
     const { username, password } = (info ?? {}) as { username?: unknown; password?: unknown };
     // The name as the log shows it: quoted, and no character of it can steer the terminal.
     const name = printable(JSON.stringify(username ?? null));
+    // A full line: closed unanswered, so that one address cannot hold the connections every
+    // other address needs while its attempts wait their turn.
+    if ((waiting.get(address) ?? 0) >= MAX_IN_LINE) {
+      const full = `${MAX_IN_LINE} attempts from ${address} already waiting`;
+      console.log(`${client} ${name}: ${full}: closed unanswered`);
+      return;
+    }
     // Judged in line with every other attempt from this address, however many connections
     // they come on: a refusal waits its pause (doubling with each failure in a row), which
     // makes guessing slow; a success is answered at once.
@@ -152,6 +161,8 @@ type Pauses = { first: number; most: number };
 
 /** Per client address (its IP, whatever the port): the last attempt in line, while any waits. */
 const queues = new Map<string, Promise<unknown>>();
+/** Per client address: how many attempts are in its line, the one being judged included. */
+const waiting = new Map<string, number>();
 
 /**
  * Runs `attempt` once every earlier attempt from `address` has ended: attempts from one
@@ -164,7 +175,11 @@ function inLine<T>(address: string, attempt: () => Promise<T>): Promise<T> {
   // The line moves on whether this attempt succeeds, fails or throws.
   const ended = turn.catch(() => {});
   queues.set(address, ended);
+  waiting.set(address, (waiting.get(address) ?? 0) + 1);
   ended.then(() => {
+    const left = (waiting.get(address) ?? 1) - 1;
+    if (left === 0) waiting.delete(address);
+    else waiting.set(address, left);
     if (queues.get(address) === ended) queues.delete(address);
   });
   return turn;
@@ -284,9 +299,11 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
  *   1 s), doubled for each failure in a row from the same address (its IP, whatever the port),
  *   at most `--max-fail-delay` (default 30 s); a success starts the count again. Attempts from
  *   one address are judged one at a time, each after the pause of the one before, so guesses
- *   sent side by side on many connections wait in line instead of together (1,000 take hours,
- *   not seconds). At most 10,000 addresses are remembered, the one that failed longest ago
- *   forgotten first. (An IPv6 network is many addresses: a limit per network is left out.)
+ *   sent side by side on many connections wait in line instead of together. At most 8 wait
+ *   at once per address; one more is closed unanswered, so one address cannot hold the
+ *   connections others need. At most 10,000 addresses are remembered, the one that failed
+ *   longest ago forgotten first. (An IPv6 network is many addresses: a limit per network is
+ *   left out.)
  * - The JSON is read until its object closes, however the network splits it (the seed takes
  *   one `recv(1024)`); invalid JSON, JSON of the wrong shape and requests over 64 KiB get
  *   `账号或密码错误` as a failed login (the reason in one log line), never a crash or a wait.

@@ -87,7 +87,7 @@ function loginRefusal(
 // --- Guessing in parallel ---
 
 /** How many wrong passwords the guessing case sends at once, each on its connection. */
-const GUESSES = 20;
+const GUESSES = 8;
 /** bob's name with a wrong password's hash. */
 const WRONG_BOB = loginJson("bob", "0".repeat(32));
 /** A name that shows as `alice` on a terminal: a right-to-left override, then `ecila`. */
@@ -167,6 +167,39 @@ const parallelGuessing: ConformanceCase = {
       "from --fail-delay (default 1 s) to --max-fail-delay (default 30 s); a success resets it",
     threat: "password guesses sent side by side on many connections (1,000 at once used to " +
       "take 2 s in all)",
+  },
+};
+
+/**
+ * A full line: eight attempts from one address wait (a 1 s pause each, so the line is still
+ * full when the ninth comes), and the ninth is closed unanswered, so that attempts waiting
+ * their turn cannot hold every connection. The eight are answered in turn, 8 s in all.
+ */
+const lineFull: ConformanceCase = {
+  id: "login-line-full",
+  title: "a ninth attempt while eight from the same address wait their turn: closed " +
+    "unanswered, in one log line",
+  files: [LOGIN_USERS],
+  server: {
+    peer: {
+      program: "login_server.ts",
+      args: ["--fail-delay", "1", "--max-fail-delay", "1"],
+    },
+  },
+  clients: [
+    rawClient("waiting", [{ recv: LOGIN_WELCOME }, { send: WRONG_BOB }, { leaveOpen: true }], 8),
+    rawClient("ninth", [{ recv: LOGIN_WELCOME }, { send: WRONG_BOB }, { closedUnanswered: true }]),
+  ],
+  mutations: [{
+    program: "login_server.ts",
+    from: "const MAX_IN_LINE = 8;",
+    to: "const MAX_IN_LINE = 1000;",
+    shows: "ninth",
+  }],
+  reliability: {
+    fault: "attempts from one address that wait their turn (each holds a connection)",
+    outcome: "at most 8 wait at once per address; one more is closed unanswered, in one log " +
+      "line; other addresses are served",
   },
 };
 
@@ -424,6 +457,7 @@ export const loginLesson: Lesson = {
       }],
     }),
     parallelGuessing,
+    lineFull,
     escapedClientCase(
       "login-client-escaped",
       { greeting: INJECTED, answers: 1 },
