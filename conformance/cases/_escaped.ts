@@ -9,6 +9,7 @@
 
 import type { ClientRole, ConformanceCase, Peer, ServerRole } from "../harness/case.ts";
 import type { Mutation } from "../harness/standalone.ts";
+import type { CaseMutation } from "./_bad_input.ts";
 
 /** The threat the reliability rows of this fault name. */
 export const TERMINAL_INJECTION = "a peer's text printed raw: escape sequences, newlines or " +
@@ -44,16 +45,10 @@ export function escapedServerCase(
   shows: string,
   extra: Partial<ConformanceCase> = {},
 ): ConformanceCase {
-  return {
-    id,
-    title: "a client's text holding ESC, a newline, a C1 control and a bidi override is " +
-      "printed with each escaped as \\u{…}",
-    server,
-    clients,
+  return escapedCase(id, "a client's", server, clients, { ...undo, shows }, {
     reliability: SERVER_ROW,
     ...extra,
-    mutations: [{ ...undo, shows }, ...extra.mutations ?? []],
-  };
+  });
 }
 
 /** What {@linkcode hostileServer} sends: a greeting first, then an answer to each read. */
@@ -110,13 +105,26 @@ export function escapedClientCase(
   shows: string,
   extra: Partial<ConformanceCase> = {},
 ): ConformanceCase {
+  const server = { peer: hostileServer(script), golden: false };
+  return escapedCase(id, "a server's", server, [client], { ...undo, shows }, extra);
+}
+
+/** Either row: `whose` text, escaped; `undo` and then `extra.mutations` must be caught. */
+function escapedCase(
+  id: string,
+  whose: string,
+  server: ServerRole,
+  clients: ConformanceCase["clients"],
+  undo: CaseMutation,
+  extra: Partial<ConformanceCase>,
+): ConformanceCase {
   return {
     id,
-    title: "a server's text holding ESC, a newline, a C1 control and a bidi override is " +
-      "printed with each escaped as \\u{…}",
-    server: { peer: hostileServer(script), golden: false },
-    clients: [client],
+    title: `${whose} text holding ESC, a newline, a C1 control and a bidi override is printed ` +
+      "with each escaped as \\u{…}",
+    server,
+    clients,
     ...extra,
-    mutations: [{ ...undo, shows }, ...extra.mutations ?? []],
+    mutations: [undo, ...extra.mutations ?? []],
   };
 }
