@@ -413,6 +413,9 @@ class CaseRun {
     const held = new Set(this.#heldOpen.map((conn) => (conn.localAddr as Deno.NetAddr).port));
     const closing: Promise<void>[] = [];
     for (const proxy of this.proxies) {
+      // A client that sent and left before the proxy accepted it would not be listed yet (seen
+      // under load: upload_progress-names, its second client served before the first).
+      if ("acceptedQueued" in proxy) await proxy.acceptedQueued(this.#stepMs).catch(() => {});
       for (const connection of proxy.connections) {
         if ("closed" in connection && !held.has(connection.clientPort)) {
           closing.push(connection.closed);

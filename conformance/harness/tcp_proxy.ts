@@ -83,6 +83,12 @@ export interface TcpProxy {
    * proxy has not yet accepted: a client may connect, send and leave before that.
    */
   settled(timeoutMs: number, clientSideOnly?: boolean): Promise<void>;
+  /**
+   * Resolves once the proxy has accepted every connection the kernel completed before this
+   * call, so that `connections` lists them (a client may connect, send and leave before the
+   * proxy gets to it); rejects after `timeoutMs`.
+   */
+  acceptedQueued(timeoutMs: number): Promise<void>;
   /** Stops accepting and tears down every connection. */
   close(): void;
 }
@@ -114,6 +120,19 @@ async function* readChunks(conn: Deno.Conn): AsyncIterable<Uint8Array> {
 async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
   let written = 0;
   while (written < data.length) written += await conn.write(data.subarray(written));
+}
+
+/** What `work` does, or a rejection with `message` once `timeoutMs` have passed. */
+async function within(timeoutMs: number, message: string, work: () => Promise<void>) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), timeoutMs);
+  });
+  try {
+    await Promise.race([work(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Starts a proxy in this process and returns once it listens. */
@@ -264,21 +283,14 @@ export function startTcpProxy(options: TcpProxyOptions): TcpProxy {
       ports.delete(0);
       return ports;
     },
-    async settled(timeoutMs, clientSideOnly = false) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`proxied connections still open after ${timeoutMs} ms`)),
-          timeoutMs,
-        );
+    settled(timeoutMs, clientSideOnly = false) {
+      return within(timeoutMs, `proxied connections still open after ${timeoutMs} ms`, async () => {
+        await acceptQueued();
+        await Promise.all(connections.map((c) => clientSideOnly ? c.clientDone : c.closed));
       });
-      try {
-        await Promise.race([acceptQueued(), late]);
-        const ends = connections.map((c) => clientSideOnly ? c.clientDone : c.closed);
-        await Promise.race([Promise.all(ends), late]);
-      } finally {
-        clearTimeout(timer);
-      }
+    },
+    acceptedQueued(timeoutMs) {
+      return within(timeoutMs, `connections still unaccepted after ${timeoutMs} ms`, acceptQueued);
     },
     close() {
       closing = true;

@@ -185,6 +185,26 @@ Deno.test("settled waits for connections the kernel completed before the proxy a
   }
 });
 
+Deno.test("acceptedQueued lists a connection the kernel completed before the proxy accepted it", async () => {
+  const server = echoServer();
+  const proxy = startTcpProxy({ upstream: { hostname: "127.0.0.1", port: server.port } });
+  try {
+    // Connected, sent and gone while this event loop is blocked, as in the test above.
+    const { cmd, args } = evalCommand(
+      `const c = await Deno.connect({ hostname: "127.0.0.1", port: ${proxy.addr.port} });
+       await c.write(new TextEncoder().encode("x")); c.close();`,
+    );
+    assert.ok(new Deno.Command(cmd, { args }).outputSync().success);
+    assert.equal(proxy.connections.length, 0);
+    await proxy.acceptedQueued(5000);
+    assert.equal(proxy.connections.length, 1);
+    await proxy.settled(5000);
+  } finally {
+    proxy.close();
+    server.close();
+  }
+});
+
 Deno.test("onChunk sees each chunk as it is delivered, whole, with the record the log keeps", async () => {
   const server = echoServer();
   const seen: { dir: string; size: number; bytes: number; logged: boolean }[] = [];
