@@ -32,6 +32,8 @@ const PARTIAL_SUFFIX = ".ftp-part";
 const MAX_LINE = 8192;
 const CHUNK_SIZE = 1 << 20;
 const MAX_LISTING = 16 << 20;
+/** How long the welcome and each answer may take by default: past a busy server's 30 s wait. */
+const ANSWER_SECONDS = 60;
 
 async function main(): Promise<void> {
   // Any number of words: a command with the wrong ones is refused by `run`, as when typed.
@@ -40,10 +42,16 @@ async function main(): Promise<void> {
       host: { type: "string", default: HOST },
       port: { type: "string", default: String(PORT) },
       out: { type: "string" },
+      timeout: { type: "string", default: String(ANSWER_SECONDS) },
     },
     USAGE,
     true,
   );
+  // Under 1,000,000 s, as the servers' timeouts: a timer longer than 24.8 days fires at once.
+  if (!/^\d{1,6}(\.\d+)?$/.test(flags.timeout) || Number(flags.timeout) === 0) {
+    throw new UsageError(`--timeout takes seconds, more than 0 and under 1000000`);
+  }
+  answerSeconds = Number(flags.timeout);
   if (words.length > 0 && !["put", "get", "ls"].includes(words[0])) {
     throw new UsageError(`unknown command ${JSON.stringify(words[0])}: use put, get or ls`);
   }
@@ -57,7 +65,7 @@ async function main(): Promise<void> {
   conn.setNoDelay(true);
   const session = new FramedConn(conn);
   // The server speaks first; anything but the welcome means it is not our server.
-  const welcome = await session.readLine();
+  const welcome = await lineWithin(session, answerSeconds);
   if (welcome !== WELCOME) {
     throw new Error(`not an FTP server: it said ${printable(JSON.stringify(welcome))}`);
   }
@@ -240,10 +248,39 @@ async function ls(session: FramedConn): Promise<string> {
 
 /** The server's answer line; `error: …` answers become a CommandFailed. */
 async function answer(session: FramedConn): Promise<string> {
-  const line = await session.readLine();
+  const line = await lineWithin(session, answerSeconds);
   if (line === null) throw new Error("the server closed the connection");
   // The server's reason, shown with no control character left to steer the terminal.
   if (line.startsWith("error: ")) throw new CommandFailed(printable(line.slice(7)));
+  return line;
+}
+
+/** How long the welcome and each answer may take (`--timeout`), set once from the flags. */
+let answerSeconds = ANSWER_SECONDS;
+
+/**
+ * The server's next line, within `seconds`: a server that accepts and then says nothing would
+ * otherwise keep the client waiting for ever. Late, the connection is closed and the wait
+ * fails with one line.
+ */
+async function lineWithin(session: FramedConn, seconds: number): Promise<string | null> {
+  let late = false;
+  function giveUp(): void {
+    late = true;
+    session.conn.close();
+  }
+  const timer = setTimeout(giveUp, seconds * 1000);
+  let line: string | null;
+  try {
+    line = await session.readLine();
+  } catch (error) {
+    // The wait that giveUp cut short fails with the closed connection's error.
+    if (!late) throw error;
+    line = null;
+  } finally {
+    clearTimeout(timer);
+  }
+  if (late) throw new Error(`the server did not answer within ${seconds} s`);
   return line;
 }
 
@@ -628,11 +665,15 @@ function openLibcrypto() {
  * - End of input (Ctrl-D, or the end of a piped file) counts as typing `quit`.
  * - It reads the files it uploads and writes the files it downloads, nothing else: run it with
  *   `--allow-read` and `--allow-write` for the folders you transfer from and to.
+ * - The welcome and each answer must come within `--timeout` (default 60 s, past the 30 s a
+ *   busy server makes a transfer wait): a server that accepts and then says nothing ends the
+ *   client with one line instead of holding it for ever. (The bytes of a transfer have no such
+ *   bound yet: a server that stops in the middle of one still holds it.)
  */
 
 // ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [COMMAND]
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--timeout SECONDS] [COMMAND]
 
 FTP client for ftp_server.ts. Without COMMAND it is interactive (prompt ${PROMPT}).
 
@@ -646,6 +687,8 @@ Options:
   --host HOST   server address (default ${HOST})
   --port PORT   server port (default ${PORT})
   --out PATH    where get saves the file (default: the name's last part, in this folder)
+  --timeout SECONDS
+                how long the welcome and each answer may take (default ${ANSWER_SECONDS})
   --help        show this help
 
 Exit status: 0 when every transfer was verified, 1 otherwise, 2 for a usage error.`;

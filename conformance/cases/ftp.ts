@@ -31,7 +31,7 @@ import { noSignalHandler, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { idleCase, limitCases, withServerFolder } from "./_rows.ts";
 import { vanishingTagged } from "./_vanishing.ts";
-import { TERMINAL_INJECTION } from "./_escaped.ts";
+import { hostileServer, TERMINAL_INJECTION } from "./_escaped.ts";
 
 const F_PNG: FileContent = { fixture: "files/f.png" }; // 1795 bytes
 const F_PNG_MD5 = "8538a2876ec718b52850d4abfa89b651";
@@ -603,6 +603,25 @@ const hardening: ConformanceCase[] = [
       outcome: "listed with each shown as `\\u{…}`: no colours, no forged line",
       threat: TERMINAL_INJECTION,
     },
+  },
+  {
+    id: "ftp-silent-server",
+    title: "a server that accepts and then says nothing: the client gives up after --timeout " +
+      "in one line, exit status 1, instead of waiting for ever",
+    // It answers what it reads, but the client waits for the welcome and sends nothing.
+    server: { peer: hostileServer({}), golden: false },
+    clients: [{
+      peer: { program: "ftp_client.ts", args: ["--timeout", "0.5", "ls"] },
+      golden: false,
+      exitCode: 1,
+      stderr: /^ftp_client\.ts: the server did not answer within 0\.5 s$/,
+    }],
+    mutations: [{
+      program: "ftp_client.ts",
+      from: "const timer = setTimeout(giveUp, seconds * 1000);",
+      to: "const timer = undefined;",
+      shows: "did not exit",
+    }],
   },
   {
     id: "ftp-hostile-server",
