@@ -36,7 +36,12 @@ async function main(): Promise<void> {
     root: { type: "string", default: ROOT },
     "idle-timeout": { type: "string", default: "300" },
     "max-connections": { type: "string", default: "10000" },
+    "max-downloads": { type: "string", default: "16" },
   }, USAGE).values;
+  const maxDownloads = Number(flags["max-downloads"]);
+  if (!/^\d{1,6}$/.test(flags["max-downloads"]) || maxDownloads < 1) {
+    throw new UsageError("--max-downloads takes a whole number, from 1");
+  }
   // The folder's real path: every name asked for must resolve to a file inside it.
   let root: string;
   try {
@@ -54,9 +59,14 @@ async function main(): Promise<void> {
   await serveEach(
     listener,
     Number(flags["max-connections"]),
-    (conn) => serveClient(withIdleTimeout(conn, Number(flags["idle-timeout"])), root),
+    (conn) => {
+      return serveClient(withIdleTimeout(conn, Number(flags["idle-timeout"])), root, maxDownloads);
+    },
   );
 }
+
+/** Downloads under way, on every connection together. */
+let downloads = 0;
 
 /**
  * One client, commands until it leaves (the seed's inner `while True`):
@@ -68,7 +78,7 @@ async function main(): Promise<void> {
  * server → <1795 bytes> 8538a2876ec718b52850d4abfa89b651   (data, then its MD5 hex)
  * ```
  */
-async function serveClient(conn: Conn, root: string): Promise<void> {
+async function serveClient(conn: Conn, root: string, maxDownloads: number): Promise<void> {
   const client = formatAddress(conn.remoteAddr);
   // Python: print("new conn:",addr)
   console.log("new conn:", client);
@@ -104,15 +114,26 @@ async function serveClient(conn: Conn, root: string): Promise<void> {
         continue;
       }
 
-      // ⑤ Send the size. ⑥ Wait for the ack, so the size and the data never stick together.
-      await writeAll(conn, encoder.encode(String(size)));
-      if (await recv(conn, buffer, decoder) === null) {
-        console.log("客户端已经断开");
-        break;
+      // A download holds a 1 MiB buffer from its size to its MD5: at most --max-downloads at
+      // once, so that clients that stop reading cannot take the server's memory.
+      if (downloads >= maxDownloads) {
+        await writeAll(conn, encoder.encode(`error: busy: ${downloads} downloads under way`));
+        continue;
       }
+      downloads++;
+      try {
+        // ⑤ Send the size. ⑥ Wait for the ack, so the size and the data never stick together.
+        await writeAll(conn, encoder.encode(String(size)));
+        if (await recv(conn, buffer, decoder) === null) {
+          console.log("客户端已经断开");
+          break;
+        }
 
-      // ⑦ Send the data. ⑧ Send the MD5.
-      console.log("file md5", await sendFile(conn, path, size));
+        // ⑦ Send the data. ⑧ Send the MD5.
+        console.log("file md5", await sendFile(conn, path, size));
+      } finally {
+        downloads--;
+      }
     }
   } catch (error) {
     // Let go by the idle timeout (said on stderr), or anything else in one line.
@@ -236,7 +257,10 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
  *   nothing outside the folder, hence `--allow-read=.` for the default `--root .`.
  * - A command that is not `get NAME` gets `error: usage: get NAME` (the original crashes).
  * - Each connection is served in its own async task; a client that leaves mid-transfer ends
- *   only its own conversation.
+ *   only its own conversation. At most `--max-downloads` (default 16) run at once, each with a
+ *   1 MiB buffer, so clients that stop reading cannot take the server's memory (200 of them
+ *   took 262 MB); one more gets `error: busy: N downloads under way`. A download's place is
+ *   held from its size to its MD5, so a client that never acks keeps it until --idle-timeout.
  * - A command is what one read returns (at most 1024 bytes, as the seed's `recv(1024)`): a
  *   longer one is read in pieces, each answered as a command of its own (`error: usage: get
  *   NAME`), and the connection goes on.
@@ -247,8 +271,8 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
 
-const USAGE =
-  `Usage: ${NAME} [--host HOST] [--port PORT] [--root FOLDER] [--idle-timeout SECONDS] [--max-connections N]
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--root FOLDER] [--idle-timeout SECONDS]
+       [--max-connections N] [--max-downloads N]
 
 FTP download server: answers "get NAME" with the size, waits for the client's ack, then sends
 the file and its MD5. Only files inside FOLDER are served.
@@ -262,6 +286,9 @@ Options:
                   (default 300)
   --max-connections N
                   callers served at once; one more is closed at once (default 10000)
+  --max-downloads N
+                  downloads at once, each holding 1 MiB; one more is answered
+                  "error: busy: N downloads under way" (default 16)
   --help          show this help`;
 
 const encoder = new TextEncoder();

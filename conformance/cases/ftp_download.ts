@@ -252,6 +252,51 @@ export const ftpDownload: Lesson = {
       `one-line answer "error: no such file: ��" (the bytes read as U+FFFD)`,
     ),
     {
+      id: "ftp_download-max-downloads",
+      title: "--max-downloads 2: two downloaders that stop reading hold both places; a third " +
+        "get is answered error: busy at once, on a connection that goes on",
+      files: [DL_HI, { at: "server", path: "big.bin", content: { generated: 32 << 20 } }],
+      // The stalled two end as the case closes them (a broken pipe or a reset): no golden.
+      server: {
+        ...DL_SERVER,
+        peer: { program: "ftp_download_server.ts", args: ["--max-downloads", "2"] },
+        golden: false,
+      },
+      clients: [
+        {
+          role: "stalled",
+          // More than the socket buffers on the way hold: the download cannot end by itself.
+          raw: [
+            { send: "get big.bin" },
+            { recv: String(32 << 20) },
+            { send: "ready to recv file" },
+            { leaveOpen: true },
+          ],
+          copies: 2,
+        },
+        {
+          role: "third",
+          raw: [
+            { send: "get hi.txt" },
+            { recv: "error: busy: 2 downloads under way" },
+            { send: "get nothing.txt" },
+            { recv: "error: no such file: nothing.txt" },
+          ],
+        },
+      ],
+      mutations: [{
+        program: "ftp_download_server.ts",
+        from: "if (downloads >= maxDownloads) {",
+        to: "if (false) {",
+        shows: "raw peer expected",
+      }],
+      reliability: {
+        fault: "downloaders that stop reading (each download holds a 1 MiB buffer)",
+        outcome: 'at most --max-downloads (default 16) at once; one more is answered "error: ' +
+          `busy: N downloads under way"; ${KEPT}`,
+      },
+    },
+    {
       id: "ftp_download-no-path",
       title: "a name the system refuses (300 bytes): the answer gives the reason, never where " +
         "the server keeps its files; get works after on the same connection",
