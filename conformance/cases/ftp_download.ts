@@ -369,9 +369,11 @@ export const ftpDownload: Lesson = {
     crowdCase(
       "ftp_download-1000-connections",
       DL_SERVER,
-      [{ send: "get hi.txt" }, { recv: "6" }],
+      // A command each, answered; not a download each, which --max-downloads (16) would turn
+      // away with error: busy (ftp_download-max-downloads).
+      [{ send: "get nothing.txt" }, { recv: "error: no such file: nothing.txt" }],
       { role: "next", raw: DL_GET },
-      `all 1,000 answered and held mid-download; ${NEXT} while they stay open`,
+      `all 1,000 answered and held open; ${NEXT} while they stay open`,
       {
         files: [DL_HI],
       },
