@@ -157,7 +157,7 @@ async function recvData(
   const length = await readFrameLength(conn);
   if (length === null) return null;
   if (length > maxFrame) throw new Error(`a ${length}-byte frame is over the limit of ${maxFrame}`);
-  const data = await readFrameBody(conn, length);
+  const data = await readFrameBody(conn, length, 4 * maxFrame);
   // data.decode('utf-8') raises on bytes that are not UTF-8; so does a fatal decoder.
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(data);
@@ -166,16 +166,35 @@ async function recvData(
   }
 }
 
-/** The `length` bytes of a frame; the client closing before the last of them is an error. */
-async function readFrameBody(conn: Conn, length: number): Promise<Uint8Array> {
+/**
+ * The `length` bytes of a frame; the client closing before the last of them is an error. The
+ * bytes of frames in memory, on every connection together, stay within `most`: past it the
+ * frame is refused, so that clients holding big messages half-sent cannot take the memory.
+ */
+async function readFrameBody(conn: Conn, length: number, most: number): Promise<Uint8Array> {
+  // Only what arrives takes memory: the system gives the buffer's pages as they are written.
+  const data = new Uint8Array(length);
+  let got = 0;
   try {
-    const data = await readExactly(conn, length);
-    if (data !== null) return data;
-  } catch (error) {
-    if (!(error instanceof ShortRead)) throw error;
+    while (got < length) {
+      const n = await conn.read(data.subarray(got));
+      if (n === null) throw new Error(`the client closed inside a ${length}-byte frame`);
+      if (framesHeld + n > most) {
+        throw new Error(
+          `a ${length}-byte frame is refused: ${framesHeld} bytes of frames are held (at most ${most})`,
+        );
+      }
+      framesHeld += n;
+      got += n;
+    }
+    return data;
+  } finally {
+    framesHeld -= got;
   }
-  throw new Error(`the client closed inside a ${length}-byte frame`);
 }
+
+/** Bytes of frames read into memory and not yet let go, on every connection together. */
+let framesHeld = 0;
 
 /**
  * recv_file(): streams one frame into `path` (or, with `path` null, reads it and drops it).
@@ -288,7 +307,9 @@ async function readExactly(conn: Pick<Deno.Conn, "read">, n: number): Promise<Ui
  *   same.
  * - A client that disconnects without `close` ends its own conversation (`客户端已经断开`; the
  *   original crashes). Invalid JSON, a type frame that is not UTF-8, a negative length or a
- *   frame over `--max-frame` (16 MiB; files excepted) end it with a one-line message.
+ *   frame over `--max-frame` (16 MiB; files excepted) end it with a one-line message. So does a
+ *   frame whose bytes would take those held in memory, on every connection together, past four
+ *   times `--max-frame` (20 clients each holding 16 MiB of a message took it to 376 MB).
  * - A message that is not UTF-8 text is refused in one line (the next frame is read); a file
  *   the system or the runtime's permissions will not let it write is read and dropped with
  *   one line.

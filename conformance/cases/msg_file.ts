@@ -11,7 +11,7 @@ import { readExactlyTrustingOneRead } from "./_chaos.ts";
 import type { ClientRole, ConformanceCase, Lesson, ServerRole } from "../harness/case.ts";
 import type { RawStep } from "../harness/raw_peer.ts";
 import { type CaseMutation, KEPT, nameChecksTakenOut, NEXT, PART_MASK } from "./_bad_input.ts";
-import { frame, header } from "./_bytes.ts";
+import { bytes, frame, header } from "./_bytes.ts";
 import { everyChunking } from "./_chunking.ts";
 import { seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
@@ -104,6 +104,55 @@ const OVER_LIMIT = {
     "if (length > maxFrame) throw new Error(`a ${length}-byte frame is over the limit of ${maxFrame}`);",
   to: "if (length > maxFrame) return null;",
   shows: "-127.0.0.1:<PORT>: a ",
+};
+
+/** A client that sends 99 bytes of a 100-byte message frame and stays, holding them. */
+const holder = (n: number): ClientRole => ({
+  role: `holder ${n}`,
+  // Each starts once the server has shown the one before reading its message.
+  startsAfterServerShows: n > 1 ? `{"msg_type": "msg", "n": ${n - 1}}` : undefined,
+  raw: [
+    { send: frame(`{"msg_type": "msg", "n": ${n}}`) },
+    { send: bytes(header(100), "x".repeat(99)) },
+    { leaveOpen: true },
+  ],
+});
+
+/**
+ * Four clients each hold 99 bytes of a message (--max-frame 100): 396 bytes in frames. A
+ * fifth client's type frame would take them past four times the largest frame, 400, and is
+ * refused: what clients hold half-sent is bounded however many connect.
+ */
+const framesHeld: ConformanceCase = {
+  id: "msg_file-frames-held",
+  title: "--max-frame 100: four clients each hold 99 bytes of a message; a fifth client's " +
+    "frame would pass 400 bytes held and is refused in one line, the connection ends",
+  server: {
+    ...MSG_FILE_SERVER,
+    peer: { program: "msg_file_server.ts", args: ["--max-frame", "100"] },
+  },
+  clients: [
+    holder(1),
+    holder(2),
+    holder(3),
+    holder(4),
+    {
+      role: "fifth",
+      startsAfterServerShows: `{"msg_type": "msg", "n": 4}`,
+      raw: [{ send: frame(MSG_TYPE) }, { send: frame("x") }, { awaitClose: true }],
+    },
+  ],
+  mutations: [{
+    program: "msg_file_server.ts",
+    from: "if (framesHeld + n > most) {",
+    to: "if (false) {",
+    shows: "fifth",
+  }],
+  reliability: {
+    fault: "big messages held half-sent on many connections at once",
+    outcome: "the bytes of frames held stay within 4 × --max-frame (64 MiB by default): a " +
+      "frame that would pass it is refused in one line, the connection ends",
+  },
 };
 
 // --- Terminal injection ---
@@ -528,6 +577,7 @@ export const msgFile: Lesson = {
       },
     },
     terminalInjection,
+    framesHeld,
     overIpv6(main),
   ]),
 };
