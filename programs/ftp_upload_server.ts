@@ -37,7 +37,12 @@ async function main(): Promise<void> {
     out: { type: "string", default: OUT },
     "idle-timeout": { type: "string", default: "300" },
     "max-connections": { type: "string", default: "10000" },
+    "max-uploads": { type: "string", default: "16" },
   }, USAGE).values;
+  const maxUploads = Number(flags["max-uploads"]);
+  if (!/^\d{1,6}$/.test(flags["max-uploads"]) || maxUploads < 1) {
+    throw new UsageError("--max-uploads takes a whole number, from 1");
+  }
 
   // socket() + bind() + listen(5) are one call in Deno. A stop (Ctrl-C) in the middle of an
   // upload removes its half-written file.
@@ -49,7 +54,10 @@ async function main(): Promise<void> {
   await serveEach(
     listener,
     Number(flags["max-connections"]),
-    (conn) => serveUpload(withIdleTimeout(conn, Number(flags["idle-timeout"])), flags.out),
+    (conn) => {
+      const idleSeconds = Number(flags["idle-timeout"]);
+      return serveUpload(withIdleTimeout(conn, idleSeconds), flags.out, maxUploads);
+    },
   );
 }
 
@@ -64,9 +72,10 @@ async function main(): Promise<void> {
  * server → file MD5(after send):8538a2876ec718b52850d4abfa89b651
  * ```
  */
-async function serveUpload(conn: Conn, out: string): Promise<void> {
+async function serveUpload(conn: Conn, out: string, maxUploads: number): Promise<void> {
   const client = formatAddress(conn.remoteAddr);
   const temporary = `${out}.part-${crypto.randomUUID().slice(0, 8)}`;
+  let counted = false;
   try {
     await writeAll(conn, encoder.encode(WELCOME));
 
@@ -90,6 +99,14 @@ async function serveUpload(conn: Conn, out: string): Promise<void> {
     console.log(size);
     const totalSize = Number(size);
     console.log(totalSize);
+    // An upload holds a 1 MiB buffer until its MD5: at most --max-uploads at once, so that
+    // clients that stop sending cannot take the server's memory. One more gets no ack.
+    if (uploads >= maxUploads) {
+      console.log(`${client}: busy, ${uploads} uploads under way: closed; ${out} not written`);
+      return;
+    }
+    uploads++;
+    counted = true;
     // The temporary file exists before the ack: a stop from then on finds it and removes it.
     unfinished.add(temporary);
     await Deno.writeFile(temporary, new Uint8Array(), { createNew: true });
@@ -123,10 +140,14 @@ async function serveUpload(conn: Conn, out: string): Promise<void> {
       console.log(`${client}: ${(error as Error).message}; ${out} not written`);
     }
   } finally {
+    if (counted) uploads--;
     if (unfinished.delete(temporary)) await Deno.remove(temporary).catch(() => {});
     conn.close();
   }
 }
+
+/** Uploads under way, on every connection together. */
+let uploads = 0;
 
 /**
  * The seed's `while True: data = conn.recv(1024); h.update(data); f.write(data)` until
@@ -209,7 +230,9 @@ async function readExactly(conn: Pick<Deno.Conn, "read">, n: number): Promise<Ui
  * - Each connection is served in its own async task, so a stalled client never holds up others;
  *   a size that is not 1 to 15 digits (non-numeric, negative, 2^63, empty, not UTF-8) ends
  *   that connection with a one-line message, not a crash. The seed prints the size before
- *   checking it; this prints it only once it is a number.
+ *   checking it; this prints it only once it is a number. At most `--max-uploads` (default
+ *   16) run at once, each with a 1 MiB buffer; one more is closed without the ack, in one
+ *   line, so clients that stop sending cannot take the server's memory.
  * - It reads and writes only the output file (and a temporary file beside it), hence the narrow
  *   `--allow-read=. --allow-write=.` for the default `--out new.png`.
  * - What a client sent is printed through `printable`, control characters shown as `\u{…}`:
@@ -218,8 +241,8 @@ async function readExactly(conn: Pick<Deno.Conn, "read">, n: number): Promise<Ui
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
 
-const USAGE =
-  `Usage: ${NAME} [--host HOST] [--port PORT] [--out FILE] [--idle-timeout SECONDS] [--max-connections N]
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--out FILE] [--idle-timeout SECONDS]
+       [--max-connections N] [--max-uploads N]
 
 FTP upload server: receives one file per connection (size, ack, data, MD5) and saves it
 as FILE once its MD5 matches the client's.
@@ -233,6 +256,9 @@ Options:
                 (default 300)
   --max-connections N
                 callers served at once; one more is closed at once (default 10000)
+  --max-uploads N
+                uploads at once, each holding 1 MiB; one more is closed without the
+                ack (default 16)
   --help        show this help`;
 
 const encoder = new TextEncoder();

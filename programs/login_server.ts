@@ -107,10 +107,14 @@ async function serveClient(conn: Conn, usersFile: string, pauses: Pauses): Promi
       console.log(`${client} ${name}: ${full}: closed unanswered`);
       return;
     }
+    // The client sends nothing more until the verdict: if it hangs up meanwhile, its attempt
+    // is not judged, and the line moves on at once.
+    const hangUp = watchHangUp(conn);
     // Judged in line with every other attempt from this address, however many connections
     // they come on: a refusal waits its pause (doubling with each failure in a row), which
     // makes guessing slow; a success is answered at once.
     const ok = await inLine(address, async () => {
+      if (hangUp.gone()) return null;
       const ok = typeof username === "string" && typeof password === "string" &&
         await userLogin(usersFile, username, password);
       if (ok) {
@@ -119,13 +123,18 @@ async function serveClient(conn: Conn, usersFile: string, pauses: Pauses): Promi
         return true;
       }
       const waited = failurePause(failures.get(address) ?? 0, pauses);
-      await new Promise((resolve) => setTimeout(resolve, waited));
+      await Promise.race([new Promise((resolve) => setTimeout(resolve, waited)), hangUp.seen]);
+      if (hangUp.gone()) return null;
       // Counted once its pause is over: the next attempt in line pays for this one too.
       countFailure(address);
       const after = waited > 0 ? `, answered after ${waited} ms` : "";
       console.log(`${client} ${name}: ${FAILURE}${why}${after}`);
       return false;
     });
+    if (ok === null) {
+      console.log(`${client} ${name}: left before its verdict`);
+      return;
+    }
     // conn.sendall(login_status.encode('utf-8'))
     await writeAll(conn, encoder.encode(ok ? SUCCESS : FAILURE));
   } catch (error) {
@@ -138,6 +147,24 @@ async function serveClient(conn: Conn, usersFile: string, pauses: Pauses): Promi
   } finally {
     conn.close();
   }
+}
+
+/**
+ * Watches for the client hanging up (its next read ends, or fails): `seen` resolves then, and
+ * `gone()` says whether it has. If the client sends more instead, neither ever changes (the
+ * protocol has it send nothing between its request and the verdict).
+ */
+function watchHangUp(conn: Conn): { seen: Promise<void>; gone: () => boolean } {
+  let gone = false;
+  const { promise, resolve } = Promise.withResolvers<void>();
+  function markGone(): void {
+    gone = true;
+    resolve();
+  }
+  conn.read(new Uint8Array(1)).then((n) => {
+    if (n === null) markGone();
+  }, markGone);
+  return { seen: promise, gone: () => gone };
 }
 
 /** user_login(): true if `username|password` is a line of the users file. */
@@ -300,8 +327,8 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
  *   at most `--max-fail-delay` (default 30 s); a success starts the count again. Attempts from
  *   one address are judged one at a time, each after the pause of the one before, so guesses
  *   sent side by side on many connections wait in line instead of together. At most 8 wait
- *   at once per address; one more is closed unanswered, so one address cannot hold the
- *   connections others need. At most 10,000 addresses are remembered, the one that failed
+ *   at once per address; one more is closed unanswered, and an attempt whose client hangs up
+ *   while it waits is dropped, so one address cannot hold the connections others need. At most 10,000 addresses are remembered, the one that failed
  *   longest ago forgotten first. (An IPv6 network is many addresses: a limit per network is
  *   left out.)
  * - The JSON is read until its object closes, however the network splits it (the seed takes

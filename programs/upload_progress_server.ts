@@ -40,7 +40,12 @@ async function main(): Promise<void> {
     dir: { type: "string", default: DIR },
     "idle-timeout": { type: "string", default: "300" },
     "max-connections": { type: "string", default: "10000" },
+    "max-uploads": { type: "string", default: "16" },
   }, USAGE).values;
+  const maxUploads = Number(flags["max-uploads"]);
+  if (!/^\d{1,6}$/.test(flags["max-uploads"]) || maxUploads < 1) {
+    throw new UsageError("--max-uploads takes a whole number, from 1");
+  }
   // The seed saves into file/ next to itself; this into ./file (or --dir), made if missing.
   await Deno.mkdir(flags.dir, { recursive: true });
 
@@ -54,14 +59,18 @@ async function main(): Promise<void> {
   await serveEach(
     listener,
     Number(flags["max-connections"]),
-    (conn) => serveUpload(withIdleTimeout(conn, Number(flags["idle-timeout"])), flags.dir),
+    (conn) => {
+      const idleSeconds = Number(flags["idle-timeout"]);
+      return serveUpload(withIdleTimeout(conn, idleSeconds), flags.dir, maxUploads);
+    },
   );
 }
 
 /** One upload: the NAME-SIZE header, then the file's bytes up to the end of the stream. */
-async function serveUpload(conn: Conn, folder: string): Promise<void> {
+async function serveUpload(conn: Conn, folder: string, maxUploads: number): Promise<void> {
   const client = formatAddress(conn.remoteAddr);
   let temporary: string | null = null;
+  let counted = false;
   try {
     // data = conn.recv(1024); file_name, file_size = data.split("-")
     const header = await readHeader(conn, new Uint8Array(MAX_HEADER));
@@ -75,6 +84,14 @@ async function serveUpload(conn: Conn, folder: string): Promise<void> {
     if (problem) {
       console.log(`refused ${printable(JSON.stringify(name))}: ${problem}; its data is dropped`);
     }
+    // An upload, even a refused one read to its end, holds a 1 MiB buffer: at most
+    // --max-uploads at once, so that clients that stop sending cannot take the memory.
+    if (uploads >= maxUploads) {
+      console.log(`${client}: busy, ${uploads} uploads under way: closed; not saved`);
+      return;
+    }
+    uploads++;
+    counted = true;
 
     // file_object = open(file_path(file_name), mode='wb'), under a temporary name until the
     // whole file is in. A refused name is only read to the end, never written.
@@ -121,10 +138,14 @@ async function serveUpload(conn: Conn, folder: string): Promise<void> {
       console.log(`${client}: ${(error as Error).message}`);
     }
   } finally {
+    if (counted) uploads--;
     if (temporary && unfinished.delete(temporary)) await Deno.remove(temporary).catch(() => {});
     conn.close();
   }
 }
+
+/** Uploads under way, on every connection together. */
+let uploads = 0;
 
 /**
  * Reads into `start` until it holds a NAME-SIZE header (usually one piece of its own, but it
@@ -252,14 +273,16 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
  *   zero). Files are written to a temporary name and renamed once complete; a stop (Ctrl-C,
  *   SIGTERM) removes a half-received one, so nothing is left under a final name.
  * - Each client has its own task, and the files go under the working folder (or `--dir`),
- *   not next to the script, so the narrow run line above is all it needs.
+ *   not next to the script, so the narrow run line above is all it needs. At most
+ *   `--max-uploads` (default 16) run at once, each with a 1 MiB buffer; one more is closed
+ *   after its header, in one line, so clients that stop sending cannot take the memory.
  * - What a client sent is printed through `printable`, control characters shown as `\u{…}`:
  *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
 
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
 
-const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--dir FOLDER]
+const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--dir FOLDER] [--max-uploads N]
 
 Receives "NAME-SIZE" then the file's bytes, printing progress; saves it in FOLDER.
 
@@ -272,6 +295,9 @@ Options:
                  (default 300)
   --max-connections N
                  callers served at once; one more is closed at once (default 10000)
+  --max-uploads N
+                 uploads at once, each holding 1 MiB; one more is closed after its header
+                 (default 16)
   --help         show this help`;
 
 /** A command line the script cannot take: reported in one line, exit status 2. */

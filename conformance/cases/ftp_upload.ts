@@ -280,6 +280,42 @@ export const ftpUpload: Lesson = {
         shows: "MD5 mismatch: the client",
       }],
     }),
+    {
+      id: "ftp_upload-max-uploads",
+      title: "--max-uploads 1: an upload that stops halfway holds the one place; a second " +
+        "client's size gets no ack, its connection is closed in one line",
+      server: {
+        ...UPLOAD_SERVER,
+        peer: { program: "ftp_upload_server.ts", args: ["--max-uploads", "1"] },
+      },
+      clients: [
+        {
+          role: "stalled",
+          raw: [
+            { recv: UPLOAD_WELCOME },
+            { send: "1000" },
+            { recv: UPLOAD_ACK },
+            { send: "x".repeat(10) },
+            { leaveOpen: true },
+          ],
+        },
+        {
+          role: "second",
+          raw: [{ recv: UPLOAD_WELCOME }, { send: "5" }, { closedUnanswered: true }],
+        },
+      ],
+      mutations: [{
+        program: "ftp_upload_server.ts",
+        from: "if (uploads >= maxUploads) {",
+        to: "if (false) {",
+        shows: "second",
+      }],
+      reliability: {
+        fault: "uploads that stop halfway (each holds a 1 MiB buffer)",
+        outcome: "at most --max-uploads (default 16) at once; one more is closed without the " +
+          `ack, in one line; ${NEXT}`,
+      },
+    },
     escapedServerCase(
       "ftp_upload-escaped",
       UPLOAD_SERVER,

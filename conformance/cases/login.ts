@@ -171,9 +171,10 @@ const parallelGuessing: ConformanceCase = {
 };
 
 /**
- * A full line: eight attempts from one address wait (a 1 s pause each, so the line is still
+ * A full line: eight attempts from one address wait (a 10 s pause each, so the line is still
  * full when the ninth comes), and the ninth is closed unanswered, so that attempts waiting
- * their turn cannot hold every connection. The eight are answered in turn, 8 s in all.
+ * their turn cannot hold every connection. When the case ends, the eight hang up and are
+ * dropped at once, unjudged: without that, the case would wait 80 s for their verdicts.
  */
 const lineFull: ConformanceCase = {
   id: "login-line-full",
@@ -183,19 +184,28 @@ const lineFull: ConformanceCase = {
   server: {
     peer: {
       program: "login_server.ts",
-      args: ["--fail-delay", "1", "--max-fail-delay", "1"],
+      args: ["--fail-delay", "10", "--max-fail-delay", "10"],
     },
   },
   clients: [
     rawClient("waiting", [{ recv: LOGIN_WELCOME }, { send: WRONG_BOB }, { leaveOpen: true }], 8),
     rawClient("ninth", [{ recv: LOGIN_WELCOME }, { send: WRONG_BOB }, { closedUnanswered: true }]),
   ],
-  mutations: [{
-    program: "login_server.ts",
-    from: "const MAX_IN_LINE = 8;",
-    to: "const MAX_IN_LINE = 1000;",
-    shows: "ninth",
-  }],
+  mutations: [
+    {
+      program: "login_server.ts",
+      from: "const MAX_IN_LINE = 8;",
+      to: "const MAX_IN_LINE = 1000;",
+      shows: "ninth",
+    },
+    {
+      // Attempts whose clients have gone still wait their turn and their pause.
+      program: "login_server.ts",
+      from: "if (n === null) markGone();",
+      to: "if (n === -1) markGone();",
+      shows: "proxied connections still open",
+    },
+  ],
   reliability: {
     fault: "attempts from one address that wait their turn (each holds a connection)",
     outcome: "at most 8 wait at once per address; one more is closed unanswered, in one log " +
@@ -344,12 +354,13 @@ export const loginLesson: Lesson = {
         },
       ],
       mutations: [{
-        // The seed's way: whatever has come when the client leaves is taken as the JSON.
+        // The seed's way: whatever has come when the client leaves is taken as the JSON (an
+        // attempt, dropped unjudged since its client has gone).
         program: "login_server.ts",
         from: "if (n === null) return null;",
         to:
           "if (n === null) return parseJson(new TextDecoder().decode(buffer.subarray(0, filled)));",
-        shows: "+127.0.0.1:<PORT> null: 账号或密码错误",
+        shows: "+127.0.0.1:<PORT> null: left before its verdict",
       }],
       reliability: {
         fault: "disconnect at every step",

@@ -382,6 +382,40 @@ export const uploadProgress: Lesson = {
         outcome: `one-line log "Requires write access to …", connection closed; ${NEXT}`,
       },
     },
+    {
+      id: "upload_progress-max-uploads",
+      title: "--max-uploads 1: an upload that stops halfway holds the one place; the next " +
+        "client is closed after its header, in one line, nothing saved",
+      server: {
+        ...UP_SERVER,
+        peer: { program: "upload_progress_server.ts", args: ["--max-uploads", "1"] },
+      },
+      clients: [
+        { role: "stalled", raw: [{ send: "half.txt-10hello" }, { leaveOpen: true }] },
+        {
+          role: "second",
+          // Once the server has shown the first upload begin.
+          startsAfterServerShows: "用户已连接,传输文件名half.txt",
+          // Half-closes and waits for the server to close: it has judged the upload by then.
+          raw: [{ send: "ok.txt-5hello" }, { vanish: true }],
+        },
+      ],
+      expectFiles: [
+        { at: "server", path: "file/ok.txt", absent: true },
+        { at: "server", path: "file/half.txt", absent: true },
+      ],
+      mutations: [{
+        program: "upload_progress_server.ts",
+        from: "if (uploads >= maxUploads) {",
+        to: "if (false) {",
+        shows: "file/ok.txt",
+      }],
+      reliability: {
+        fault: "uploads that stop halfway (each holds a 1 MiB buffer)",
+        outcome: "at most --max-uploads (default 16) at once; one more is closed after its " +
+          "header, in one line, nothing saved",
+      },
+    },
     escapedServerCase(
       "upload_progress-escaped",
       UP_SERVER,
