@@ -164,18 +164,24 @@ Deno.test("a refused upstream closes the client, and closing the proxy after tha
   }
 });
 
+/**
+ * A client in another process connects to `port`, sends one byte and leaves, while this event
+ * loop is blocked: the proxy here has not accepted it when this returns.
+ */
+function sendAndLeaveWhileBlocked(port: number): void {
+  const { cmd, args } = evalCommand(
+    `const c = await Deno.connect({ hostname: "127.0.0.1", port: ${port} });
+     await c.write(new TextEncoder().encode("x")); c.close();`,
+  );
+  assert.ok(new Deno.Command(cmd, { args }).outputSync().success);
+}
+
 Deno.test("settled waits for connections the kernel completed before the proxy accepted them", async () => {
   const server = echoServer();
   const proxy = startTcpProxy({ upstream: { hostname: "127.0.0.1", port: server.port } });
   try {
-    // A client in another process connects, sends and leaves (as a sender that expects no
-    // reply does) while this event loop is blocked, so the proxy has not accepted it yet when
-    // settled is asked.
-    const { cmd, args } = evalCommand(
-      `const c = await Deno.connect({ hostname: "127.0.0.1", port: ${proxy.addr.port} });
-       await c.write(new TextEncoder().encode("x")); c.close();`,
-    );
-    assert.ok(new Deno.Command(cmd, { args }).outputSync().success);
+    // As a sender that expects no reply does; not accepted yet when settled is asked.
+    sendAndLeaveWhileBlocked(proxy.addr.port);
     await proxy.settled(5000);
     assert.equal(proxy.connections.length, 1);
     assert.equal(countBytes(proxy.log).c2s, 1);
@@ -189,12 +195,7 @@ Deno.test("acceptedQueued lists a connection the kernel completed before the pro
   const server = echoServer();
   const proxy = startTcpProxy({ upstream: { hostname: "127.0.0.1", port: server.port } });
   try {
-    // Connected, sent and gone while this event loop is blocked, as in the test above.
-    const { cmd, args } = evalCommand(
-      `const c = await Deno.connect({ hostname: "127.0.0.1", port: ${proxy.addr.port} });
-       await c.write(new TextEncoder().encode("x")); c.close();`,
-    );
-    assert.ok(new Deno.Command(cmd, { args }).outputSync().success);
+    sendAndLeaveWhileBlocked(proxy.addr.port);
     assert.equal(proxy.connections.length, 0);
     await proxy.acceptedQueued(5000);
     assert.equal(proxy.connections.length, 1);
