@@ -22,6 +22,7 @@ import {
   LONG,
   NOT_UTF8,
 } from "./_bad_input.ts";
+import { escapedClientCase, escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 import { noSignalHandler, rawClient, utf8 } from "./_helpers.ts";
 import { maxConnectionsCase, outOfFilesCase } from "./_rows.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
@@ -175,7 +176,9 @@ export const ONE_AT_A_TIME: { from: string; to: string } = {
 
 /**
  * The cases of a server that reads one message, answers `reply` and hangs up (basic,
- * tcp_hello): the concurrent rows, then bytes that are not UTF-8 and a message over 1024 bytes.
+ * tcp_hello): the concurrent rows, then bytes that are not UTF-8, a message over 1024 bytes,
+ * and a message holding terminal controls, and the same controls in the answer the `normal`
+ * client prints (both printed escaped).
  */
 export function oneMessageCases(
   id: string,
@@ -230,5 +233,23 @@ export function oneMessageCases(
       clients: [rawClient("long", [{ send: LONG }, { recv: reply }, { vanish: true }]), normal],
       mutations: [biggerRead(program, "transcript differs")],
     },
+    escapedServerCase(
+      `${id}-escaped`,
+      { peer: { program } },
+      [rawClient("raw", [{ send: INJECTED }, { recv: reply }, { close: true }])],
+      { program, from: "console.log(printable(message));", to: "console.log(message);" },
+      `-${INJECTED_SHOWN}`,
+    ),
+    escapedClientCase(
+      `${id}-client-escaped`,
+      {},
+      { peer: normal.peer },
+      {
+        program: "program" in normal.peer ? normal.peer.program : "",
+        from: "console.log(printable(reply));",
+        to: "console.log(reply);",
+      },
+      `-${INJECTED_SHOWN}`,
+    ),
   ];
 }

@@ -8,7 +8,6 @@
 import type { ConformanceCase, Lesson } from "../harness/case.ts";
 import { lockstepChaos } from "./_chaos.ts";
 import { oneMessageCases } from "./_concurrent.ts";
-import { escapedClientCase, escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 import { overIpv6 } from "./_ipv6.ts";
 
 /** Two clients in turn. */
@@ -58,28 +57,6 @@ export const basic: Lesson = {
       "Hello World",
       { peer: { program: "basic_client.ts" }, golden: "basic.client" },
       { c2s: 17, s2c: 11 },
-    ),
-    escapedServerCase(
-      "basic-escaped",
-      { peer: { program: "basic_server.ts" } },
-      [{ role: "raw", raw: [{ send: INJECTED }, { recv: "Hello World" }, { close: true }] }],
-      {
-        program: "basic_server.ts",
-        from: "console.log(printable(message));",
-        to: "console.log(message);",
-      },
-      `-${INJECTED_SHOWN}`,
-    ),
-    escapedClientCase(
-      "basic-client-escaped",
-      {},
-      { peer: { program: "basic_client.ts" } },
-      {
-        program: "basic_client.ts",
-        from: "console.log(printable(reply));",
-        to: "console.log(reply);",
-      },
-      `-${INJECTED_SHOWN}`,
     ),
     overIpv6(main),
   ],

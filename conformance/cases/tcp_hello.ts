@@ -10,7 +10,6 @@ import { lockstepChaos } from "./_chaos.ts";
 import { oneMessageCases } from "./_concurrent.ts";
 import { seedPython } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
-import { escapedClientCase, escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
 
 /** The seed's run: hello, hello world. */
 const main: ConformanceCase = {
@@ -82,28 +81,6 @@ export const tcpHello: Lesson = {
       "hello world",
       { peer: { program: "tcp_hello_client.ts" }, golden: "tcp_hello.client" },
       { c2s: 5, s2c: 11 },
-    ),
-    escapedServerCase(
-      "tcp_hello-escaped",
-      { peer: { program: "tcp_hello_server.ts" } },
-      [{ role: "raw", raw: [{ send: INJECTED }, { recv: "hello world" }, { close: true }] }],
-      {
-        program: "tcp_hello_server.ts",
-        from: "console.log(printable(message));",
-        to: "console.log(message);",
-      },
-      `-${INJECTED_SHOWN}`,
-    ),
-    escapedClientCase(
-      "tcp_hello-client-escaped",
-      {},
-      { peer: { program: "tcp_hello_client.ts" } },
-      {
-        program: "tcp_hello_client.ts",
-        from: "console.log(printable(reply));",
-        to: "console.log(reply);",
-      },
-      `-${INJECTED_SHOWN}`,
     ),
     overIpv6(main),
   ],
