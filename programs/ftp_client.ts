@@ -76,7 +76,7 @@ async function main(): Promise<void> {
       console.log(await run(session, words, flags.out));
     } finally {
       await session.writeLine("quit").catch(() => {});
-      session.conn.close();
+      closeUnlessClosed(session.conn);
     }
     return;
   }
@@ -141,13 +141,10 @@ async function put(session: FramedConn, local: string, remote: string): Promise<
   // The MD5 covers the whole file, also the part the server already has.
   const hash = createMd5();
   await hashPrefix(file, offset, hash);
-  await sendFromFile(
-    file,
-    session.conn,
-    size - offset,
-    hash,
-    progressBar(remote, size - offset, offset),
-  );
+  const bar = progressBar(remote, size - offset, offset);
+  await watched(session, `put ${remote}`, "; run the same put again to resume", (conn) => {
+    return sendFromFile(file, conn, size - offset, hash, bar);
+  });
   const md5 = hash.digest("hex");
   await session.writeLine(md5);
 
@@ -185,9 +182,13 @@ async function get(session: FramedConn, remote: string, out: string): Promise<st
   const hash = createMd5();
   await hashPrefix(file, offset, hash);
   const count = size - offset;
+  const bar = progressBar(remote, count, offset);
+  const kept = `; ${partial} is kept: run the same get again to resume`;
   let received: number;
   try {
-    received = await receiveToFile(session, file, count, hash, progressBar(remote, count, offset));
+    received = await watched(session, `get ${remote}`, kept, (conn) => {
+      return receiveToFile(conn, file, count, hash, bar);
+    });
   } catch (error) {
     if (!(error instanceof StoreFailed)) throw error;
     // Every byte was read and dropped; take the server's MD5 line so the session stays in step.
@@ -195,10 +196,7 @@ async function get(session: FramedConn, remote: string, out: string): Promise<st
     throw new CommandFailed(`cannot write ${partial}: ${error.message}`);
   }
   if (received < count) {
-    throw new Error(
-      `the connection closed after ${offset + received} of ${size} bytes; ` +
-        `${partial} is kept: run the same get again to resume`,
-    );
+    throw new Error(`the connection closed after ${offset + received} of ${size} bytes${kept}`);
   }
   const md5 = hash.digest("hex");
   const serverMd5 = await answer(session);
@@ -227,12 +225,14 @@ async function ls(session: FramedConn): Promise<string> {
     );
   }
   const listing = new Uint8Array(size);
-  let got = 0;
-  while (got < size) {
-    const n = await session.read(listing.subarray(got));
-    if (n === null) throw new Error("the server closed the connection");
-    got += n;
-  }
+  await watched(session, "ls", "", async (conn) => {
+    let got = 0;
+    while (got < size) {
+      const n = await conn.read(listing.subarray(got));
+      if (n === null) throw new Error("the server closed the connection");
+      got += n;
+    }
+  });
   // "BYTES<TAB>NAME" lines, shown with the sizes right-aligned.
   const rows: string[] = [];
   for (const line of new TextDecoder().decode(listing).split("\n")) {
@@ -282,6 +282,79 @@ async function lineWithin(session: FramedConn, seconds: number): Promise<string 
   }
   if (late) throw new Error(`the server did not answer within ${seconds} s`);
   return line;
+}
+
+/**
+ * Runs `transfer`, which moves a transfer's bytes over the connection it is given: a
+ * StallWatch, so that a server that stops sending (or reading) in the middle cannot hold the
+ * client for ever. A stall fails in one line: `WHAT: nothing moved for N s` and `advice`.
+ */
+async function watched<T>(
+  session: FramedConn,
+  what: string,
+  advice: string,
+  transfer: (conn: StallWatch) => Promise<T>,
+): Promise<T> {
+  const watch = new StallWatch(session, answerSeconds);
+  try {
+    return await transfer(watch);
+  } catch (error) {
+    if (!watch.stalled) throw error;
+    throw new Error(`${what}: nothing moved for ${answerSeconds} s${advice}`);
+  } finally {
+    watch.stop();
+  }
+}
+
+/**
+ * The session's connection while a transfer's bytes move, given up when none has moved for
+ * `seconds`. Quiet quarters of `seconds` are counted, as the servers' idle timeout does; at the
+ * fifth the connection is closed, the pending read or write fails, and `stalled` says why.
+ */
+class StallWatch {
+  stalled = false;
+  #quietQuarters = 0;
+  #timer: ReturnType<typeof setInterval>;
+
+  constructor(readonly session: FramedConn, seconds: number) {
+    this.#timer = setInterval(() => this.#look(), seconds * 250);
+  }
+
+  /** The session's `read`; bytes that came are movement. */
+  async read(into: Uint8Array): Promise<number | null> {
+    const n = await this.session.read(into);
+    this.#quietQuarters = 0;
+    return n;
+  }
+
+  /** The connection's `write`; bytes that went are movement. */
+  async write(data: Uint8Array): Promise<number> {
+    const n = await this.session.conn.write(data);
+    this.#quietQuarters = 0;
+    return n;
+  }
+
+  #look(): void {
+    this.#quietQuarters++;
+    if (this.#quietQuarters < 5) return;
+    this.stalled = true;
+    clearInterval(this.#timer);
+    this.session.conn.close();
+  }
+
+  /** The transfer is over: no more looks. */
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
+
+/** Closes `conn` unless a StallWatch has closed it already: closing twice throws. */
+function closeUnlessClosed(conn: Pick<Deno.Conn, "close">): void {
+  try {
+    conn.close();
+  } catch (error) {
+    if (!(error instanceof Deno.errors.BadResource)) throw error;
+  }
 }
 
 /** A size or offset from the server's `answer`, at most `most`; anything else ends the session. */
@@ -666,9 +739,9 @@ function openLibcrypto() {
  * - It reads the files it uploads and writes the files it downloads, nothing else: run it with
  *   `--allow-read` and `--allow-write` for the folders you transfer from and to.
  * - The welcome and each answer must come within `--timeout` (default 60 s, past the 30 s a
- *   busy server makes a transfer wait): a server that accepts and then says nothing ends the
- *   client with one line instead of holding it for ever. (The bytes of a transfer have no such
- *   bound yet: a server that stops in the middle of one still holds it.)
+ *   busy server makes a transfer wait), and a transfer's bytes may not stop for that long: a
+ *   server that accepts and then says nothing, or stops in the middle of a transfer, ends the
+ *   client with one line instead of holding it for ever (a get's partial file is kept).
  */
 
 // ─── Plumbing: flags, usage errors, standard input (the same in every script) ───
@@ -688,7 +761,8 @@ Options:
   --port PORT   server port (default ${PORT})
   --out PATH    where get saves the file (default: the name's last part, in this folder)
   --timeout SECONDS
-                how long the welcome and each answer may take (default ${ANSWER_SECONDS})
+                how long the welcome, each answer, or a transfer with no byte moving
+                may take (default ${ANSWER_SECONDS})
   --help        show this help
 
 Exit status: 0 when every transfer was verified, 1 otherwise, 2 for a usage error.`;

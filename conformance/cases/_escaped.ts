@@ -59,14 +59,18 @@ export interface HostileScript {
   replies?: string[];
   /** How many reads are answered before the server hangs up (default 1,000). */
   answers?: number;
+  /** After the last answer, neither read nor hang up: the connection stays open, silent. */
+  holdsOn?: boolean;
 }
 
 /**
  * A fake server that sends what a hostile one could: `greeting` on every connection, then
  * `replies` and {@linkcode INJECTED} after every read (at most `answers` times, then it hangs
- * up).
+ * up, or with `holdsOn` goes silent).
  */
-export function hostileServer({ greeting, replies = [], answers = 1000 }: HostileScript): Peer {
+export function hostileServer(
+  { greeting, replies = [], answers = 1000, holdsOn = false }: HostileScript,
+): Peer {
   const code = `
     const encoder = new TextEncoder();
     const listener = Deno.listen({ hostname: "{host}", port: 0 });
@@ -84,6 +88,8 @@ export function hostileServer({ greeting, replies = [], answers = 1000 }: Hostil
         if ((await conn.read(buffer).catch(() => null)) === null) break;
         await send(conn, replies[answered] ?? ${JSON.stringify(INJECTED)});
       }
+      // Left open and unread: the client sees a server that has stopped, not one that left.
+      if (${holdsOn}) return;
       conn.close();
     }
     for await (const conn of listener) answer(conn).catch(() => conn.close());`;

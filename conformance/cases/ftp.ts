@@ -332,6 +332,44 @@ const HOSTILE_SERVER = String.raw`
     })();
   }`;
 
+/**
+ * A server that stops reading in the middle of a put: it welcomes, answers a `put` line with
+ * offset 0, then reads nothing more from that connection, so the client's bytes fill the
+ * socket buffers and stop. A later connection that says `drain` makes it read the held ones to
+ * their end and close them, so that the case's recording proxy can finish too.
+ */
+const STALLING_SERVER = String.raw`
+  const encoder = new TextEncoder();
+  const listener = Deno.listen({ hostname: "{host}", port: 0 });
+  console.error("listening on tcp://{host}:" + listener.addr.port);
+  const held = [];
+  async function firstLine(conn) {
+    const buffer = new Uint8Array(1);
+    let line = "";
+    while (!line.endsWith("\n")) {
+      if ((await conn.read(buffer)) === null) return line;
+      line += String.fromCharCode(buffer[0]);
+    }
+    return line;
+  }
+  async function drain(conn) {
+    const buffer = new Uint8Array(1 << 16);
+    while ((await conn.read(buffer).catch(() => null)) !== null) {}
+    conn.close();
+  }
+  for await (const conn of listener) {
+    (async () => {
+      await conn.write(encoder.encode("欢迎登陆FTP系统\n"));
+      if ((await firstLine(conn)).startsWith("put ")) {
+        await conn.write(encoder.encode("0\n"));
+        held.push(conn);
+        return;
+      }
+      for (const stopped of held.splice(0)) drain(stopped);
+      conn.close();
+    })();
+  }`;
+
 /** What lets ftp_server.ts hold its root open: ffi, and /proc/self/fd, which needs all. */
 const BENEATH_FLAGS = ["-A"];
 /** A folder d, a secret outside, and a link out waiting to be swapped in for d. */
@@ -620,6 +658,92 @@ const hardening: ConformanceCase[] = [
       program: "ftp_client.ts",
       from: "const timer = setTimeout(giveUp, seconds * 1000);",
       to: "const timer = undefined;",
+      shows: "did not exit",
+    }],
+  },
+  {
+    id: "ftp-stalled-get",
+    title: "a server that stops sending in the middle of a get: the client gives up once " +
+      "nothing has come for --timeout, in one line, and keeps the partial file for resuming",
+    // It announces 100 bytes, sends 10, then holds the connection open and says nothing.
+    server: {
+      peer: hostileServer({
+        greeting: FTP_WELCOME,
+        replies: ["100\n", "0123456789"],
+        answers: 2,
+        holdsOn: true,
+      }),
+      golden: false,
+    },
+    clients: [{
+      peer: { program: "ftp_client.ts", args: ["--timeout", "0.5", "get", "x"] },
+      golden: false,
+      exitCode: 1,
+      stderr:
+        /^ftp_client\.ts: get x: nothing moved for 0\.5 s; x\.ftp-part is kept: run the same get again to resume$/,
+    }],
+    expectFiles: [
+      { at: "client", path: "x.ftp-part", matches: /^(0123456789)?$/ },
+      { at: "client", path: "x", absent: true },
+    ],
+    mutations: [{
+      program: "ftp_client.ts",
+      from: "this.#timer = setInterval(() => this.#look(), seconds * 250);",
+      to: "this.#timer = setInterval(() => {}, seconds * 250);",
+      shows: "did not exit",
+    }],
+  },
+  {
+    id: "ftp-stalled-ls",
+    title: "a server that stops in the middle of a listing: the client gives up once nothing " +
+      "has come for --timeout, in one line",
+    // It announces a 100-byte listing, sends 10 bytes of it, then holds the connection, silent.
+    server: {
+      peer: hostileServer({
+        greeting: FTP_WELCOME,
+        replies: ["100\n0123456789"],
+        answers: 1,
+        holdsOn: true,
+      }),
+      golden: false,
+    },
+    clients: [{
+      peer: { program: "ftp_client.ts", args: ["--timeout", "0.5", "ls"] },
+      golden: false,
+      exitCode: 1,
+      stderr: /^ftp_client\.ts: ls: nothing moved for 0\.5 s$/,
+    }],
+    mutations: [{
+      program: "ftp_client.ts",
+      from: "this.#timer = setInterval(() => this.#look(), seconds * 250);",
+      to: "this.#timer = setInterval(() => {}, seconds * 250);",
+      shows: "did not exit",
+    }],
+  },
+  {
+    id: "ftp-stalled-put",
+    title: "a server that stops reading in the middle of a put: the client gives up once " +
+      "nothing has moved for --timeout, in one line",
+    files: [{ at: "client", path: "big.bin", content: { generated: MiB64 } }],
+    server: {
+      peer: { command: ["deno", "eval", "--ext=js", STALLING_SERVER] },
+      golden: false,
+    },
+    clients: [
+      {
+        peer: { program: "ftp_client.ts", args: ["--timeout", "0.5", "put", "big.bin"] },
+        golden: false,
+        exitCode: 1,
+        stderr:
+          /^ftp_client\.ts: put big\.bin: nothing moved for 0\.5 s; run the same put again to resume$/,
+      },
+      // Then the stopped server reads what the proxy still holds for it, and lets go.
+      { role: "release", raw: [{ recv: FTP_WELCOME }, { send: "drain\n" }, { awaitClose: true }] },
+    ],
+    mutations: [{
+      program: "ftp_client.ts",
+      from: "this.#timer = setInterval(() => this.#look(), seconds * 250);",
+      to: "this.#timer = setInterval(() => {}, seconds * 250);",
       shows: "did not exit",
     }],
   },
