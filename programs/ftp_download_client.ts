@@ -92,6 +92,17 @@ async function get(
   const size = Number(response);
   const target = `${command.split(/\s+/)[1]}.new`;
   const temporary = `${target}.part-${crypto.randomUUID().slice(0, 8)}`;
+  // Ctrl-C (or SIGTERM) in the middle: the temporary file goes too, and the status says why.
+  function interrupted(): void {
+    try {
+      Deno.removeSync(temporary);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    console.error(`${NAME}: interrupted: ${target} not written`);
+    Deno.exit(130);
+  }
+  for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, interrupted);
   try {
     const md5 = await receiveFile(conn, size, temporary);
     const serverMd5 = await readMd5(conn);
@@ -103,6 +114,7 @@ async function get(
     }
     await Deno.rename(temporary, target);
   } finally {
+    for (const signal of STOP_SIGNALS) Deno.removeSignalListener(signal, interrupted);
     await Deno.remove(temporary).catch(() => {});
   }
 }
@@ -196,7 +208,8 @@ async function readExactly(conn: Pick<Deno.Conn, "read">, n: number): Promise<Ui
  *   bytes of MD5 (the original may take part of the MD5 as data when they arrive together).
  * - `NAME.new` appears only when the MD5s agree; it is written under a temporary name first,
  *   so a failed download leaves an older `NAME.new` untouched. It writes nothing else, hence
- *   `--allow-write=.` for the current folder.
+ *   `--allow-write=.` for the current folder. Ctrl-C (or SIGTERM) in the middle of a download
+ *   removes the temporary file too: one line on stderr, exit status 130.
  * - Input other than `get NAME` gets a one-line hint instead of being ignored.
  * - What the server sent is printed through `printable`, control characters shown as `\u{…}`:
  *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
@@ -215,6 +228,9 @@ Options:
   --help        show this help`;
 
 const encoder = new TextEncoder();
+
+/** The signals that stop a program: Ctrl-C, and SIGTERM (Windows has SIGBREAK instead). */
+const STOP_SIGNALS = ["SIGINT", Deno.build.os === "windows" ? "SIGBREAK" : "SIGTERM"] as const;
 
 /** A command line the script cannot take: reported in one line, exit status 2. */
 class UsageError extends Error {}

@@ -17,7 +17,7 @@ import { overIpv6 } from "./_ipv6.ts";
 import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
 import { splitMessageCase } from "./_split_message.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
-import { escapedClientCase, escapedServerCase, INJECTED_SHOWN } from "./_escaped.ts";
+import { escapedClientCase, escapedServerCase, hostileServer, INJECTED_SHOWN } from "./_escaped.ts";
 
 const F_PNG = { fixture: "files/f.png" }; // 1795 bytes, md5 8538a2876ec718b52850d4abfa89b651
 const PROMPT = ">>:";
@@ -497,6 +497,33 @@ export const ftpDownload: Lesson = {
         from: `console.log("server file md5:", printable(serverMd5));`,
         to: `console.log("server file md5:", serverMd5);`,
         shows: `-server file md5: \\u{1b}[2J${"0".repeat(28)}`,
+      }],
+    },
+    {
+      id: "ftp_download-client-interrupted",
+      title: "Ctrl-C in the middle of a download: the client removes its temporary file, says " +
+        "so in one line and exits with status 130",
+      // It announces 100 bytes, sends 10, then holds the connection open and says nothing.
+      server: {
+        peer: hostileServer({ replies: ["100", "0123456789"], answers: 2, holdsOn: true }),
+        golden: false,
+      },
+      clients: [{
+        peer: { program: "ftp_download_client.ts" },
+        // "last receive" comes once the temporary file is open: the signal finds it there.
+        dialogue: [get("x"), { wait: "last receive: 100\n", type: "^C", signal: "SIGINT" }],
+        exitCode: 130,
+        stderr: /^ftp_download_client\.ts: interrupted: x\.new not written$/,
+      }],
+      expectFiles: [
+        { at: "client", path: ".", holdsNone: /\.part-/ },
+        { at: "client", path: "x.new", absent: true },
+      ],
+      mutations: [{
+        program: "ftp_download_client.ts",
+        from: `Deno.addSignalListener(signal, interrupted);`,
+        to: ``,
+        shows: "holds x.new.part-",
       }],
     },
     overIpv6(main),

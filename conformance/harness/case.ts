@@ -152,6 +152,8 @@ export type FileCheck =
     | { content: FileContent; partial?: true }
     /** Nothing is there. */
     | { absent: true }
+    /** `path` is a folder holding no file whose name matches (a temporary file's random name). */
+    | { holdsNone: RegExp }
     /** It exists and its text matches (for contents with timestamps). */
     | { matches: RegExp }
   );

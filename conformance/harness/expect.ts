@@ -15,8 +15,13 @@ import { waitAtMost } from "./wait_at_most.ts";
 export interface Step {
   /** The prompt the client must have printed last. */
   wait: string;
-  /** The line to type (without the newline). */
+  /** The line to type (without the newline); with `signal`, what the terminal echoes instead. */
   type: string;
+  /**
+   * Send the client this signal instead of typing: Ctrl-C at a terminal is SIGINT, which it
+   * echoes as `^C`. The transcript shows `type` there, without a newline.
+   */
+  signal?: Deno.Signal;
   /**
    * A barrier: before typing, wait until every client running at the same time has reached
    * its step with this name (proves they are served at once: a server that takes one client
@@ -96,6 +101,12 @@ export class ExpectSession {
     await this.#child.write(`${line}\n`);
   }
 
+  /** Sends `signal` (a key such as Ctrl-C), recording `echo` as the terminal shows it. */
+  interrupt(echo: string, signal: Deno.Signal): void {
+    this.#echoes.push({ at: this.#child.stdout.text.length, text: echo });
+    this.#child.signal(signal);
+  }
+
   /**
    * Runs every step in order: expect the prompt, let `beforeTyping` wait for whatever else the
    * step asks (a barrier, a server line), type the line.
@@ -108,7 +119,8 @@ export class ExpectSession {
     for (const step of steps) {
       await this.expect(step.wait, timeoutMs);
       await beforeTyping(step);
-      await this.type(step.type);
+      if (step.signal) this.interrupt(step.type, step.signal);
+      else await this.type(step.type);
     }
   }
 }

@@ -72,3 +72,23 @@ Deno.test("the same prompt twice needs new output after the typed line", async (
   await assert.rejects(session.expect(">", 100), ExpectFailure);
   await scope.killAll();
 });
+
+Deno.test("a signal step sends the signal and shows its echo where it was sent", async () => {
+  const scope = new ChildScope("test-expect-signal");
+  const child = scope.spawn(
+    "client",
+    evalCommand(`Deno.addSignalListener("SIGINT", () => {
+      console.log("");
+      console.log("interrupted");
+      Deno.exit(130);
+    });
+    Deno.stdout.writeSync(new TextEncoder().encode(">"));
+    await new Response(Deno.stdin.readable).text();`),
+  );
+  const session = new ExpectSession(child);
+  await session.run([{ wait: ">", type: "^C", signal: "SIGINT" }], 5000);
+  const status = await child.waitExit(5000);
+  assert.equal(status.code, 130);
+  assert.equal(session.transcript, ">^C\ninterrupted\n");
+  await scope.killAll();
+});

@@ -111,6 +111,12 @@ export async function verifyFiles(
   for (const check of testCase.expectFiles ?? []) {
     const path = `${folderOf(check.at)}/${check.path}`;
     const where = `${check.at}: ${check.path}`;
+    if ("holdsNone" in check) {
+      for await (const entry of Deno.readDir(path)) {
+        if (check.holdsNone.test(entry.name)) problems.push(`${where} holds ${entry.name}`);
+      }
+      continue;
+    }
     const found = await digestIfPresent(path);
     if ("absent" in check) {
       if (found) problems.push(`${where} should not exist, but holds ${found.size} bytes`);

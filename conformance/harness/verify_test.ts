@@ -35,7 +35,7 @@ Deno.test("wrong totals, per-connection counts, order and connection count are e
   assert.match(problems.join("\n"), /bytes through the proxy: c2s 3, s2c 8; expected c2s 4, s2c 8/);
 });
 
-Deno.test("files are checked by digest, by absence and by pattern", async () => {
+Deno.test("files are checked by digest, by absence, by pattern and by a folder's names", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.mkdir(`${dir}/server`);
@@ -48,6 +48,7 @@ Deno.test("files are checked by digest, by absence and by pattern", async () => 
         { at: "server", path: "a.txt", content: { text: "wangzy" } },
         { at: "server", path: "gone.txt", absent: true as const },
         { at: "server", path: "log.txt", matches: /^\d{4}\/\d\d\/\d\d note\n$/ },
+        { at: "server", path: ".", holdsNone: /\.part-/ },
       ],
     };
     assert.deepEqual(await verifyFiles(good, folderOf, dir), []);
@@ -58,10 +59,11 @@ Deno.test("files are checked by digest, by absence and by pattern", async () => 
         { at: "server", path: "a.txt", absent: true as const },
         { at: "server", path: "missing.txt", content: { bytes: [] } },
         { at: "server", path: "log.txt", matches: /^nothing$/ },
+        { at: "server", path: ".", holdsNone: /^log\./ },
       ],
     };
     const problems = await verifyFiles(bad, folderOf, dir);
-    assert.equal(problems.length, 4, problems.join("\n"));
+    assert.equal(problems.length, 5, problems.join("\n"));
     assert.match(
       problems[0],
       /a.txt: 6 bytes, md5 2ea763badcd027b0087306a3ef3ef95f; expected 5 bytes/,
@@ -69,6 +71,7 @@ Deno.test("files are checked by digest, by absence and by pattern", async () => 
     assert.match(problems[1], /a.txt should not exist, but holds 6 bytes/);
     assert.match(problems[2], /missing.txt is missing/);
     assert.match(problems[3], /log.txt does not match/);
+    assert.match(problems[4], /server: \. holds log\.txt$/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
