@@ -38,10 +38,14 @@ async function main(): Promise<void> {
     "idle-timeout": { type: "string", default: "300" },
     "max-connections": { type: "string", default: "10000" },
     "max-uploads": { type: "string", default: "16" },
+    "min-rate": { type: "string", default: "1024" },
   }, USAGE).values;
   const maxUploads = Number(flags["max-uploads"]);
   if (!/^\d{1,6}$/.test(flags["max-uploads"]) || maxUploads < 1) {
     throw new UsageError("--max-uploads takes a whole number, from 1");
+  }
+  if (!/^\d{1,12}$/.test(flags["min-rate"])) {
+    throw new UsageError("--min-rate takes bytes a second, 0 for no minimum");
   }
 
   // socket() + bind() + listen(5) are one call in Deno. A stop (Ctrl-C) in the middle of an
@@ -56,7 +60,8 @@ async function main(): Promise<void> {
     Number(flags["max-connections"]),
     (conn) => {
       const idleSeconds = Number(flags["idle-timeout"]);
-      return serveUpload(withIdleTimeout(conn, idleSeconds), flags.out, maxUploads);
+      const limits = { maxUploads, minRate: Number(flags["min-rate"]), graceSeconds: idleSeconds };
+      return serveUpload(withIdleTimeout(conn, idleSeconds), flags.out, limits);
     },
   );
 }
@@ -72,7 +77,7 @@ async function main(): Promise<void> {
  * server → file MD5(after send):8538a2876ec718b52850d4abfa89b651
  * ```
  */
-async function serveUpload(conn: Conn, out: string, maxUploads: number): Promise<void> {
+async function serveUpload(conn: Conn, out: string, limits: Limits): Promise<void> {
   const client = formatAddress(conn.remoteAddr);
   const temporary = `${out}.part-${crypto.randomUUID().slice(0, 8)}`;
   let counted = false;
@@ -101,7 +106,7 @@ async function serveUpload(conn: Conn, out: string, maxUploads: number): Promise
     console.log(totalSize);
     // An upload holds a 1 MiB buffer until its MD5: at most --max-uploads at once, so that
     // clients that stop sending cannot take the server's memory. One more gets no ack.
-    if (uploads >= maxUploads) {
+    if (uploads >= limits.maxUploads) {
       console.log(`${client}: busy, ${uploads} uploads under way: closed; ${out} not written`);
       return;
     }
@@ -114,7 +119,8 @@ async function serveUpload(conn: Conn, out: string, maxUploads: number): Promise
 
     // Then exactly totalSize bytes of file and exactly 32 of MD5, so an MD5 that arrives glued
     // to the last piece of the file is never taken for data.
-    const received = await receiveFile(conn, totalSize, temporary);
+    const pace = new Pace(limits.minRate, limits.graceSeconds);
+    const received = await receiveFile(conn, totalSize, temporary, pace);
     const claimed = await readExactly(conn, MD5_HEX_LENGTH);
     if (claimed === null) throw new ShortRead("the client left before sending its MD5");
     await writeAll(conn, encoder.encode(REPLY_PREFIX + received));
@@ -136,6 +142,8 @@ async function serveUpload(conn: Conn, out: string, maxUploads: number): Promise
     } else if (error instanceof Deno.errors.TimedOut) {
       console.error(`${NAME}: ${error.message}`);
       console.log(`${client}: closed while idle; ${out} not written`);
+    } else if (error instanceof TooSlow) {
+      console.log(`${client}: ${error.message}: closed; ${out} not written`);
     } else {
       console.log(`${client}: ${(error as Error).message}; ${out} not written`);
     }
@@ -149,19 +157,28 @@ async function serveUpload(conn: Conn, out: string, maxUploads: number): Promise
 /** Uploads under way, on every connection together. */
 let uploads = 0;
 
+/** What bounds the uploads: how many at once, and how slow one may be (`Pace`). */
+interface Limits {
+  maxUploads: number;
+  minRate: number;
+  graceSeconds: number;
+}
+
 /**
  * The seed's `while True: data = conn.recv(1024); h.update(data); f.write(data)` until
  * `total_size == has_recv`: exactly `size` bytes into `path`, hashed as they arrive, in large
- * reads. Returns the MD5 hex; ShortRead if the client leaves first.
+ * reads, each within the upload's `pace`. Returns the MD5 hex; ShortRead if the client leaves
+ * first, TooSlow if it falls under the minimum rate.
  */
-async function receiveFile(conn: Conn, size: number, path: string): Promise<string> {
+async function receiveFile(conn: Conn, size: number, path: string, pace: Pace): Promise<string> {
   const hash = createHash("md5");
   using file = await Deno.open(path, { write: true });
   const buffer = new Uint8Array(CHUNK_SIZE);
   let received = 0;
   while (received < size) {
     // Never ask for more than the file's remaining bytes: what follows is the MD5.
-    const n = await conn.read(buffer.subarray(0, Math.min(buffer.length, size - received)));
+    const room = buffer.subarray(0, Math.min(buffer.length, size - received));
+    const n = await pace.read(conn, room, received);
     if (n === null) throw new ShortRead(`the client left after ${received} of ${size} bytes`);
     const piece = buffer.subarray(0, n);
     hash.update(piece);
@@ -232,7 +249,9 @@ async function readExactly(conn: Pick<Deno.Conn, "read">, n: number): Promise<Ui
  *   that connection with a one-line message, not a crash. The seed prints the size before
  *   checking it; this prints it only once it is a number. At most `--max-uploads` (default
  *   16) run at once, each with a 1 MiB buffer; one more is closed without the ack, in one
- *   line, so clients that stop sending cannot take the server's memory.
+ *   line, so clients that stop sending cannot take the server's memory. An upload has
+ *   `--idle-timeout` seconds plus one for every `--min-rate` (1024) bytes it brought: one that
+ *   trickles a byte now and then (keeping the idle timeout away) is cut in one line.
  * - It reads and writes only the output file (and a temporary file beside it), hence the narrow
  *   `--allow-read=. --allow-write=.` for the default `--out new.png`.
  * - What a client sent is printed through `printable`, control characters shown as `\u{…}`:
@@ -242,7 +261,7 @@ async function readExactly(conn: Pick<Deno.Conn, "read">, n: number): Promise<Ui
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
 
 const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--out FILE] [--idle-timeout SECONDS]
-       [--max-connections N] [--max-uploads N]
+       [--max-connections N] [--max-uploads N] [--min-rate BYTES]
 
 FTP upload server: receives one file per connection (size, ack, data, MD5) and saves it
 as FILE once its MD5 matches the client's.
@@ -259,6 +278,9 @@ Options:
   --max-uploads N
                 uploads at once, each holding 1 MiB; one more is closed without the
                 ack (default 16)
+  --min-rate BYTES
+                an upload has --idle-timeout seconds, plus one for every BYTES it has
+                brought; one slower is cut, 0 = no minimum (default 1024)
   --help        show this help`;
 
 const encoder = new TextEncoder();
@@ -414,6 +436,54 @@ async function acceptRetrying(listener: Deno.TcpListener): Promise<Deno.TcpConn>
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+}
+
+/**
+ * An upload's pace: it has `graceSeconds` (the idle timeout), plus one second for every
+ * `minRate` bytes it has brought. A client trickling a byte now and then keeps the idle
+ * timeout away; this cuts it instead of letting it hold an upload place for ever. A rate or
+ * grace of 0 means no minimum.
+ */
+class Pace {
+  #started = performance.now();
+
+  constructor(readonly minRate: number, readonly graceSeconds: number) {}
+
+  /** `conn.read(buffer)`, within the time the upload has for its `received` bytes; else TooSlow. */
+  async read(
+    conn: Pick<Deno.Conn, "read">,
+    buffer: Uint8Array,
+    received: number,
+  ): Promise<number | null> {
+    if (this.minRate === 0 || this.graceSeconds === 0) return await conn.read(buffer);
+    const due = this.#started + (this.graceSeconds + received / this.minRate) * 1000;
+    // A timer past 2^31 - 1 ms (24.8 days) would fire at once.
+    const wait = Math.min(due - performance.now(), 2 ** 31 - 1);
+    const late = Promise.withResolvers<never>();
+    const timer = setTimeout(() => late.reject(new TooSlow(this.minRate)), wait);
+    try {
+      // The read given up on ends when the connection closes; nothing awaits it then.
+      return await Promise.race([handledLater(conn.read(buffer)), late.promise]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** An upload that fell under the minimum rate. */
+class TooSlow extends Error {
+  constructor(minRate: number) {
+    super(`too slow, under --min-rate ${minRate} bytes a second`);
+  }
+}
+
+/**
+ * Returns `promise`, marked as handled: it is awaited later, and Deno ends the process on a
+ * rejection that nothing awaits yet. Awaiting it still throws.
+ */
+function handledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
 }
 
 if (import.meta.main) {

@@ -41,10 +41,14 @@ async function main(): Promise<void> {
     "idle-timeout": { type: "string", default: "300" },
     "max-connections": { type: "string", default: "10000" },
     "max-uploads": { type: "string", default: "16" },
+    "min-rate": { type: "string", default: "1024" },
   }, USAGE).values;
   const maxUploads = Number(flags["max-uploads"]);
   if (!/^\d{1,6}$/.test(flags["max-uploads"]) || maxUploads < 1) {
     throw new UsageError("--max-uploads takes a whole number, from 1");
+  }
+  if (!/^\d{1,12}$/.test(flags["min-rate"])) {
+    throw new UsageError("--min-rate takes bytes a second, 0 for no minimum");
   }
   // The seed saves into file/ next to itself; this into ./file (or --dir), made if missing.
   await Deno.mkdir(flags.dir, { recursive: true });
@@ -61,13 +65,14 @@ async function main(): Promise<void> {
     Number(flags["max-connections"]),
     (conn) => {
       const idleSeconds = Number(flags["idle-timeout"]);
-      return serveUpload(withIdleTimeout(conn, idleSeconds), flags.dir, maxUploads);
+      const limits = { maxUploads, minRate: Number(flags["min-rate"]), graceSeconds: idleSeconds };
+      return serveUpload(withIdleTimeout(conn, idleSeconds), flags.dir, limits);
     },
   );
 }
 
 /** One upload: the NAME-SIZE header, then the file's bytes up to the end of the stream. */
-async function serveUpload(conn: Conn, folder: string, maxUploads: number): Promise<void> {
+async function serveUpload(conn: Conn, folder: string, limits: Limits): Promise<void> {
   const client = formatAddress(conn.remoteAddr);
   let temporary: string | null = null;
   let counted = false;
@@ -86,7 +91,7 @@ async function serveUpload(conn: Conn, folder: string, maxUploads: number): Prom
     }
     // An upload, even a refused one read to its end, holds a 1 MiB buffer: at most
     // --max-uploads at once, so that clients that stop sending cannot take the memory.
-    if (uploads >= maxUploads) {
+    if (uploads >= limits.maxUploads) {
       console.log(`${client}: busy, ${uploads} uploads under way: closed; not saved`);
       return;
     }
@@ -99,6 +104,7 @@ async function serveUpload(conn: Conn, folder: string, maxUploads: number): Prom
     if (temporary) unfinished.add(temporary);
     const file = temporary ? await Deno.open(temporary, { write: true, createNew: true }) : null;
     let received = 0;
+    const pace = new Pace(limits.minRate, limits.graceSeconds);
     try {
       // What came glued to the header first, then every read up to the end of the stream.
       let piece = header.rest;
@@ -108,7 +114,7 @@ async function serveUpload(conn: Conn, folder: string, maxUploads: number): Prom
         if (file && received < size) await writeAll(file, piece.subarray(0, size - received));
         printProgress(shown, size, received, Math.min(received + piece.length, size));
         received += piece.length;
-        const n = await conn.read(buffer);
+        const n = await pace.read(conn, buffer, received);
         if (n === null) break;
         piece = buffer.subarray(0, n);
       }
@@ -134,6 +140,8 @@ async function serveUpload(conn: Conn, folder: string, maxUploads: number): Prom
     // Idle past --idle-timeout: said on stderr. Anything else: one line in the log.
     if (error instanceof Deno.errors.TimedOut) {
       console.error(`${NAME}: ${error.message}`);
+    } else if (error instanceof TooSlow) {
+      console.log(`${client}: ${error.message}: closed; not saved`);
     } else {
       console.log(`${client}: ${(error as Error).message}`);
     }
@@ -218,6 +226,13 @@ function printProgress(name: string, size: number, from: number, to: number): vo
   }
 }
 
+/** What bounds the uploads: how many at once, and how slow one may be (`Pace`). */
+interface Limits {
+  maxUploads: number;
+  minRate: number;
+  graceSeconds: number;
+}
+
 /** Temporary files being written, removed if the server is stopped mid-transfer. */
 const unfinished = new Set<string>();
 
@@ -275,7 +290,9 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
  * - Each client has its own task, and the files go under the working folder (or `--dir`),
  *   not next to the script, so the narrow run line above is all it needs. At most
  *   `--max-uploads` (default 16) run at once, each with a 1 MiB buffer; one more is closed
- *   after its header, in one line, so clients that stop sending cannot take the memory.
+ *   after its header, in one line, so clients that stop sending cannot take the memory. An
+ *   upload has `--idle-timeout` seconds plus one for every `--min-rate` (1024) bytes it
+ *   brought: one that trickles a byte now and then (keeping the idle timeout away) is cut.
  * - What a client sent is printed through `printable`, control characters shown as `\u{…}`:
  *   printed raw, as the seed does, it could clear or recolour this terminal or forge a line.
  */
@@ -283,6 +300,7 @@ async function writeAll(conn: Pick<Deno.Conn, "write">, data: Uint8Array): Promi
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
 
 const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--dir FOLDER] [--max-uploads N]
+       [--min-rate BYTES]
 
 Receives "NAME-SIZE" then the file's bytes, printing progress; saves it in FOLDER.
 
@@ -298,6 +316,9 @@ Options:
   --max-uploads N
                  uploads at once, each holding 1 MiB; one more is closed after its header
                  (default 16)
+  --min-rate BYTES
+                 an upload has --idle-timeout seconds, plus one for every BYTES it has
+                 brought; one slower is cut, 0 = no minimum (default 1024)
   --help         show this help`;
 
 /** A command line the script cannot take: reported in one line, exit status 2. */
@@ -451,6 +472,54 @@ async function acceptRetrying(listener: Deno.TcpListener): Promise<Deno.TcpConn>
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+}
+
+/**
+ * An upload's pace: it has `graceSeconds` (the idle timeout), plus one second for every
+ * `minRate` bytes it has brought. A client trickling a byte now and then keeps the idle
+ * timeout away; this cuts it instead of letting it hold an upload place for ever. A rate or
+ * grace of 0 means no minimum.
+ */
+class Pace {
+  #started = performance.now();
+
+  constructor(readonly minRate: number, readonly graceSeconds: number) {}
+
+  /** `conn.read(buffer)`, within the time the upload has for its `received` bytes; else TooSlow. */
+  async read(
+    conn: Pick<Deno.Conn, "read">,
+    buffer: Uint8Array,
+    received: number,
+  ): Promise<number | null> {
+    if (this.minRate === 0 || this.graceSeconds === 0) return await conn.read(buffer);
+    const due = this.#started + (this.graceSeconds + received / this.minRate) * 1000;
+    // A timer past 2^31 - 1 ms (24.8 days) would fire at once.
+    const wait = Math.min(due - performance.now(), 2 ** 31 - 1);
+    const late = Promise.withResolvers<never>();
+    const timer = setTimeout(() => late.reject(new TooSlow(this.minRate)), wait);
+    try {
+      // The read given up on ends when the connection closes; nothing awaits it then.
+      return await Promise.race([handledLater(conn.read(buffer)), late.promise]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** An upload that fell under the minimum rate. */
+class TooSlow extends Error {
+  constructor(minRate: number) {
+    super(`too slow, under --min-rate ${minRate} bytes a second`);
+  }
+}
+
+/**
+ * Returns `promise`, marked as handled: it is awaited later, and Deno ends the process on a
+ * rejection that nothing awaits yet. Awaiting it still throws.
+ */
+function handledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
 }
 
 if (import.meta.main) {

@@ -306,7 +306,7 @@ export const ftpUpload: Lesson = {
       ],
       mutations: [{
         program: "ftp_upload_server.ts",
-        from: "if (uploads >= maxUploads) {",
+        from: "if (uploads >= limits.maxUploads) {",
         to: "if (false) {",
         shows: "second",
       }],
@@ -314,6 +314,45 @@ export const ftpUpload: Lesson = {
         fault: "uploads that stop halfway (each holds a 1 MiB buffer)",
         outcome: "at most --max-uploads (default 16) at once; one more is closed without the " +
           `ack, in one line; ${NEXT}`,
+      },
+    },
+    {
+      id: "ftp_upload-too-slow",
+      title: "an upload that trickles a byte at a time, under --min-rate: cut once its grace " +
+        "(--idle-timeout) is spent, in one line, nothing written; the next upload is saved",
+      server: {
+        ...UPLOAD_SERVER,
+        peer: {
+          program: "ftp_upload_server.ts",
+          args: ["--idle-timeout", "2", "--min-rate", "1000000"],
+        },
+      },
+      clients: [
+        {
+          role: "trickling",
+          // A byte every 0.1 s keeps the idle timeout (2 s) from firing, and moves 10 bytes a
+          // second: the upload place would be held for as long as the client likes.
+          raw: [
+            { recv: UPLOAD_WELCOME },
+            { send: "1000" },
+            { recv: UPLOAD_ACK },
+            { trickle: "x".repeat(60), everyMs: 100 },
+            { awaitClose: true },
+          ],
+        },
+        uploadNext,
+      ],
+      expectFiles: [UPLOAD_SAVED],
+      mutations: [{
+        program: "ftp_upload_server.ts",
+        from: "const n = await pace.read(conn, room, received);",
+        to: "const n = await conn.read(room);",
+        shows: "too slow",
+      }],
+      reliability: {
+        fault: "an upload that trickles (a byte now and then keeps the idle timeout away)",
+        outcome: "cut once it has moved less than --min-rate (1024) bytes a second after a " +
+          `grace of --idle-timeout, in one line, nothing written; ${NEXT}`,
       },
     },
     escapedServerCase(

@@ -406,7 +406,7 @@ export const uploadProgress: Lesson = {
       ],
       mutations: [{
         program: "upload_progress_server.ts",
-        from: "if (uploads >= maxUploads) {",
+        from: "if (uploads >= limits.maxUploads) {",
         to: "if (false) {",
         shows: "file/ok.txt",
       }],
@@ -414,6 +414,43 @@ export const uploadProgress: Lesson = {
         fault: "uploads that stop halfway (each holds a 1 MiB buffer)",
         outcome: "at most --max-uploads (default 16) at once; one more is closed after its " +
           "header, in one line, nothing saved",
+      },
+    },
+    {
+      id: "upload_progress-too-slow",
+      title: "an upload that trickles a byte at a time, under --min-rate: cut once its grace " +
+        "(--idle-timeout) is spent, in one line, nothing saved; the next upload is saved",
+      server: {
+        ...UP_SERVER,
+        peer: {
+          program: "upload_progress_server.ts",
+          args: ["--idle-timeout", "2", "--min-rate", "1000000"],
+        },
+      },
+      clients: [
+        {
+          role: "trickling",
+          // A byte every 0.1 s keeps the idle timeout (2 s) from firing, and moves 10 bytes a
+          // second: the upload place would be held for as long as the client likes.
+          raw: [
+            { send: "slow.txt-1000" },
+            { trickle: "x".repeat(60), everyMs: 100 },
+            { awaitClose: true },
+          ],
+        },
+        upNext,
+      ],
+      expectFiles: [{ at: "server", path: "file/slow.txt", absent: true }, UP_SAVED],
+      mutations: [{
+        program: "upload_progress_server.ts",
+        from: "const n = await pace.read(conn, buffer, received);",
+        to: "const n = await conn.read(buffer);",
+        shows: "too slow",
+      }],
+      reliability: {
+        fault: "an upload that trickles (a byte now and then keeps the idle timeout away)",
+        outcome: "cut once it has moved less than --min-rate (1024) bytes a second after a " +
+          "grace of --idle-timeout, in one line, nothing saved; the next upload is saved",
       },
     },
     escapedServerCase(

@@ -10,6 +10,11 @@
 export type RawStep =
   /** Write these bytes (text is sent as UTF-8). */
   | { send: string | Uint8Array }
+  /**
+   * Write these bytes one at a time, `everyMs` apart: a client that keeps its connection busy
+   * while hardly sending. Stops, without failing, once the server has closed the connection.
+   */
+  | { trickle: string | Uint8Array; everyMs: number }
   /** Read until exactly these bytes have arrived; anything else fails. */
   | { recv: string | Uint8Array }
   /** Close the connection here, whatever the protocol expects next. */
@@ -62,6 +67,23 @@ export async function readUpTo(conn: Deno.Conn, n: number): Promise<Uint8Array> 
   return data.subarray(0, got);
 }
 
+/** Writes `data` a byte at a time, `everyMs` apart, until it is all sent or the peer has gone. */
+async function trickle(conn: Deno.Conn, data: Uint8Array, everyMs: number): Promise<void> {
+  for (let i = 0; i < data.length; i++) {
+    // Pacing, not waiting for anything: the point is to send slowly.
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+    try {
+      await conn.write(data.subarray(i, i + 1));
+    } catch (error) {
+      // Closed by the server, or by this peer's own time bound (the next step reports that).
+      const closed = error instanceof Deno.errors.BrokenPipe ||
+        error instanceof Deno.errors.ConnectionReset || error instanceof Deno.errors.BadResource;
+      if (closed) return;
+      throw error;
+    }
+  }
+}
+
 /**
  * Connects to `port` on `hostname` and plays `steps`; throws on the first mismatch or timeout.
  * After a `leaveOpen` step it returns the still-open connection, for the caller to close.
@@ -85,6 +107,8 @@ export async function runRawPeer(
       if ("send" in step) {
         const data = bytesOf(step.send);
         for (let sent = 0; sent < data.length;) sent += await conn.write(data.subarray(sent));
+      } else if ("trickle" in step) {
+        await trickle(conn, bytesOf(step.trickle), step.everyMs);
       } else if ("recv" in step) {
         const want = bytesOf(step.recv);
         const got = await readUpTo(conn, want.length).catch(() => new Uint8Array());

@@ -170,3 +170,25 @@ Deno.test("closedUnanswered passes a close without a byte, and fails on an answe
     listener.close();
   }
 });
+
+Deno.test("trickle sends the bytes in order, and stops quietly once the server has gone", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  // The server takes the first three bytes, then hangs up in the middle of the trickle.
+  const serving = (async () => {
+    const conn = await listener.accept();
+    const buffer = new Uint8Array(3);
+    let got = 0;
+    while (got < 3) got += (await conn.read(buffer.subarray(got))) ?? 3;
+    conn.close();
+    return new TextDecoder().decode(buffer);
+  })();
+  try {
+    await runRawPeer("127.0.0.1", listener.addr.port, [
+      { trickle: "abcdefghijklmnopqrstuvwxyz", everyMs: 20 },
+      { close: true },
+    ], 5000);
+    assert.equal(await serving, "abc");
+  } finally {
+    listener.close();
+  }
+});
