@@ -9,9 +9,11 @@
 /** The helpers scripts repeat for copyability; each must read the same everywhere. */
 export const SHARED_HELPERS: readonly string[] = [
   "FramedConn",
+  "Pace",
   "ServerGone",
   "ShortRead",
   "StoreFailed",
+  "TooSlow",
   "UsageError",
   "acceptRetrying",
   "borrowBuffer",
