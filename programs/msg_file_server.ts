@@ -42,12 +42,18 @@ async function main(): Promise<void> {
     "max-frame": { type: "string", default: String(MAX_FRAME) },
     "idle-timeout": { type: "string", default: "300" },
     "max-connections": { type: "string", default: "10000" },
+    "min-rate": { type: "string", default: "1024" },
   }, USAGE).values;
   const maxFrame = Number(flags["max-frame"]);
   // Digits only: Number() would also take "", "0x10" and "1e3".
   if (!/^\d{1,15}$/.test(flags["max-frame"]) || maxFrame < 1) {
     throw new UsageError("--max-frame takes a whole number of bytes, from 1");
   }
+  if (!/^\d{1,12}$/.test(flags["min-rate"])) {
+    throw new UsageError("--min-rate takes bytes a second, 0 for no minimum");
+  }
+  const idleSeconds = Number(flags["idle-timeout"]);
+  const limits = { maxFrame, minRate: Number(flags["min-rate"]), graceSeconds: idleSeconds };
   // The seed saves into file/ next to itself; this into ./file (or --dir), made if missing.
   await Deno.mkdir(flags.dir, { recursive: true });
 
@@ -61,18 +67,17 @@ async function main(): Promise<void> {
   await serveEach(
     listener,
     Number(flags["max-connections"]),
-    (conn) =>
-      serveClient(withIdleTimeout(conn, Number(flags["idle-timeout"])), flags.dir, maxFrame),
+    (conn) => serveClient(withIdleTimeout(conn, idleSeconds), flags.dir, limits),
   );
 }
 
 /** One client: a type frame, then the thing it announces, until `close`. */
-async function serveClient(conn: Conn, folder: string, maxFrame: number): Promise<void> {
+async function serveClient(conn: Conn, folder: string, limits: Limits): Promise<void> {
   const client = formatAddress(conn.remoteAddr);
   try {
     while (true) {
       // message_type = recv_data(conn).decode('utf-8'): JSON, or the word close.
-      const messageType = await recvData(conn, maxFrame);
+      const messageType = await recvData(conn, limits);
       if (messageType === null) {
         console.log(CLIENT_GONE);
         break;
@@ -97,7 +102,7 @@ async function serveClient(conn: Conn, folder: string, maxFrame: number): Promis
       }
       if (info?.msg_type === "msg") {
         // A message: the next frame is its text.
-        const data = await recvData(conn, maxFrame);
+        const data = await recvData(conn, limits);
         if (data === null) throw new Error("the client closed before the message");
         if (typeof data === "string") console.log(`${RECEIVED}${printable(data)}`);
         else console.log(`refused a ${data.notText}-byte message: it is not UTF-8 text`);
@@ -152,12 +157,14 @@ async function readFrameLength(conn: Conn): Promise<number | null> {
  */
 async function recvData(
   conn: Conn,
-  maxFrame: number,
+  limits: Limits,
 ): Promise<string | { notText: number } | null> {
+  const { maxFrame } = limits;
   const length = await readFrameLength(conn);
   if (length === null) return null;
   if (length > maxFrame) throw new Error(`a ${length}-byte frame is over the limit of ${maxFrame}`);
-  const data = await readFrameBody(conn, length, 4 * maxFrame);
+  const pace = new Pace(limits.minRate, limits.graceSeconds);
+  const data = await readFrameBody(conn, length, 4 * maxFrame, pace);
   // data.decode('utf-8') raises on bytes that are not UTF-8; so does a fatal decoder.
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(data);
@@ -169,15 +176,21 @@ async function recvData(
 /**
  * The `length` bytes of a frame; the client closing before the last of them is an error. The
  * bytes of frames in memory, on every connection together, stay within `most`: past it the
- * frame is refused, so that clients holding big messages half-sent cannot take the memory.
+ * frame is refused, so that clients holding big messages half-sent cannot take the memory,
+ * and each read comes within the frame's `pace`, so that none can hold them for ever either.
  */
-async function readFrameBody(conn: Conn, length: number, most: number): Promise<Uint8Array> {
+async function readFrameBody(
+  conn: Conn,
+  length: number,
+  most: number,
+  pace: Pace,
+): Promise<Uint8Array> {
   // Only what arrives takes memory: the system gives the buffer's pages as they are written.
   const data = new Uint8Array(length);
   let got = 0;
   try {
     while (got < length) {
-      const n = await conn.read(data.subarray(got));
+      const n = await pace.read(conn, data.subarray(got), got);
       if (n === null) throw new Error(`the client closed inside a ${length}-byte frame`);
       if (framesHeld + n > most) {
         throw new Error(
@@ -195,6 +208,13 @@ async function readFrameBody(conn: Conn, length: number, most: number): Promise<
 
 /** Bytes of frames read into memory and not yet let go, on every connection together. */
 let framesHeld = 0;
+
+/** What bounds a frame held in memory: its size, and how slow it may come (`Pace`). */
+interface Limits {
+  maxFrame: number;
+  minRate: number;
+  graceSeconds: number;
+}
 
 /**
  * recv_file(): streams one frame into `path` (or, with `path` null, reads it and drops it).
@@ -309,7 +329,9 @@ async function readExactly(conn: Pick<Deno.Conn, "read">, n: number): Promise<Ui
  *   original crashes). Invalid JSON, a type frame that is not UTF-8, a negative length or a
  *   frame over `--max-frame` (16 MiB; files excepted) end it with a one-line message. So does a
  *   frame whose bytes would take those held in memory, on every connection together, past four
- *   times `--max-frame` (20 clients each holding 16 MiB of a message took it to 376 MB).
+ *   times `--max-frame` (20 clients each holding 16 MiB of a message took it to 376 MB); and
+ *   a frame held in memory has `--idle-timeout` seconds plus one for every `--min-rate`
+ *   (1024) bytes of it, so that trickling clients cannot hold those bytes for ever either.
  * - A message that is not UTF-8 text is refused in one line (the next frame is read); a file
  *   the system or the runtime's permissions will not let it write is read and dropped with
  *   one line.
@@ -319,6 +341,7 @@ async function readExactly(conn: Pick<Deno.Conn, "read">, n: number): Promise<Ui
 // ─── Plumbing: flags, usage errors, idle timeout, shutdown (the same in every script) ───
 
 const USAGE = `Usage: ${NAME} [--host HOST] [--port PORT] [--dir FOLDER] [--max-frame BYTES]
+       [--min-rate BYTES]
 
 Receives framed messages and files; files are saved in FOLDER. A file name that is a path or
 holds control or bidi characters is refused; what clients send is logged with such characters
@@ -334,6 +357,9 @@ Options:
                        (default 300)
   --max-connections N
                        callers served at once; one more is closed at once (default 10000)
+  --min-rate BYTES     a message or type frame has --idle-timeout seconds, plus one for every
+                       BYTES of it; one slower ends the connection, 0 = no minimum
+                       (default 1024)
   --help               show this help`;
 
 /** A command line the script cannot take: reported in one line, exit status 2. */
@@ -487,6 +513,54 @@ async function acceptRetrying(listener: Deno.TcpListener): Promise<Deno.TcpConn>
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
+}
+
+/**
+ * An upload's pace: it has `graceSeconds` (the idle timeout), plus one second for every
+ * `minRate` bytes it has brought. A client trickling a byte now and then keeps the idle
+ * timeout away; this cuts it instead of letting it hold an upload place for ever. A rate or
+ * grace of 0 means no minimum.
+ */
+class Pace {
+  #started = performance.now();
+
+  constructor(readonly minRate: number, readonly graceSeconds: number) {}
+
+  /** `conn.read(buffer)`, within the time the upload has for its `received` bytes; else TooSlow. */
+  async read(
+    conn: Pick<Deno.Conn, "read">,
+    buffer: Uint8Array,
+    received: number,
+  ): Promise<number | null> {
+    if (this.minRate === 0 || this.graceSeconds === 0) return await conn.read(buffer);
+    const due = this.#started + (this.graceSeconds + received / this.minRate) * 1000;
+    // A timer past 2^31 - 1 ms (24.8 days) would fire at once.
+    const wait = Math.min(due - performance.now(), 2 ** 31 - 1);
+    const late = Promise.withResolvers<never>();
+    const timer = setTimeout(() => late.reject(new TooSlow(this.minRate)), wait);
+    try {
+      // The read given up on ends when the connection closes; nothing awaits it then.
+      return await Promise.race([handledLater(conn.read(buffer)), late.promise]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** An upload that fell under the minimum rate. */
+class TooSlow extends Error {
+  constructor(minRate: number) {
+    super(`too slow, under --min-rate ${minRate} bytes a second`);
+  }
+}
+
+/**
+ * Returns `promise`, marked as handled: it is awaited later, and Deno ends the process on a
+ * rejection that nothing awaits yet. Awaiting it still throws.
+ */
+function handledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
 }
 
 if (import.meta.main) {

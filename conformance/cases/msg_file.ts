@@ -172,6 +172,54 @@ const framesHeld: ConformanceCase = {
   },
 };
 
+/**
+ * A message frame trickled a byte every 0.1 s: that keeps the idle timeout (2 s) away and
+ * moves 10 bytes a second, far under --min-rate, so the frame's time runs out after its grace.
+ */
+const frameTooSlow: ConformanceCase = {
+  id: "msg_file-too-slow",
+  title: "a message frame trickled a byte at a time, under --min-rate: the connection ends " +
+    "once its grace (--idle-timeout) is spent, in one line; the next client is served",
+  server: {
+    ...MSG_FILE_SERVER,
+    peer: {
+      program: "msg_file_server.ts",
+      args: ["--idle-timeout", "2", "--min-rate", "1000000"],
+    },
+  },
+  clients: [
+    {
+      role: "trickling",
+      raw: [
+        { send: frame(MSG_TYPE) },
+        { send: header(1000) },
+        { trickle: "x".repeat(60), everyMs: 100 },
+        { awaitClose: true },
+      ],
+    },
+    {
+      role: "next",
+      raw: [
+        { send: frame(MSG_TYPE) },
+        { send: frame("x") },
+        { send: frame("close") },
+        { awaitClose: true },
+      ],
+    },
+  ],
+  mutations: [{
+    program: "msg_file_server.ts",
+    from: "const n = await pace.read(conn, data.subarray(got), got);",
+    to: "const n = await conn.read(data.subarray(got));",
+    shows: "too slow",
+  }],
+  reliability: {
+    fault: "a message trickled a byte now and then (which keeps the idle timeout away)",
+    outcome: "the connection ends once the frame has come slower than --min-rate (1024) bytes " +
+      "a second after a grace of --idle-timeout, in one line; the next client is served",
+  },
+};
+
 // --- Terminal injection ---
 
 /** A message that clears the screen, forges a log line and reverses what follows. */
@@ -595,6 +643,7 @@ export const msgFile: Lesson = {
     },
     terminalInjection,
     framesHeld,
+    frameTooSlow,
     overIpv6(main),
   ]),
 };
