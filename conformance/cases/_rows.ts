@@ -55,6 +55,40 @@ export function idleCase(
 }
 
 /**
+ * The trickle row: a client sends `before` (up to where the server holds what it reads), then
+ * a byte every 0.1 s. That keeps `--idle-timeout 2` away and moves 10 bytes a second, far under
+ * `--min-rate 1000000`, so the server must cut it in one line once the 2 s grace is spent (a
+ * place it holds would otherwise be held for as long as the client likes); `next` is served
+ * after it. `read` is the server's paced read, taken back to a plain one by the mutation.
+ */
+export function tooSlowCase(
+  id: string,
+  server: ServerRole,
+  what: string,
+  before: RawStep[],
+  next: ClientRole,
+  read: { from: string; to: string },
+  extra: Partial<ConformanceCase> = {},
+): ConformanceCase {
+  const program = "program" in server.peer ? server.peer.program : "";
+  const trickle: RawStep = { trickle: "x".repeat(60), everyMs: 100 };
+  return {
+    id,
+    title: `${what} trickled a byte at a time, under --min-rate: cut once its grace ` +
+      `(--idle-timeout) is spent, in one line; next served`,
+    server: { ...server, peer: peerWith(server, "--idle-timeout", "2", "--min-rate", "1000000") },
+    clients: [{ role: "trickling", raw: [...before, trickle, { awaitClose: true }] }, next],
+    mutations: [{ program, ...read, shows: "too slow" }],
+    reliability: {
+      fault: `${what} trickled (a byte now and then keeps the idle timeout away)`,
+      outcome: "cut once it comes slower than --min-rate (1024) bytes a second after a grace " +
+        `of --idle-timeout, in one line, nothing kept; ${NEXT}`,
+    },
+    ...extra,
+  };
+}
+
+/**
  * The 1,000-connections row: a crowd connects at once and stays, then `next` is served in
  * full while they are still open. A server that turns clients away once the crowd is in must
  * fail the case.

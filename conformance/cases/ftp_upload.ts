@@ -12,7 +12,14 @@ import { NEXT } from "./_bad_input.ts";
 import { readExactlyTrustingOneRead, splitting } from "./_chaos.ts";
 import { seedPython } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
-import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
+import {
+  crowdCase,
+  idleCase,
+  limitCases,
+  signalCases,
+  tooSlowCase,
+  withServerFolder,
+} from "./_rows.ts";
 import { splitMessageCase } from "./_split_message.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
 import { escapedClientCase, escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
@@ -316,45 +323,18 @@ export const ftpUpload: Lesson = {
           `ack, in one line; ${NEXT}`,
       },
     },
-    {
-      id: "ftp_upload-too-slow",
-      title: "an upload that trickles a byte at a time, under --min-rate: cut once its grace " +
-        "(--idle-timeout) is spent, in one line, nothing written; the next upload is saved",
-      server: {
-        ...UPLOAD_SERVER,
-        peer: {
-          program: "ftp_upload_server.ts",
-          args: ["--idle-timeout", "2", "--min-rate", "1000000"],
-        },
-      },
-      clients: [
-        {
-          role: "trickling",
-          // A byte every 0.1 s keeps the idle timeout (2 s) from firing, and moves 10 bytes a
-          // second: the upload place would be held for as long as the client likes.
-          raw: [
-            { recv: UPLOAD_WELCOME },
-            { send: "1000" },
-            { recv: UPLOAD_ACK },
-            { trickle: "x".repeat(60), everyMs: 100 },
-            { awaitClose: true },
-          ],
-        },
-        uploadNext,
-      ],
-      expectFiles: [UPLOAD_SAVED],
-      mutations: [{
-        program: "ftp_upload_server.ts",
+    tooSlowCase(
+      "ftp_upload-too-slow",
+      UPLOAD_SERVER,
+      "an upload",
+      [{ recv: UPLOAD_WELCOME }, { send: "1000" }, { recv: UPLOAD_ACK }],
+      uploadNext,
+      {
         from: "const n = await pace.read(conn, room, received);",
         to: "const n = await conn.read(room);",
-        shows: "too slow",
-      }],
-      reliability: {
-        fault: "an upload that trickles (a byte now and then keeps the idle timeout away)",
-        outcome: "cut once it has moved less than --min-rate (1024) bytes a second after a " +
-          `grace of --idle-timeout, in one line, nothing written; ${NEXT}`,
       },
-    },
+      { expectFiles: [UPLOAD_SAVED, { at: "server", path: ".", holdsNone: /\.part-/ }] },
+    ),
     escapedServerCase(
       "ftp_upload-escaped",
       UPLOAD_SERVER,

@@ -15,7 +15,14 @@ import { bytes, frame, header } from "./_bytes.ts";
 import { everyChunking } from "./_chunking.ts";
 import { seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
-import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
+import {
+  crowdCase,
+  idleCase,
+  limitCases,
+  signalCases,
+  tooSlowCase,
+  withServerFolder,
+} from "./_rows.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
 import { TERMINAL_INJECTION } from "./_escaped.ts";
 
@@ -151,72 +158,19 @@ const framesHeld: ConformanceCase = {
       role: "fifth",
       startsAfterServerShows: `{"msg_type": "msg", "n": 4}`,
       // A close frame after the message: a fifth served in full ends, instead of waiting.
-      raw: [
-        { send: frame(MSG_TYPE) },
-        { send: frame("x") },
-        { send: frame("close") },
-        { awaitClose: true },
-      ],
+      raw: MSG_NEXT,
     },
   ],
   mutations: [{
     program: "msg_file_server.ts",
     from: "if (framesHeld + n > most) {",
     to: "if (false) {",
-    shows: "+接收到消息:x",
+    shows: "+接收到消息:still here",
   }],
   reliability: {
     fault: "big messages held half-sent on many connections at once",
     outcome: "the bytes of frames held stay within 4 × --max-frame (64 MiB by default): a " +
       "frame that would pass it is refused in one line, the connection ends",
-  },
-};
-
-/**
- * A message frame trickled a byte every 0.1 s: that keeps the idle timeout (2 s) away and
- * moves 10 bytes a second, far under --min-rate, so the frame's time runs out after its grace.
- */
-const frameTooSlow: ConformanceCase = {
-  id: "msg_file-too-slow",
-  title: "a message frame trickled a byte at a time, under --min-rate: the connection ends " +
-    "once its grace (--idle-timeout) is spent, in one line; the next client is served",
-  server: {
-    ...MSG_FILE_SERVER,
-    peer: {
-      program: "msg_file_server.ts",
-      args: ["--idle-timeout", "2", "--min-rate", "1000000"],
-    },
-  },
-  clients: [
-    {
-      role: "trickling",
-      raw: [
-        { send: frame(MSG_TYPE) },
-        { send: header(1000) },
-        { trickle: "x".repeat(60), everyMs: 100 },
-        { awaitClose: true },
-      ],
-    },
-    {
-      role: "next",
-      raw: [
-        { send: frame(MSG_TYPE) },
-        { send: frame("x") },
-        { send: frame("close") },
-        { awaitClose: true },
-      ],
-    },
-  ],
-  mutations: [{
-    program: "msg_file_server.ts",
-    from: "const n = await pace.read(conn, data.subarray(got), got);",
-    to: "const n = await conn.read(data.subarray(got));",
-    shows: "too slow",
-  }],
-  reliability: {
-    fault: "a message trickled a byte now and then (which keeps the idle timeout away)",
-    outcome: "the connection ends once the frame has come slower than --min-rate (1024) bytes " +
-      "a second after a grace of --idle-timeout, in one line; the next client is served",
   },
 };
 
@@ -643,7 +597,17 @@ export const msgFile: Lesson = {
     },
     terminalInjection,
     framesHeld,
-    frameTooSlow,
+    tooSlowCase(
+      "msg_file-too-slow",
+      MSG_FILE_SERVER,
+      "a message frame",
+      [{ send: frame(MSG_TYPE) }, { send: header(1000) }],
+      msgNext,
+      {
+        from: "const n = await pace.read(conn, data.subarray(got), got);",
+        to: "const n = await conn.read(data.subarray(got));",
+      },
+    ),
     overIpv6(main),
   ]),
 };

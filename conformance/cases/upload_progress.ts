@@ -12,7 +12,14 @@ import { splitting } from "./_chaos.ts";
 import { everyChunking } from "./_chunking.ts";
 import { utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
-import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
+import {
+  crowdCase,
+  idleCase,
+  limitCases,
+  signalCases,
+  tooSlowCase,
+  withServerFolder,
+} from "./_rows.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
 import { escapedServerCase } from "./_escaped.ts";
 
@@ -416,43 +423,24 @@ export const uploadProgress: Lesson = {
           "header, in one line, nothing saved",
       },
     },
-    {
-      id: "upload_progress-too-slow",
-      title: "an upload that trickles a byte at a time, under --min-rate: cut once its grace " +
-        "(--idle-timeout) is spent, in one line, nothing saved; the next upload is saved",
-      server: {
-        ...UP_SERVER,
-        peer: {
-          program: "upload_progress_server.ts",
-          args: ["--idle-timeout", "2", "--min-rate", "1000000"],
-        },
-      },
-      clients: [
-        {
-          role: "trickling",
-          // A byte every 0.1 s keeps the idle timeout (2 s) from firing, and moves 10 bytes a
-          // second: the upload place would be held for as long as the client likes.
-          raw: [
-            { send: "slow.txt-1000" },
-            { trickle: "x".repeat(60), everyMs: 100 },
-            { awaitClose: true },
-          ],
-        },
-        upNext,
-      ],
-      expectFiles: [{ at: "server", path: "file/slow.txt", absent: true }, UP_SAVED],
-      mutations: [{
-        program: "upload_progress_server.ts",
+    tooSlowCase(
+      "upload_progress-too-slow",
+      UP_SERVER,
+      "an upload",
+      [{ send: "slow.txt-1000" }],
+      upNext,
+      {
         from: "const n = await pace.read(conn, buffer, received);",
         to: "const n = await conn.read(buffer);",
-        shows: "too slow",
-      }],
-      reliability: {
-        fault: "an upload that trickles (a byte now and then keeps the idle timeout away)",
-        outcome: "cut once it has moved less than --min-rate (1024) bytes a second after a " +
-          "grace of --idle-timeout, in one line, nothing saved; the next upload is saved",
       },
-    },
+      {
+        expectFiles: [
+          { at: "server", path: "file/slow.txt", absent: true },
+          { at: "server", path: "file", holdsNone: /\.part-/ },
+          UP_SAVED,
+        ],
+      },
+    ),
     escapedServerCase(
       "upload_progress-escaped",
       UP_SERVER,
