@@ -358,8 +358,8 @@ Options:
   --max-connections N
                        callers served at once; one more is closed at once (default 10000)
   --min-rate BYTES     a message or type frame has --idle-timeout seconds, plus one for every
-                       BYTES of it; one slower ends the connection, 0 = no minimum
-                       (default 1024)
+                       BYTES of it; one slower ends the connection. 0 (or
+                       --idle-timeout 0) = no minimum (default 1024)
   --help               show this help`;
 
 /** A command line the script cannot take: reported in one line, exit status 2. */

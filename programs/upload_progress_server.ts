@@ -318,7 +318,8 @@ Options:
                  (default 16)
   --min-rate BYTES
                  an upload has --idle-timeout seconds, plus one for every BYTES it has
-                 brought; one slower is cut, 0 = no minimum (default 1024)
+                 brought; one slower is cut. 0 (or --idle-timeout 0) = no minimum
+                 (default 1024)
   --help         show this help`;
 
 /** A command line the script cannot take: reported in one line, exit status 2. */
