@@ -22,7 +22,13 @@ import {
   LONG,
   NOT_UTF8,
 } from "./_bad_input.ts";
-import { escapedClientCase, escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
+import {
+  escapedClientCase,
+  escapedServerCase,
+  INJECTED,
+  INJECTED_SHOWN,
+  unescapedLog,
+} from "./_escaped.ts";
 import { noSignalHandler, rawClient, utf8 } from "./_helpers.ts";
 import { maxConnectionsCase, outOfFilesCase } from "./_rows.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
@@ -237,7 +243,7 @@ export function oneMessageCases(
       `${id}-escaped`,
       { peer: { program } },
       [rawClient("raw", [{ send: INJECTED }, { recv: reply }, { close: true }])],
-      { program, from: "console.log(printable(message));", to: "console.log(message);" },
+      unescapedLog(program, "message"),
       `-${INJECTED_SHOWN}`,
     ),
     escapedClientCase(

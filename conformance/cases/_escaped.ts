@@ -51,6 +51,18 @@ export function escapedServerCase(
   });
 }
 
+/**
+ * The mutation every escaped case makes: `program`'s `console.log(printable(EXPRESSION));`
+ * printed raw, `console.log(EXPRESSION);`.
+ */
+export function unescapedLog(program: string, expression: string): Mutation {
+  return {
+    program,
+    from: `console.log(printable(${expression}));`,
+    to: `console.log(${expression});`,
+  };
+}
+
 /** What {@linkcode hostileServer} sends: a greeting first, then an answer to each read. */
 export interface HostileScript {
   /** Sent as soon as a client connects, if given. */

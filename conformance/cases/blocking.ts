@@ -12,7 +12,7 @@ import { CROWD, CROWD_TEXT, fatalDecoder, idleIgnored, idleLine, NOT_UTF8 } from
 import { lockstepChaos } from "./_chaos.ts";
 import { noSignalHandler, rawClient, seedPython } from "./_helpers.ts";
 import { aloneOverIpv6, overIpv6 } from "./_ipv6.ts";
-import { escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
+import { escapedServerCase, INJECTED, INJECTED_SHOWN, unescapedLog } from "./_escaped.ts";
 
 /** The server waits for one client, prints ABCDEFGH and ends. */
 const main: ConformanceCase = {
@@ -203,11 +203,7 @@ export const blocking: Lesson = {
       "blocking-escaped",
       { peer: { program: "blocking_server.ts" }, exitsByItself: true },
       [{ role: "raw", raw: [{ send: INJECTED }, { close: true }] }],
-      {
-        program: "blocking_server.ts",
-        from: "console.log(printable(data));",
-        to: "console.log(data);",
-      },
+      unescapedLog("blocking_server.ts", "data"),
       `-${INJECTED_SHOWN}`,
     ),
     overIpv6(main),

@@ -16,7 +16,7 @@ import { rawClient, seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { splitMessageCase } from "./_split_message.ts";
 import { toolClient, withThirdPartyTools } from "./_third_party.ts";
-import { escapedClientCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
+import { escapedClientCase, INJECTED, INJECTED_SHOWN, unescapedLog } from "./_escaped.ts";
 
 const PROMPT = "请输入要发送的内容>>>：";
 const WELCOME = "欢迎致电babyshen";
@@ -229,19 +229,10 @@ export const chat: Lesson = {
         peer: { program: "chat_client.ts" },
         dialogue: ["我", "q"].map((line): Step => ({ wait: PROMPT, type: line })),
       },
-      {
-        program: "chat_client.ts",
-        from: "console.log(printable(reply));",
-        to: "console.log(reply);",
-      },
+      unescapedLog("chat_client.ts", "reply"),
       `-${INJECTED_SHOWN}`,
       {
-        mutations: [{
-          program: "chat_client.ts",
-          from: "console.log(printable(welcome));",
-          to: "console.log(welcome);",
-          shows: `-${INJECTED_SHOWN}`,
-        }],
+        mutations: [{ ...unescapedLog("chat_client.ts", "welcome"), shows: `-${INJECTED_SHOWN}` }],
       },
     ),
     overIpv6(main),

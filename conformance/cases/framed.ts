@@ -15,7 +15,7 @@ import { everyChunking } from "./_chunking.ts";
 import { seedPython } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { oneClient, oneClientCommon } from "./_one_client.ts";
-import { escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
+import { escapedServerCase, INJECTED, INJECTED_SHOWN, unescapedLog } from "./_escaped.ts";
 
 /** xin正在学习, 应该没有, then 对方断开连接. */
 const main: ConformanceCase = {
@@ -270,11 +270,7 @@ export const framed: Lesson = {
       "framed-escaped",
       { peer: { program: FRAMED }, exitsByItself: true },
       [{ role: "raw", raw: [{ send: frame(INJECTED) }, { close: true }] }],
-      {
-        program: FRAMED,
-        from: "console.log(printable(decoder.decode(data)));",
-        to: "console.log(decoder.decode(data));",
-      },
+      unescapedLog(FRAMED, "decoder.decode(data)"),
       `-${INJECTED_SHOWN}`,
     ),
     overIpv6(main),

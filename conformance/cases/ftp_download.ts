@@ -17,7 +17,13 @@ import { overIpv6 } from "./_ipv6.ts";
 import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
 import { splitMessageCase } from "./_split_message.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
-import { escapedClientCase, escapedServerCase, hostileServer, INJECTED_SHOWN } from "./_escaped.ts";
+import {
+  escapedClientCase,
+  escapedServerCase,
+  hostileServer,
+  INJECTED_SHOWN,
+  unescapedLog,
+} from "./_escaped.ts";
 
 const F_PNG = { fixture: "files/f.png" }; // 1795 bytes, md5 8538a2876ec718b52850d4abfa89b651
 const PROMPT = ">>:";
@@ -463,11 +469,7 @@ export const ftpDownload: Lesson = {
           ...DL_GET,
         ],
       }],
-      {
-        program: "ftp_download_server.ts",
-        from: "console.log(printable(filename));",
-        to: "console.log(filename);",
-      },
+      unescapedLog("ftp_download_server.ts", "filename"),
       "-hi\\u{1b}[2J\\u{9b}31m\\u{202e}end",
       { files: [DL_HI] },
     ),

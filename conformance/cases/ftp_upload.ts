@@ -22,7 +22,13 @@ import {
 } from "./_rows.ts";
 import { splitMessageCase } from "./_split_message.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
-import { escapedClientCase, escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
+import {
+  escapedClientCase,
+  escapedServerCase,
+  INJECTED,
+  INJECTED_SHOWN,
+  unescapedLog,
+} from "./_escaped.ts";
 
 const F_PNG = { fixture: "files/f.png" }; // 1795 bytes, md5 8538a2876ec718b52850d4abfa89b651
 const EVERY_BYTE = { fixture: "files/every_byte.bin" }; // 1024 bytes: 0..255 four times
@@ -384,11 +390,7 @@ export const ftpUpload: Lesson = {
         stderr:
           /^ftp_upload_client\.ts: the server closed the connection before acknowledging the size$/,
       },
-      {
-        program: "ftp_upload_client.ts",
-        from: `console.log(printable(await expectText(conn, WELCOME, "its welcome")));`,
-        to: `console.log(await expectText(conn, WELCOME, "its welcome"));`,
-      },
+      unescapedLog("ftp_upload_client.ts", `await expectText(conn, WELCOME, "its welcome")`),
       `-${INJECTED_SHOWN}xyz`,
       { files: [{ at: "client", path: "f.png", content: F_PNG }] },
     ),

@@ -14,7 +14,13 @@ import { overIpv6 } from "./_ipv6.ts";
 import { crowdCase, idleCase, limitCases, signalCases, withServerFolder } from "./_rows.ts";
 import { splitMessageCase } from "./_split_message.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
-import { escapedClientCase, hostileServer, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
+import {
+  escapedClientCase,
+  hostileServer,
+  INJECTED,
+  INJECTED_SHOWN,
+  unescapedLog,
+} from "./_escaped.ts";
 
 const USERS = { at: "server", path: "user", content: { fixture: "files/user" } };
 const ACCOUNT = "请输入账号名:";
@@ -473,19 +479,10 @@ export const loginLesson: Lesson = {
       "login-client-escaped",
       { greeting: INJECTED, answers: 1 },
       { peer: { program: "login_client.ts" }, dialogue: login("alice", "secret"), exitCode: 1 },
-      {
-        program: "login_client.ts",
-        from: "console.log(printable(status));",
-        to: "console.log(status);",
-      },
+      unescapedLog("login_client.ts", "status"),
       `-${INJECTED_SHOWN}`,
       {
-        mutations: [{
-          program: "login_client.ts",
-          from: "console.log(printable(welcome));",
-          to: "console.log(welcome);",
-          shows: `-${INJECTED_SHOWN}`,
-        }],
+        mutations: [{ ...unescapedLog("login_client.ts", "welcome"), shows: `-${INJECTED_SHOWN}` }],
       },
     ),
     {

@@ -14,7 +14,7 @@ import { lockstepChaos } from "./_chaos.ts";
 import { concurrentCases } from "./_concurrent.ts";
 import { rawClient, seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
-import { escapedClientCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
+import { escapedClientCase, INJECTED, INJECTED_SHOWN, unescapedLog } from "./_escaped.ts";
 
 const UNCLE = "请输入(q/Q退出)：";
 
@@ -181,17 +181,11 @@ export const madongmei: Lesson = {
         peer: { program: "madongmei_client.ts" },
         dialogue: ["你好", "q"].map((line): Step => ({ wait: "请输入(q/Q退出)：", type: line })),
       },
-      {
-        program: "madongmei_client.ts",
-        from: "console.log(printable(reply));",
-        to: "console.log(reply);",
-      },
+      unescapedLog("madongmei_client.ts", "reply"),
       `-${INJECTED_SHOWN}`,
       {
         mutations: [{
-          program: "madongmei_client.ts",
-          from: "console.log(printable(welcome));",
-          to: "console.log(welcome);",
+          ...unescapedLog("madongmei_client.ts", "welcome"),
           shows: `-${INJECTED_SHOWN}`,
         }],
       },

@@ -24,7 +24,7 @@ import {
   withServerFolder,
 } from "./_rows.ts";
 import { vanishingAtEveryPoint } from "./_vanishing.ts";
-import { TERMINAL_INJECTION } from "./_escaped.ts";
+import { TERMINAL_INJECTION, unescapedLog } from "./_escaped.ts";
 
 const MSG_PROMPT = ">>>";
 const typedAt = (...lines: string[]) => lines.map((type) => ({ wait: MSG_PROMPT, type }));
@@ -216,12 +216,7 @@ const terminalInjection: ConformanceCase = {
       to: 'if (typeof data === "string") console.log(`${RECEIVED}${data}`);',
       shows: "-接收到消息:hi\\u{1b}[2J\\u{a}客户端已关闭连接\\u{202e}",
     },
-    {
-      program: "msg_file_server.ts",
-      from: "console.log(printable(messageType));",
-      to: "console.log(messageType);",
-      shows: `-{"msg_type":\\u{a}"msg"}`,
-    },
+    { ...unescapedLog("msg_file_server.ts", "messageType"), shows: `-{"msg_type":\\u{a}"msg"}` },
     {
       program: "msg_file_server.ts",
       from: `(printable(name) !== name ? "it contains control or bidi characters" : null) ??`,

@@ -12,7 +12,13 @@ import { lockstepChaos } from "./_chaos.ts";
 import { concurrentCases } from "./_concurrent.ts";
 import { rawClient, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
-import { escapedClientCase, escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
+import {
+  escapedClientCase,
+  escapedServerCase,
+  INJECTED,
+  INJECTED_SHOWN,
+  unescapedLog,
+} from "./_escaped.ts";
 
 const SEND = "请输入要发送的内容>>>：";
 const SLOW_REPLY = "已收到延时反馈信息:sleep";
@@ -190,12 +196,7 @@ export const pseudoConcurrent: Lesson = {
       },
       `-收到普通信息 ${INJECTED_SHOWN}`,
       {
-        mutations: [{
-          program: DELAY,
-          from: "console.log(printable(data));",
-          to: "console.log(data);",
-          shows: `-${INJECTED_SHOWN}`,
-        }],
+        mutations: [{ ...unescapedLog(DELAY, "data"), shows: `-${INJECTED_SHOWN}` }],
       },
     ),
     escapedClientCase(

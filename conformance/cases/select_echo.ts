@@ -12,7 +12,7 @@ import { seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { selectCases } from "./_select.ts";
 import { toolClient, withThirdPartyTools } from "./_third_party.ts";
-import { escapedClientCase, INJECTED_SHOWN } from "./_escaped.ts";
+import { escapedClientCase, INJECTED_SHOWN, unescapedLog } from "./_escaped.ts";
 
 const SEND = "请输入要发送的内容>>>：";
 
@@ -105,11 +105,7 @@ export const selectEcho: Lesson = {
         peer: { program: "select_echo_client.ts" },
         dialogue: [{ wait: "请输入要发送的内容>>>：", type: "hi" }],
       },
-      {
-        program: "select_echo_client.ts",
-        from: "console.log(printable(reply));",
-        to: "console.log(reply);",
-      },
+      unescapedLog("select_echo_client.ts", "reply"),
       `-${INJECTED_SHOWN}`,
     ),
     overIpv6(main),

@@ -10,7 +10,7 @@ import type { ClientRole, ConformanceCase, Lesson } from "../harness/case.ts";
 import { lockstepChaos } from "./_chaos.ts";
 import { noSignalHandler, rawClient, stopsOnSignal } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
-import { escapedClientCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
+import { escapedClientCase, INJECTED, INJECTED_SHOWN, unescapedLog } from "./_escaped.ts";
 
 /** The seed's client 1 on the first port, client 2 on the second. */
 const main: ConformanceCase = {
@@ -118,11 +118,7 @@ export const selectMultiport: Lesson = {
       "select_hello-client-escaped",
       { greeting: INJECTED },
       { peer: { program: "select_hello_client.ts" } },
-      {
-        program: "select_hello_client.ts",
-        from: `console.log(printable(content ?? ""));`,
-        to: `console.log(content ?? "");`,
-      },
+      unescapedLog("select_hello_client.ts", `content ?? ""`),
       `-${INJECTED_SHOWN}`,
     ),
     overIpv6(main),

@@ -13,7 +13,7 @@ import { everyChunking } from "./_chunking.ts";
 import { seedPython } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { oneClient, oneClientCommon } from "./_one_client.ts";
-import { escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
+import { escapedServerCase, INJECTED, INJECTED_SHOWN, unescapedLog } from "./_escaped.ts";
 
 const STICKY = "sticky_server.ts";
 
@@ -120,11 +120,7 @@ export const sticky: Lesson = {
       "sticky-escaped",
       { peer: { program: "sticky_server.ts" }, exitsByItself: true },
       [{ role: "raw", raw: [{ send: INJECTED }, { close: true }] }],
-      {
-        program: "sticky_server.ts",
-        from: "console.log(printable(data));",
-        to: "console.log(data);",
-      },
+      unescapedLog("sticky_server.ts", "data"),
       `-${INJECTED_SHOWN}`,
     ),
     overIpv6(main),

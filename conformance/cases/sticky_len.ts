@@ -15,7 +15,7 @@ import { everyChunking } from "./_chunking.ts";
 import { seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { oneClient, oneClientCommon } from "./_one_client.ts";
-import { escapedServerCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
+import { escapedServerCase, INJECTED, INJECTED_SHOWN, unescapedLog } from "./_escaped.ts";
 
 /** 12kinght love 3aym: each message read by its length. */
 const main: ConformanceCase = {
@@ -279,11 +279,7 @@ export const stickyLen: Lesson = {
       "sticky_len-escaped",
       { peer: { program: STICKY_LEN }, exitsByItself: true },
       [{ role: "raw", raw: [{ send: `${utf8(INJECTED)}${INJECTED}` }, { close: true }] }],
-      {
-        program: STICKY_LEN,
-        from: "console.log(printable(decoder.decode(await readBody(stream, length))));",
-        to: "console.log(decoder.decode(await readBody(stream, length)));",
-      },
+      unescapedLog(STICKY_LEN, "decoder.decode(await readBody(stream, length))"),
       `-${INJECTED_SHOWN}`,
     ),
     escapedServerCase(

@@ -14,7 +14,7 @@ import { lockstepChaos } from "./_chaos.ts";
 import { concurrentCases, ONE_AT_A_TIME } from "./_concurrent.ts";
 import { rawClient, seedPython, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
-import { escapedClientCase, INJECTED, INJECTED_SHOWN } from "./_escaped.ts";
+import { escapedClientCase, INJECTED, INJECTED_SHOWN, unescapedLog } from "./_escaped.ts";
 
 const INPUT = "please input:";
 const said = (...lines: string[]): Step[] => lines.map((type) => ({ wait: INPUT, type }));
@@ -192,11 +192,7 @@ export const threadedChat: Lesson = {
         peer: { program: "threaded_chat_client.ts" },
         dialogue: [{ wait: "please input:", type: "q" }],
       },
-      {
-        program: "threaded_chat_client.ts",
-        from: "console.log(printable(message));",
-        to: "console.log(message);",
-      },
+      unescapedLog("threaded_chat_client.ts", "message"),
       `-${INJECTED_SHOWN}`,
     ),
     overIpv6(main),
