@@ -98,8 +98,11 @@ function showsAny(report: string, shows: string | string[]): boolean {
   return [shows].flat().some((text) => report.includes(text));
 }
 
-/** How a failure says a bound was hit ("… did not exit within 3000 ms", "… within 3000 ms"). */
-const HIT_BOUND = /within \d+ ms/;
+/**
+ * How a failure says a bound was hit: "… did not exit within 3000 ms", "proxied connections
+ * still open after 3010 ms", "case ran past its 30000 ms bound".
+ */
+const HIT_BOUND = /(within|after) \d+ ms|past its \d+ ms bound/;
 
 /** How many bytes through the proxy make a case bulky: its mutants get the crowds' bound. */
 const BULKY_BYTES = 16 << 20;

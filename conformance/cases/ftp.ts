@@ -676,11 +676,11 @@ const hardening: ConformanceCase[] = [
       golden: false,
     },
     clients: [{
-      peer: { program: "ftp_client.ts", args: ["--timeout", "0.5", "get", "x"] },
+      peer: { program: "ftp_client.ts", args: ["--timeout", "2", "get", "x"] },
       golden: false,
       exitCode: 1,
       stderr:
-        /^ftp_client\.ts: get x: nothing moved for 0\.5 s; x\.ftp-part is kept: run the same get again to resume$/,
+        /^ftp_client\.ts: get x: nothing moved for 2 s; x\.ftp-part is kept: run the same get again to resume$/,
     }],
     expectFiles: [
       { at: "client", path: "x.ftp-part", matches: /^(0123456789)?$/ },
@@ -708,10 +708,10 @@ const hardening: ConformanceCase[] = [
       golden: false,
     },
     clients: [{
-      peer: { program: "ftp_client.ts", args: ["--timeout", "0.5", "ls"] },
+      peer: { program: "ftp_client.ts", args: ["--timeout", "2", "ls"] },
       golden: false,
       exitCode: 1,
-      stderr: /^ftp_client\.ts: ls: nothing moved for 0\.5 s$/,
+      stderr: /^ftp_client\.ts: ls: nothing moved for 2 s$/,
     }],
     mutations: [{
       program: "ftp_client.ts",
@@ -731,11 +731,11 @@ const hardening: ConformanceCase[] = [
     },
     clients: [
       {
-        peer: { program: "ftp_client.ts", args: ["--timeout", "0.5", "put", "big.bin"] },
+        peer: { program: "ftp_client.ts", args: ["--timeout", "2", "put", "big.bin"] },
         golden: false,
         exitCode: 1,
         stderr:
-          /^ftp_client\.ts: put big\.bin: nothing moved for 0\.5 s; run the same put again to resume$/,
+          /^ftp_client\.ts: put big\.bin: nothing moved for 2 s; run the same put again to resume$/,
       },
       // Then the stopped server reads what the proxy still holds for it, and lets go.
       { role: "release", raw: [{ recv: FTP_WELCOME }, { send: "drain\n" }, { awaitClose: true }] },

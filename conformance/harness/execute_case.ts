@@ -100,7 +100,6 @@ function addressArgs(host: string, port: number | undefined): string[] {
   return port === undefined ? [] : ["--host", host, "--port", String(port)];
 }
 
-/** The first line of an error's message, for a one-line difference. */
 /** `command` run by `sh` after `ulimit -n limit`, which `exec`s it (same process id). */
 function limitingFiles(command: Command, limit: number): Command {
   return {
@@ -110,6 +109,7 @@ function limitingFiles(command: Command, limit: number): Command {
   };
 }
 
+/** The first line of an error's message, for a one-line difference. */
 function firstLine(error: unknown): string {
   return (error as Error).message.split("\n")[0];
 }
