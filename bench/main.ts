@@ -4,7 +4,8 @@
  * against an MD5 pass and a raw copy), the connection benchmark (`load_bench.ts`: the chat and
  * echo servers at 100 to 10,000 connections against a Deno and a Node echo), or, with no name,
  * both in turn with the same OPTIONS (e.g. `--write-docs`); `bench jail [--seconds 30]` runs
- * the symlink swap race against the FTP server's jail (`jail_race.ts`). Each runs as its own process, so
+ * the symlink swap race against the FTP server's jail (`jail_race.ts`); `bench ls` and
+ * `bench ls-big` time `ls` (`ls_round_trips.ts`, `ls_big_folder.ts`). Each runs as its own process, so
  * one's memory never counts in the other's figures.
  *
  * @module
@@ -15,9 +16,10 @@ const BENCHES = {
   load: "load_bench.ts",
   jail: "jail_race.ts",
   ls: "ls_round_trips.ts",
+  "ls-big": "ls_big_folder.ts",
 } as const;
 
-const USAGE = `Usage: deno task bench [ftp|load|jail] [OPTIONS]
+const USAGE = `Usage: deno task bench [ftp|load|jail|ls|ls-big] [OPTIONS]
 
   ftp    1 GiB put and get through ftp_server.ts/ftp_client.ts against the Python reference of the
          same protocol, an MD5 pass and a raw copy (--size BYTES, --rounds N, --write-docs)
@@ -27,6 +29,8 @@ const USAGE = `Usage: deno task bench [ftp|load|jail] [OPTIONS]
   jail   the symlink swap race against the FTP server's jail (--seconds S)
   ls     ls round trips on one connection through ftp_server.ts against a Deno echo's
          (--count N, --rounds N)
+  ls-big an ls of a folder of 100,000 files: how long, how long a new connection waits for
+         its welcome meanwhile, and the server's memory (--files N, --rounds N, --server PATH)
 
 With no name: ftp, then load, with the same OPTIONS. \`deno task bench NAME --help\` for one.`;
 type Bench = keyof typeof BENCHES;
@@ -49,7 +53,9 @@ async function main(args: string[]): Promise<number> {
   if (first in BENCHES) return await run(first as Bench, rest);
   if (first !== undefined && !first.startsWith("-")) {
     console.error(
-      `bench: no benchmark named ${JSON.stringify(first)}: ftp, load, jail or ls (see --help)`,
+      `bench: no benchmark named ${
+        JSON.stringify(first)
+      }: ftp, load, jail, ls or ls-big (see --help)`,
     );
     return 2;
   }

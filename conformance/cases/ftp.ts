@@ -249,6 +249,17 @@ const withOpenSsl: ConformanceCase = {
 
 const MiB64 = 64 << 20;
 const BIG = { at: "server", path: "ftp_root/big.bin", content: { generated: MiB64 } } as const;
+/**
+ * 5,000 empty files at the end of a 14-folder path of 3.5 KB: an `ls` line each, 17.6 MB in
+ * all, over the 16 MiB an `ls` may build.
+ */
+const LONG_PATHS = Array.from({ length: 5000 }, (_, index) => ({
+  at: "server",
+  path: `ftp_root/${
+    Array.from({ length: 14 }, (_, level) => `${level}`.padEnd(250, "f")).join("/")
+  }/${index}`,
+  content: { text: "" },
+} as const));
 /** `get big.bin` and its ack in one write: a download the client never reads. */
 const STALLED_GET: RawStep[] = [
   { recv: FTP_WELCOME },
@@ -443,8 +454,8 @@ const hardening: ConformanceCase[] = [
   },
   {
     id: "ftp-max-transfers",
-    title: "--max-transfers 2: two stalled downloads hold both slots; a third get waits " +
-      "--command-timeout, is answered busy, and the session goes on",
+    title: "--max-transfers 2: two stalled downloads hold both slots; a third get, and an ls, " +
+      "each wait --command-timeout, are answered busy, and the session goes on",
     files: [BIG],
     server: {
       ...ftpServer("--max-transfers", "2", "--command-timeout", "1", "--min-rate", "0"),
@@ -458,8 +469,9 @@ const hardening: ConformanceCase[] = [
           { recv: FTP_WELCOME },
           { send: "get big.bin\n" },
           { recv: "error: busy: 2 transfers in progress; try again later\n" },
+          // A listing is held whole while it is sent: it waits for a slot too.
           { send: "ls\n" },
-          { recv: `${utf8(`${MiB64}\tbig.bin\n`)}\n${MiB64}\tbig.bin\n` },
+          { recv: "error: busy: 2 transfers in progress; try again later\n" },
         ],
       },
     ],
@@ -468,6 +480,12 @@ const hardening: ConformanceCase[] = [
       program: "ftp_server.ts",
       from: "if (this.#free > 0) {",
       to: "if (this.#free > -1000) {",
+      shows: `raw peer expected "error: busy`,
+    }, {
+      // An ls takes no slot: its listing is built and held however many transfers run.
+      program: "ftp_server.ts",
+      from: "const listingSlot = await transfers.take(limits.commandTimeout);",
+      to: "const listingSlot = true;",
       shows: `raw peer expected "error: busy`,
     }],
     reliability: {
@@ -631,8 +649,8 @@ const hardening: ConformanceCase[] = [
       {
         // The server lists names as they are: the newline splits one entry in two.
         program: "ftp_server.ts",
-        from: "else if (info?.isFile) lines.push(`${info.size}\\t${printable(name)}`);",
-        to: "else if (info?.isFile) lines.push(`${info.size}\\t${name}`);",
+        from: 'const shown = printable([...parts, name].join("/"));',
+        to: 'const shown = [...parts, name].join("/");',
         shows: "+           2  two",
       },
     ],
@@ -640,6 +658,36 @@ const hardening: ConformanceCase[] = [
       fault: "file names holding ESC or a newline",
       outcome: "listed with each shown as `\\u{…}`: no colours, no forged line",
       threat: TERMINAL_INJECTION,
+    },
+  },
+  {
+    id: "ftp-ls-too-big",
+    title: "ls of a tree whose listing would pass 16 MiB (the most ftp_client.ts takes): " +
+      "refused in one line before it is built whole; the session goes on",
+    files: LONG_PATHS,
+    server: { ...FTP_SERVER, golden: false },
+    clients: [{
+      role: "lister",
+      raw: [
+        { recv: FTP_WELCOME },
+        { send: "ls\n" },
+        { recv: "error: the listing passes 16 MiB, more than ftp_client.ts takes\n" },
+        { send: "get nothing\n" },
+        { recv: "error: no such file: nothing\n" },
+      ],
+    }],
+    mutations: [{
+      // No bound: the whole listing is built and sent, and the client refuses it.
+      program: "ftp_server.ts",
+      from: "if (characters > MAX_LISTING) {",
+      to: "if (characters < 0) {",
+      shows: 'raw peer expected "error: the listing passes 16 MiB',
+    }],
+    reliability: {
+      fault: "a served tree whose listing would pass 16 MiB",
+      outcome: "`ls` refused in one line once the listing passes 16 MiB, before more is held; " +
+        "the session goes on",
+      threat: "a listing that takes the server's memory",
     },
   },
   {

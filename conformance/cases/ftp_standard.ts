@@ -620,6 +620,24 @@ const refusals: ConformanceCase[] = [
     }],
   },
   {
+    id: "ftp-standard-busy-list",
+    title: "--max-transfers 1 held by a download nobody reads: a LIST waits --command-timeout " +
+      "and is answered 450 busy (a listing is held whole while it is sent, as a file's buffers)",
+    files: [served("big.bin", { generated: 64 * MiB })],
+    server: {
+      ...standardServer("--max-transfers", "1", "--command-timeout", "1", "--min-rate", "0"),
+      golden: false,
+    },
+    clients: [ftplib("ftplib", "busy-list")],
+    mutations: [{
+      // A listing takes no slot: it is built and sent however many transfers run.
+      program: PROGRAM,
+      from: "const listingSlot = await transfers.take(limits.commandTimeout);",
+      to: "const listingSlot = true;",
+      shows: "+LIST: accepted",
+    }],
+  },
+  {
     id: "ftp-standard-1000-connections",
     title: "1,000 idle FTP control connections at once, each greeted and held; one more " +
       "logs in and is served",
