@@ -293,6 +293,7 @@ async function handlePut(session: Session, name: string, size: number): Promise<
   const partial = join(root, PARTIAL_FOLDER, partialFile);
   uploading.add(partialFile);
   let kept = true;
+  let writeFailed = false;
   try {
     await Deno.mkdir(join(root, PARTIAL_FOLDER), { recursive: true, mode: 0o700 });
     const options = { read: true, write: true, create: true };
@@ -314,8 +315,8 @@ async function handlePut(session: Session, name: string, size: number): Promise<
         received = offset + await receiveToFile(framed, file, size - offset, hash, () => {});
       } catch (error) {
         if (!(error instanceof StoreFailed)) throw error;
-        // Every byte was read and dropped; the client's MD5 line comes next. What was written
-        // stays for resuming.
+        // Every byte was read and dropped; the client's MD5 line comes next.
+        writeFailed = true;
         await framed.readLine();
         throw new Error(`cannot store ${name}: ${error.message}`);
       }
@@ -346,9 +347,10 @@ async function handlePut(session: Session, name: string, size: number): Promise<
   } finally {
     uploading.delete(partialFile);
     transfers.give();
-    // A partial file of its own cannot be found again: it goes. A shared one stays for
-    // resuming, within the quota.
-    if (kept && own) await removeFile(root, partial).catch(() => {});
+    // A partial file of its own cannot be found again: it goes. So does one whose write
+    // failed: kept for resuming, it would hold the space that ran out, and a full disk would
+    // refuse every upload until it expired. A shared one stays for resuming, within the quota.
+    if (kept && (own || writeFailed)) await removeFile(root, partial).catch(() => {});
     else if (kept) await sweepPartials(root, limits.partialQuota);
   }
 }
@@ -1479,7 +1481,8 @@ function openLibcrypto() {
  *   size and MD5 match the client's; a failed or interrupted upload never appears under its
  *   name, and an older file of that name is untouched. The partial file is kept for resuming,
  *   under a 16-hex-digit hash of the name and size (any name the filesystem takes fits), for a
- *   day at most and within `--partial-quota` (1 GiB, 1,000 files; the newest are kept). No
+ *   day at most and within `--partial-quota` (1 GiB, 1,000 files; the newest are kept); not
+ *   one whose write failed (a full disk would stay full: every later upload failed). No
  *   command reaches that folder, however its name is cased.
  * - **Jail**: names with `..`, absolute paths, backslashes, control characters (NUL among
  *   them), or links leading outside the root are refused with a one-line `error:`; a new name
@@ -2558,6 +2561,7 @@ async function storeInPartial(
   const partial = join(root, PARTIAL_FOLDER, partialFile);
   uploading.add(partialFile);
   let kept = true;
+  let writeFailed = false;
   try {
     using file = await openPartial(root, partialFile, name);
     // REST N resumes after the first N bytes kept; without REST the upload starts afresh.
@@ -2584,6 +2588,7 @@ async function storeInPartial(
     }
     // A failed write (a full disk) leaves the file short of what came: it is not whole.
     if (stored !== offset + end.count) {
+      writeFailed = true;
       throw new FtpRefusal(
         451,
         `cannot store ${name}: the disk took ${byteCount(stored)} of ${offset + end.count}`,
@@ -2596,9 +2601,10 @@ async function storeInPartial(
     await session.reply(226, `${name}: ${byteCount(stored)} saved`);
   } finally {
     uploading.delete(partialFile);
-    // A partial file of its own cannot be found again: it goes. A shared one stays for
-    // resuming, within the quota.
-    if (kept && own) await removeFile(root, partial).catch(() => {});
+    // A partial file of its own cannot be found again: it goes. So does one whose write
+    // failed: kept for resuming, it would hold the space that ran out, and a full disk would
+    // refuse every upload until it expired. A shared one stays for resuming, within the quota.
+    if (kept && (own || writeFailed)) await removeFile(root, partial).catch(() => {});
     else if (kept) await sweepPartials(root, limits.partialQuota);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Small pieces every lesson module may use: the seeds' Python programs as foreign peers, byte
- * lengths for expected traffic, raw clients, and the server role and mutation of a signal case.
+ * lengths for expected traffic, raw clients, the server role and mutation of a signal case, and
+ * the patch of a disk that fills up.
  *
  * @module
  */
@@ -46,4 +47,19 @@ export function rawClient(role: string, steps: RawStep[], copies?: number): Clie
 /** A server that ends by itself (after a signal, with status 0). */
 export function stopsOnSignal(program: string, args?: string[]): ServerRole {
   return { peer: { program, args }, exitsByItself: true };
+}
+
+/**
+ * Patches the receiving loop of `program` (`ftp_server.ts` or `ftp_client.ts`, which share
+ * `receiveToFile`) so that its disk "fills up" after the first MiB: every later write fails
+ * with ENOSPC's message.
+ */
+export function diskFullAfterFirstMiB(program: string): Mutation {
+  return {
+    program,
+    from: "writing = writeAll(file, piece);",
+    to: "writing = received > 0\n" +
+      '        ? Promise.reject(new Error("No space left on device (os error 28)"))\n' +
+      "        : writeAll(file, piece);",
+  };
 }

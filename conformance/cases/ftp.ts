@@ -27,7 +27,7 @@ import type { RawStep } from "../harness/raw_peer.ts";
 import type { Mutation } from "../harness/standalone.ts";
 import { type CaseMutation, KEPT, NEXT } from "./_bad_input.ts";
 import { ftpStandard } from "./ftp_standard.ts";
-import { noSignalHandler, utf8 } from "./_helpers.ts";
+import { diskFullAfterFirstMiB, noSignalHandler, utf8 } from "./_helpers.ts";
 import { overIpv6 } from "./_ipv6.ts";
 import { idleCase, limitCases, withServerFolder } from "./_rows.ts";
 import { vanishingTagged } from "./_vanishing.ts";
@@ -115,15 +115,6 @@ function roundTrip(id: string, title: string, name: string, content: FileContent
 }
 
 const typed = (line: string): Step => ({ wait: PROMPT, type: line });
-
-/** Patches `program`'s receiving loop so that its disk "fills up" after the first MiB. */
-const diskFullAfterFirstMiB = (program: string): Mutation => ({
-  program,
-  from: "writing = writeAll(file, piece);",
-  to: "writing = received > 0\n" +
-    '        ? Promise.reject(new Error("No space left on device (os error 28)"))\n' +
-    "        : writeAll(file, piece);",
-});
 
 /** `path` at `at` holds the first MiB of the generated 3 MiB file (a partial kept to resume). */
 const firstMiBKept = (at: string, path: string): FileCheck => ({
@@ -1469,9 +1460,10 @@ export const ftp: Lesson = {
           utf8("error: cannot store data.bin: no space left on device\n") +
           utf8("11\n") + utf8("6\tdata.bin\n"),
       },
+      // What was written goes: kept for resuming, it would hold the space that ran out.
       expectFiles: [
         { at: "server", path: "ftp_root/data.bin", content: { text: "older\n" } },
-        firstMiBKept("server", partialOf("data.bin", 3 * MiB)),
+        { at: "server", path: partialOf("data.bin", 3 * MiB), absent: true },
       ],
       mutations: [{
         program: "ftp_server.ts",
@@ -1480,11 +1472,18 @@ export const ftp: Lesson = {
         to: "if (!(error instanceof StoreFailed)) throw error;\n" +
           "      throw new Error(`cannot store ${name}: ${error.message}`);",
         shows: "unknown command",
+      }, {
+        // The partial kept, as for an interrupted upload: a full disk stays full.
+        program: "ftp_server.ts",
+        from: "writeFailed = true;",
+        to: "writeFailed = false;",
+        shows: "should not exist",
       }],
       reliability: {
         fault: "disk fails mid-upload (patched: ENOSPC after 1 MiB)",
         outcome: 'rest of the upload read and dropped; "error: cannot store …"; older file ' +
-          "untouched, what was written kept for resuming; connection kept",
+          "untouched, what was written removed (on a full disk it would keep the space); " +
+          "connection kept",
       },
     },
     {

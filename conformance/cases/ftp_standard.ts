@@ -22,7 +22,7 @@ import type { Mask } from "../harness/mask.ts";
 import type { RawStep } from "../harness/raw_peer.ts";
 import { KEPT, NEXT } from "./_bad_input.ts";
 import { CAPPED } from "./_concurrent.ts";
-import { utf8 } from "./_helpers.ts";
+import { diskFullAfterFirstMiB, utf8 } from "./_helpers.ts";
 
 const F_PNG: FileContent = { fixture: "files/f.png" }; // 1795 bytes
 const MiB = 1 << 20;
@@ -617,6 +617,28 @@ const refusals: ConformanceCase[] = [
       from: "const timer = setInterval(touch, seconds * 250);",
       to: "const timer = setInterval(touch, seconds * 250_000);",
       shows: "ftplib exited with 1",
+    }],
+  },
+  {
+    id: "ftp-standard-disk-full",
+    title: "a disk that fills up in the middle of a STOR: answered 451, nothing of it kept (it " +
+      "would hold the space that ran out); the next upload is saved",
+    files: [{ at: "ftplib", path: "big.bin", content: { generated: 3 * MiB } }],
+    // The server's disk "fills up" after the first MiB of any upload.
+    patches: [diskFullAfterFirstMiB(PROGRAM)],
+    server: { ...standardServer(), golden: false },
+    clients: [ftplib("ftplib", "disk-full")],
+    expectFiles: [
+      { at: "server", path: "ftp_root/big.bin", absent: true },
+      { at: "server", path: "ftp_root/.ftp-partial", holdsNone: /./ },
+      { at: "server", path: "ftp_root/small.txt", content: { text: "small\n" } },
+    ],
+    mutations: [{
+      // The part written kept for resuming, as after a cut: on a full disk it keeps the space.
+      program: PROGRAM,
+      from: "writeFailed = true;",
+      to: "writeFailed = false;",
+      shows: "ftp_root/.ftp-partial holds",
     }],
   },
   {
