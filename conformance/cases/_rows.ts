@@ -120,7 +120,7 @@ export const OUT_OF_FILES = { callers: 400, fileLimit: 256 };
 
 /**
  * Descriptors run out: the server runs under `ulimit -n 256`, 400 callers connect at once and
- * wait until the idle timeout (1 s) lets each go, so accept fails with "Too many open files"
+ * wait until the idle timeout (2 s) lets each go, so accept fails with "Too many open files"
  * for a while; the server keeps its listener, retries, and then serves `next` in full. Without
  * the retry the accept loop ends (the old servers exited), which fails `next`.
  */
@@ -131,7 +131,8 @@ export function outOfFilesCase(
   extra: Partial<ConformanceCase> = {},
 ): ConformanceCase {
   const program = "program" in server.peer ? server.peer.program : "";
-  const peer = peerWith(server, "--idle-timeout", "1");
+  // 2 s, not 1: the next caller, typed in under a loaded machine, may pause over 1 s.
+  const peer = peerWith(server, "--idle-timeout", "2");
   return {
     id,
     title: `${OUT_OF_FILES.callers} callers at once with ${OUT_OF_FILES.fileLimit} file ` +
