@@ -1476,7 +1476,8 @@ function openLibcrypto() {
  *   listing (`ls`, LIST) is held whole while it is sent, so it is a transfer too; an `ls` of
  *   more than 16 MiB, which the client would refuse, is refused before it is built.
  * - **Big folders**: a folder is read entry by entry, so the other connections are served
- *   meanwhile (an `ls` of 100,000 files held every connection for 0.7 s when read at once).
+ *   meanwhile (an `ls` of 100,000 files held every connection for 0.7 s when read at once),
+ *   keeping only what its listing shows; MLST, and LIST of one file, look up that name alone.
  * - **Verifies**: an upload is written under `.ftp-partial/` and moved to its name only when its
  *   size and MD5 match the client's; a failed or interrupted upload never appears under its
  *   name, and an older file of that name is untouched. The partial file is kept for resuming,
@@ -2320,26 +2321,23 @@ function checkFolder(root: string, parts: string[], name: string): string {
   return folderIds(root, parts, name);
 }
 
-/** A file or folder as a listing shows it. */
-interface Listed {
-  name: string;
-  info: Deno.FileInfo;
-}
-
 /**
- * The files and folders in the folder `parts` (below the root), by name: read whole between
- * two looks at the folders on its way, as `ls` reads each folder (a folder swapped for a link
- * meanwhile would have listed what the link leads to). Links, and the partials folder, are
- * left out, as `ls` leaves them. The jail's listing for LIST, NLST and MLSD.
+ * The files and folders in the folder `parts` (below the root), by name, each as `keep` makes
+ * it of its name and `lstat`: read whole between two looks at the folders on its way, as `ls`
+ * reads each folder (a folder swapped for a link meanwhile would have listed what the link
+ * leads to). Links, and the partials folder, are left out, as `ls` leaves them. The jail's
+ * listing for LIST, NLST and MLSD.
  */
-async function readFolder(root: string, parts: string[], name: string): Promise<Listed[]> {
+async function readFolder<T extends { name: string }>(
+  root: string,
+  parts: string[],
+  name: string,
+  keep: (entry: string, info: Deno.FileInfo) => T,
+): Promise<T[]> {
   const before = checkFolder(root, parts, name);
   // Read beneath the root by descriptor where it can, by path where not.
   using held = beneath?.folder(parts.join("/"));
-  const listed = await readEntries(held?.path ?? join(root, ...parts), (name, info) => ({
-    name,
-    info,
-  }));
+  const listed = await readEntries(held?.path ?? join(root, ...parts), keep);
   if (folderIds(root, parts, name) !== before) {
     throw new Error(`the folder ${name} changed while it was listed`);
   }
@@ -2347,17 +2345,39 @@ async function readFolder(root: string, parts: string[], name: string): Promise<
   return shown.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/**
+ * The file or folder `parts` names (below the root), looked at as readFolder reads its folder,
+ * between two looks at the folders on its way; null if there is none (or only a link). One
+ * `lstat`, where reading the whole folder to find one name took a second in a folder of
+ * 100,000 files.
+ */
+function lookUp(root: string, parts: string[], name: string): Deno.FileInfo | null {
+  const folder = parts.slice(0, -1);
+  const last = parts.at(-1)!;
+  if (folder.length === 0 && isPartialFolder(last)) return null;
+  const before = checkFolder(root, folder, name);
+  using held = beneath?.folder(folder.join("/"));
+  const info = lstatOrNull(join(held?.path ?? join(root, ...folder), last));
+  if (folderIds(root, folder, name) !== before) {
+    throw new Error(`the folder ${name} changed while it was listed`);
+  }
+  return info?.isFile || info?.isDirectory ? info : null;
+}
+
 /** What `LIST` or `NLST` of `parts` shows: the folder's entries, or the one file it names. */
-async function listingOf(root: string, parts: string[], name: string): Promise<Listed[]> {
+async function listingOf<T extends { name: string }>(
+  root: string,
+  parts: string[],
+  name: string,
+  keep: (entry: string, info: Deno.FileInfo) => T,
+): Promise<T[]> {
   try {
-    return await readFolder(root, parts, name);
+    return await readFolder(root, parts, name, keep);
   } catch (error) {
     if (parts.length === 0) throw error;
-    const last = parts.at(-1);
-    const file = (await readFolder(root, parts.slice(0, -1), name))
-      .filter((entry) => entry.name === last && entry.info.isFile);
-    if (file.length === 0) throw error;
-    return file;
+    const info = lookUp(root, parts, name);
+    if (!info?.isFile) throw error;
+    return [keep(parts.at(-1)!, info)];
   }
 }
 
@@ -2374,17 +2394,17 @@ async function ftpList(session: FtpSession, verb: string, arg: string): Promise<
     const listingSlot = await transfers.take(limits.commandTimeout);
     if (!listingSlot) throw new FtpRefusal(450, busy(transfers).message);
     try {
-      const entries = verb === "MLSD"
-        ? await readFolder(root, parts, name)
-        : await listingOf(root, parts, name);
       const now = Date.now();
-      const lines: string[] = [];
-      for (const entry of entries) {
-        // A name is shown printable: a newline in it would forge a line of the listing.
-        if (verb === "NLST") lines.push(printable(entry.name));
-        else if (verb === "MLSD") lines.push(`${facts(entry.info)} ${printable(entry.name)}`);
-        else lines.push(`${lsLine(entry.info, now)} ${printable(entry.name)}`);
-      }
+      // Each entry becomes its line as it is read: with a whole Deno.FileInfo kept for each,
+      // 16 LISTs at once of a folder of 100,000 files took the server to 2.2 GB, not 0.9.
+      const withLine = (entry: string, info: Deno.FileInfo) => ({
+        name: entry,
+        line: listLine(verb, entry, info, now),
+      });
+      const entries = verb === "MLSD"
+        ? await readFolder(root, parts, name, withLine)
+        : await listingOf(root, parts, name, withLine);
+      const lines = entries.map((entry) => entry.line);
       const listing = encoder.encode(lines.map((line) => `${line}\r\n`).join(""));
       const count = `${lines.length} ${lines.length === 1 ? "entry" : "entries"}`;
       await session.reply(150, `listing /${name}: ${count}`);
@@ -2398,6 +2418,14 @@ async function ftpList(session: FtpSession, verb: string, arg: string): Promise<
   }
 }
 
+/** The line of `name` in a LIST (as `ls -l`), NLST (the name) or MLSD (RFC 3659 facts). */
+function listLine(verb: string, name: string, info: Deno.FileInfo, now: number): string {
+  // A name is shown printable: a newline in it would forge a line of the listing.
+  if (verb === "NLST") return printable(name);
+  if (verb === "MLSD") return `${facts(info)} ${printable(name)}`;
+  return `${lsLine(info, now)} ${printable(name)}`;
+}
+
 /** MLST: the facts of one file or folder, on the control connection. */
 async function ftpMlst(session: FtpSession, arg: string): Promise<boolean> {
   const { root } = session.served;
@@ -2408,11 +2436,9 @@ async function ftpMlst(session: FtpSession, arg: string): Promise<boolean> {
     checkFolder(root, parts, name);
     info = Deno.statSync(root);
   } else {
-    const last = parts.at(-1);
-    const found = (await readFolder(root, parts.slice(0, -1), name))
-      .find((entry) => entry.name === last);
-    if (found === undefined) throw new FtpRefusal(550, `no such file or folder: ${name}`);
-    info = found.info;
+    const found = lookUp(root, parts, name);
+    if (found === null) throw new FtpRefusal(550, `no such file or folder: ${name}`);
+    info = found;
   }
   await session.replyLines(250, `facts of /${name}`, [`${facts(info)} /${name}`], "End");
   return true;

@@ -206,8 +206,8 @@ const withCurl: ConformanceCase[] = [
     mutations: [{
       // Names listed raw: a newline in one forges a line of the listing.
       program: PROGRAM,
-      from: "else lines.push(`${lsLine(entry.info, now)} ${printable(entry.name)}`);",
-      to: "else lines.push(`${lsLine(entry.info, now)} ${entry.name}`);",
+      from: "return `${lsLine(info, now)} ${printable(name)}`;",
+      to: "return `${lsLine(info, now)} ${name}`;",
       shows: "+lines.txt",
     }],
     reliability: {
@@ -507,6 +507,36 @@ const refusals: ConformanceCase[] = [
       fault: "links leading out of the root, over standard FTP",
       outcome: "550 (553 for STOR) naming the link; nothing outside read or written; " + KEPT,
     },
+  },
+  {
+    id: "ftp-standard-mlst",
+    title: "MLST: the facts of one file or folder, looked up alone (not by reading its whole " +
+      "folder); a link, the partials folder or a name under a file is no such thing",
+    files: [
+      HI,
+      { at: "server", path: "secret.txt", content: { text: "outside the root\n" } },
+      { at: "server", path: "ftp_root/link.txt", symlinkTo: "../secret.txt" },
+    ],
+    server: standardServer(),
+    clients: [raw("raw", [
+      ...LOGIN,
+      { send: "MLST hi.txt\r\n" },
+      {
+        expect:
+          /^250-facts of \/hi\.txt\r\n type=file;size=6;modify=\d{14};perm=rw; \/hi\.txt\r\n250 End\r\n$/,
+      },
+      ...said("MLST link.txt", "550 no such file or folder: link.txt"),
+      ...said("MLST .ftp-partial", "550 no such file or folder: .ftp-partial"),
+      ...said("MLST hi.txt/x", '550 refused "hi.txt/x": hi.txt is not a folder'),
+      ...QUIT,
+    ])],
+    mutations: [{
+      // Whatever lstat finds is described: the link too.
+      program: PROGRAM,
+      from: "return info?.isFile || info?.isDirectory ? info : null;",
+      to: "return info;",
+      shows: 'raw peer expected "550 no such file or folder: link.txt',
+    }],
   },
   {
     id: "ftp-standard-active-refused",

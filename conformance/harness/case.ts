@@ -236,7 +236,7 @@ export interface ConformanceCase {
   };
   /**
    * It puts a crowd (about 1,000 clients) on the server at once: the runner gives it a lane of
-   * its own and its mutants longer bounds.
+   * its own, and it and its mutants longer bounds.
    */
   crowd?: boolean;
   /** Chaos modes that may break this case beyond its lesson's (see {@linkcode LessonChaos}). */

@@ -24,7 +24,7 @@ export interface RunOptions {
   tag?: string;
   /** Called after each spawn. */
   onSpawn?: (child: Child, command: Command) => void;
-  /** Bound for each prompt, readiness line and exit (default 10 s). */
+  /** Bound for each prompt, readiness line and exit (default 10 s, 20 s for a crowd case). */
   stepTimeoutMs?: number;
   /** Re-chunk, hold back or cut what crosses the proxy (see chaos.ts). */
   chaos?: Chaos;
