@@ -2348,8 +2348,7 @@ async function readFolder<T extends { name: string }>(
 /**
  * The file or folder `parts` names (below the root), looked at as readFolder reads its folder,
  * between two looks at the folders on its way; null if there is none (or only a link). One
- * `lstat`, where reading the whole folder to find one name took a second in a folder of
- * 100,000 files.
+ * `lstat`: reading the whole folder to find one name took 0.8 s in a folder of 100,000 files.
  */
 function lookUp(root: string, parts: string[], name: string): Deno.FileInfo | null {
   const folder = parts.slice(0, -1);
