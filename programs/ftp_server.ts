@@ -25,6 +25,7 @@
 // deno-lint-ignore-file no-control-regex -- printable() escapes control characters
 
 import { createHash, timingSafeEqual } from "node:crypto";
+import { statfsSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, sep as SEP } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
@@ -293,7 +294,7 @@ async function handlePut(session: Session, name: string, size: number): Promise<
   const partial = join(root, PARTIAL_FOLDER, partialFile);
   uploading.add(partialFile);
   let kept = true;
-  let writeFailed = false;
+  let dropPartial = false;
   try {
     await Deno.mkdir(join(root, PARTIAL_FOLDER), { recursive: true, mode: 0o700 });
     const options = { read: true, write: true, create: true };
@@ -302,6 +303,14 @@ async function handlePut(session: Session, name: string, size: number): Promise<
     if (offset > size) {
       await file.truncate(0);
       offset = 0;
+    }
+    // An upload the disk cannot hold is refused before its bytes come, not once it is full.
+    const free = spaceFree(join(root, PARTIAL_FOLDER));
+    if (free !== null && size - offset > free) {
+      dropPartial = true;
+      throw new Error(
+        `not enough space for ${name}: ${byteCount(size - offset)} to come, ${free} free`,
+      );
     }
     await framed.writeLine(String(offset));
 
@@ -316,7 +325,7 @@ async function handlePut(session: Session, name: string, size: number): Promise<
       } catch (error) {
         if (!(error instanceof StoreFailed)) throw error;
         // Every byte was read and dropped; the client's MD5 line comes next.
-        writeFailed = true;
+        dropPartial = true;
         await framed.readLine();
         throw new Error(`cannot store ${name}: ${error.message}`);
       }
@@ -348,9 +357,10 @@ async function handlePut(session: Session, name: string, size: number): Promise<
     uploading.delete(partialFile);
     transfers.give();
     // A partial file of its own cannot be found again: it goes. So does one whose write
-    // failed: kept for resuming, it would hold the space that ran out, and a full disk would
-    // refuse every upload until it expired. A shared one stays for resuming, within the quota.
-    if (kept && (own || writeFailed)) await removeFile(root, partial).catch(() => {});
+    // failed, or would (no space): kept for resuming, it would hold the space that ran out,
+    // and a full disk would refuse every upload until it expired. A shared one stays for
+    // resuming, within the quota.
+    if (kept && (own || dropPartial)) await removeFile(root, partial).catch(() => {});
     else if (kept) await sweepPartials(root, limits.partialQuota);
   }
 }
@@ -443,6 +453,16 @@ async function readEntries<T>(
     entries.push(keep(entry.name, Deno.lstatSync(join(folder, entry.name))));
   }
   return entries;
+}
+
+/**
+ * Bytes the server may still write on the disk holding `folder`; null where it may not ask
+ * (the narrow run line grants no `--allow-sys`): then only a write that fails tells.
+ */
+function spaceFree(folder: string): number | null {
+  if (Deno.permissions.querySync({ name: "sys" }).state !== "granted") return null;
+  const { bavail, bsize } = statfsSync(folder);
+  return bavail * bsize;
 }
 
 /** True if `error` says the peer is gone (reset, broken pipe, interrupted). */
@@ -1483,8 +1503,9 @@ function openLibcrypto() {
  *   name, and an older file of that name is untouched. The partial file is kept for resuming,
  *   under a 16-hex-digit hash of the name and size (any name the filesystem takes fits), for a
  *   day at most and within `--partial-quota` (1 GiB, 1,000 files; the newest are kept); not
- *   one whose write failed (a full disk would stay full: every later upload failed). No
- *   command reaches that folder, however its name is cased.
+ *   one whose write failed (a full disk would stay full: every later upload failed). Allowed
+ *   to ask (`--allow-sys`, as `-A` grants), the server refuses an upload larger than the
+ *   disk's free space before its bytes come. No command reaches that folder, however cased.
  * - **Jail**: names with `..`, absolute paths, backslashes, control characters (NUL among
  *   them), or links leading outside the root are refused with a one-line `error:`; a new name
  *   may not hold C1 or bidi controls either (`invoice\u{202e}fdp.exe` would show as
@@ -2586,7 +2607,7 @@ async function storeInPartial(
   const partial = join(root, PARTIAL_FOLDER, partialFile);
   uploading.add(partialFile);
   let kept = true;
-  let writeFailed = false;
+  let dropPartial = false;
   try {
     using file = await openPartial(root, partialFile, name);
     // REST N resumes after the first N bytes kept; without REST the upload starts afresh.
@@ -2613,7 +2634,7 @@ async function storeInPartial(
     }
     // A failed write (a full disk) leaves the file short of what came: it is not whole.
     if (stored !== offset + end.count) {
-      writeFailed = true;
+      dropPartial = true;
       throw new FtpRefusal(
         451,
         `cannot store ${name}: the disk took ${byteCount(stored)} of ${offset + end.count}`,
@@ -2627,9 +2648,10 @@ async function storeInPartial(
   } finally {
     uploading.delete(partialFile);
     // A partial file of its own cannot be found again: it goes. So does one whose write
-    // failed: kept for resuming, it would hold the space that ran out, and a full disk would
-    // refuse every upload until it expired. A shared one stays for resuming, within the quota.
-    if (kept && (own || writeFailed)) await removeFile(root, partial).catch(() => {});
+    // failed, or would (no space): kept for resuming, it would hold the space that ran out,
+    // and a full disk would refuse every upload until it expired. A shared one stays for
+    // resuming, within the quota.
+    if (kept && (own || dropPartial)) await removeFile(root, partial).catch(() => {});
     else if (kept) await sweepPartials(root, limits.partialQuota);
   }
 }

@@ -1475,8 +1475,8 @@ export const ftp: Lesson = {
       }, {
         // The partial kept, as for an interrupted upload: a full disk stays full.
         program: "ftp_server.ts",
-        from: "writeFailed = true;",
-        to: "writeFailed = false;",
+        from: "dropPartial = true;",
+        to: "dropPartial = false;",
         shows: "should not exist",
       }],
       reliability: {
@@ -1484,6 +1484,60 @@ export const ftp: Lesson = {
         outcome: 'rest of the upload read and dropped; "error: cannot store …"; older file ' +
           "untouched, what was written removed (on a full disk it would keep the space); " +
           "connection kept",
+      },
+    },
+    {
+      id: "ftp-put-no-space",
+      title: "an upload larger than the disk's free space, with --allow-sys to ask: refused " +
+        "before its bytes come, nothing kept; a small one is saved",
+      files: [
+        { at: "client", path: "data.bin", content: { generated: 3 * MiB } },
+        { at: "client", path: "hi.txt", content: { text: "hello\n" } },
+      ],
+      // The disk "has" 1,000,000 bytes free.
+      patches: [{
+        program: "ftp_server.ts",
+        from: "const { bavail, bsize } = statfsSync(folder);",
+        to: "const { bavail, bsize } = { bavail: 1000, bsize: 1000 };",
+      }],
+      server: {
+        peer: { program: "ftp_server.ts", extraFlags: ["--allow-sys"] },
+        golden: false,
+      },
+      clients: [{
+        peer: { program: "ftp_client.ts" },
+        dialogue: [typed("put data.bin"), typed("put hi.txt"), typed("quit")],
+        exitCode: 1,
+      }],
+      // Not a byte of data.bin crosses.
+      bytes: {
+        c2s: utf8("put data.bin 3145728\nput hi.txt 6\n") + 6 + MD5_LINE + QUIT_LINE,
+        s2c: WELCOME_LINE +
+          utf8("error: not enough space for data.bin: 3145728 bytes to come, 1000000 free\n") +
+          utf8("0\n") + utf8(`file MD5(after send):${HI_MD5}\n`),
+      },
+      expectFiles: [
+        { at: "server", path: "ftp_root/data.bin", absent: true },
+        { at: "server", path: "ftp_root/.ftp-partial", holdsNone: /./ },
+        { at: "server", path: "ftp_root/hi.txt", content: { text: "hello\n" } },
+      ],
+      mutations: [{
+        // No look at the free space: the upload is read whole, then fails as the disk fills.
+        program: "ftp_server.ts",
+        from: "if (free !== null && size - offset > free) {",
+        to: "if (false) {",
+        shows: "ftp_root/data.bin should not exist",
+      }, {
+        // The partial file opened for it kept, empty, as if for resuming.
+        program: "ftp_server.ts",
+        from: "dropPartial = true;",
+        to: "dropPartial = false;",
+        shows: "ftp_root/.ftp-partial holds",
+      }],
+      reliability: {
+        fault: "an upload larger than the disk's free space (patched: 1,000,000 bytes free)",
+        outcome: 'refused before its bytes come, "error: not enough space …" (with --allow-sys, ' +
+          "as -A grants); nothing kept; connection kept",
       },
     },
     {

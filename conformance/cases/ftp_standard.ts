@@ -666,8 +666,8 @@ const refusals: ConformanceCase[] = [
     mutations: [{
       // The part written kept for resuming, as after a cut: on a full disk it keeps the space.
       program: PROGRAM,
-      from: "writeFailed = true;",
-      to: "writeFailed = false;",
+      from: "dropPartial = true;",
+      to: "dropPartial = false;",
       shows: "ftp_root/.ftp-partial holds",
     }],
   },
