@@ -307,7 +307,8 @@ async function handlePut(session: Session, name: string, size: number): Promise<
     // An upload the disk cannot hold is refused before its bytes come, not once it is full.
     const free = spaceFree(join(root, PARTIAL_FOLDER));
     if (free !== null && size - offset > free) {
-      dropPartial = true;
+      // Nothing was written: a partial with bytes in it stays, for resuming once there is room.
+      dropPartial = offset === 0;
       throw new Error(
         `not enough space for ${name}: ${byteCount(size - offset)} to come, ${free} free`,
       );

@@ -1530,7 +1530,7 @@ export const ftp: Lesson = {
       }, {
         // The partial file opened for it kept, empty, as if for resuming.
         program: "ftp_server.ts",
-        from: "dropPartial = true;",
+        from: "dropPartial = offset === 0;",
         to: "dropPartial = false;",
         shows: "ftp_root/.ftp-partial holds",
       }],
@@ -1539,6 +1539,45 @@ export const ftp: Lesson = {
         outcome: 'refused before its bytes come, "error: not enough space …" (with --allow-sys, ' +
           "as -A grants); nothing kept; connection kept",
       },
+    },
+    {
+      id: "ftp-put-no-space-resume",
+      title: "resuming an upload whose rest the disk cannot hold: refused before its bytes " +
+        "come, and the part already there kept for when there is room",
+      files: [
+        { at: "client", path: "data.bin", content: { generated: 3 * MiB } },
+        // The first MiB of an earlier upload, kept for resuming.
+        {
+          at: "server",
+          path: partialOf("data.bin", 3 * MiB),
+          content: { generatedPrefix: [3 * MiB, MiB] },
+        },
+      ],
+      // The disk "has" 1,000,000 bytes free: the 2 MiB still to come do not fit.
+      patches: [{
+        program: "ftp_server.ts",
+        from: "const { bavail, bsize } = statfsSync(folder);",
+        to: "const { bavail, bsize } = { bavail: 1000, bsize: 1000 };",
+      }],
+      server: {
+        peer: { program: "ftp_server.ts", extraFlags: ["--allow-sys"] },
+        golden: false,
+      },
+      clients: [{
+        peer: { program: "ftp_client.ts", args: ["put", "data.bin"] },
+        golden: false,
+        exitCode: 1,
+        stderr:
+          /^ftp_client\.ts: not enough space for data\.bin: 2097152 bytes to come, 1000000 free$/,
+      }],
+      expectFiles: [firstMiBKept("server", partialOf("data.bin", 3 * MiB))],
+      mutations: [{
+        // Every partial of a refused upload removed: what was already there is lost.
+        program: "ftp_server.ts",
+        from: "dropPartial = offset === 0;",
+        to: "dropPartial = true;",
+        shows: "is missing",
+      }],
     },
     {
       id: "ftp-get-disk-fails",
