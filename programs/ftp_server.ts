@@ -325,8 +325,10 @@ async function handlePut(session: Session, name: string, size: number): Promise<
         received = offset + await receiveToFile(framed, file, size - offset, hash, () => {});
       } catch (error) {
         if (!(error instanceof StoreFailed)) throw error;
-        // Every byte was read and dropped; the client's MD5 line comes next.
-        dropPartial = true;
+        // Every byte was read and dropped; the client's MD5 line comes next. What this upload
+        // wrote goes, giving back the space that ran out; what an earlier one left stays.
+        await file.truncate(offset);
+        dropPartial = offset === 0;
         await framed.readLine();
         throw new Error(`cannot store ${name}: ${error.message}`);
       }
@@ -357,10 +359,9 @@ async function handlePut(session: Session, name: string, size: number): Promise<
   } finally {
     uploading.delete(partialFile);
     transfers.give();
-    // A partial file of its own cannot be found again: it goes. So does one whose write
-    // failed, or would (no space): kept for resuming, it would hold the space that ran out,
-    // and a full disk would refuse every upload until it expired. A shared one stays for
-    // resuming, within the quota.
+    // A partial file of its own cannot be found again: it goes. So does an empty one left by
+    // a disk that was full: kept, a full disk refused every upload until it expired. A shared
+    // one stays for resuming, within the quota.
     if (kept && (own || dropPartial)) await removeFile(root, partial).catch(() => {});
     else if (kept) await sweepPartials(root, limits.partialQuota);
   }
@@ -1503,8 +1504,9 @@ function openLibcrypto() {
  *   size and MD5 match the client's; a failed or interrupted upload never appears under its
  *   name, and an older file of that name is untouched. The partial file is kept for resuming,
  *   under a 16-hex-digit hash of the name and size (any name the filesystem takes fits), for a
- *   day at most and within `--partial-quota` (1 GiB, 1,000 files; the newest are kept); not
- *   one whose write failed (a full disk would stay full: every later upload failed). Allowed
+ *   day at most and within `--partial-quota` (1 GiB, 1,000 files; the newest are kept). A
+ *   write that fails (a full disk) takes back what that upload wrote: kept, a full disk stayed
+ *   full and every later upload failed; what an earlier upload left stays. Allowed
  *   to ask (`--allow-sys`, as `-A` grants), the server refuses an upload larger than the
  *   disk's free space before its bytes come. No command reaches that folder, however cased.
  * - **Jail**: names with `..`, absolute paths, backslashes, control characters (NUL among
@@ -2635,7 +2637,10 @@ async function storeInPartial(
     }
     // A failed write (a full disk) leaves the file short of what came: it is not whole.
     if (stored !== offset + end.count) {
-      dropPartial = true;
+      // What this upload wrote goes, giving back the space that ran out; what an earlier one
+      // left (REST) stays.
+      await file.truncate(offset);
+      dropPartial = offset === 0;
       throw new FtpRefusal(
         451,
         `cannot store ${name}: the disk took ${byteCount(stored)} of ${offset + end.count}`,
@@ -2648,10 +2653,9 @@ async function storeInPartial(
     await session.reply(226, `${name}: ${byteCount(stored)} saved`);
   } finally {
     uploading.delete(partialFile);
-    // A partial file of its own cannot be found again: it goes. So does one whose write
-    // failed, or would (no space): kept for resuming, it would hold the space that ran out,
-    // and a full disk would refuse every upload until it expired. A shared one stays for
-    // resuming, within the quota.
+    // A partial file of its own cannot be found again: it goes. So does an empty one left by
+    // a disk that was full: kept, a full disk refused every upload until it expired. A shared
+    // one stays for resuming, within the quota.
     if (kept && (own || dropPartial)) await removeFile(root, partial).catch(() => {});
     else if (kept) await sweepPartials(root, limits.partialQuota);
   }

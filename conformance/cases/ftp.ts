@@ -1475,16 +1475,47 @@ export const ftp: Lesson = {
       }, {
         // The partial kept, as for an interrupted upload: a full disk stays full.
         program: "ftp_server.ts",
-        from: "dropPartial = true;",
+        from: "dropPartial = offset === 0;",
         to: "dropPartial = false;",
         shows: "should not exist",
       }],
       reliability: {
         fault: "disk fails mid-upload (patched: ENOSPC after 1 MiB)",
         outcome: 'rest of the upload read and dropped; "error: cannot store …"; older file ' +
-          "untouched, what was written removed (on a full disk it would keep the space); " +
+          "untouched, what this upload wrote removed (on a full disk it would keep the space); " +
           "connection kept",
       },
+    },
+    {
+      id: "ftp-put-disk-fails-resume",
+      title: "a disk that fails in the middle of a resumed upload: what this upload wrote is " +
+        "taken back, what the earlier one left is kept for resuming",
+      files: [
+        { at: "client", path: "data.bin", content: { generated: 3 * MiB } },
+        // The first MiB of an earlier upload, kept for resuming.
+        {
+          at: "server",
+          path: partialOf("data.bin", 3 * MiB),
+          content: { generatedPrefix: [3 * MiB, MiB] },
+        },
+      ],
+      // The server's disk "fills up" after the first MiB of this upload.
+      patches: [diskFullAfterFirstMiB("ftp_server.ts")],
+      server: { peer: { program: "ftp_server.ts" }, golden: false },
+      clients: [{
+        peer: { program: "ftp_client.ts", args: ["put", "data.bin"] },
+        golden: false,
+        exitCode: 1,
+        stderr: /^ftp_client\.ts: cannot store data\.bin: no space left on device$/,
+      }],
+      expectFiles: [firstMiBKept("server", partialOf("data.bin", 3 * MiB))],
+      mutations: [{
+        // What this upload wrote kept too: the space that ran out stays taken.
+        program: "ftp_server.ts",
+        from: "await file.truncate(offset);",
+        to: "",
+        shows: "2097152 bytes, md5",
+      }],
     },
     {
       id: "ftp-put-no-space",

@@ -666,7 +666,7 @@ const refusals: ConformanceCase[] = [
     mutations: [{
       // The part written kept for resuming, as after a cut: on a full disk it keeps the space.
       program: PROGRAM,
-      from: "dropPartial = true;",
+      from: "dropPartial = offset === 0;",
       to: "dropPartial = false;",
       shows: "ftp_root/.ftp-partial holds",
     }],
