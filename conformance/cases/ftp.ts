@@ -116,6 +116,26 @@ function roundTrip(id: string, title: string, name: string, content: FileContent
 
 const typed = (line: string): Step => ({ wait: PROMPT, type: line });
 
+/** The first MiB of an earlier upload of the 3 MiB data.bin, kept by the server to resume. */
+const EARLIER_FIRST_MIB: InputFile = {
+  at: "server",
+  path: partialOf("data.bin", 3 * MiB),
+  content: { generatedPrefix: [3 * MiB, MiB] },
+};
+
+/** Patches `ftp_server.ts` so that its disk "has" 1,000,000 bytes free. */
+const MILLION_BYTES_FREE: Mutation = {
+  program: "ftp_server.ts",
+  from: "const { bavail, bsize } = statfsSync(folder);",
+  to: "const { bavail, bsize } = { bavail: 1000, bsize: 1000 };",
+};
+
+/** `ftp_server.ts` allowed to ask for the disk's free space (`--allow-sys`, as `-A` grants). */
+const ASKS_FOR_SPACE: ServerRole = {
+  peer: { program: "ftp_server.ts", extraFlags: ["--allow-sys"] },
+  golden: false,
+};
+
 /** `path` at `at` holds the first MiB of the generated 3 MiB file (a partial kept to resume). */
 const firstMiBKept = (at: string, path: string): FileCheck => ({
   at,
@@ -1492,12 +1512,7 @@ export const ftp: Lesson = {
         "taken back, what the earlier one left is kept for resuming",
       files: [
         { at: "client", path: "data.bin", content: { generated: 3 * MiB } },
-        // The first MiB of an earlier upload, kept for resuming.
-        {
-          at: "server",
-          path: partialOf("data.bin", 3 * MiB),
-          content: { generatedPrefix: [3 * MiB, MiB] },
-        },
+        EARLIER_FIRST_MIB,
       ],
       // The server's disk "fills up" after the first MiB of this upload.
       patches: [diskFullAfterFirstMiB("ftp_server.ts")],
@@ -1526,15 +1541,8 @@ export const ftp: Lesson = {
         { at: "client", path: "hi.txt", content: { text: "hello\n" } },
       ],
       // The disk "has" 1,000,000 bytes free.
-      patches: [{
-        program: "ftp_server.ts",
-        from: "const { bavail, bsize } = statfsSync(folder);",
-        to: "const { bavail, bsize } = { bavail: 1000, bsize: 1000 };",
-      }],
-      server: {
-        peer: { program: "ftp_server.ts", extraFlags: ["--allow-sys"] },
-        golden: false,
-      },
+      patches: [MILLION_BYTES_FREE],
+      server: ASKS_FOR_SPACE,
       clients: [{
         peer: { program: "ftp_client.ts" },
         dialogue: [typed("put data.bin"), typed("put hi.txt"), typed("quit")],
@@ -1577,23 +1585,11 @@ export const ftp: Lesson = {
         "come, and the part already there kept for when there is room",
       files: [
         { at: "client", path: "data.bin", content: { generated: 3 * MiB } },
-        // The first MiB of an earlier upload, kept for resuming.
-        {
-          at: "server",
-          path: partialOf("data.bin", 3 * MiB),
-          content: { generatedPrefix: [3 * MiB, MiB] },
-        },
+        EARLIER_FIRST_MIB,
       ],
       // The disk "has" 1,000,000 bytes free: the 2 MiB still to come do not fit.
-      patches: [{
-        program: "ftp_server.ts",
-        from: "const { bavail, bsize } = statfsSync(folder);",
-        to: "const { bavail, bsize } = { bavail: 1000, bsize: 1000 };",
-      }],
-      server: {
-        peer: { program: "ftp_server.ts", extraFlags: ["--allow-sys"] },
-        golden: false,
-      },
+      patches: [MILLION_BYTES_FREE],
+      server: ASKS_FOR_SPACE,
       clients: [{
         peer: { program: "ftp_client.ts", args: ["put", "data.bin"] },
         golden: false,
