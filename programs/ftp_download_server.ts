@@ -42,6 +42,7 @@ async function main(): Promise<void> {
   if (!/^\d{1,6}$/.test(flags["max-downloads"]) || maxDownloads < 1) {
     throw new UsageError("--max-downloads takes a whole number, from 1");
   }
+  const idleSeconds = Number(flags["idle-timeout"]);
   // The folder's real path: every name asked for must resolve to a file inside it.
   let root: string;
   try {
@@ -59,9 +60,7 @@ async function main(): Promise<void> {
   await serveEach(
     listener,
     Number(flags["max-connections"]),
-    (conn) => {
-      return serveClient(withIdleTimeout(conn, Number(flags["idle-timeout"])), root, maxDownloads);
-    },
+    (conn) => serveClient(withIdleTimeout(conn, idleSeconds), root, maxDownloads),
   );
 }
 

@@ -2358,15 +2358,29 @@ async function readFolder<T extends { name: string }>(
   name: string,
   keep: (entry: string, info: Deno.FileInfo) => T,
 ): Promise<T[]> {
+  const listed = await betweenTwoLooks(root, parts, name, (folder) => readEntries(folder, keep));
+  const shown = listed.filter((entry) => !(parts.length === 0 && isPartialFolder(entry.name)));
+  return shown.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * What `read` finds in the folder `parts` (below the root; by descriptor where it can, by path
+ * where not), between two looks at the folders on its way: a folder swapped for a link
+ * meanwhile would have shown what the link leads to.
+ */
+async function betweenTwoLooks<T>(
+  root: string,
+  parts: string[],
+  name: string,
+  read: (folder: string) => T | Promise<T>,
+): Promise<T> {
   const before = checkFolder(root, parts, name);
-  // Read beneath the root by descriptor where it can, by path where not.
   using held = beneath?.folder(parts.join("/"));
-  const listed = await readEntries(held?.path ?? join(root, ...parts), keep);
+  const found = await read(held?.path ?? join(root, ...parts));
   if (folderIds(root, parts, name) !== before) {
     throw new Error(`the folder ${name} changed while it was listed`);
   }
-  const shown = listed.filter((entry) => !(parts.length === 0 && isPartialFolder(entry.name)));
-  return shown.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return found;
 }
 
 /**
@@ -2374,16 +2388,11 @@ async function readFolder<T extends { name: string }>(
  * between two looks at the folders on its way; null if there is none (or only a link). One
  * `lstat`: reading the whole folder to find one name took 0.8 s in a folder of 100,000 files.
  */
-function lookUp(root: string, parts: string[], name: string): Deno.FileInfo | null {
+async function lookUp(root: string, parts: string[], name: string): Promise<Deno.FileInfo | null> {
   const folder = parts.slice(0, -1);
   const last = parts.at(-1)!;
   if (folder.length === 0 && isPartialFolder(last)) return null;
-  const before = checkFolder(root, folder, name);
-  using held = beneath?.folder(folder.join("/"));
-  const info = lstatOrNull(join(held?.path ?? join(root, ...folder), last));
-  if (folderIds(root, folder, name) !== before) {
-    throw new Error(`the folder ${name} changed while it was listed`);
-  }
+  const info = await betweenTwoLooks(root, folder, name, (path) => lstatOrNull(join(path, last)));
   return info?.isFile || info?.isDirectory ? info : null;
 }
 
@@ -2398,7 +2407,7 @@ async function listingOf<T extends { name: string }>(
     return await readFolder(root, parts, name, keep);
   } catch (error) {
     if (parts.length === 0) throw error;
-    const info = lookUp(root, parts, name);
+    const info = await lookUp(root, parts, name);
     if (!info?.isFile) throw error;
     return [keep(parts.at(-1)!, info)];
   }
@@ -2459,7 +2468,7 @@ async function ftpMlst(session: FtpSession, arg: string): Promise<boolean> {
     checkFolder(root, parts, name);
     info = Deno.statSync(root);
   } else {
-    const found = lookUp(root, parts, name);
+    const found = await lookUp(root, parts, name);
     if (found === null) throw new FtpRefusal(550, `no such file or folder: ${name}`);
     info = found;
   }

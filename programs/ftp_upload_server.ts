@@ -47,6 +47,8 @@ async function main(): Promise<void> {
   if (!/^\d{1,12}$/.test(flags["min-rate"])) {
     throw new UsageError("--min-rate takes bytes a second, 0 for no minimum");
   }
+  const idleSeconds = Number(flags["idle-timeout"]);
+  const limits = { maxUploads, minRate: Number(flags["min-rate"]), graceSeconds: idleSeconds };
 
   // socket() + bind() + listen(5) are one call in Deno. A stop (Ctrl-C) in the middle of an
   // upload removes its half-written file.
@@ -58,11 +60,7 @@ async function main(): Promise<void> {
   await serveEach(
     listener,
     Number(flags["max-connections"]),
-    (conn) => {
-      const idleSeconds = Number(flags["idle-timeout"]);
-      const limits = { maxUploads, minRate: Number(flags["min-rate"]), graceSeconds: idleSeconds };
-      return serveUpload(withIdleTimeout(conn, idleSeconds), flags.out, limits);
-    },
+    (conn) => serveUpload(withIdleTimeout(conn, idleSeconds), flags.out, limits),
   );
 }
 

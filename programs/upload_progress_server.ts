@@ -50,6 +50,8 @@ async function main(): Promise<void> {
   if (!/^\d{1,12}$/.test(flags["min-rate"])) {
     throw new UsageError("--min-rate takes bytes a second, 0 for no minimum");
   }
+  const idleSeconds = Number(flags["idle-timeout"]);
+  const limits = { maxUploads, minRate: Number(flags["min-rate"]), graceSeconds: idleSeconds };
   // The seed saves into file/ next to itself; this into ./file (or --dir), made if missing.
   await Deno.mkdir(flags.dir, { recursive: true });
 
@@ -63,11 +65,7 @@ async function main(): Promise<void> {
   await serveEach(
     listener,
     Number(flags["max-connections"]),
-    (conn) => {
-      const idleSeconds = Number(flags["idle-timeout"]);
-      const limits = { maxUploads, minRate: Number(flags["min-rate"]), graceSeconds: idleSeconds };
-      return serveUpload(withIdleTimeout(conn, idleSeconds), flags.dir, limits);
-    },
+    (conn) => serveUpload(withIdleTimeout(conn, idleSeconds), flags.dir, limits),
   );
 }
 
